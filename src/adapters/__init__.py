@@ -1,0 +1,1 @@
+"""Adapters: one sub-package per port implementation, plus the composition root (``wiring``)."""

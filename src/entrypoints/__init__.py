@@ -1,0 +1,1 @@
+"""Entrypoints: the Starlette web app and the ``salla-optimizer`` CLI."""

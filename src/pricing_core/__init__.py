@@ -1,0 +1,66 @@
+"""The pure pricing core: domain, pipeline, token lifecycle, scheduling rule, ports and use cases.
+
+Imports nothing that does I/O. The public API is importable from here::
+
+    from pricing_core import Product, CompetitorOffer, TenantSettings, price_product, price_catalog
+"""
+
+from pricing_core.activity import ActivityEntry, ActivityType
+from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, Product
+from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
+from pricing_core.engine import price_catalog, price_product
+from pricing_core.money import MoneyError
+from pricing_core.runs import OptimizationRun, RunStatus, RunType
+from pricing_core.schedule import is_due, takes_scheduled_runs
+from pricing_core.settings import (
+    AutomationMode,
+    DirectionLock,
+    Fallback,
+    NoCostPolicy,
+    PriceEnding,
+    Reference,
+    RiskTolerance,
+    Strategy,
+    TenantSettings,
+    ValidationError,
+)
+from pricing_core.stores import Store
+from pricing_core.tokens import RefreshOutcome, TokenHealth, TokenSet, TokenStatusSummary, token_health
+
+__all__ = [
+    "Action",
+    "ActivityEntry",
+    "ActivityType",
+    "AdvisorProposal",
+    "AutomationMode",
+    "CompetitorOffer",
+    "DecisionRecord",
+    "DecisionStatus",
+    "DirectionLock",
+    "Fallback",
+    "MoneyError",
+    "NoCostPolicy",
+    "OptimizationRun",
+    "PriceEnding",
+    "PricePoint",
+    "PricingDecision",
+    "Product",
+    "Reference",
+    "RefreshOutcome",
+    "RiskLevel",
+    "RiskTolerance",
+    "RunStatus",
+    "RunType",
+    "Store",
+    "Strategy",
+    "TenantSettings",
+    "TokenHealth",
+    "TokenSet",
+    "TokenStatusSummary",
+    "ValidationError",
+    "is_due",
+    "price_catalog",
+    "price_product",
+    "takes_scheduled_runs",
+    "token_health",
+]

@@ -1,0 +1,46 @@
+"""The activity log: every system and merchant action, with a description and JSON metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import attrs
+
+
+class ActivityType(StrEnum):
+    """Activity types. The first four are the original design's, kept verbatim."""
+
+    SYSTEM_TOKEN_REFRESH = "system_token_refresh"
+    SYSTEM_TOKEN_REFRESH_BATCH = "system_token_refresh_batch"
+    SYSTEM_STORE_DEACTIVATED = "system_store_deactivated"
+    OPTIMIZATION_COMPLETED = "optimization_completed"
+    OPTIMIZATION_FAILED = "optimization_failed"
+    STORE_ONBOARDED = "store_onboarded"
+    STORE_UNINSTALLED = "store_uninstalled"
+    TOKENS_AUTHORIZED = "tokens_authorized"
+    DECISION_APPROVED = "decision_approved"
+    DECISION_REJECTED = "decision_rejected"
+    PRICE_APPLIED = "price_applied"
+    PRICE_APPLY_FAILED = "price_apply_failed"
+    SETTINGS_UPDATED = "settings_updated"
+    SYSTEM_TOKEN_REFRESH_FAILED = "system_token_refresh_failed"
+    SYSTEM_CLEANUP = "system_cleanup"
+    SYSTEM_KEYS_ROTATED = "system_keys_rotated"
+
+
+@attrs.frozen(kw_only=True)
+class ActivityEntry:
+    """One activity-log line. ``store_id`` is None for system-wide entries (batch summaries)."""
+
+    activity_type: ActivityType
+    description: str
+    created_at: datetime
+    store_id: str | None = None
+    metadata: Mapping[str, Any] = attrs.field(factory=dict)
+    id: str | None = None
+
+
+__all__ = ["ActivityEntry", "ActivityType"]

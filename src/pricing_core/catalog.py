@@ -1,0 +1,92 @@
+"""What the core prices: product snapshots, competitor offers and price history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from pricing_core.money import MoneyError, to_decimal
+
+
+def _money(value: object) -> Decimal:
+    return to_decimal(value)
+
+
+def _optional_money(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    return to_decimal(value)
+
+
+@attrs.frozen(kw_only=True)
+class Product:
+    """A snapshot of one product (or variant) of one store, as the core needs it.
+
+    ``price`` is what the customer pays today; ``prices_include_vat`` says whether it
+    includes VAT (Salla's ``with_tax``). ``cost_price`` is ``None`` when the merchant never
+    entered a cost: such a product is never lowered automatically.
+    """
+
+    id: str = attrs.field(converter=str)
+    sku: str | None = None
+    name: str = ""
+    price: Decimal = attrs.field(converter=_money)
+    cost_price: Decimal | None = attrs.field(default=None, converter=_optional_money)
+    prices_include_vat: bool = True
+    currency: str = "SAR"
+    status: str = "sale"
+    quantity: int | None = None
+    gtin: str | None = None
+    variant_of: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CompetitorOffer:
+    """One observed competitor price for one product.
+
+    ``previous_price`` is the same competitor's previous observation (if any) and
+    ``second_reading`` an independent reading of the same listing; either one agreeing
+    within the tenant's tolerance makes the offer *corroborated*, which an automatic
+    decrease requires.
+    """
+
+    competitor: str
+    price: Decimal = attrs.field(converter=_money)
+    observed_at: datetime
+    currency: str = "SAR"
+    in_stock: bool = True
+    confidence: Decimal = attrs.field(default=Decimal("1"), converter=_money)
+    url: str | None = None
+    is_own_store: bool = False
+    previous_price: Decimal | None = attrs.field(default=None, converter=_optional_money)
+    second_reading: Decimal | None = attrs.field(default=None, converter=_optional_money)
+    source: str = "feed"
+
+
+@attrs.frozen(kw_only=True)
+class PricePoint:
+    """A price the product had from ``changed_at`` on (used for cooldown and history)."""
+
+    product_id: str
+    price: Decimal = attrs.field(converter=_money)
+    changed_at: datetime
+    source: str = "optimizer"
+
+
+@attrs.frozen(kw_only=True)
+class AdvisorProposal:
+    """A target price proposed by an advisor (rule-based or LLM), with its rationale.
+
+    A proposal is only a suggestion: it enters the pipeline at the strategy step and passes
+    every guard after it.
+    """
+
+    product_id: str
+    target_price: object  # deliberately untyped: advisors may return garbage, the core checks it
+    rationale: str = ""
+    source: str = "advisor"
+
+
+__all__ = ["AdvisorProposal", "CompetitorOffer", "MoneyError", "PricePoint", "Product"]

@@ -1,0 +1,55 @@
+"""Domain errors raised through the ports. Adapters translate their failures into these."""
+
+from __future__ import annotations
+
+
+class PricingCoreError(Exception):
+    """Base of the core's errors."""
+
+
+class StoreNotFound(PricingCoreError):
+    """No such store (or not visible to the caller)."""
+
+
+class DecisionNotFound(PricingCoreError):
+    """No such decision in this store."""
+
+
+class InvalidTransition(PricingCoreError):
+    """A decision cannot move to the requested status from where it is (e.g. approve a rejected one)."""
+
+
+class SallaError(PricingCoreError):
+    """Base of everything Salla (or the fake Salla) can answer badly."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TokenRevoked(SallaError):
+    """``invalid_grant`` (HTTP 400 or 401), or an access token Salla no longer accepts: the merchant must reinstall."""
+
+
+class RateLimited(SallaError):
+    """HTTP 429. ``retry_after`` is in seconds."""
+
+    def __init__(self, message: str, *, retry_after: float, status: int | None = 429) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class SallaUnavailable(SallaError):
+    """Timeouts, connection errors and 5xx: transient, try again later."""
+
+
+class BadResponse(SallaError):
+    """Salla answered something we cannot read (malformed JSON, unexpected shape, 4xx validation)."""
+
+
+class WebhookRejected(PricingCoreError):
+    """A webhook delivery failed verification (bad signature or token) or could not be parsed."""
+
+    def __init__(self, message: str, *, status: int = 401) -> None:
+        super().__init__(message)
+        self.status = status

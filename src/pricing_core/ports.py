@@ -1,0 +1,524 @@
+"""The ports: everything the core needs from the world, as ``typing.Protocol``s.
+
+Adapters implement them (``adapters/salla``, ``adapters/storage``, ...); each port has one
+in-memory fake used by the unit tests and one contract suite in ``tests/contract`` that runs
+against every implementation. All ports are synchronous: the use cases are plain functions,
+runners call them from worker threads and the web app from its threadpool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import Protocol, Self
+
+import attrs
+
+from pricing_core.activity import ActivityEntry, ActivityType
+from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, Product
+from pricing_core.decision import DecisionRecord, DecisionStatus
+from pricing_core.runs import OptimizationRun
+from pricing_core.settings import TenantSettings
+from pricing_core.stores import Store
+from pricing_core.tokens import TokenSet
+
+# ---------------------------------------------------------------------------------------------
+# Clock
+
+
+class Clock(Protocol):
+    """Where ``now`` comes from. Use cases never call ``datetime.now`` themselves."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Salla
+
+DEFAULT_SCOPE = "offline_access products.read_write"
+
+
+@attrs.frozen(kw_only=True)
+class MerchantInfo:
+    """Who installed the app and into which store (``/oauth2/user/info`` or ``/store/info``)."""
+
+    merchant_id: str
+    store_name: str
+    plan: str = "plus"
+    currency: str = "SAR"
+    domain: str | None = None
+    email: str | None = None
+    user_name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RejectedItem:
+    """A catalog item the adapter could not read, and why (it is skipped, the sweep goes on)."""
+
+    product_id: str | None
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class ProductPage:
+    """One page of a store's catalog, already parsed into core ``Product``s."""
+
+    products: tuple[Product, ...]
+    rejected: tuple[RejectedItem, ...] = ()
+    page: int = 1
+    total_pages: int = 1
+    total_products: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PriceUpdate:
+    """One price to write to Salla."""
+
+    product_id: str
+    price: Decimal
+    sku: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ApplyReport:
+    """What Salla accepted from a batch of price updates (``failed`` maps product id to reason)."""
+
+    accepted: tuple[str, ...]
+    failed: Mapping[str, str] = attrs.field(factory=dict)
+    requests: int = 0
+
+
+class SallaAuth(Protocol):
+    """Salla's accounts service: OAuth code flow, refresh, user info.
+
+    Errors: ``TokenRevoked`` for ``invalid_grant``, ``SallaUnavailable`` for timeouts and 5xx,
+    ``BadResponse`` for anything unreadable.
+    """
+
+    def authorize_url(self, *, state: str, redirect_uri: str, scope: str = DEFAULT_SCOPE) -> str:
+        """The URL to send the merchant to."""
+        ...
+
+    def exchange_code(self, code: str, *, redirect_uri: str) -> TokenSet:
+        """Exchange a single-use authorization code for tokens."""
+        ...
+
+    def refresh(self, refresh_token: str) -> TokenSet:
+        """Rotate the token set. The old refresh token is dead afterwards; reusing it revokes the chain."""
+        ...
+
+    def user_info(self, access_token: str) -> MerchantInfo:
+        """The merchant (store) the token belongs to."""
+        ...
+
+
+class SallaCatalog(Protocol):
+    """Salla's Merchant API, as much of it as pricing needs.
+
+    Errors: ``TokenRevoked`` (401), ``RateLimited`` (after the adapter's own retries),
+    ``SallaUnavailable``, ``BadResponse``.
+    """
+
+    def iter_product_pages(self, access_token: str) -> Iterator[ProductPage]:
+        """Stream the whole catalog page by page. A product that cannot be parsed is in ``rejected``."""
+        ...
+
+    def get_products(self, access_token: str, product_ids: Sequence[str]) -> ProductPage:
+        """Fetch a few products by id (event-driven repricing). Missing ones are in ``rejected``."""
+        ...
+
+    def apply_prices(self, access_token: str, updates: Sequence[PriceUpdate]) -> ApplyReport:
+        """Write new prices in as few requests as Salla allows (bulk, chunked)."""
+        ...
+
+    def store_info(self, access_token: str) -> MerchantInfo:
+        """The store's name, plan and currency."""
+        ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Competitors and advisors
+
+
+class CompetitorSource(Protocol):
+    """Competitor offers for a batch of one store's products."""
+
+    def offers_for(
+        self, store_id: str, products: Sequence[Product], now: datetime
+    ) -> Mapping[str, Sequence[CompetitorOffer]]:
+        """Offers by product id. Products without any offer may be absent. Never raises for one bad source."""
+        ...
+
+
+@attrs.frozen(kw_only=True)
+class StoreContext:
+    """What an advisor knows about the store it advises (passed explicitly, never through env vars)."""
+
+    store_id: str
+    store_name: str
+    settings: TenantSettings
+
+
+class PricingAdvisor(Protocol):
+    """Optional price proposals. The core validates and guards every one of them."""
+
+    def propose(
+        self,
+        context: StoreContext,
+        products: Sequence[Product],
+        offers: Mapping[str, Sequence[CompetitorOffer]],
+    ) -> Mapping[str, AdvisorProposal]:
+        """Proposals by product id; products without a proposal are priced by the strategy alone."""
+        ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Task queue and locks
+
+
+class TaskQueue(Protocol):
+    """Hands work to the runners (Dramatiq in production, inline or stub in tests)."""
+
+    def enqueue(self, task: str, /, **kwargs: object) -> None:
+        """Enqueue ``task`` (an actor name such as ``optimize_store``) with keyword arguments."""
+        ...
+
+
+class StoreLocks(Protocol):
+    """Per-store mutual exclusion across threads and processes."""
+
+    def hold(self, store_id: str, purpose: str, *, timeout: float | None = None) -> AbstractContextManager[bool]:
+        """Hold the ``purpose`` lock of ``store_id`` while in the block.
+
+        Yields True when acquired. With ``timeout=0`` it does not wait and yields False when the
+        lock is taken; ``None`` waits as long as it takes.
+        """
+        ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Storage
+
+
+class StoreRepository(Protocol):
+    """The stores table and the few cross-store queries (sweep listings, token expiry, operator view)."""
+
+    def get(self, store_id: str) -> Store | None:
+        """One store, or None."""
+        ...
+
+    def upsert(self, store: Store) -> None:
+        """Create the store or replace its row (the Salla merchant id is the key)."""
+        ...
+
+    def set_active(self, store_id: str, active: bool, *, reason: str | None, at: datetime) -> None:
+        """Activate or deactivate a store, recording the reason and time of a deactivation."""
+        ...
+
+    def list_all(self) -> list[Store]:
+        """Every store, ordered by store id."""
+        ...
+
+    def list_active_with_settings(self) -> list[tuple[Store, TenantSettings]]:
+        """Active stores with their settings, ordered by store id (the sweep listing)."""
+        ...
+
+    def tokens_expiring(self, before: datetime) -> list[tuple[Store, TokenSet]]:
+        """Active stores whose access token expires before ``before`` (expired ones included)."""
+        ...
+
+    def token_overview(self) -> list[tuple[Store, TokenSet | None]]:
+        """Every store with its tokens (for the token summary and the operator view)."""
+        ...
+
+    def recent_failed_runs(self, limit: int = 20) -> list[OptimizationRun]:
+        """Failed runs of every store, newest first (operator view)."""
+        ...
+
+
+class TokenRepository(Protocol):
+    """One store's tokens, encrypted at rest by the real implementation."""
+
+    def get(self) -> TokenSet | None:
+        """The store's tokens, or None before the first authorization."""
+        ...
+
+    def save(self, tokens: TokenSet) -> None:
+        """Replace both tokens."""
+        ...
+
+
+class SettingsRepository(Protocol):
+    """One store's tenant settings."""
+
+    def get(self) -> TenantSettings:
+        """The store's settings (defaults when never saved)."""
+        ...
+
+    def save(self, settings: TenantSettings) -> None:
+        """Replace the settings."""
+        ...
+
+
+class ProductRepository(Protocol):
+    """One store's last-seen catalog snapshot."""
+
+    def upsert_many(self, products: Sequence[Product], *, seen_at: datetime) -> None:
+        """Insert or update products by id, in one statement batch."""
+        ...
+
+    def get(self, product_id: str) -> Product | None:
+        """One product, or None."""
+        ...
+
+    def get_many(self, product_ids: Sequence[str]) -> dict[str, Product]:
+        """Products by id; unknown ids are absent."""
+        ...
+
+    def list(self, *, limit: int = 100, offset: int = 0) -> list[Product]:
+        """Products ordered by id."""
+        ...
+
+    def count(self) -> int:
+        """How many products the store has."""
+        ...
+
+
+class OfferRepository(Protocol):
+    """One store's observed competitor offers."""
+
+    def add_many(self, offers: Mapping[str, Sequence[CompetitorOffer]]) -> None:
+        """Record offers by product id."""
+        ...
+
+    def latest(self, product_ids: Sequence[str]) -> dict[str, list[CompetitorOffer]]:
+        """The latest offer per (product, competitor) for the given products."""
+        ...
+
+
+class DecisionRepository(Protocol):
+    """One store's pricing decisions and their workflow state."""
+
+    def add_many(self, records: Sequence[DecisionRecord]) -> int:
+        """Insert records whose ``idempotency_key`` is new; return how many were inserted."""
+        ...
+
+    def existing_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` are already stored."""
+        ...
+
+    def get(self, decision_id: str) -> DecisionRecord | None:
+        """One decision, or None (also when it belongs to another store)."""
+        ...
+
+    def list(
+        self,
+        *,
+        status: DecisionStatus | None = None,
+        product_id: str | None = None,
+        run_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[DecisionRecord]:
+        """Decisions, newest first, optionally filtered."""
+        ...
+
+    def count(self, *, status: DecisionStatus | None = None) -> int:
+        """How many decisions (with that status)."""
+        ...
+
+    def set_status(
+        self,
+        decision_ids: Sequence[str],
+        status: DecisionStatus,
+        *,
+        at: datetime,
+        by: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Move decisions to ``status`` (validity of the move is the use case's business)."""
+        ...
+
+
+class RunRepository(Protocol):
+    """One store's optimization runs."""
+
+    def add(self, run: OptimizationRun) -> None:
+        """Record a new run."""
+        ...
+
+    def update(self, run: OptimizationRun) -> None:
+        """Replace a run by id (progress, completion, failure)."""
+        ...
+
+    def get(self, run_id: str) -> OptimizationRun | None:
+        """One run, or None."""
+        ...
+
+    def recent(self, limit: int = 20) -> list[OptimizationRun]:
+        """Runs, newest first."""
+        ...
+
+
+class ActivityRepository(Protocol):
+    """Activity log entries of one store, or system-wide entries when unscoped."""
+
+    def log(
+        self,
+        activity_type: ActivityType,
+        description: str,
+        *,
+        at: datetime,
+        metadata: Mapping[str, object] | None = None,
+    ) -> None:
+        """Append one entry."""
+        ...
+
+    def list(self, *, activity_type: ActivityType | None = None, limit: int = 50) -> list[ActivityEntry]:
+        """Entries, newest first. Unscoped: every store's entries and system-wide ones."""
+        ...
+
+
+class PriceHistoryRepository(Protocol):
+    """One store's applied price changes."""
+
+    def add_many(self, points: Sequence[PricePoint]) -> None:
+        """Record applied prices."""
+        ...
+
+    def for_product(self, product_id: str, *, limit: int = 50) -> list[PricePoint]:
+        """A product's price history, newest first."""
+        ...
+
+    def latest(self, product_ids: Sequence[str]) -> dict[str, PricePoint]:
+        """The latest recorded change per product (cooldown input)."""
+        ...
+
+
+class SystemSettingsRepository(Protocol):
+    """``system_settings``: key/value pairs such as SALLA_CLIENT_ID (secrets encrypted at rest)."""
+
+    def get(self, key: str) -> str | None:
+        """The value, or None."""
+        ...
+
+    def set(self, key: str, value: str, *, description: str = "", secret: bool = False) -> None:
+        """Insert or replace a setting; ``secret`` values are encrypted at rest."""
+        ...
+
+
+class WebhookInbox(Protocol):
+    """Processed webhook deliveries, so repeated deliveries are dropped."""
+
+    def record(self, delivery_id: str, *, event: str, store_id: str | None, at: datetime) -> bool:
+        """Record a delivery; True when it is new, False when it was seen before."""
+        ...
+
+
+class RetentionRepository(Protocol):
+    """Deletes old rows in batches (cleanup_old_data)."""
+
+    def delete_before(
+        self, *, runs_before: datetime, activity_before: datetime, offers_before: datetime, batch_size: int = 1000
+    ) -> dict[str, int]:
+        """Delete old runs, activity and offers across stores; counts by table."""
+        ...
+
+
+class StoreScope(Protocol):
+    """The repositories of one store. They cannot reach another store's rows."""
+
+    store_id: str
+    tokens: TokenRepository
+    settings: SettingsRepository
+    products: ProductRepository
+    offers: OfferRepository
+    decisions: DecisionRepository
+    runs: RunRepository
+    activity: ActivityRepository
+    price_history: PriceHistoryRepository
+
+
+class UnitOfWork(Protocol):
+    """A transaction. Leaving the block without ``commit()`` rolls back.
+
+    A unit of work opened for a store (``uow_factory(store_id)``) has ``store`` set to that
+    store's scope; an unscoped one (``uow_factory()``) has ``store`` None and is for the
+    cross-store sweep queries and system-wide records only.
+    """
+
+    stores: StoreRepository
+    system_settings: SystemSettingsRepository
+    webhooks: WebhookInbox
+    system_activity: ActivityRepository
+    retention: RetentionRepository
+    store: StoreScope | None
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Make everything done in this unit of work durable."""
+        ...
+
+    def rollback(self) -> None:
+        """Discard everything not yet committed."""
+        ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Opens units of work: ``uow_factory()`` unscoped, ``uow_factory(store_id)`` bound to one store."""
+
+    def __call__(self, store_id: str | None = None) -> UnitOfWork: ...
+
+
+def scope_of(uow: UnitOfWork) -> StoreScope:
+    """The store scope of a store-bound unit of work (raises if the unit of work is unscoped)."""
+    if uow.store is None:
+        raise RuntimeError("this unit of work is not bound to a store; open it with uow_factory(store_id)")
+    return uow.store
+
+
+IdFactory = Callable[[], str]
+
+__all__ = [
+    "DEFAULT_SCOPE",
+    "ActivityRepository",
+    "ApplyReport",
+    "Clock",
+    "CompetitorSource",
+    "DecisionRepository",
+    "IdFactory",
+    "MerchantInfo",
+    "OfferRepository",
+    "PriceHistoryRepository",
+    "PriceUpdate",
+    "PricingAdvisor",
+    "ProductPage",
+    "ProductRepository",
+    "RejectedItem",
+    "RetentionRepository",
+    "RunRepository",
+    "SallaAuth",
+    "SallaCatalog",
+    "SettingsRepository",
+    "StoreContext",
+    "StoreLocks",
+    "StoreRepository",
+    "StoreScope",
+    "SystemSettingsRepository",
+    "TaskQueue",
+    "TokenRepository",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "WebhookInbox",
+    "scope_of",
+]

@@ -1,0 +1,113 @@
+"""Token lifecycle: health of a store's OAuth tokens and what a refresh outcome means."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import attrs
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class TokenSet:
+    """A store's OAuth tokens. ``repr`` hides the secrets so they never reach a log."""
+
+    access_token: str
+    refresh_token: str | None
+    expires_at: datetime
+    scope: str = ""
+    token_type: str = "bearer"
+
+    def __repr__(self) -> str:
+        return f"TokenSet(expires_at={self.expires_at.isoformat()}, scope={self.scope!r}, tokens=<hidden>)"
+
+
+@attrs.frozen(kw_only=True)
+class TokenHealth:
+    """The original design's health shape: healthy, reason, needs_refresh, hours_until_expiry."""
+
+    healthy: bool
+    reason: str
+    needs_refresh: bool
+    hours_until_expiry: float | None
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON shape used by the API and the CLI."""
+        return {
+            "healthy": self.healthy,
+            "reason": self.reason,
+            "needs_refresh": self.needs_refresh,
+            "hours_until_expiry": self.hours_until_expiry,
+        }
+
+
+TOKEN_VALID = "Token valid"
+TOKEN_EXPIRES_SOON = "Token expires soon"
+TOKEN_EXPIRED = "Token expired"
+TOKEN_MISSING = "No token"
+
+
+def token_health(tokens: TokenSet | None, now: datetime, threshold_hours: float = 24) -> TokenHealth:
+    """Classify a token set at ``now``: valid, expiring within ``threshold_hours``, expired, or missing."""
+    if tokens is None:
+        return TokenHealth(healthy=False, reason=TOKEN_MISSING, needs_refresh=False, hours_until_expiry=None)
+    hours = round((tokens.expires_at - now).total_seconds() / 3600, 2)
+    if hours <= 0:
+        return TokenHealth(healthy=False, reason=TOKEN_EXPIRED, needs_refresh=True, hours_until_expiry=hours)
+    if hours <= threshold_hours:
+        return TokenHealth(healthy=False, reason=TOKEN_EXPIRES_SOON, needs_refresh=True, hours_until_expiry=hours)
+    return TokenHealth(healthy=True, reason=TOKEN_VALID, needs_refresh=False, hours_until_expiry=hours)
+
+
+def expiry_from_response(now: datetime, *, expires_in: object = None, expires: object = None) -> datetime:
+    """Turn Salla's ``expires_in`` (seconds) or ``expires`` (seconds, or a Unix timestamp) into a datetime.
+
+    Salla's token endpoint answers ``expires_in``; its docs and the ``app.store.authorize``
+    webhook use ``expires``, which is a Unix timestamp when larger than 1e9.
+    """
+    raw = expires_in if expires_in is not None else expires
+    if raw is None:
+        raise ValueError("token response has neither expires_in nor expires")
+    seconds = int(float(str(raw)))
+    if expires_in is None and seconds > 1_000_000_000:
+        return datetime.fromtimestamp(seconds, tz=now.tzinfo)
+    return now + timedelta(seconds=seconds)
+
+
+class RefreshOutcome(StrEnum):
+    """What a refresh attempt ended in, and so what the system does next."""
+
+    REFRESHED = "refreshed"        # rotate and persist both tokens, log system_token_refresh
+    REVOKED = "revoked"            # invalid_grant (400/401): deactivate the store, log why
+    TRANSIENT = "transient"        # timeout / 5xx / 429: keep active, log, retry next run
+    SKIPPED = "skipped"            # another worker refreshed it first (seen under the lock)
+
+
+@attrs.frozen(kw_only=True)
+class TokenStatusSummary:
+    """System-wide token status, in the original design's shape."""
+
+    total_stores: int
+    active_stores: int
+    inactive_stores: int
+    tokens_expiring_soon: int
+    tokens_expired: int
+    healthy_tokens: int
+
+    def as_dict(self) -> dict[str, int]:
+        """The JSON shape used by the API, the CLI and the operator view."""
+        return attrs.asdict(self)
+
+
+__all__ = [
+    "TOKEN_EXPIRED",
+    "TOKEN_EXPIRES_SOON",
+    "TOKEN_MISSING",
+    "TOKEN_VALID",
+    "RefreshOutcome",
+    "TokenHealth",
+    "TokenSet",
+    "TokenStatusSummary",
+    "expiry_from_response",
+    "token_health",
+]

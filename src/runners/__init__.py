@@ -1,0 +1,1 @@
+"""Runners: the Dramatiq broker, actors and the periodic scheduler."""
