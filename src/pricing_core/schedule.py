@@ -10,7 +10,7 @@ from pricing_core.stores import Store
 
 def takes_scheduled_runs(store: Store, settings: TenantSettings) -> bool:
     """Active stores not in manual mode take scheduled sweeps; manual stores only run on demand."""
-    return store.is_active and settings.automation_mode is not AutomationMode.MANUAL
+    return store.is_active and settings.automation_mode != AutomationMode.MANUAL
 
 
 def is_due(store: Store, settings: TenantSettings, last_run_at: datetime | None, now: datetime) -> bool:

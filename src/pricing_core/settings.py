@@ -143,6 +143,10 @@ class TenantSettings(BaseModel):
             raise ValueError("risk_low_max_pct must not exceed risk_medium_max_pct")
         return self
 
+    def with_changes(self, **changes: object) -> TenantSettings:
+        """A validated copy with ``changes`` applied (``model_copy(update=...)`` would skip validation)."""
+        return TenantSettings.model_validate({**self.model_dump(), **changes})
+
     def risk_thresholds(self) -> tuple[Decimal, Decimal]:
         """Upper bounds (percent change) of low and medium risk, overrides applied."""
         low, medium = DEFAULT_RISK_THRESHOLDS[self.risk_tolerance]

@@ -1,0 +1,243 @@
+"""Competitor product pages: polite fetching with httpx, then price extraction (``extraction.py``).
+
+A failed fetch (timeout, HTTP error, no readable price) yields *no offer* and a logged reason:
+a page that did not load says nothing about the competitor's price, so it must never look like a
+price change.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+import httpx
+
+from adapters.competitors.extraction import PageExtraction, extract
+from adapters.competitors.source import NO_OWN_STORE, OwnStoreLookup, domain_of, no_own_store, product_keys
+from pricing_core.catalog import CompetitorOffer, Product
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+USER_AGENT = "SallaPriceOptimizer/0.1 (+price monitoring; respects robots and rate limits)"
+MAX_PAGE_BYTES = 3_000_000
+
+
+class DomainThrottle:
+    """Per-domain politeness: at most ``max_concurrent`` requests at once and ``min_interval`` seconds
+    between request starts on one domain. Different domains do not wait for each other.
+
+    ``clock`` and ``sleep`` are injectable so tests check the spacing without waiting for it.
+    """
+
+    def __init__(
+        self,
+        min_interval: float = 1.0,
+        max_concurrent: int = 1,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.min_interval = min_interval
+        self.max_concurrent = max_concurrent
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next_start: dict[str, float] = {}
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+
+    @contextmanager
+    def slot(self, domain: str) -> Iterator[None]:
+        """Hold one of ``domain``'s request slots, after waiting for its turn."""
+        with self._lock:
+            semaphore = self._slots.setdefault(domain, threading.BoundedSemaphore(self.max_concurrent))
+        with semaphore:
+            with self._lock:
+                now = self._clock()
+                start = max(now, self._next_start.get(domain, now))
+                self._next_start[domain] = start + self.min_interval
+            if start > now:
+                self._sleep(start - now)
+            yield
+
+
+@attrs.frozen
+class FetchResult:
+    """A page's HTML, or why there is none."""
+
+    url: str
+    html: str | None
+    error: str | None = None
+    status: int | None = None
+
+
+class PageFetcher:
+    """Fetches pages through one shared ``httpx.Client`` (thread-safe), politely per domain."""
+
+    def __init__(
+        self,
+        client: httpx.Client | None = None,
+        *,
+        throttle: DomainThrottle | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        max_bytes: int = MAX_PAGE_BYTES,
+    ) -> None:
+        self.client = client or httpx.Client(follow_redirects=True, headers={"User-Agent": USER_AGENT})
+        self.throttle = throttle or DomainThrottle()
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+
+    def fetch(self, url: str) -> FetchResult:
+        """GET ``url``; never raises for network or HTTP trouble (the result carries the error)."""
+        domain = domain_of(url)
+        if domain is None:
+            return FetchResult(url, None, "not an http(s) URL")
+        with self.throttle.slot(domain):
+            try:
+                response = self.client.get(url, timeout=self.timeout, headers={"User-Agent": USER_AGENT})
+            except httpx.TimeoutException:
+                return FetchResult(url, None, "timed out")
+            except httpx.HTTPError as exc:
+                return FetchResult(url, None, f"request failed: {type(exc).__name__}: {exc}")
+        if response.status_code >= 400:
+            return FetchResult(url, None, f"HTTP {response.status_code}", response.status_code)
+        if len(response.content) > self.max_bytes:
+            return FetchResult(url, None, f"page larger than {self.max_bytes} bytes", response.status_code)
+        content_type = response.headers.get("content-type", "text/html")
+        if "html" not in content_type and "xml" not in content_type:
+            return FetchResult(url, None, f"not HTML ({content_type})", response.status_code)
+        return FetchResult(url, response.text, None, response.status_code)
+
+
+@attrs.frozen
+class Listing:
+    """A competitor's page for one of our products."""
+
+    competitor: str
+    url: str
+
+
+class Listings:
+    """Which competitor pages to watch for which product, keyed like ``product_keys``
+    (``"sku:abc-1"``, ``"gtin:6281234567890"``, ``"id:42"``)."""
+
+    def __init__(self, by_key: Mapping[str, Sequence[Listing]] | None = None) -> None:
+        self._by_key: dict[str, list[Listing]] = {}
+        for key, listings in (by_key or {}).items():
+            for listing in listings:
+                self.add(key, listing)
+
+    def add(self, key: str, listing: Listing) -> None:
+        """Watch ``listing`` for the product with ``key``."""
+        kind, _, value = key.partition(":")
+        value = value.strip().casefold() if kind == "sku" else value.strip().lstrip("0") if kind == "gtin" else value
+        bucket = self._by_key.setdefault(f"{kind}:{value}", [])
+        if listing not in bucket:
+            bucket.append(listing)
+
+    def for_product(self, product: Product) -> list[Listing]:
+        """The listings watched for ``product`` under any of its keys, without duplicates."""
+        found: list[Listing] = []
+        for key in product_keys(product):
+            for listing in self._by_key.get(key, ()):
+                if listing not in found:
+                    found.append(listing)
+        return found
+
+
+@attrs.frozen
+class PageFailure:
+    """A listing that produced no offer this time, and why."""
+
+    product_id: str
+    url: str
+    reason: str
+
+
+def offer_from_extraction(
+    listing: Listing, page: PageExtraction, now: datetime, *, default_currency: str = "SAR"
+) -> CompetitorOffer:
+    """A ``CompetitorOffer`` that says exactly what the page said, and how sure we are of it."""
+    return CompetitorOffer(
+        competitor=listing.competitor,
+        price=page.price,
+        observed_at=now,
+        # Pages that name no currency at all are on the store's market (Saudi shops): that default
+        # is an assumption, so it lowers confidence a notch.
+        currency=page.currency or default_currency,
+        in_stock=page.in_stock,
+        confidence=page.confidence if page.currency else min(page.confidence, Decimal("0.7")),
+        url=listing.url,
+        second_reading=page.second_reading,
+        source=f"page:{page.method}",
+    )
+
+
+class PageSource:
+    """``CompetitorSource`` over competitor product pages."""
+
+    name = "pages"
+
+    def __init__(
+        self,
+        listings: Listings,
+        fetcher: PageFetcher | None = None,
+        *,
+        own_store: OwnStoreLookup = no_own_store,
+        default_currency: str = "SAR",
+        max_workers: int = 4,
+    ) -> None:
+        self.listings = listings
+        self.fetcher = fetcher or PageFetcher()
+        self.own_store = own_store
+        self.default_currency = default_currency
+        self.max_workers = max_workers
+        self.failures: list[PageFailure] = []
+
+    def _read(self, product: Product, listing: Listing, now: datetime) -> CompetitorOffer | PageFailure:
+        result = self.fetcher.fetch(listing.url)
+        if result.html is None:
+            return PageFailure(product.id, listing.url, result.error or "no content")
+        page = extract(result.html, listing.url)
+        if page is None:
+            return PageFailure(product.id, listing.url, "no price found on the page")
+        return offer_from_extraction(listing, page, now, default_currency=self.default_currency)
+
+    def offers_for(
+        self, store_id: str, products: Sequence[Product], now: datetime
+    ) -> Mapping[str, Sequence[CompetitorOffer]]:
+        """Fetch every watched listing of ``products``; failures are logged and give no offer."""
+        own = self.own_store(store_id) if self.own_store is not no_own_store else NO_OWN_STORE
+        jobs = [(p, listing) for p in products for listing in self.listings.for_product(p)]
+        if not jobs:
+            return {}
+        offers: dict[str, list[CompetitorOffer]] = {}
+        # Threads overlap different domains; the throttle keeps each domain to its own pace.
+        with ThreadPoolExecutor(max_workers=max(1, min(self.max_workers, len(jobs)))) as pool:
+            results = list(pool.map(lambda job: self._read(job[0], job[1], now), jobs))
+        for (product, _listing), outcome in zip(jobs, results, strict=True):
+            if isinstance(outcome, PageFailure):
+                log.info("no offer from %s for product %s: %s", outcome.url, outcome.product_id, outcome.reason)
+                self.failures.append(outcome)
+            else:
+                offers.setdefault(product.id, []).append(own.mark(outcome))
+        return offers
+
+
+__all__ = [
+    "DomainThrottle",
+    "FetchResult",
+    "Listing",
+    "Listings",
+    "PageFailure",
+    "PageFetcher",
+    "PageSource",
+    "offer_from_extraction",
+]

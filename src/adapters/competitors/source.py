@@ -1,0 +1,108 @@
+"""What every competitor source shares: the store's own identity, product keys, the empty source."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import attrs
+
+from pricing_core.catalog import CompetitorOffer, Product
+
+
+def domain_of(url: str | None) -> str | None:
+    """The host of ``url`` without ``www.`` and port, lower-cased; None for a missing or odd URL."""
+    if not url:
+        return None
+    host = urlsplit(url if "//" in url else f"//{url}").hostname
+    if not host:
+        return None
+    host = host.casefold()
+    return host[4:] if host.startswith("www.") else host
+
+
+@attrs.frozen
+class OwnStore:
+    """How to recognise a store's own listings among "competitor" offers.
+
+    A listing is the store's own when its URL is on one of the store's domains (or a sub-domain of
+    one), or its competitor name is one of the store's names (``TenantSettings.own_store_names``).
+    Feeds and searches find the store's own listing all the time; pricing against it is a loop.
+    """
+
+    domains: frozenset[str] = attrs.field(factory=frozenset, converter=lambda v: frozenset(
+        d for d in (domain_of(x) for x in v) if d))
+    names: frozenset[str] = attrs.field(factory=frozenset, converter=lambda v: frozenset(n.casefold() for n in v))
+
+    def owns(self, competitor: str, url: str | None) -> bool:
+        """True when the listing belongs to the store itself."""
+        if competitor.casefold() in self.names:
+            return True
+        host = domain_of(url)
+        return host is not None and any(host == d or host.endswith(f".{d}") for d in self.domains)
+
+    def mark(self, offer: CompetitorOffer) -> CompetitorOffer:
+        """The offer with ``is_own_store`` set when it is the store's own (never cleared once set)."""
+        if offer.is_own_store or not self.owns(offer.competitor, offer.url):
+            return offer
+        return attrs.evolve(offer, is_own_store=True)
+
+
+NO_OWN_STORE = OwnStore()
+OwnStoreLookup = Callable[[str], OwnStore]
+"""Store id -> the store's own identity (domain from the store record, names from its settings)."""
+
+
+def no_own_store(store_id: str) -> OwnStore:
+    """The lookup used when nothing is known about the store: nothing is marked as its own."""
+    return NO_OWN_STORE
+
+
+def product_keys(product: Product) -> tuple[str, ...]:
+    """The keys a feed row or listing may use for ``product``: ``id:``, ``sku:`` and ``gtin:`` forms."""
+    keys = [f"id:{product.id}"]
+    if product.sku:
+        keys.append(f"sku:{product.sku.strip().casefold()}")
+    if product.gtin:
+        keys.append(f"gtin:{product.gtin.strip().lstrip('0')}")
+    return tuple(keys)
+
+
+def merge_offers(
+    into: dict[str, list[CompetitorOffer]], more: Mapping[str, Sequence[CompetitorOffer]]
+) -> dict[str, list[CompetitorOffer]]:
+    """Append ``more`` to ``into`` by product id and return ``into``."""
+    for product_id, offers in more.items():
+        into.setdefault(product_id, []).extend(offers)
+    return into
+
+
+class EmptyCompetitorSource:
+    """A source with no offers: without competitor data the strategy holds prices (or uses its fallback)."""
+
+    name = "none"
+
+    def offers_for(
+        self, store_id: str, products: Sequence[Product], now: datetime
+    ) -> Mapping[str, Sequence[CompetitorOffer]]:
+        """No offers for anything."""
+        return {}
+
+
+def mark_own(offers: Iterable[CompetitorOffer], own: OwnStore) -> list[CompetitorOffer]:
+    """``own.mark`` applied to every offer."""
+    return [own.mark(o) for o in offers]
+
+
+__all__ = [
+    "NO_OWN_STORE",
+    "EmptyCompetitorSource",
+    "OwnStore",
+    "OwnStoreLookup",
+    "domain_of",
+    "mark_own",
+    "merge_offers",
+    "no_own_store",
+    "product_keys",
+]

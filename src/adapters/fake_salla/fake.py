@@ -1,0 +1,472 @@
+"""``FakeSalla``: the state of the emulated Salla and its Python inspection/fault-injection API.
+
+The HTTP side (``app.py`` and the ``http_*`` modules) reads and changes this state under one
+lock, so tests can drive the fake from their own thread while uvicorn or a ``TestClient``
+serves it from another.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+import httpx
+
+from adapters.fake_salla.catalog import FakeProduct, FakeVariant, money_json
+from adapters.fake_salla.clock import ScaledClock
+from adapters.fake_salla.faults import Fault, FaultKind, StatsSnapshot, StoreStats
+from adapters.fake_salla.ratelimit import BucketDecision, LeakyBucket
+from adapters.fake_salla.seed import seed_stores
+from adapters.fake_salla.stores import FakeStore, SandboxStore, SandboxStoreSpec
+from adapters.fake_salla.tokens import IssuedTokens, TokenAuthority
+from adapters.fake_salla.webhooks import DEFAULT_RETRY_INTERVALS, Delivery, Strategy, WebhookSender, encode_event
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from pricing_core.ports import Clock
+
+SANDBOX_CLIENT_ID = "sandbox-client-id"
+SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
+SANDBOX_APP_ID = 1_717_171_717
+FULL_SCOPE = "settings.read products.read_write webhooks.read_write offline_access"
+RIYADH = timezone(timedelta(hours=3))
+
+InstallOrder = Literal["random", "installed_first", "authorize_first"]
+
+
+@attrs.frozen(kw_only=True)
+class QueuedPrices:
+    """A ``bulkPrice`` request waiting to be applied."""
+
+    merchant_id: int
+    due: float  # time.monotonic() at which it applies
+    items: tuple[tuple[int, Decimal, Decimal | None], ...]  # (product id, price, cost price)
+
+
+def _js_date(when: datetime) -> str:
+    """Store-event ``created_at``: JavaScript's Date string, e.g. ``Sun Dec 14 2025 11:41:40 GMT+0300``."""
+    local = when.astimezone(RIYADH)
+    return local.strftime("%a %b %d %Y %H:%M:%S GMT+0300")
+
+
+class FakeSalla:
+    """An emulated Salla: accounts service, Merchant API, webhooks, faults and inspection.
+
+    Build it with :func:`adapters.fake_salla.create_fake_salla`; serve ``.app`` in process
+    (``starlette.testclient.TestClient(fake.app)``) or with uvicorn.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 7,
+        client_id: str = SANDBOX_CLIENT_ID,
+        client_secret: str = SANDBOX_CLIENT_SECRET,
+        clock: Clock | None = None,
+        time_scale: float = 1.0,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+        webhook_strategy: Strategy = "signature",
+        webhook_http: httpx.Client | None = None,
+        webhook_retry_intervals: Sequence[float] = DEFAULT_RETRY_INTERVALS,
+        stores: Sequence[SandboxStoreSpec] | None = None,
+        invalid_grant_status: int = 400,
+        token_expiry_field: Literal["expires_in", "expires"] = "expires_in",
+        bulk_delay: float = 0.05,
+        leak_per_second: float | None = None,
+        price_events: bool = True,
+    ) -> None:
+        if invalid_grant_status not in (400, 401):
+            raise ValueError("invalid_grant_status must be 400 or 401")
+        self.seed = seed
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self._scaled = ScaledClock(time_scale) if clock is None else None
+        self.clock: Clock = clock if clock is not None else self._scaled  # type: ignore[assignment]
+        self.invalid_grant_status = invalid_grant_status
+        self.token_expiry_field = token_expiry_field
+        self.bulk_delay = bulk_delay
+        self.price_events = price_events
+        self.lock = threading.RLock()
+        self._rng = random.Random(seed)
+        self.tokens = TokenAuthority(random.Random(seed + 1))
+        self._stores: dict[int, FakeStore] = {s.merchant_id: s for s in seed_stores(seed, stores)}
+        self._variants: dict[int, tuple[FakeStore, FakeProduct, FakeVariant]] = {
+            v.id: (store, product, v)
+            for store in self._stores.values()
+            for product in store.products.values()
+            for v in product.variants
+        }
+        self._buckets = {
+            mid: LeakyBucket(store.rate_limit, leak_per_second=leak_per_second)
+            for mid, store in self._stores.items()
+        }
+        self._stats: dict[int, StoreStats] = {mid: StoreStats() for mid in self._stores}
+        self._faults: dict[int, deque[Fault]] = {mid: deque() for mid in self._stores}
+        self._latency: dict[int, float] = {}
+        self._queued: list[QueuedPrices] = []
+        self.unauthenticated_requests = 0
+        self.oauth_requests = 0
+        self.webhooks: WebhookSender | None = None
+        if webhook_url:
+            self.webhooks = WebhookSender(
+                webhook_url,
+                secret=webhook_secret,
+                strategy=webhook_strategy,
+                http=webhook_http,
+                retry_intervals=webhook_retry_intervals,
+            )
+        from adapters.fake_salla.app import build_app  # app.py imports this module's type
+
+        self.app: Starlette = build_app(self)
+
+    # ------------------------------------------------------------------------------------
+    # Time
+
+    def now(self) -> datetime:
+        """The fake's current time."""
+        return self.clock.now()
+
+    def now_seconds(self) -> float:
+        """The fake's current time as Unix seconds."""
+        return self.clock.now().timestamp()
+
+    def set_time_scale(self, scale: float) -> None:
+        """Make the fake's clock run ``scale`` times faster (only for the built-in clock)."""
+        if self._scaled is None:
+            raise RuntimeError("this fake uses an injected clock; move that clock instead")
+        self._scaled.set_scale(scale)
+
+    # ------------------------------------------------------------------------------------
+    # Stores
+
+    def sandbox_stores(self) -> list[SandboxStore]:
+        """The seeded stores: merchant id, name, plan, product count."""
+        with self.lock:
+            return [store.describe() for store in self._stores.values()]
+
+    def store(self, merchant_id: int | str) -> FakeStore:
+        """A store's live state (raises ``KeyError`` for an unknown merchant)."""
+        return self._stores[int(merchant_id)]
+
+    def has_store(self, merchant_id: int | str) -> bool:
+        """True when ``merchant_id`` is a sandbox store."""
+        try:
+            return int(merchant_id) in self._stores
+        except ValueError:
+            return False
+
+    def find_variant(self, variant_id: int) -> tuple[FakeStore, FakeProduct, FakeVariant] | None:
+        """A SKU by id with its store and product."""
+        return self._variants.get(variant_id)
+
+    # ------------------------------------------------------------------------------------
+    # Tokens and installs
+
+    def _token_dict(self, issued: IssuedTokens) -> dict[str, Any]:
+        return {
+            "access_token": issued.access_token,
+            "refresh_token": issued.refresh_token,
+            "expires_in": issued.expires_in,
+            "expires": int(issued.expires_at.timestamp()),
+            "scope": issued.scope,
+            "token_type": "bearer",
+        }
+
+    def issue_tokens(self, merchant_id: int | str, *, scope: str = FULL_SCOPE) -> dict[str, Any]:
+        """Grant tokens directly, as an easy-mode install does (no code flow).
+
+        Returns ``access_token``, ``refresh_token``, ``expires_in`` (seconds), ``expires``
+        (Unix timestamp), ``scope`` and ``token_type``. Reinstalls an uninstalled store.
+        """
+        with self.lock:
+            store = self.store(merchant_id)
+            store.installed = True
+            return self._token_dict(self.tokens.new_chain(store.merchant_id, scope, self.now()))
+
+    def deliver_install(
+        self, merchant_id: int | str, *, order: InstallOrder = "random", scope: str = FULL_SCOPE
+    ) -> dict[str, Any]:
+        """Easy-mode install: grant tokens and send ``app.installed`` and ``app.store.authorize``.
+
+        The two events go out in ``order`` ("random" draws it from the seed, as Salla gives no
+        ordering guarantee). Needs a webhook URL. Returns the granted tokens.
+        """
+        sender = self._require_webhooks()
+        tokens = self.issue_tokens(merchant_id, scope=scope)
+        mid = int(merchant_id)
+        now = self.now()
+        installed = self._envelope(
+            "app.installed",
+            mid,
+            {
+                "id": SANDBOX_APP_ID,
+                "app_name": "Salla Price Optimizer",
+                "app_description": "Prices your catalog against the market",
+                "app_type": "app",
+                "app_scopes": scope.split(),
+                "installation_date": now.astimezone(RIYADH).strftime("%Y-%m-%d %H:%M:%S"),
+                "store_type": "development",
+            },
+        )
+        authorize = self._envelope(
+            "app.store.authorize",
+            mid,
+            {
+                "access_token": tokens["access_token"],
+                # In this event ``expires`` is a Unix timestamp (Salla's docs warn about it).
+                "expires": tokens["expires"],
+                "refresh_token": tokens["refresh_token"],
+                "scope": tokens["scope"],
+                "token_type": "bearer",
+            },
+        )
+        with self.lock:
+            first_installed = order == "installed_first" or (order == "random" and self._rng.random() < 0.5)
+        pair = [installed, authorize] if first_installed else [authorize, installed]
+        for payload in pair:
+            sender.send(str(payload["event"]), mid, encode_event(payload))
+        return tokens
+
+    def uninstall_store(self, merchant_id: int | str) -> None:
+        """The merchant removes the app: tokens die, the API answers 401, ``app.uninstalled`` is sent."""
+        with self.lock:
+            store = self.store(merchant_id)
+            store.installed = False
+            self.tokens.revoke_store(store.merchant_id)
+        if self.webhooks is not None:
+            now = self.now().astimezone(RIYADH).strftime("%Y-%m-%d %H:%M:%S")
+            self.emit_event(
+                merchant_id,
+                "app.uninstalled",
+                {
+                    "id": SANDBOX_APP_ID,
+                    "app_name": "Salla Price Optimizer",
+                    "app_description": "Prices your catalog against the market",
+                    "app_type": "app",
+                    "categories": [],
+                    "installation_date": now,
+                    "uninstallation_date": now,
+                    "refunded": False,
+                    "store_type": "development",
+                },
+            )
+
+    # ------------------------------------------------------------------------------------
+    # Webhooks
+
+    def _require_webhooks(self) -> WebhookSender:
+        if self.webhooks is None:
+            raise RuntimeError("the fake Salla has no webhook_url; pass one to create_fake_salla")
+        return self.webhooks
+
+    def _envelope(self, event: str, merchant_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+        now = self.now()
+        app_event = event.startswith("app.")
+        created = now.astimezone(RIYADH).strftime("%Y-%m-%d %H:%M:%S") if app_event else _js_date(now)
+        return {"event": event, "merchant": merchant_id, "created_at": created, "data": dict(data)}
+
+    def emit_event(self, merchant_id: int | str, event: str, data: Mapping[str, Any]) -> Delivery:
+        """Send any event for a store to the webhook URL (signed per the configured strategy)."""
+        sender = self._require_webhooks()
+        payload = self._envelope(event, int(merchant_id), data)
+        return sender.send(event, int(merchant_id), encode_event(payload))
+
+    def _price_event_data(self, product: FakeProduct) -> dict[str, Any]:
+        rate = Decimal("0.15")
+        tax = (product.price * rate).quantize(Decimal("0.01"))
+        sale = product.sale_price
+        return {
+            "id": product.id,
+            "sku": product.sku,
+            "mpn": None,
+            "gtin": product.gtin,
+            # Flat numbers here, unlike the API's {amount, currency} objects.
+            "cost": money_json(product.cost_price) if product.cost_price is not None else None,
+            "starting_price": None,
+            "price": money_json(product.price),
+            "sale_price": (
+                {"amount": money_json(sale), "expired_at": product.sale_end} if sale else None
+            ),
+            "tax": money_json(tax),
+            "taxed_price": money_json(product.price + tax),
+            "regular_price": money_json(product.price),
+            "currency": product.currency,
+            "with_tax": product.with_tax,
+        }
+
+    def emit_price_updated(self, merchant_id: int | str, product_id: int | str) -> Delivery:
+        """Send ``product.price.updated`` for one product with its current prices."""
+        with self.lock:
+            product = self.store(merchant_id).products[int(product_id)]
+            data = self._price_event_data(product)
+        return self.emit_event(merchant_id, "product.price.updated", data)
+
+    def wait_webhooks(self, timeout: float = 5.0) -> bool:
+        """Block until every queued webhook delivery finished; False on timeout."""
+        return True if self.webhooks is None else self.webhooks.wait_idle(timeout)
+
+    @property
+    def webhook_deliveries(self) -> list[Delivery]:
+        """Every delivery so far, in sending order."""
+        return [] if self.webhooks is None else list(self.webhooks.deliveries)
+
+    # ------------------------------------------------------------------------------------
+    # Prices
+
+    def _stamp(self) -> str:
+        return self.now().astimezone(RIYADH).strftime("%Y-%m-%d %H:%M:%S")
+
+    def queue_prices(self, merchant_id: int, items: Iterable[tuple[int, Decimal, Decimal | None]]) -> None:
+        """Queue a bulk update; it applies after ``bulk_delay`` (immediately when 0)."""
+        with self.lock:
+            queued = QueuedPrices(merchant_id=merchant_id, due=time.monotonic() + self.bulk_delay, items=tuple(items))
+            self._queued.append(queued)
+            if self.bulk_delay <= 0:
+                self.apply_due(force=True)
+
+    def apply_due(self, *, force: bool = False) -> int:
+        """Apply queued bulk updates whose time has come (all with ``force``); how many products changed."""
+        changed: list[tuple[int, int]] = []
+        with self.lock:
+            now = time.monotonic()
+            due = [q for q in self._queued if force or q.due <= now]
+            if not due:
+                return 0
+            self._queued = [q for q in self._queued if q not in due]
+            stamp = self._stamp()
+            for queued in due:
+                store = self._stores[queued.merchant_id]
+                for product_id, price, cost in queued.items:
+                    product = store.products.get(product_id)
+                    if product is None:
+                        continue
+                    product.set_price(price, updated_at=stamp)
+                    if cost is not None:
+                        product.cost_price = cost
+                    changed.append((queued.merchant_id, product_id))
+        if self.webhooks is not None and self.price_events:
+            for merchant_id, product_id in changed:
+                self.emit_price_updated(merchant_id, product_id)
+        return len(changed)
+
+    def flush_queued(self) -> int:
+        """Apply every queued bulk update now."""
+        return self.apply_due(force=True)
+
+    def prices(self, merchant_id: int | str) -> dict[str, Decimal]:
+        """Current prices of a store: product id -> price, and ``"product:variant"`` for SKUs with their own price."""
+        self.apply_due()
+        with self.lock:
+            result: dict[str, Decimal] = {}
+            for product in self.store(merchant_id).products.values():
+                result[str(product.id)] = product.price
+                for variant in product.variants:
+                    if variant.has_special_price:
+                        result[f"{product.id}:{variant.id}"] = variant.price
+            return result
+
+    def set_price(self, merchant_id: int | str, product_id: int | str, price: Decimal | str | int) -> None:
+        """Change a price as the merchant would in the dashboard (no event sent)."""
+        with self.lock:
+            self.store(merchant_id).products[int(product_id)].set_price(Decimal(str(price)), updated_at=self._stamp())
+
+    def corrupt_product(self, merchant_id: int | str, product_id: int | str, raw_price: object = "N/A") -> None:
+        """Make a product's ``price`` render as ``raw_price`` (e.g. a non-numeric string) until its next update."""
+        with self.lock:
+            self.store(merchant_id).products[int(product_id)].raw_price_override = raw_price
+
+    # ------------------------------------------------------------------------------------
+    # Rate limits, faults, statistics
+
+    def hit_bucket(self, merchant_id: int) -> BucketDecision:
+        """Account one Merchant API request of a store (called by the app)."""
+        with self.lock:
+            return self._buckets[merchant_id].hit(self.now_seconds())
+
+    def fill_bucket(self, merchant_id: int | str, level: float | None = None) -> None:
+        """Fill a store's rate-limit bucket (default: full), as if other apps had spent it."""
+        with self.lock:
+            self._buckets[int(merchant_id)].fill(self.now_seconds(), level)
+
+    def bucket_level(self, merchant_id: int | str) -> float:
+        """How many requests the store's bucket holds now."""
+        with self.lock:
+            return self._buckets[int(merchant_id)].level(self.now_seconds())
+
+    def inject_fault(
+        self, merchant_id: int | str, kind: FaultKind, *, count: int = 1, status: int = 503, seconds: float = 1.0
+    ) -> None:
+        """The next ``count`` Merchant API requests of the store fail with ``kind`` (see ``Fault``)."""
+        fault = Fault(kind=kind, status=status, seconds=seconds)
+        with self.lock:
+            self._faults[int(merchant_id)].extend([fault] * count)
+
+    def next_fault(self, merchant_id: int) -> Fault | None:
+        """Pop the store's next injected fault (called by the app)."""
+        with self.lock:
+            faults = self._faults[merchant_id]
+            return faults.popleft() if faults else None
+
+    def set_latency(self, merchant_id: int | str, seconds: float) -> None:
+        """Delay every Merchant API answer of the store by ``seconds`` (0 to stop)."""
+        with self.lock:
+            self._latency[int(merchant_id)] = max(0.0, seconds)
+
+    def latency(self, merchant_id: int) -> float:
+        """The store's injected latency."""
+        with self.lock:
+            return self._latency.get(merchant_id, 0.0)
+
+    def record(self, merchant_id: int, route: str, *, rate_limited: bool = False, fault: bool = False) -> None:
+        """Count one request of a store (called by the app)."""
+        with self.lock:
+            stats = self._stats[merchant_id]
+            stats.requests += 1
+            stats.rate_limited += int(rate_limited)
+            stats.faults += int(fault)
+            stats.by_route[route] += 1
+            stats.times.append(self.now_seconds())
+
+    def stats(self, merchant_id: int | str) -> StatsSnapshot:
+        """Requests a store received so far."""
+        with self.lock:
+            return self._stats[int(merchant_id)].snapshot()
+
+    def requests(self, merchant_id: int | str) -> int:
+        """How many Merchant API requests the store received."""
+        return self.stats(merchant_id).requests
+
+    def rate_limited(self, merchant_id: int | str) -> int:
+        """How many of them were answered 429."""
+        return self.stats(merchant_id).rate_limited
+
+    def request_times(self, merchant_id: int | str) -> list[float]:
+        """When each request arrived (Unix seconds, fake clock)."""
+        with self.lock:
+            return list(self._stats[int(merchant_id)].times)
+
+    def reset_stats(self) -> None:
+        """Forget the counters (buckets and faults stay)."""
+        with self.lock:
+            self._stats = {mid: StoreStats() for mid in self._stores}
+            self.unauthenticated_requests = 0
+            self.oauth_requests = 0
+
+    def close(self) -> None:
+        """Stop the webhook thread."""
+        if self.webhooks is not None:
+            self.webhooks.close()
+
+
+def utc_now() -> datetime:
+    """Wall-clock UTC now (used where the fake has no clock of its own)."""
+    return datetime.now(UTC)

@@ -1,0 +1,20 @@
+"""In-memory implementations of the ports: the fakes the unit tests and notebooks use.
+
+Each one is a first-class implementation of its port and passes the same contract suite as
+the real adapter beside it.
+"""
+
+from adapters.memory.clock import FakeClock
+from adapters.memory.locks import ThreadStoreLocks
+from adapters.memory.queue import EnqueuedTask, RecordingQueue
+from adapters.memory.storage import InMemoryStoreScope, InMemoryUnitOfWork, InMemoryUnitOfWorkFactory
+
+__all__ = [
+    "EnqueuedTask",
+    "FakeClock",
+    "InMemoryStoreScope",
+    "InMemoryUnitOfWork",
+    "InMemoryUnitOfWorkFactory",
+    "RecordingQueue",
+    "ThreadStoreLocks",
+]

@@ -1,0 +1,256 @@
+"""The schema, as SQLAlchemy Core tables. The migrations in ``migrations/versions`` create exactly this.
+
+Tables of the original design keep their names (stores, products, competitors,
+pricing_decisions, optimization_runs, activity_logs, system_settings); the service adds
+store_tokens (encrypted), store_settings, processed_webhooks and price_history. Every
+store-scoped table carries ``store_id`` and, on PostgreSQL, a row-level security policy
+(see ``rls.py``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from adapters.storage.types import Money, UTCDateTime
+
+# Deterministic constraint names, so migrations can refer to them on both databases.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+STORE_ID = String(64)
+# SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
+SERIAL = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _store_fk() -> Column[str]:
+    return Column("store_id", STORE_ID, ForeignKey("stores.store_id", ondelete="CASCADE"), nullable=False)
+
+
+stores = Table(
+    "stores",
+    metadata,
+    Column("store_id", STORE_ID, primary_key=True),
+    Column("store_name", String(255), nullable=False, server_default=""),
+    Column("is_active", Boolean, nullable=False),
+    Column("plan", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("domain", String(255)),
+    Column("email", String(255)),
+    Column("installed_at", UTCDateTime),
+    Column("deactivated_at", UTCDateTime),
+    Column("deactivation_reason", Text),
+    Column("last_run_at", UTCDateTime),
+)
+
+store_tokens = Table(
+    "store_tokens",
+    metadata,
+    Column("store_id", STORE_ID, ForeignKey("stores.store_id", ondelete="CASCADE"), primary_key=True),
+    # Fernet tokens (URL-safe base64 text); never the plaintext.
+    Column("access_token_encrypted", Text, nullable=False),
+    Column("refresh_token_encrypted", Text),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+    Column("scope", Text, nullable=False, server_default=""),
+    Column("token_type", String(32), nullable=False, server_default="bearer"),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+store_settings = Table(
+    "store_settings",
+    metadata,
+    Column("store_id", STORE_ID, ForeignKey("stores.store_id", ondelete="CASCADE"), primary_key=True),
+    Column("settings", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("store_id", STORE_ID, ForeignKey("stores.store_id", ondelete="CASCADE"), primary_key=True),
+    Column("product_id", String(64), primary_key=True),
+    Column("sku", String(128)),
+    Column("name", Text, nullable=False, server_default=""),
+    Column("price", Money, nullable=False),
+    Column("cost_price", Money),
+    Column("prices_include_vat", Boolean, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("quantity", Integer),
+    Column("gtin", String(64)),
+    Column("variant_of", String(64)),
+    Column("is_tracked", Boolean, nullable=False, server_default="1"),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+)
+
+competitors = Table(
+    "competitors",
+    metadata,
+    Column("id", SERIAL, primary_key=True, autoincrement=True),
+    _store_fk(),
+    Column("product_id", String(64), nullable=False),
+    Column("competitor_name", String(255), nullable=False),
+    Column("price", Money, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("in_stock", Boolean, nullable=False),
+    Column("confidence_score", Money, nullable=False),
+    Column("url", Text),
+    Column("is_own_store", Boolean, nullable=False),
+    Column("previous_price", Money),
+    Column("second_reading", Money),
+    Column("source", String(64), nullable=False),
+    Column("observed_at", UTCDateTime, nullable=False, index=True),
+    Index("ix_competitors_store_product_observed", "store_id", "product_id", "observed_at"),
+)
+
+pricing_decisions = Table(
+    "pricing_decisions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    _store_fk(),
+    # No foreign key: decisions are the audit trail and outlive their run (retention deletes runs).
+    Column("run_id", String(64)),
+    Column("idempotency_key", String(255), nullable=False),
+    Column("product_id", String(64), nullable=False),
+    Column("sku", String(128)),
+    Column("name", Text, nullable=False),
+    Column("old_price", Money, nullable=False),
+    Column("suggested_price", Money, nullable=False),
+    Column("cost_price", Money),
+    Column("currency", String(3), nullable=False),
+    Column("strategy_used", String(64), nullable=False),
+    Column("reference_price", Money),
+    Column("floor_price", Money),
+    Column("risk_level", String(16), nullable=False),
+    Column("action_taken", String(32), nullable=False),
+    Column("change_pct", Money, nullable=False),
+    Column("margin_pct_after", Money),
+    Column("offers_considered", Integer, nullable=False),
+    Column("offers_used", Integer, nullable=False),
+    Column("explanation", JSON, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),
+    Column("fingerprint", String(128), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("error", Text),
+    Column("decided_by", String(255)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("store_id", "idempotency_key"),
+    Index("ix_pricing_decisions_store_created", "store_id", "created_at"),
+    Index("ix_pricing_decisions_store_status", "store_id", "status"),
+    Index("ix_pricing_decisions_store_product", "store_id", "product_id"),
+    Index("ix_pricing_decisions_store_run", "store_id", "run_id"),
+)
+
+optimization_runs = Table(
+    "optimization_runs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    _store_fk(),
+    Column("run_type", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False, index=True),
+    Column("finished_at", UTCDateTime),
+    Column("duration_seconds", Float),
+    Column("products_analyzed", Integer, nullable=False),
+    Column("products_updated", Integer, nullable=False),
+    Column("products_queued", Integer, nullable=False),
+    Column("products_skipped", Integer, nullable=False),
+    Column("error", Text),
+    Index("ix_optimization_runs_store_started", "store_id", "started_at"),
+)
+
+activity_logs = Table(
+    "activity_logs",
+    metadata,
+    Column("id", SERIAL, primary_key=True, autoincrement=True),
+    # NULL for system-wide entries (batch summaries).
+    Column("store_id", STORE_ID, ForeignKey("stores.store_id", ondelete="CASCADE")),
+    Column("activity_type", String(64), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("metadata", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+    Index("ix_activity_logs_store_created", "store_id", "created_at"),
+)
+
+price_history = Table(
+    "price_history",
+    metadata,
+    Column("id", SERIAL, primary_key=True, autoincrement=True),
+    _store_fk(),
+    Column("product_id", String(64), nullable=False),
+    Column("price", Money, nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+    Column("source", String(64), nullable=False),
+    Index("ix_price_history_store_product_changed", "store_id", "product_id", "changed_at"),
+)
+
+system_settings = Table(
+    "system_settings",
+    metadata,
+    Column("setting_key", String(128), primary_key=True),
+    # Plaintext, or a Fernet token when is_secret.
+    Column("setting_value", Text, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("is_secret", Boolean, nullable=False, server_default="0"),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+processed_webhooks = Table(
+    "processed_webhooks",
+    metadata,
+    Column("delivery_id", String(255), primary_key=True),
+    Column("event", String(128), nullable=False),
+    # No foreign key: a delivery may concern a store not installed (yet, or any more).
+    Column("store_id", STORE_ID),
+    Column("received_at", UTCDateTime, nullable=False, index=True),
+)
+
+# Tables with a store_id column get a row-level security policy on PostgreSQL.
+STORE_SCOPED_TABLES = (
+    "stores",
+    "store_tokens",
+    "store_settings",
+    "products",
+    "competitors",
+    "pricing_decisions",
+    "optimization_runs",
+    "activity_logs",
+    "price_history",
+)
+
+__all__ = [
+    "STORE_SCOPED_TABLES",
+    "activity_logs",
+    "competitors",
+    "metadata",
+    "optimization_runs",
+    "price_history",
+    "pricing_decisions",
+    "processed_webhooks",
+    "products",
+    "store_settings",
+    "store_tokens",
+    "stores",
+    "system_settings",
+]

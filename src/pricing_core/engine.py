@@ -1,0 +1,273 @@
+"""The pricing pipeline: one pure function from (product, offers, settings, history, now) to a decision.
+
+Steps, in order (DESIGN.md): offer hygiene, reference price, strategy (or an advisor's
+proposal), guards, rounding, risk, action. Every step that matters adds one line to the
+explanation so a merchant can follow the reasoning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import attrs
+
+from pricing_core.approval import action_for, mode_description
+from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, Product
+from pricing_core.decision import Action, PricingDecision, RiskLevel
+from pricing_core.guards import margin_floor, margin_of, price_bounds
+from pricing_core.money import HUNDRED, ZERO, MoneyError, percent_change, quantize, to_decimal
+from pricing_core.offers import clean_offers, corroboration
+from pricing_core.risk import classify_risk
+from pricing_core.rounding import round_price
+from pricing_core.settings import Fallback, NoCostPolicy, TenantSettings
+from pricing_core.strategies import apply_strategy, reference_price, target_margin_price
+
+# Statuses Salla uses for products a customer can buy (or will again); hidden and deleted ones are left alone.
+PRICEABLE_STATUSES = frozenset({"sale", "out"})
+# An advisor's target further than this factor from today's price is not a pricing idea but a mistake.
+PROPOSAL_MAX_FACTOR = Decimal(3)
+
+
+@attrs.frozen
+class _Prepared:
+    """Settings-derived values computed once per catalog instead of once per product."""
+
+    settings: TenantSettings
+    margin: Decimal
+    vat: Decimal
+    thresholds: tuple[Decimal, Decimal]
+    cooldown: timedelta
+    mode_text: str
+
+    @classmethod
+    def of(cls, settings: TenantSettings) -> _Prepared:
+        return cls(
+            settings=settings,
+            margin=settings.margin_fraction,
+            vat=settings.vat_fraction,
+            thresholds=settings.risk_thresholds(),
+            cooldown=timedelta(hours=settings.cooldown_hours),
+            mode_text=mode_description(settings.automation_mode),
+        )
+
+
+def _fingerprint(product: Product, suggested: Decimal, action: Action, strategy: str, now: datetime) -> str:
+    raw = f"{product.id}|{product.price}|{suggested}|{action.value}|{strategy}|{now.isoformat()}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def _decision(
+    product: Product,
+    now: datetime,
+    *,
+    suggested: Decimal,
+    action: Action,
+    risk: RiskLevel,
+    strategy: str,
+    steps: list[str],
+    reference: Decimal | None = None,
+    floor: Decimal | None = None,
+    considered: int = 0,
+    used: int = 0,
+    vat: Decimal = ZERO,
+) -> PricingDecision:
+    old = quantize(product.price) if product.price > 0 else product.price
+    change = quantize(percent_change(product.price, suggested)) if product.price > 0 else ZERO
+    margin_after: Decimal | None = None
+    if product.cost_price is not None and suggested > 0:
+        margin_after = quantize(margin_of(suggested, product.cost_price, vat, product.prices_include_vat) * HUNDRED)
+    return PricingDecision(
+        product_id=product.id,
+        sku=product.sku,
+        name=product.name,
+        old_price=old,
+        suggested_price=suggested,
+        cost_price=product.cost_price,
+        currency=product.currency,
+        strategy=strategy,
+        reference_price=quantize(reference) if reference is not None else None,
+        floor_price=floor,
+        risk=risk,
+        action=action,
+        change_pct=change,
+        margin_pct_after=margin_after,
+        offers_considered=considered,
+        offers_used=used,
+        explanation=tuple(steps),
+        decided_at=now,
+        fingerprint=_fingerprint(product, suggested, action, strategy, now),
+    )
+
+
+def _skip(product: Product, now: datetime, reason: str) -> PricingDecision:
+    price = quantize(product.price) if product.price > 0 else product.price
+    return _decision(product, now, suggested=price, action=Action.SKIPPED, risk=RiskLevel.LOW,
+                     strategy="none", steps=[f"Skipped: {reason}."])
+
+
+def _read_proposal(proposal: AdvisorProposal, old: Decimal) -> tuple[Decimal | None, str]:
+    """Validate an advisor's target; returns (target or None, explanation line)."""
+    who = proposal.source
+    try:
+        target = to_decimal(proposal.target_price)
+    except MoneyError:
+        return None, f"Advisor {who} proposal rejected: {proposal.target_price!r} is not a price."
+    if target <= 0:
+        return None, f"Advisor {who} proposal rejected: {target} is not a positive price."
+    if target > old * PROPOSAL_MAX_FACTOR or target * PROPOSAL_MAX_FACTOR < old:
+        return None, f"Advisor {who} proposal rejected: {target} is out of range for a price of {old}."
+    rationale = f" ({proposal.rationale.strip()})" if proposal.rationale.strip() else ""
+    return target, f"Advisor {who} proposes {quantize(target)}{rationale}."
+
+
+def _price(
+    product: Product,
+    offers: Sequence[CompetitorOffer],
+    prep: _Prepared,
+    now: datetime,
+    last_change: PricePoint | None,
+    proposal: AdvisorProposal | None,
+) -> PricingDecision:
+    settings = prep.settings
+    if product.price <= 0:
+        return _skip(product, now, f"current price {product.price} is not positive")
+    if product.status not in PRICEABLE_STATUSES:
+        return _skip(product, now, f"product status is '{product.status}'")
+    if last_change is not None and prep.cooldown and now - last_change.changed_at < prep.cooldown:
+        return _skip(product, now, f"cooldown: price changed at {last_change.changed_at:%Y-%m-%d %H:%M}, "
+                                   f"cooldown is {settings.cooldown_hours}h")
+    old = product.price
+    steps: list[str] = []
+
+    # 1. Offer hygiene
+    hygiene = clean_offers(product, offers, settings, now)
+    usable = hygiene.usable
+    line = f"Offers: {len(offers)} seen, {len(usable)} usable"
+    if hygiene.dropped:
+        line += "; dropped " + "; ".join(f"{d.offer.competitor} ({d.reason})" for d in hygiene.dropped)
+    steps.append(line + ".")
+
+    # 2-3. Reference and strategy, or the advisor's proposal
+    reference = reference_price(usable, settings)
+    target: Decimal | None = None
+    strategy = "hold"
+    if proposal is not None:
+        target, text = _read_proposal(proposal, old)
+        steps.append(text)
+        if target is not None:
+            strategy = f"advisor:{proposal.source}"
+    if target is None and reference is not None:
+        target, how = apply_strategy(reference.price, settings)
+        strategy = f"{settings.strategy.value}:{settings.reference.value}"
+        steps.append(f"Reference: {reference.description}; strategy: {how} -> {quantize(target)}.")
+    if target is None:
+        if settings.fallback == Fallback.TARGET_MARGIN and product.cost_price is not None:
+            goal = settings.target_margin if settings.target_margin is not None else settings.min_profit_margin
+            target = target_margin_price(product.cost_price, goal, prep.vat, product.prices_include_vat)
+            strategy = "fallback:target_margin"
+            steps.append(f"No usable offer: move toward a {goal}% margin ({quantize(target)}).")
+        else:
+            target = old
+            steps.append("No usable offer: hold the current price.")
+
+    # 4. Guards
+    floor: Decimal | None = None
+    if product.cost_price is not None:
+        floor = margin_floor(product.cost_price, prep.margin, prep.vat, product.prices_include_vat)
+        vat_note = f", VAT {settings.vat_rate}% included" if product.prices_include_vat else ""
+        steps.append(f"Margin floor: {floor} (cost {product.cost_price}, minimum margin "
+                     f"{settings.min_profit_margin}%{vat_note}).")
+    else:
+        steps.append("Cost unknown: the margin cannot be checked, so the price is never lowered automatically.")
+    bounds = price_bounds(old, floor, settings)
+    guard_line = f"Guards: keep within {bounds.low}..{bounds.high} (maximum change {settings.max_change_pct}%"
+    guard_line += "; " + "; ".join(bounds.notes) + ")." if bounds.notes else ")."
+    steps.append(guard_line)
+
+    # 5. Rounding
+    suggested, rounding_note = round_price(target, bounds, settings.price_ending)
+    if rounding_note:
+        steps.append(rounding_note + ".")
+    if quantize(target) != suggested:
+        steps.append(f"Target {quantize(target)} adjusted to {suggested} by the guards.")
+
+    decrease = suggested < old
+    if product.cost_price is None and decrease and settings.no_cost_policy == NoCostPolicy.HOLD:
+        steps.append("Held: no cost is known and the store holds such products.")
+        suggested = quantize(old)
+        decrease = False
+
+    considered, used = len(offers), len(usable)
+    if suggested == quantize(old):
+        steps.append(f"No change: {suggested} is the current price.")
+        return _decision(product, now, suggested=suggested, action=Action.NO_CHANGE, risk=RiskLevel.LOW,
+                         strategy=strategy, steps=steps, reference=reference.price if reference else None,
+                         floor=floor, considered=considered, used=used, vat=prep.vat)
+
+    # 6. Risk
+    change = percent_change(old, suggested)
+    risk, risk_text = classify_risk(change, prep.thresholds, decrease=decrease, usable_offers=used)
+    steps.append(risk_text[0].upper() + risk_text[1:] + ".")
+
+    # 7. Action
+    action = action_for(settings.automation_mode, risk)
+    reasons_to_ask: list[str] = []
+    if decrease and product.cost_price is None:
+        reasons_to_ask.append("no cost is known")
+    if decrease and reference is not None and not strategy.startswith("advisor:"):
+        others = [o for o in usable if o not in reference.basis]
+        doubtful = [o.competitor for o in reference.basis if corroboration(o, others, settings.offer_agreement_pct) is None]
+        if doubtful and len(doubtful) * 2 >= len(reference.basis):
+            reasons_to_ask.append(f"the offer from {', '.join(doubtful)} is not corroborated by a second reading, "
+                                  "its previous observation or another competitor")
+    if decrease and strategy.startswith("advisor:") and used == 0:
+        reasons_to_ask.append("an advisor's decrease without a usable competitor offer")
+    if action is Action.AUTO_APPLY and reasons_to_ask:
+        action = Action.NEEDS_APPROVAL
+        steps.append("Waits for approval: " + "; ".join(reasons_to_ask) + ".")
+    else:
+        also = "; also: " + "; ".join(reasons_to_ask) if reasons_to_ask else ""
+        steps.append(f"Action: {action.value.replace('_', ' ')} ({prep.mode_text}{also}).")
+    return _decision(product, now, suggested=suggested, action=action, risk=risk, strategy=strategy, steps=steps,
+                     reference=reference.price if reference else None, floor=floor, considered=considered,
+                     used=used, vat=prep.vat)
+
+
+def price_product(
+    product: Product,
+    offers: Sequence[CompetitorOffer],
+    settings: TenantSettings,
+    *,
+    now: datetime,
+    history: Sequence[PricePoint] = (),
+    proposal: AdvisorProposal | None = None,
+) -> PricingDecision:
+    """Price one product. ``history`` is the product's price history, newest first (for the cooldown)."""
+    return _price(product, offers, _Prepared.of(settings), now, history[0] if history else None, proposal)
+
+
+def price_catalog(
+    products: Sequence[Product],
+    offers_by_product_id: Mapping[str, Sequence[CompetitorOffer]],
+    settings: TenantSettings,
+    *,
+    now: datetime,
+    history_by_product_id: Mapping[str, Sequence[PricePoint]] | None = None,
+    proposals: Mapping[str, AdvisorProposal] | None = None,
+) -> list[PricingDecision]:
+    """Price many products of one store; one decision per product, in the order given."""
+    prep = _Prepared.of(settings)
+    history = history_by_product_id or {}
+    proposals = proposals or {}
+    decisions = []
+    for product in products:
+        past = history.get(product.id)
+        decisions.append(_price(product, offers_by_product_id.get(product.id, ()), prep, now,
+                                past[0] if past else None, proposals.get(product.id)))
+    return decisions
+
+
+__all__ = ["PRICEABLE_STATUSES", "price_catalog", "price_product"]

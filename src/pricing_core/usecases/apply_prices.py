@@ -1,0 +1,215 @@
+"""Apply approved decisions to Salla in bulk: APPROVED -> APPLYING -> APPLIED (or FAILED, with the reason).
+
+Used by the sweep (auto-apply decisions) and by the merchant's approval. Safe under at-least-once
+delivery: decisions are marked APPLYING (committed) before the request goes out, so a worker that
+dies mid-request leaves them APPLYING; the next attempt compares Salla's current price with the
+decided one and only re-sends those that did not land. A price is never sent twice for a
+decision that Salla already shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+
+import attrs
+
+from pricing_core.activity import ActivityType
+from pricing_core.catalog import PricePoint
+from pricing_core.decision import DecisionRecord, DecisionStatus
+from pricing_core.ports import PriceUpdate, scope_of
+from pricing_core.runs import OptimizationRun
+from pricing_core.usecases.context import ApplyPorts
+from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS, ensure_fresh_tokens
+
+# Activity entries list at most this many products each (the decisions keep the full record).
+_ACTIVITY_SAMPLE = 50
+# Who applied a decision that the optimizer approved by itself.
+OPTIMIZER = "optimizer"
+
+
+@attrs.frozen(kw_only=True)
+class ApplyResult:
+    """What happened to the decisions handed in (by decision id)."""
+
+    applied: tuple[str, ...] = ()
+    failed: Mapping[str, str] = attrs.field(factory=dict)
+    reconciled: tuple[str, ...] = ()   # were APPLYING and Salla already showed the price: not re-sent
+    ignored: tuple[str, ...] = ()      # not APPROVED/APPLYING (pending, rejected, already applied...)
+    requests: int = 0
+
+    @property
+    def applied_count(self) -> int:
+        """Decisions now APPLIED (sent now or found applied)."""
+        return len(self.applied) + len(self.reconciled)
+
+
+def apply_decisions(
+    ports: ApplyPorts,
+    store_id: str,
+    decision_ids: Sequence[str],
+    *,
+    access_token: str | None = None,
+    threshold_hours: float = DEFAULT_THRESHOLD_HOURS,
+) -> ApplyResult:
+    """Apply the store's APPROVED decisions among ``decision_ids`` (and finish APPLYING ones).
+
+    Unknown ids and decisions in any other status are ignored (a redelivered message finds them
+    APPLIED). Tokens are refreshed first if they expire soon, unless ``access_token`` is given.
+    """
+    store_id = str(store_id)
+    with ports.uow_factory(store_id) as uow:
+        decisions = scope_of(uow).decisions
+        records = [r for r in (decisions.get(str(i)) for i in dict.fromkeys(decision_ids)) if r is not None]
+    unknown = tuple(str(i) for i in decision_ids if str(i) not in {r.id for r in records})
+    if not any(r.status in (DecisionStatus.APPROVED, DecisionStatus.APPLYING) for r in records):
+        return ApplyResult(ignored=unknown + tuple(r.id for r in records))
+    token = access_token or ensure_fresh_tokens(ports, store_id, threshold_hours=threshold_hours).access_token
+    result = apply_records(ports, store_id, records, access_token=token)
+    return attrs.evolve(result, ignored=result.ignored + unknown)
+
+
+def apply_records(
+    ports: ApplyPorts,
+    store_id: str,
+    records: Iterable[DecisionRecord],
+    *,
+    access_token: str,
+    run_id: str | None = None,
+) -> ApplyResult:
+    """Apply already-loaded decision records (the sweep's path, which has them in hand).
+
+    ``run_id`` names the run whose ``products_updated`` counter grows with each applied decision.
+    """
+    store_id = str(store_id)
+    approved: list[DecisionRecord] = []
+    applying: list[DecisionRecord] = []
+    ignored: list[str] = []
+    for record in records:
+        if record.status is DecisionStatus.APPROVED:
+            approved.append(record)
+        elif record.status is DecisionStatus.APPLYING:
+            applying.append(record)
+        else:
+            ignored.append(record.id)
+
+    requests = 0
+    reconciled: list[DecisionRecord] = []
+    if applying:
+        landed, requests = _already_in_salla(ports, access_token, applying)
+        reconciled = [r for r in applying if r.id in landed]
+        approved.extend(r for r in applying if r.id not in landed)
+        if reconciled:
+            _finish(ports, store_id, reconciled, {}, run_id=run_id, note="found applied in Salla")
+
+    if not approved:
+        return ApplyResult(reconciled=tuple(r.id for r in reconciled), ignored=tuple(ignored), requests=requests)
+
+    # Committed before the request: a crash from here on leaves them APPLYING, to be reconciled.
+    with ports.uow_factory(store_id) as uow:
+        scope_of(uow).decisions.set_status(
+            [r.id for r in approved if r.status is not DecisionStatus.APPLYING],
+            DecisionStatus.APPLYING, at=ports.clock.now(),
+        )
+        uow.commit()
+
+    updates = [
+        PriceUpdate(product_id=r.decision.product_id, price=r.decision.suggested_price, sku=r.decision.sku)
+        for r in approved
+    ]
+    report = ports.salla_catalog.apply_prices(access_token, updates)
+    accepted = set(report.accepted)
+    failed: dict[str, str] = {}
+    applied: list[DecisionRecord] = []
+    for record in approved:
+        product_id = record.decision.product_id
+        if product_id in accepted:
+            applied.append(record)
+        else:
+            failed[record.id] = report.failed.get(product_id, "not accepted by Salla")
+    _finish(ports, store_id, applied, {r.id: failed[r.id] for r in approved if r.id in failed},
+            run_id=run_id, failed_records=[r for r in approved if r.id in failed])
+    return ApplyResult(
+        applied=tuple(r.id for r in applied),
+        failed=failed,
+        reconciled=tuple(r.id for r in reconciled),
+        ignored=tuple(ignored),
+        requests=requests + report.requests,
+    )
+
+
+def _already_in_salla(
+    ports: ApplyPorts, access_token: str, records: Sequence[DecisionRecord]
+) -> tuple[set[str], int]:
+    """Ids of APPLYING decisions whose price Salla already shows (sent before a crash)."""
+    page = ports.salla_catalog.get_products(access_token, [r.decision.product_id for r in records])
+    current: dict[str, Decimal] = {p.id: p.price for p in page.products}
+    landed = {r.id for r in records if current.get(r.decision.product_id) == r.decision.suggested_price}
+    return landed, 1
+
+
+def _finish(
+    ports: ApplyPorts,
+    store_id: str,
+    applied: Sequence[DecisionRecord],
+    failed: Mapping[str, str],
+    *,
+    run_id: str | None,
+    note: str | None = None,
+    failed_records: Sequence[DecisionRecord] = (),
+) -> None:
+    """Mark APPLIED / FAILED, record price history, bump the run's counter and log, in one transaction."""
+    now = ports.clock.now()
+    with ports.uow_factory(store_id) as uow:
+        scope = scope_of(uow)
+        if applied:
+            scope.decisions.set_status([r.id for r in applied], DecisionStatus.APPLIED, at=now)
+            scope.price_history.add_many([
+                PricePoint(product_id=r.decision.product_id, price=r.decision.suggested_price,
+                           changed_at=now, source=r.decided_by or OPTIMIZER)
+                for r in applied
+            ])
+            scope.activity.log(
+                ActivityType.PRICE_APPLIED,
+                f"Applied {len(applied)} price change(s) in Salla" + (f" ({note})" if note else ""),
+                at=now,
+                metadata={
+                    "count": len(applied),
+                    "run_id": run_id,
+                    "changes": [
+                        {"product_id": r.decision.product_id, "old": r.decision.old_price,
+                         "new": r.decision.suggested_price, "decision_id": r.id}
+                        for r in applied[:_ACTIVITY_SAMPLE]
+                    ],
+                },
+            )
+        for reason in sorted(set(failed.values())):
+            ids = [i for i, why in failed.items() if why == reason]
+            scope.decisions.set_status(ids, DecisionStatus.FAILED, at=now, error=reason)
+        if failed_records:
+            scope.activity.log(
+                ActivityType.PRICE_APPLY_FAILED,
+                f"Salla refused {len(failed_records)} price change(s)",
+                at=now,
+                metadata={
+                    "count": len(failed_records),
+                    "run_id": run_id,
+                    "failures": [
+                        {"product_id": r.decision.product_id, "price": r.decision.suggested_price,
+                         "reason": failed[r.id], "decision_id": r.id}
+                        for r in failed_records[:_ACTIVITY_SAMPLE]
+                    ],
+                },
+            )
+        if run_id is not None and applied:
+            run = scope.runs.get(run_id)
+            if run is not None:
+                scope.runs.update(_bump(run, updated=len(applied)))
+        uow.commit()
+
+
+def _bump(run: OptimizationRun, *, updated: int) -> OptimizationRun:
+    return attrs.evolve(run, products_updated=run.products_updated + updated)
+
+
+__all__ = ["OPTIMIZER", "ApplyResult", "apply_decisions", "apply_records"]

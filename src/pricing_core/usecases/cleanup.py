@@ -1,0 +1,49 @@
+"""Retention: delete old runs, activity and competitor offers (the weekly ``cleanup_old_data``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import attrs
+
+from pricing_core.activity import ActivityType
+from pricing_core.ports import Clock, UnitOfWorkFactory
+
+
+@attrs.frozen(kw_only=True)
+class RetentionPolicy:
+    """How long each kind of row is kept, in days (configurable per deployment)."""
+
+    runs_days: int = attrs.field(default=90, validator=attrs.validators.ge(1))
+    activity_days: int = attrs.field(default=180, validator=attrs.validators.ge(1))
+    offers_days: int = attrs.field(default=30, validator=attrs.validators.ge(1))
+    batch_size: int = attrs.field(default=1000, validator=attrs.validators.ge(1))
+
+
+def cleanup_old_data(
+    uow_factory: UnitOfWorkFactory, clock: Clock, policy: RetentionPolicy | None = None
+) -> dict[str, int]:
+    """Delete rows older than the policy's ages; log a ``system_cleanup`` entry; return counts by table.
+
+    Pricing decisions and price history are an audit trail and are not deleted here.
+    """
+    policy = policy or RetentionPolicy()
+    now = clock.now()
+    with uow_factory() as uow:
+        counts = uow.retention.delete_before(
+            runs_before=now - timedelta(days=policy.runs_days),
+            activity_before=now - timedelta(days=policy.activity_days),
+            offers_before=now - timedelta(days=policy.offers_days),
+            batch_size=policy.batch_size,
+        )
+        uow.system_activity.log(
+            ActivityType.SYSTEM_CLEANUP,
+            "System Action: Old data cleaned up",
+            at=now,
+            metadata={**counts, **attrs.asdict(policy)},
+        )
+        uow.commit()
+    return counts
+
+
+__all__ = ["RetentionPolicy", "cleanup_old_data"]

@@ -1,0 +1,395 @@
+"""One optimization sweep of one store: read the catalog page by page, price it, persist, apply.
+
+The sweep is idempotent under at-least-once delivery. The message carries a run key; the run id
+and every decision's id and idempotency key derive from it, so a redelivered message finds its
+run, skips the products it already decided, reconciles the decisions it left APPLYING against
+Salla's current prices, applies what it had approved, and completes the run. No price is sent
+twice for one decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from pricing_core.activity import ActivityType
+from pricing_core.catalog import AdvisorProposal, CompetitorOffer, Product
+from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision
+from pricing_core.engine import price_catalog
+from pricing_core.errors import BadResponse, StoreNotFound, TokenRevoked
+from pricing_core.ports import ProductPage, StoreContext, StoreScope, scope_of
+from pricing_core.runs import OptimizationRun, RunStatus, RunType
+from pricing_core.settings import TenantSettings
+from pricing_core.usecases.apply_prices import OPTIMIZER, apply_records
+from pricing_core.usecases.context import (
+    SWEEP_LOCK,
+    OptimizerPorts,
+    decision_id_for,
+    decision_key,
+    new_key,
+    run_id_for,
+)
+from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS, ensure_fresh_tokens
+
+# Progress callback: (products done so far, total products if Salla said).
+Progress = Callable[[int, int | None], None]
+# Where the products come from: given an access token, pages of products.
+PageSource = Callable[[str], Iterator[ProductPage]]
+
+BUSY = "another sweep of this store is running"
+_PENDING_PAGE = 1000
+_LEFTOVER_PAGE = 500
+
+# Errors retrying cannot fix: the merchant must act (reinstall) or Salla's answer is unreadable.
+_PERMANENT = (TokenRevoked, BadResponse, StoreNotFound)
+
+
+@attrs.frozen(kw_only=True)
+class SweepResult:
+    """The outcome of ``optimize_store``: the run (None when skipped), or why it did not run.
+
+    ``retryable`` tells a runner whether trying the same message again may succeed.
+    """
+
+    store_id: str
+    run: OptimizationRun | None
+    skipped_reason: str | None = None
+    retryable: bool = False
+    resumed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when the run completed (now or by an earlier delivery)."""
+        return self.run is not None and self.run.status is RunStatus.COMPLETED
+
+
+def optimize_store(
+    ports: OptimizerPorts,
+    store_id: str,
+    *,
+    run_type: RunType = RunType.MANUAL,
+    run_key: str | None = None,
+    threshold_hours: float = DEFAULT_THRESHOLD_HOURS,
+    lock_timeout: float = 0,
+    progress: Progress | None = None,
+) -> SweepResult:
+    """Sweep the whole catalog of ``store_id`` once (or finish the run ``run_key`` left unfinished).
+
+    Takes the store's sweep lock without waiting by default: if another sweep holds it, this one
+    is skipped politely (``skipped_reason``). A failure marks the run failed with its reason,
+    logs ``optimization_failed`` and is returned, not raised.
+    """
+    def pages(token: str) -> Iterator[ProductPage]:
+        return ports.salla_catalog.iter_product_pages(token)
+
+    return run_optimization(
+        ports, str(store_id), pages, run_type=run_type, run_key=run_key or new_key(),
+        threshold_hours=threshold_hours, lock_timeout=lock_timeout, progress=progress,
+    )
+
+
+def run_optimization(
+    ports: OptimizerPorts,
+    store_id: str,
+    pages: PageSource,
+    *,
+    run_type: RunType,
+    run_key: str,
+    threshold_hours: float = DEFAULT_THRESHOLD_HOURS,
+    lock_timeout: float = 0,
+    progress: Progress | None = None,
+    supersede_lookup: str = "preload",
+    busy_is_retryable: bool = False,
+) -> SweepResult:
+    """The sweep machinery shared by the full sweep and event-driven repricing.
+
+    ``supersede_lookup`` is ``"preload"`` (read the store's pending decisions once: a full sweep)
+    or ``"per_product"`` (query the few products repriced by an event). ``busy_is_retryable``
+    marks a skip because of a running sweep as worth retrying (events must not be lost).
+    """
+    with ports.locks.hold(store_id, SWEEP_LOCK, timeout=lock_timeout) as acquired:
+        if not acquired:
+            return SweepResult(store_id=store_id, run=None, skipped_reason=BUSY,
+                               retryable=busy_is_retryable)
+        sweep = _Sweep(ports, store_id, run_type, run_key, threshold_hours, progress, supersede_lookup)
+        return sweep.run(pages)
+
+
+class _Sweep:
+    """One run's state while it streams pages (counters live in the run row, committed per page)."""
+
+    def __init__(
+        self,
+        ports: OptimizerPorts,
+        store_id: str,
+        run_type: RunType,
+        run_key: str,
+        threshold_hours: float,
+        progress: Progress | None,
+        supersede_lookup: str,
+    ) -> None:
+        self.ports = ports
+        self.store_id = store_id
+        self.run_type = run_type
+        self.run_key = run_key
+        self.run_id = run_id_for(store_id, run_key)
+        self.threshold_hours = threshold_hours
+        self.progress = progress
+        self.supersede_lookup = supersede_lookup
+        self.pending_by_product: dict[str, list[str]] = {}
+        self.done = 0
+
+    # -- the run's life
+
+    def run(self, pages: PageSource) -> SweepResult:
+        run, resumed, early = self._start()
+        if early is not None:
+            return early
+        try:
+            settings, context = self._load_store()
+            token = ensure_fresh_tokens(self.ports, self.store_id, threshold_hours=self.threshold_hours).access_token
+            if resumed:
+                self._finish_leftovers(token)
+            if self.supersede_lookup == "preload":
+                self._preload_pending()
+            for page in pages(token):
+                self._price_page(page, settings, context, token)
+            run = self._complete()
+        except Exception as exc:  # the run records every failure; the runner decides on retries
+            run = self._fail(exc)
+            return SweepResult(store_id=self.store_id, run=run, resumed=resumed,
+                               retryable=not isinstance(exc, _PERMANENT))
+        return SweepResult(store_id=self.store_id, run=run, resumed=resumed)
+
+    def _start(self) -> tuple[OptimizationRun | None, bool, SweepResult | None]:
+        now = self.ports.clock.now()
+        with self.ports.uow_factory(self.store_id) as uow:
+            store = uow.stores.get(self.store_id)
+            if store is None:
+                raise StoreNotFound(f"store {self.store_id} does not exist")
+            if not store.is_active:
+                return None, False, SweepResult(store_id=self.store_id, run=None,
+                                                skipped_reason="store is inactive")
+            runs = scope_of(uow).runs
+            existing = runs.get(self.run_id)
+            if existing is not None and existing.status is RunStatus.COMPLETED:
+                # A redelivered message of a run that finished: nothing left to do.
+                return existing, True, SweepResult(store_id=self.store_id, run=existing, resumed=True)
+            if existing is not None:
+                run = attrs.evolve(existing, status=RunStatus.RUNNING, error=None, finished_at=None)
+                runs.update(run)
+            else:
+                run = OptimizationRun(id=self.run_id, store_id=self.store_id, run_type=self.run_type,
+                                      status=RunStatus.RUNNING, started_at=now)
+                runs.add(run)
+            uow.commit()
+        return run, existing is not None, None
+
+    def _load_store(self) -> tuple[TenantSettings, StoreContext]:
+        with self.ports.uow_factory(self.store_id) as uow:
+            store = uow.stores.get(self.store_id)
+            settings = scope_of(uow).settings.get()
+        if store is None:
+            raise StoreNotFound(f"store {self.store_id} does not exist")
+        return settings, StoreContext(store_id=self.store_id, store_name=store.store_name, settings=settings)
+
+    def _complete(self) -> OptimizationRun:
+        now = self.ports.clock.now()
+        with self.ports.uow_factory(self.store_id) as uow:
+            scope = scope_of(uow)
+            run = self._current_run(scope)
+            run = attrs.evolve(run, status=RunStatus.COMPLETED, finished_at=now, error=None,
+                               duration_seconds=(now - run.started_at).total_seconds())
+            scope.runs.update(run)
+            scope.activity.log(
+                ActivityType.OPTIMIZATION_COMPLETED,
+                f"Optimization completed: {run.products_analyzed} analyzed, {run.products_updated} updated, "
+                f"{run.products_queued} queued for approval",
+                at=now,
+                metadata=_run_metadata(run),
+            )
+            uow.commit()
+        return run
+
+    def _fail(self, exc: Exception) -> OptimizationRun | None:
+        reason = f"{type(exc).__name__}: {exc}"
+        now = self.ports.clock.now()
+        with self.ports.uow_factory(self.store_id) as uow:
+            scope = scope_of(uow)
+            run = scope.runs.get(self.run_id)
+            if run is None:
+                return None
+            run = attrs.evolve(run, status=RunStatus.FAILED, finished_at=now, error=reason,
+                               duration_seconds=(now - run.started_at).total_seconds())
+            scope.runs.update(run)
+            scope.activity.log(
+                ActivityType.OPTIMIZATION_FAILED,
+                f"Optimization failed: {reason}",
+                at=now,
+                metadata={**_run_metadata(run), "error": reason},
+            )
+            uow.commit()
+        return run
+
+    def _current_run(self, scope: StoreScope) -> OptimizationRun:
+        run = scope.runs.get(self.run_id)
+        if run is None:
+            raise RuntimeError(f"run {self.run_id} vanished")
+        return run
+
+    # -- resuming
+
+    def _finish_leftovers(self, token: str) -> None:
+        """Apply what an earlier delivery approved but did not confirm (APPROVED or APPLYING)."""
+        for status in (DecisionStatus.APPLYING, DecisionStatus.APPROVED):
+            while True:
+                with self.ports.uow_factory(self.store_id) as uow:
+                    batch = scope_of(uow).decisions.list(status=status, run_id=self.run_id, limit=_LEFTOVER_PAGE)
+                if not batch:
+                    break
+                apply_records(self.ports, self.store_id, batch, access_token=token, run_id=self.run_id)
+
+    def _preload_pending(self) -> None:
+        """Pending decisions of earlier runs, by product: a new change supersedes them."""
+        offset = 0
+        while True:
+            with self.ports.uow_factory(self.store_id) as uow:
+                batch = scope_of(uow).decisions.list(status=DecisionStatus.PENDING, limit=_PENDING_PAGE,
+                                                     offset=offset)
+            for record in batch:
+                if record.run_id != self.run_id:
+                    self.pending_by_product.setdefault(record.decision.product_id, []).append(record.id)
+            if len(batch) < _PENDING_PAGE:
+                return
+            offset += _PENDING_PAGE
+
+    def _pending_ids(self, scope: StoreScope, product_ids: Sequence[str]) -> list[str]:
+        if self.supersede_lookup == "preload":
+            return [i for pid in product_ids for i in self.pending_by_product.get(pid, ())]
+        return [
+            r.id
+            for pid in product_ids
+            for r in scope.decisions.list(status=DecisionStatus.PENDING, product_id=pid)
+            if r.run_id != self.run_id
+        ]
+
+    # -- one page
+
+    def _price_page(self, page: ProductPage, settings: TenantSettings, context: StoreContext, token: str) -> None:
+        now = self.ports.clock.now()
+        ids = [p.id for p in page.products]
+        with self.ports.uow_factory(self.store_id) as uow:
+            scope = scope_of(uow)
+            decided = scope.decisions.existing_keys([decision_key(self.run_id, i) for i in ids])
+            products = [p for p in page.products if decision_key(self.run_id, p.id) not in decided]
+            fresh_ids = [p.id for p in products]
+            if products:
+                scope.products.upsert_many(products, seen_at=now)
+                stored_offers = scope.offers.latest(fresh_ids)
+                history = scope.price_history.latest(fresh_ids)
+            uow.commit()
+        if not products:  # decided by an earlier delivery of this run
+            self._advance(len(page.products), page.total_products)
+            return
+
+        # Network calls happen outside any transaction.
+        offers = _with_previous(self.ports.competitors.offers_for(self.store_id, products, now), stored_offers)
+        proposals = self._proposals(context, products, offers)
+        decisions = price_catalog(
+            products, offers, settings, now=now,
+            history_by_product_id={pid: [point] for pid, point in history.items()},
+            proposals=proposals,
+        )
+        records = [self._record(d, now) for d in decisions]
+        approved = [r for r in records if r.status is DecisionStatus.APPROVED]
+
+        with self.ports.uow_factory(self.store_id) as uow:
+            scope = scope_of(uow)
+            scope.offers.add_many({pid: list(items) for pid, items in offers.items() if items})
+            scope.decisions.add_many(records)
+            changed = [r.decision.product_id for r in records
+                       if r.status in (DecisionStatus.PENDING, DecisionStatus.APPROVED)]
+            stale = self._pending_ids(scope, changed)
+            if stale:
+                scope.decisions.set_status(stale, DecisionStatus.SUPERSEDED, at=now, by=OPTIMIZER)
+                for pid in changed:
+                    self.pending_by_product.pop(pid, None)
+            run = self._current_run(scope)
+            scope.runs.update(attrs.evolve(
+                run,
+                products_analyzed=run.products_analyzed + len(records),
+                products_queued=run.products_queued + sum(r.status is DecisionStatus.PENDING for r in records),
+                products_skipped=run.products_skipped + len(page.rejected)
+                + sum(r.decision.action is Action.SKIPPED for r in records),
+            ))
+            uow.commit()
+
+        if approved:
+            apply_records(self.ports, self.store_id, approved, access_token=token, run_id=self.run_id)
+        self._advance(len(page.products), page.total_products)
+
+    def _proposals(
+        self, context: StoreContext, products: Sequence[Product], offers: Mapping[str, Sequence[CompetitorOffer]]
+    ) -> Mapping[str, AdvisorProposal]:
+        advisor = self.ports.advisor
+        if advisor is None:
+            return {}
+        try:
+            return advisor.propose(context, products, offers)
+        except Exception:  # an advisor is optional: its failure never stops pricing by strategy
+            return {}
+
+    def _record(self, decision: PricingDecision, now: datetime) -> DecisionRecord:
+        status = {
+            Action.AUTO_APPLY: DecisionStatus.APPROVED,
+            Action.NEEDS_APPROVAL: DecisionStatus.PENDING,
+        }.get(decision.action, DecisionStatus.RECORDED)
+        return DecisionRecord(
+            id=decision_id_for(self.run_id, decision.product_id),
+            store_id=self.store_id,
+            run_id=self.run_id,
+            idempotency_key=decision_key(self.run_id, decision.product_id),
+            decision=decision,
+            status=status,
+            created_at=now,
+            updated_at=now,
+            decided_by=OPTIMIZER if status is DecisionStatus.APPROVED else None,
+        )
+
+    def _advance(self, count: int, total: int | None) -> None:
+        self.done += count
+        if self.progress is not None:
+            self.progress(self.done, total)
+
+
+def _with_previous(
+    fresh: Mapping[str, Sequence[CompetitorOffer]], stored: Mapping[str, Sequence[CompetitorOffer]]
+) -> dict[str, list[CompetitorOffer]]:
+    """Fill each new offer's ``previous_price`` from the latest stored offer of the same competitor."""
+    result: dict[str, list[CompetitorOffer]] = {}
+    for product_id, offers in fresh.items():
+        last = {o.competitor: o.price for o in stored.get(product_id, ())}
+        result[str(product_id)] = [
+            attrs.evolve(o, previous_price=last[o.competitor])
+            if o.previous_price is None and o.competitor in last else o
+            for o in offers
+        ]
+    return result
+
+
+def _run_metadata(run: OptimizationRun) -> dict[str, Any]:
+    return {
+        "run_id": run.id,
+        "run_type": run.run_type.value,
+        "products_analyzed": run.products_analyzed,
+        "products_updated": run.products_updated,
+        "products_queued": run.products_queued,
+        "products_skipped": run.products_skipped,
+        "duration_seconds": run.duration_seconds,
+    }
+
+
+__all__ = ["BUSY", "PageSource", "Progress", "SweepResult", "optimize_store", "run_optimization"]

@@ -1,0 +1,84 @@
+"""The periodic fan-out: which stores to sweep, one ``optimize_store`` message per store.
+
+``optimize_all_stores`` (every 6 hours) takes every active store not in manual mode;
+``check_and_optimize_stores`` (hourly) only those whose ``update_frequency_hours`` has elapsed
+since their last run. Each message carries a run key derived from the batch key (the scheduled
+fire time), so a redelivered fan-out message enqueues the same runs and the sweeps stay
+idempotent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from pricing_core.ports import Clock, TaskQueue, UnitOfWorkFactory, scope_of
+from pricing_core.runs import RunType
+from pricing_core.schedule import is_due, takes_scheduled_runs
+
+OPTIMIZE_STORE = "optimize_store"
+
+
+@attrs.frozen(kw_only=True)
+class FanOut:
+    """Which stores got a sweep message, and which were passed over (with why)."""
+
+    batch_key: str
+    enqueued: tuple[str, ...]
+    passed: tuple[tuple[str, str], ...] = ()
+
+
+def batch_key_for(when: datetime) -> str:
+    """A batch key from a (scheduled) time, at minute resolution: one fan-out per fire."""
+    return when.strftime("%Y%m%dT%H%M")
+
+
+def optimize_all_stores(
+    uow_factory: UnitOfWorkFactory, queue: TaskQueue, clock: Clock, *, batch_key: str | None = None
+) -> FanOut:
+    """Enqueue a scheduled sweep for every active store not in manual mode."""
+    key = batch_key or batch_key_for(clock.now())
+    with uow_factory() as uow:
+        rows = uow.stores.list_active_with_settings()
+    enqueued: list[str] = []
+    passed: list[tuple[str, str]] = []
+    for store, settings in rows:
+        if not takes_scheduled_runs(store, settings):
+            passed.append((store.store_id, f"{settings.automation_mode.value} mode"))
+            continue
+        queue.enqueue(OPTIMIZE_STORE, store_id=store.store_id, run_type=RunType.SCHEDULED.value,
+                      run_key=f"{RunType.SCHEDULED.value}:{key}")
+        enqueued.append(store.store_id)
+    return FanOut(batch_key=key, enqueued=tuple(enqueued), passed=tuple(passed))
+
+
+def check_and_optimize_stores(
+    uow_factory: UnitOfWorkFactory, queue: TaskQueue, clock: Clock, *, batch_key: str | None = None
+) -> FanOut:
+    """Enqueue a sweep for every store that is due per its ``update_frequency_hours`` (see ``is_due``)."""
+    now = clock.now()
+    key = batch_key or batch_key_for(now)
+    with uow_factory() as uow:
+        rows = uow.stores.list_active_with_settings()
+    enqueued: list[str] = []
+    passed: list[tuple[str, str]] = []
+    for store, settings in rows:
+        if not takes_scheduled_runs(store, settings):
+            passed.append((store.store_id, f"{settings.automation_mode.value} mode"))
+            continue
+        last = store.last_run_at
+        if last is None:
+            with uow_factory(store.store_id) as uow:
+                recent = scope_of(uow).runs.recent(1)
+            last = recent[0].started_at if recent else None
+        if not is_due(store, settings, last, now):
+            passed.append((store.store_id, "not due"))
+            continue
+        queue.enqueue(OPTIMIZE_STORE, store_id=store.store_id, run_type=RunType.SMART.value,
+                      run_key=f"{RunType.SMART.value}:{key}")
+        enqueued.append(store.store_id)
+    return FanOut(batch_key=key, enqueued=tuple(enqueued), passed=tuple(passed))
+
+
+__all__ = ["OPTIMIZE_STORE", "FanOut", "batch_key_for", "check_and_optimize_stores", "optimize_all_stores"]

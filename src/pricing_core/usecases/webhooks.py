@@ -1,0 +1,347 @@
+"""Handle one verified Salla webhook delivery.
+
+Deliveries are at least once and unordered. Each one is recorded in the webhook inbox in the
+same transaction as its effects, so a delivery counts as processed exactly when what it changed
+is stored, and a repeat is dropped. Work that is slow or talks to Salla (repricing) is enqueued
+after the commit.
+
+- ``app.store.authorize``: create or update the store and its tokens (``expires`` is a Unix
+  timestamp); ``app.installed`` may come before or after it, both orders end in the same store.
+- ``app.uninstalled``: deactivate the store and log it.
+- ``app.settings.updated``: validate and save the settings; invalid ones are logged, not applied.
+- ``product.price.updated``: reprice that product, unless the new price is the one we just wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol
+
+import attrs
+from pydantic import ValidationError
+
+from pricing_core.activity import ActivityType
+from pricing_core.errors import SallaError
+from pricing_core.money import MoneyError, to_decimal
+from pricing_core.ports import Clock, MerchantInfo, TaskQueue, UnitOfWork, UnitOfWorkFactory, scope_of
+from pricing_core.settings import TenantSettings
+from pricing_core.tokens import TokenSet, expiry_from_response
+from pricing_core.usecases.onboard import FIRST_SWEEP_TASK, merge_store, onboard_in
+from pricing_core.usecases.store_settings import SETTING_FIELDS, update_settings_in
+
+REPRICE_TASK = "reprice_products"
+
+APP_STORE_AUTHORIZE = "app.store.authorize"
+APP_INSTALLED = "app.installed"
+APP_UNINSTALLED = "app.uninstalled"
+APP_SETTINGS_UPDATED = "app.settings.updated"
+PRODUCT_PRICE_UPDATED = "product.price.updated"
+HANDLED_EVENTS = frozenset(
+    {APP_STORE_AUTHORIZE, APP_INSTALLED, APP_UNINSTALLED, APP_SETTINGS_UPDATED, PRODUCT_PRICE_UPDATED}
+)
+
+
+class IncomingWebhook(Protocol):
+    """A parsed, verified delivery (``adapters.salla.WebhookEvent`` has this shape)."""
+
+    @property
+    def event(self) -> str: ...
+
+    @property
+    def merchant_id(self) -> str | int | None: ...
+
+    @property
+    def created_at(self) -> datetime | str | None: ...
+
+    @property
+    def data(self) -> Mapping[str, Any]: ...
+
+    @property
+    def delivery_id(self) -> str: ...
+
+
+@attrs.frozen(kw_only=True)
+class WebhookDelivery:
+    """A plain :class:`IncomingWebhook` (tests, and runners rebuilding one from a queue message)."""
+
+    event: str
+    merchant_id: str | int | None
+    data: Mapping[str, Any] = attrs.field(factory=dict)
+    delivery_id: str
+    created_at: datetime | str | None = None
+
+
+class WebhookOutcome(StrEnum):
+    """What handling a delivery did."""
+
+    PROCESSED = "processed"  # effects stored (and follow-up work enqueued)
+    DUPLICATE = "duplicate"  # seen before: dropped
+    IGNORED = "ignored"  # an event we do not act on, or for a store we do not know
+    REJECTED = "rejected"  # understood but refused (invalid settings, malformed payload); logged
+
+
+MerchantLookup = Callable[[str], MerchantInfo]
+"""Reads a store's name, plan and currency with a fresh access token (``SallaCatalog.store_info``)."""
+
+
+def handle_webhook_event(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    clock: Clock,
+    event: IncomingWebhook,
+    *,
+    merchant_lookup: MerchantLookup | None = None,
+) -> WebhookOutcome:
+    """Apply one delivery exactly once; returns what happened.
+
+    ``merchant_lookup``, when given, is called with the new access token of an
+    ``app.store.authorize`` for a store we do not know yet, to learn its name and plan (the
+    event itself carries only the merchant id). Its failures are tolerated.
+    """
+    store_id = None if event.merchant_id in (None, "") else str(event.merchant_id)
+    merchant = _lookup_merchant(uow_factory, event, store_id, merchant_lookup)
+    followups: list[tuple[str, dict[str, object]]] = []
+    with uow_factory(store_id) as uow:
+        if not uow.webhooks.record(event.delivery_id, event=event.event, store_id=store_id, at=clock.now()):
+            return WebhookOutcome.DUPLICATE
+        if store_id is None or event.event not in HANDLED_EVENTS:
+            outcome = WebhookOutcome.IGNORED
+        else:
+            outcome = _apply(uow, clock, event, store_id, merchant, followups)
+        # Commit also for ignored and rejected deliveries: the inbox must remember them.
+        uow.commit()
+    for task, kwargs in followups:
+        queue.enqueue(task, **kwargs)
+    return outcome
+
+
+def _lookup_merchant(
+    uow_factory: UnitOfWorkFactory,
+    event: IncomingWebhook,
+    store_id: str | None,
+    merchant_lookup: MerchantLookup | None,
+) -> MerchantInfo | None:
+    """Store info for a first authorization, fetched before the transaction (it is network I/O)."""
+    if event.event != APP_STORE_AUTHORIZE or store_id is None or merchant_lookup is None:
+        return None
+    access_token = event.data.get("access_token")
+    if not isinstance(access_token, str) or not access_token:
+        return None
+    with uow_factory(store_id) as peek:
+        known = peek.stores.get(store_id)
+    if known is not None and known.store_name:
+        return None
+    try:
+        info = merchant_lookup(access_token)
+    except SallaError:
+        return None  # the store is created with what we know; its name fills in on a later install
+    return info if info.merchant_id == store_id else None
+
+
+def _apply(
+    uow: UnitOfWork,
+    clock: Clock,
+    event: IncomingWebhook,
+    store_id: str,
+    merchant: MerchantInfo | None,
+    followups: list[tuple[str, dict[str, object]]],
+) -> WebhookOutcome:
+    if event.event == APP_STORE_AUTHORIZE:
+        return _authorize(uow, clock, event, store_id, merchant, followups)
+    if event.event == APP_INSTALLED:
+        return _installed(uow, clock, event, store_id)
+    if event.event == APP_UNINSTALLED:
+        return _uninstalled(uow, clock, event, store_id)
+    if event.event == APP_SETTINGS_UPDATED:
+        return _settings_updated(uow, clock, event, store_id)
+    return _price_updated(uow, event, store_id, followups)
+
+
+def _authorize(
+    uow: UnitOfWork,
+    clock: Clock,
+    event: IncomingWebhook,
+    store_id: str,
+    merchant: MerchantInfo | None,
+    followups: list[tuple[str, dict[str, object]]],
+) -> WebhookOutcome:
+    data = event.data
+    access_token = data.get("access_token")
+    if not isinstance(access_token, str) or not access_token:
+        _log_rejected(uow, clock, store_id, event, "app.store.authorize without an access token")
+        return WebhookOutcome.REJECTED
+    try:
+        # ``expires`` in this event is a Unix timestamp (Salla's docs), ``expires_in`` a duration.
+        expires_at = expiry_from_response(
+            clock.now(), expires_in=data.get("expires_in"), expires=data.get("expires")
+        )
+    except (TypeError, ValueError):
+        _log_rejected(uow, clock, store_id, event, "app.store.authorize without a readable expiry")
+        return WebhookOutcome.REJECTED
+    refresh_token = data.get("refresh_token")
+    tokens = TokenSet(
+        access_token=access_token,
+        refresh_token=refresh_token if isinstance(refresh_token, str) and refresh_token else None,
+        expires_at=expires_at,
+        scope=str(data.get("scope") or ""),
+        token_type=str(data.get("token_type") or "bearer"),
+    )
+    existing = uow.stores.get(store_id)
+    if merchant is None:
+        merchant = MerchantInfo(
+            merchant_id=store_id,
+            store_name=existing.store_name if existing else "",
+            plan=existing.plan if existing else "plus",
+            currency=existing.currency if existing else "SAR",
+        )
+    result = onboard_in(uow, clock, tokens=tokens, merchant=merchant, source=APP_STORE_AUTHORIZE)
+    if result.needs_first_sweep:
+        followups.append((FIRST_SWEEP_TASK, {"store_id": store_id}))
+    return WebhookOutcome.PROCESSED
+
+
+def _installed(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, store_id: str) -> WebhookOutcome:
+    existing = uow.stores.get(store_id)
+    if existing is not None:
+        # Authorize came first (or this is a repeat install of a live store): nothing to add.
+        # A deactivated store is reactivated by the tokens of ``app.store.authorize``, not here.
+        return WebhookOutcome.PROCESSED
+    now = clock.now()
+    store = merge_store(None, MerchantInfo(merchant_id=store_id, store_name=""), at=now)
+    uow.stores.upsert(store)
+    scope = scope_of(uow)
+    scope.settings.save(TenantSettings())
+    scope.activity.log(
+        ActivityType.STORE_ONBOARDED,
+        f"Store {store_id} installed (app.installed); waiting for its tokens",
+        at=now,
+        metadata={
+            "source": APP_INSTALLED,
+            "created": True,
+            "store_type": event.data.get("store_type"),
+            "app_scopes": event.data.get("app_scopes"),
+        },
+    )
+    return WebhookOutcome.PROCESSED
+
+
+def _uninstalled(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, store_id: str) -> WebhookOutcome:
+    existing = uow.stores.get(store_id)
+    if existing is None:
+        return WebhookOutcome.IGNORED
+    if not existing.is_active:
+        return WebhookOutcome.PROCESSED  # already inactive: keep the first reason
+    now = clock.now()
+    uow.stores.set_active(store_id, False, reason="app uninstalled", at=now)
+    scope_of(uow).activity.log(
+        ActivityType.STORE_UNINSTALLED,
+        "App uninstalled from the store; store deactivated",
+        at=now,
+        metadata={
+            "uninstallation_date": event.data.get("uninstallation_date"),
+            "refunded": event.data.get("refunded"),
+        },
+    )
+    return WebhookOutcome.PROCESSED
+
+
+def _settings_updated(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, store_id: str) -> WebhookOutcome:
+    if uow.stores.get(store_id) is None:
+        return WebhookOutcome.IGNORED
+    raw = event.data.get("settings")
+    if not isinstance(raw, Mapping):
+        _log_rejected(uow, clock, store_id, event, "app.settings.updated without a settings object")
+        return WebhookOutcome.REJECTED
+    # Salla's settings form may carry keys that are not pricing settings; blanks mean "unchanged".
+    changes = {k: v for k, v in raw.items() if k in SETTING_FIELDS and v not in (None, "")}
+    ignored = sorted(k for k in raw if k not in SETTING_FIELDS)
+    try:
+        update_settings_in(uow, clock, changes=changes, by="salla", source=APP_SETTINGS_UPDATED)
+    except ValidationError as exc:
+        errors = [
+            {"field": ".".join(str(p) for p in err["loc"]) or "settings", "message": err["msg"]}
+            for err in exc.errors()
+        ]
+        scope_of(uow).activity.log(
+            ActivityType.SETTINGS_UPDATED,
+            "Settings from Salla rejected (not applied): "
+            + "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+            at=clock.now(),
+            metadata={
+                "source": APP_SETTINGS_UPDATED,
+                "applied": False,
+                "errors": errors,
+                "ignored_keys": ignored,
+            },
+        )
+        return WebhookOutcome.REJECTED
+    return WebhookOutcome.PROCESSED
+
+
+def _price_updated(
+    uow: UnitOfWork, event: IncomingWebhook, store_id: str, followups: list[tuple[str, dict[str, object]]]
+) -> WebhookOutcome:
+    store = uow.stores.get(store_id)
+    product_id = event.data.get("id")
+    if store is None or not store.is_active or product_id in (None, ""):
+        return WebhookOutcome.IGNORED
+    product_id = str(product_id)
+    new_price = _price_of(event.data.get("price"))
+    last = scope_of(uow).price_history.latest([product_id]).get(product_id)
+    if new_price is not None and last is not None and last.price == new_price:
+        # Salla echoes our own bulk price update back as this event; repricing it would loop.
+        return WebhookOutcome.IGNORED
+    followups.append((REPRICE_TASK, {"store_id": store_id, "product_ids": [product_id]}))
+    return WebhookOutcome.PROCESSED
+
+
+def _price_of(raw: object) -> Decimal | None:
+    # Store events carry flat numbers; be lenient with ``{"amount": ...}`` objects as well.
+    if isinstance(raw, Mapping):
+        raw = raw.get("amount")
+    if raw is None:
+        return None
+    try:
+        return to_decimal(raw)
+    except MoneyError:
+        return None
+
+
+def _log_rejected(uow: UnitOfWork, clock: Clock, store_id: str, event: IncomingWebhook, why: str) -> None:
+    """Log a refused delivery on the store when it exists, on the system log otherwise."""
+    target = scope_of(uow).activity if uow.stores.get(store_id) is not None else uow.system_activity
+    activity = (
+        ActivityType.SETTINGS_UPDATED
+        if event.event == APP_SETTINGS_UPDATED
+        else ActivityType.TOKENS_AUTHORIZED
+    )
+    target.log(
+        activity,
+        f"Webhook {event.event} rejected: {why}",
+        at=clock.now(),
+        metadata={
+            "applied": False,
+            "event": event.event,
+            "delivery_id": event.delivery_id,
+            "store_id": store_id,
+        },
+    )
+
+
+__all__ = [
+    "APP_INSTALLED",
+    "APP_SETTINGS_UPDATED",
+    "APP_STORE_AUTHORIZE",
+    "APP_UNINSTALLED",
+    "HANDLED_EVENTS",
+    "PRODUCT_PRICE_UPDATED",
+    "REPRICE_TASK",
+    "IncomingWebhook",
+    "MerchantLookup",
+    "WebhookDelivery",
+    "WebhookOutcome",
+    "handle_webhook_event",
+]
