@@ -163,6 +163,16 @@ class TenantSettings(BaseModel):
         return self.vat_rate / Decimal(100)
 
 
+def describe_errors(error: ValidationError) -> dict[str, str]:
+    """A validation error as ``{field: message}`` for forms, APIs and one-line CLI errors."""
+    out: dict[str, str] = {}
+    for item in error.errors():
+        field = ".".join(str(part) for part in item.get("loc", ())) or "settings"
+        message = str(item.get("msg", "invalid value")).removeprefix("Value error, ")
+        out.setdefault(field, message)
+    return out
+
+
 __all__ = [
     "DEFAULT_RISK_THRESHOLDS",
     "AutomationMode",
@@ -175,4 +185,5 @@ __all__ = [
     "Strategy",
     "TenantSettings",
     "ValidationError",
+    "describe_errors",
 ]

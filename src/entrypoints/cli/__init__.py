@@ -54,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into head & co.: not an error
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -1,0 +1,56 @@
+"""Token health, expiry parsing and the scheduling rule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from pricing_core import Store, TenantSettings, TokenSet, is_due, token_health
+from pricing_core.tokens import expiry_from_response
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def tokens(hours: float) -> TokenSet:
+    return TokenSet(access_token="at", refresh_token="rt", expires_at=NOW + timedelta(hours=hours))
+
+
+@pytest.mark.parametrize(("hours", "healthy", "reason", "needs_refresh"), [
+    (48.5, True, "Token valid", False),
+    (23, False, "Token expires soon", True),
+    (24, False, "Token expires soon", True),
+    (-1, False, "Token expired", True),
+])
+def test_token_health_shape(hours, healthy, reason, needs_refresh):
+    health = token_health(tokens(hours), NOW)
+    assert health.as_dict() == {"healthy": healthy, "reason": reason, "needs_refresh": needs_refresh,
+                                "hours_until_expiry": hours}
+
+
+def test_token_health_threshold_is_configurable_and_missing_tokens_are_unhealthy():
+    assert token_health(tokens(40), NOW, threshold_hours=48).needs_refresh
+    assert token_health(None, NOW).as_dict()["healthy"] is False
+
+
+def test_token_repr_hides_secrets():
+    assert "at" not in repr(tokens(5)).replace("expires_at", "").replace("TokenSet", "")
+
+
+def test_expiry_accepts_expires_in_and_both_readings_of_expires():
+    assert expiry_from_response(NOW, expires_in=1209599) == NOW + timedelta(seconds=1209599)
+    assert expiry_from_response(NOW, expires=1209599) == NOW + timedelta(seconds=1209599)
+    ts = int((NOW + timedelta(days=14)).timestamp())
+    assert expiry_from_response(NOW, expires=ts) == NOW + timedelta(days=14)
+    with pytest.raises(ValueError):
+        expiry_from_response(NOW)
+
+
+def test_is_due_honours_mode_frequency_and_activity():
+    store = Store(store_id="1234509876")
+    six = TenantSettings(update_frequency_hours=6)
+    assert is_due(store, six, None, NOW)
+    assert not is_due(store, six, NOW - timedelta(hours=5), NOW)
+    assert is_due(store, six, NOW - timedelta(hours=6), NOW)
+    assert not is_due(store, TenantSettings(automation_mode="manual"), None, NOW)
+    assert not is_due(Store(store_id="1", is_active=False), six, None, NOW)
