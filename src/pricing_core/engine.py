@@ -41,6 +41,9 @@ class _Prepared:
     thresholds: tuple[Decimal, Decimal]
     cooldown: timedelta
     mode_text: str
+    strategy_name: str
+    floor_suffix: str
+    guard_prefix: str
 
     @classmethod
     def of(cls, settings: TenantSettings) -> _Prepared:
@@ -51,6 +54,9 @@ class _Prepared:
             thresholds=settings.risk_thresholds(),
             cooldown=timedelta(hours=settings.cooldown_hours),
             mode_text=mode_description(settings.automation_mode),
+            strategy_name=f"{settings.strategy.value}:{settings.reference.value}",
+            floor_suffix=f"minimum margin {settings.min_profit_margin}%",
+            guard_prefix=f"(maximum change {settings.max_change_pct}%",
         )
 
 
@@ -161,7 +167,7 @@ def _price(
             strategy = f"advisor:{proposal.source}"
     if target is None and reference is not None:
         target, how = apply_strategy(reference.price, settings)
-        strategy = f"{settings.strategy.value}:{settings.reference.value}"
+        strategy = prep.strategy_name
         steps.append(f"Reference: {reference.description}; strategy: {how} -> {quantize(target)}.")
     if target is None:
         if settings.fallback == Fallback.TARGET_MARGIN and product.cost_price is not None:
@@ -178,12 +184,11 @@ def _price(
     if product.cost_price is not None:
         floor = margin_floor(product.cost_price, prep.margin, prep.vat, product.prices_include_vat)
         vat_note = f", VAT {settings.vat_rate}% included" if product.prices_include_vat else ""
-        steps.append(f"Margin floor: {floor} (cost {product.cost_price}, minimum margin "
-                     f"{settings.min_profit_margin}%{vat_note}).")
+        steps.append(f"Margin floor: {floor} (cost {product.cost_price}, {prep.floor_suffix}{vat_note}).")
     else:
         steps.append("Cost unknown: the margin cannot be checked, so the price is never lowered automatically.")
     bounds = price_bounds(old, floor, settings)
-    guard_line = f"Guards: keep within {bounds.low}..{bounds.high} (maximum change {settings.max_change_pct}%"
+    guard_line = f"Guards: keep within {bounds.low}..{bounds.high} {prep.guard_prefix}"
     guard_line += "; " + "; ".join(bounds.notes) + ")." if bounds.notes else ")."
     steps.append(guard_line)
 
