@@ -12,12 +12,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
-import httpx
 
 from adapters.fake_salla.catalog import FakeProduct, FakeVariant, money_json
 from adapters.fake_salla.clock import ScaledClock
@@ -26,7 +25,14 @@ from adapters.fake_salla.ratelimit import BucketDecision, LeakyBucket
 from adapters.fake_salla.seed import seed_stores
 from adapters.fake_salla.stores import FakeStore, SandboxStore, SandboxStoreSpec
 from adapters.fake_salla.tokens import IssuedTokens, TokenAuthority
-from adapters.fake_salla.webhooks import DEFAULT_RETRY_INTERVALS, Delivery, Strategy, WebhookSender, encode_event
+from adapters.fake_salla.webhooks import (
+    DEFAULT_RETRY_INTERVALS,
+    Delivery,
+    Strategy,
+    WebhookHttp,
+    WebhookSender,
+    encode_event,
+)
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -48,6 +54,7 @@ class QueuedPrices:
 
     merchant_id: int
     due: float  # time.monotonic() at which it applies
+    due_fake: float  # or the fake clock's Unix time, whichever comes first
     items: tuple[tuple[int, Decimal, Decimal | None], ...]  # (product id, price, cost price)
 
 
@@ -75,7 +82,7 @@ class FakeSalla:
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
         webhook_strategy: Strategy = "signature",
-        webhook_http: httpx.Client | None = None,
+        webhook_http: WebhookHttp | None = None,
         webhook_retry_intervals: Sequence[float] = DEFAULT_RETRY_INTERVALS,
         stores: Sequence[SandboxStoreSpec] | None = None,
         invalid_grant_status: int = 400,
@@ -326,9 +333,17 @@ class FakeSalla:
         return self.now().astimezone(RIYADH).strftime("%Y-%m-%d %H:%M:%S")
 
     def queue_prices(self, merchant_id: int, items: Iterable[tuple[int, Decimal, Decimal | None]]) -> None:
-        """Queue a bulk update; it applies after ``bulk_delay`` (immediately when 0)."""
+        """Queue a bulk update; it applies ``bulk_delay`` seconds later (immediately when 0).
+
+        Applying is lazy: the next request or inspection after the delay applies it.
+        """
         with self.lock:
-            queued = QueuedPrices(merchant_id=merchant_id, due=time.monotonic() + self.bulk_delay, items=tuple(items))
+            queued = QueuedPrices(
+                merchant_id=merchant_id,
+                due=time.monotonic() + self.bulk_delay,
+                due_fake=self.now_seconds() + self.bulk_delay,
+                items=tuple(items),
+            )
             self._queued.append(queued)
             if self.bulk_delay <= 0:
                 self.apply_due(force=True)
@@ -337,8 +352,12 @@ class FakeSalla:
         """Apply queued bulk updates whose time has come (all with ``force``); how many products changed."""
         changed: list[tuple[int, int]] = []
         with self.lock:
-            now = time.monotonic()
-            due = [q for q in self._queued if force or q.due <= now]
+            if not self._queued:
+                return 0
+            # Due by the wall clock or by the fake clock: a frozen test clock still sees the update
+            # after a short real wait, and an advanced one sees it at once.
+            now, now_fake = time.monotonic(), self.now_seconds()
+            due = [q for q in self._queued if force or q.due <= now or q.due_fake <= now_fake]
             if not due:
                 return 0
             self._queued = [q for q in self._queued if q not in due]
@@ -466,7 +485,3 @@ class FakeSalla:
         if self.webhooks is not None:
             self.webhooks.close()
 
-
-def utc_now() -> datetime:
-    """Wall-clock UTC now (used where the fake has no clock of its own)."""
-    return datetime.now(UTC)

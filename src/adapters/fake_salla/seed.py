@@ -71,7 +71,7 @@ def _product(rng: random.Random, product_id: int, index: int, spec: SandboxStore
         cost_style = "null"
     elif quirks and rng.random() < 0.4:
         cost_style = "string"  # Salla's examples show "35"
-    on_sale = rng.random() < 0.1
+    on_sale = rng.random() < spec.sale_share
     sale_end_style: SaleEndStyle = "null"
     sale_price: Decimal | None = None
     sale_end: str | None = None

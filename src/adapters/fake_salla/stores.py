@@ -16,6 +16,7 @@ class SandboxStoreSpec:
 
     ``merchant_id`` None draws a Salla-like ten-digit id from the seed. ``quirks`` False gives a
     catalog with clean types only (benchmarks), True mixes in every spelling Salla's docs show.
+    ``variant_share`` and ``sale_share`` are the shares of products with options and on sale.
     """
 
     name: str
@@ -25,6 +26,7 @@ class SandboxStoreSpec:
     currency: str = "SAR"
     quirks: bool = True
     variant_share: float = 0.08
+    sale_share: float = 0.1
 
     def __attrs_post_init__(self) -> None:
         if self.plan not in PLAN_LIMITS:

@@ -157,6 +157,10 @@ class TokenAuthority:
             return None
         return grant.chain
 
+    def access_expiry(self, access_token: str) -> datetime:
+        """When an issued access token expires (``KeyError`` for an unknown token)."""
+        return self._access[access_token].expires_at
+
     def revoke_store(self, merchant_id: int) -> None:
         """Revoke every chain of a store (uninstall)."""
         for chain in self._chains:

@@ -9,7 +9,7 @@ import queue
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import attrs
 import httpx
@@ -42,6 +42,12 @@ def encode_event(payload: Mapping[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+class WebhookHttp(Protocol):
+    """Whatever posts deliveries: ``httpx.Client``, or a ``TestClient`` of the receiving app."""
+
+    def post(self, url: str, *, content: bytes, headers: dict[str, str]) -> Any: ...
+
+
 @attrs.define(kw_only=True)
 class Delivery:
     """One event and what became of it: every attempt's status (or error) in order."""
@@ -63,7 +69,7 @@ class WebhookSender:
         *,
         secret: str | None,
         strategy: Strategy = "signature",
-        http: httpx.Client | None = None,
+        http: WebhookHttp | None = None,
         retry_intervals: Sequence[float] = DEFAULT_RETRY_INTERVALS,
         timeout: float = 5.0,
     ) -> None:
@@ -110,10 +116,10 @@ class WebhookSender:
         thread = self._thread
         if thread is not None:
             thread.join(timeout=5)
-        if self._own_http and self._http is not None:
+        if self._own_http and isinstance(self._http, httpx.Client):
             self._http.close()
 
-    def _client(self) -> httpx.Client:
+    def _client(self) -> WebhookHttp:
         if self._http is None:
             self._http = httpx.Client(timeout=self._timeout)
         return self._http

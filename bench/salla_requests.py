@@ -1,0 +1,161 @@
+"""Salla request budget and rate-limit pacing, measured on the fake Salla.
+
+1. Requests per 1,000 products to read a whole catalog and reprice 30% of it: the adapter
+   (pages of 60 + bulkPrice chunks + a sampled confirmation) against a naive client that
+   reads the same pages and PUTs every changed product. Target: adapter <= 25, naive ~317.
+2. A sweep (read + reprice 30%) of a 5,000-product store on the Plus plan (120/min), with the
+   fake's clock sped up. The store's bucket starts with a single free slot, as right after
+   another sweep spent it, so every request of the sweep is paced. Targets: zero 429 answers
+   and a request rate between 90% and 100% of the plan's limit.
+
+Run: ``.venv/bin/python bench/salla_requests.py`` (exit status 1 when a target is missed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from decimal import Decimal
+
+from starlette.testclient import TestClient
+
+from adapters.fake_salla import SandboxStoreSpec, create_fake_salla
+from adapters.fake_salla.fake import FakeSalla
+from adapters.salla import build_salla
+from pricing_core.money import quantize
+from pricing_core.ports import PriceUpdate
+
+BENCH_MERCHANT = 1234509876
+
+
+def _sweep_updates(products: list, share: float, factor: Decimal, seed: int) -> list[PriceUpdate]:  # type: ignore[type-arg]
+    rng = random.Random(seed)
+    chosen = rng.sample(products, round(len(products) * share))
+    return [PriceUpdate(product_id=p.id, price=quantize(p.price * factor)) for p in chosen]
+
+
+def adapter_sweep(fake: FakeSalla, http: TestClient, token: str, *, sleep: object = time.sleep,
+                  share: float = 0.3, seed: int = 1) -> tuple[int, int, int]:
+    """Read the catalog and reprice ``share`` of it with the adapter; (products, updates, failed).
+
+    Failed counts the updates the adapter reported failed plus those the fake does not show.
+    """
+    _, merchant = build_salla(
+        accounts_url="http://testserver", api_url="http://testserver/admin/v2",
+        client_id=fake.client_id, client_secret=fake.client_secret, http=http, sleep=sleep,  # type: ignore[arg-type]
+    )
+    products = [p for page in merchant.iter_product_pages(token) for p in page.products]
+    updates = _sweep_updates(products, share, Decimal("0.97"), seed)
+    report = merchant.apply_prices(token, updates)
+    fake.flush_queued()
+    shown = fake.prices(BENCH_MERCHANT)
+    missing = sum(1 for u in updates if shown[u.product_id] != u.price)
+    return len(products), len(updates), len(report.failed) + missing
+
+
+def naive_sweep(http: TestClient, token: str, *, share: float = 0.3, seed: int = 2) -> tuple[int, int]:
+    """The same job, one PUT per changed product; (products, updates)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    items: list[dict] = []  # type: ignore[type-arg]
+    page = 1
+    while True:
+        body = http.get("/admin/v2/products", params={"page": page, "per_page": 60}, headers=headers).json()
+        items.extend(body["data"])
+        if body["pagination"]["currentPage"] >= body["pagination"]["totalPages"]:
+            break
+        page += 1
+    rng = random.Random(seed)
+    chosen = rng.sample(items, round(len(items) * share))
+    for item in chosen:
+        price = quantize(Decimal(str(item["price"]["amount"])) * Decimal("1.02"))
+        response = http.put(f"/admin/v2/products/{item['id']}", json={"price": float(price)}, headers=headers)
+        response.raise_for_status()
+    return len(items), len(chosen)
+
+
+def request_budget() -> tuple[float, float, list[str]]:
+    """Part 1: requests per 1,000 products, adapter and naive, on one fake."""
+    fake = create_fake_salla(
+        seed=11,
+        # No running sales: the adapter skips those, and both clients should reprice the same 300.
+        stores=[SandboxStoreSpec(name="Budget", plan="special", products=1000, merchant_id=BENCH_MERCHANT,
+                                 quirks=False, sale_share=0)],
+    )
+    problems: list[str] = []
+    catalog = len(fake.store(BENCH_MERCHANT).products)
+    with TestClient(fake.app) as http:
+        token = fake.issue_tokens(BENCH_MERCHANT)["access_token"]
+        fake.reset_stats()
+        products, updates, failed = adapter_sweep(fake, http, token)
+        adapter = fake.stats(BENCH_MERCHANT)
+        if failed:
+            problems.append(f"adapter: {failed} updates failed")
+        fake.reset_stats()
+        naive_products, naive_updates = naive_sweep(http, token)
+        naive = fake.stats(BENCH_MERCHANT)
+    fake.close()
+    adapter_per_k = adapter.requests * 1000 / catalog
+    naive_per_k = naive.requests * 1000 / catalog
+    print("1. Requests per 1,000 products (read all + reprice 30%), fake Salla, one run")
+    print(f"   adapter: {adapter.requests} requests for {products} products, {updates} updates "
+          f"-> {adapter_per_k:.1f} per 1,000   {dict(sorted(adapter.by_route.items()))}")
+    print(f"   naive:   {naive.requests} requests for {naive_products} products, {naive_updates} updates "
+          f"-> {naive_per_k:.1f} per 1,000   {dict(sorted(naive.by_route.items()))}")
+    if adapter_per_k > 25:
+        problems.append(f"adapter used {adapter_per_k:.1f} requests per 1,000 products (target <= 25)")
+    return adapter_per_k, naive_per_k, problems
+
+
+def paced_sweep(scale: float) -> list[str]:
+    """Part 2: a 5,000-product Plus store, clock scaled, bucket nearly full at the start."""
+    fake = create_fake_salla(
+        seed=12,
+        time_scale=scale,
+        stores=[SandboxStoreSpec(name="Plus 5k", plan="plus", products=5000, merchant_id=BENCH_MERCHANT,
+                                 quirks=False, sale_share=0)],
+    )
+    problems: list[str] = []
+    limit = fake.store(BENCH_MERCHANT).rate_limit
+    with TestClient(fake.app) as http:
+        token = fake.issue_tokens(BENCH_MERCHANT)["access_token"]
+        fake.reset_stats()
+        fake.fill_bucket(BENCH_MERCHANT, limit - 1)
+        wall = time.perf_counter()
+        products, updates, failed = adapter_sweep(fake, http, token, sleep=lambda s: time.sleep(s / scale))
+        wall = time.perf_counter() - wall
+        stats = fake.stats(BENCH_MERCHANT)
+    fake.close()
+    assert stats.first_at is not None and stats.last_at is not None
+    span = stats.last_at - stats.first_at
+    rate = (stats.requests - 1) / span * 60 if span > 0 else float("inf")
+    print(f"2. Sweep of a {products}-product Plus store ({limit}/min), fake clock x{scale:g}, "
+          "bucket starts with one free slot")
+    print(f"   {stats.requests} requests ({updates} price updates, {failed} failed), 429 answers: {stats.rate_limited}")
+    print(f"   {span:.1f} s of Salla time ({wall:.1f} s wall): {rate:.1f} requests/min "
+          f"= {rate / limit:.1%} of the plan's limit")
+    if stats.rate_limited:
+        problems.append(f"{stats.rate_limited} answers were 429")
+    if not 0.9 * limit <= rate <= limit * 1.02:
+        problems.append(f"request rate {rate:.1f}/min is not within 90-100% of {limit}/min")
+    if failed:
+        problems.append(f"{failed} updates failed")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both measurements; exit 1 when a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--time-scale", type=float, default=10.0, help="fake clock speed-up for part 2")
+    args = parser.parse_args(argv)
+    _, _, problems = request_budget()
+    problems += paced_sweep(args.time_scale)
+    for problem in problems:
+        print(f"MISSED: {problem}", file=sys.stderr)
+    print("all targets met" if not problems else f"{len(problems)} target(s) missed")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""An in-process Salla emulator: OAuth, Merchant API, rate limits, webhooks, faults.
+
+Serve ``create_fake_salla().app`` in process (``starlette.testclient.TestClient(fake.app)``)
+or with uvicorn (``salla-optimizer fake-salla --port N``); point ``SALLA_ACCOUNTS_URL`` at the
+origin and ``SALLA_API_URL`` at ``<origin>/admin/v2``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+from adapters.fake_salla.clock import ScaledClock
+from adapters.fake_salla.fake import (
+    FULL_SCOPE,
+    SANDBOX_APP_ID,
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    FakeSalla,
+    InstallOrder,
+)
+from adapters.fake_salla.faults import Fault, StatsSnapshot
+from adapters.fake_salla.ratelimit import LeakyBucket
+from adapters.fake_salla.stores import PLAN_LIMITS, SandboxStore, SandboxStoreSpec
+from adapters.fake_salla.webhooks import DEFAULT_RETRY_INTERVALS, Delivery, Strategy, WebhookHttp, sign
+
+if TYPE_CHECKING:
+    from pricing_core.ports import Clock
+
+
+def create_fake_salla(
+    *,
+    seed: int = 7,
+    client_id: str = SANDBOX_CLIENT_ID,
+    client_secret: str = SANDBOX_CLIENT_SECRET,
+    clock: Clock | None = None,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+    webhook_strategy: Strategy = "signature",
+    stores: Sequence[SandboxStoreSpec] | None = None,
+    time_scale: float = 1.0,
+    webhook_http: WebhookHttp | None = None,
+    webhook_retry_intervals: Sequence[float] = DEFAULT_RETRY_INTERVALS,
+    invalid_grant_status: int = 400,
+    token_expiry_field: Literal["expires_in", "expires"] = "expires_in",
+    bulk_delay: float = 0.05,
+    leak_per_second: float | None = None,
+    price_events: bool = True,
+) -> FakeSalla:
+    """Build a fake Salla, deterministic from ``seed``.
+
+    - ``clock`` (a ``Clock``, e.g. ``adapters.memory.clock.FakeClock``) drives token expiry and
+      the rate-limit buckets; without one the fake runs on the wall clock sped up ``time_scale``
+      times (changeable later with ``set_time_scale``).
+    - ``stores`` replaces the default sandbox stores (``SandboxStoreSpec``).
+    - ``webhook_url`` / ``webhook_secret`` / ``webhook_strategy`` ("signature", "token", "none")
+      turn on deliveries; ``webhook_http`` posts them (default: a new ``httpx.Client``; pass a
+      ``TestClient`` of your app to deliver in process); failures are retried after each of
+      ``webhook_retry_intervals`` seconds.
+    - ``invalid_grant_status``: 400 (fosite, default) or 401 (Salla's docs).
+    - ``token_expiry_field``: the token endpoint answers ``expires_in`` (default) or ``expires``.
+    - ``bulk_delay``: seconds before a queued ``bulkPrice`` update shows (0: at once).
+    - ``leak_per_second``: bucket leak; default plan limit / 60 (1.0 is the docs' other reading).
+    - ``price_events``: send ``product.price.updated`` for every product a bulk update changed.
+    """
+    return FakeSalla(
+        seed=seed,
+        client_id=client_id,
+        client_secret=client_secret,
+        clock=clock,
+        time_scale=time_scale,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        webhook_strategy=webhook_strategy,
+        webhook_http=webhook_http,
+        webhook_retry_intervals=webhook_retry_intervals,
+        stores=stores,
+        invalid_grant_status=invalid_grant_status,
+        token_expiry_field=token_expiry_field,
+        bulk_delay=bulk_delay,
+        leak_per_second=leak_per_second,
+        price_events=price_events,
+    )
+
+
+__all__ = [
+    "FULL_SCOPE",
+    "PLAN_LIMITS",
+    "SANDBOX_APP_ID",
+    "SANDBOX_CLIENT_ID",
+    "SANDBOX_CLIENT_SECRET",
+    "Delivery",
+    "FakeSalla",
+    "Fault",
+    "InstallOrder",
+    "LeakyBucket",
+    "SandboxStore",
+    "SandboxStoreSpec",
+    "ScaledClock",
+    "StatsSnapshot",
+    "create_fake_salla",
+    "sign",
+]

@@ -1,0 +1,379 @@
+"""``SallaMerchantClient``: the ``SallaCatalog`` port over Salla's Merchant API v2.
+
+Costs are counted in requests, because each one spends the store's rate limit:
+- the catalog is read with ``GET /products?per_page=60`` in the full format (``format=light``
+  drops ``cost_price`` and ``with_tax``, which margins need);
+- prices go out through ``POST /products/prices/bulkPrice`` in chunks; SKUs with their own
+  price through ``PUT /products/variants/{id}``;
+- Salla queues bulk updates, so ``apply_prices`` confirms a small sample of them with
+  ``GET /products/{id}`` after a short wait instead of re-reading everything (which would cost
+  one request per product). The next catalog read (and ``product.price.updated`` webhooks)
+  confirm the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from adapters.clock import SystemClock
+from adapters.salla.http import Answer, HttpClient, MerchantHttp, Tally, body_message
+from adapters.salla.pacing import RateLimitPacer, Sleep
+from adapters.salla.products import UnreadableAmount, parse_product, read_amount, split_variant_id
+from pricing_core.errors import BadResponse, RateLimited, SallaUnavailable
+from pricing_core.money import quantize
+from pricing_core.ports import ApplyReport, Clock, MerchantInfo, PriceUpdate, ProductPage, RejectedItem
+
+PER_PAGE = 60  # Salla's maximum page size
+BULK_CHUNK_SIZE = 200
+
+log = logging.getLogger(__name__)
+
+
+@attrs.frozen(kw_only=True)
+class SallaApplyReport(ApplyReport):
+    """``ApplyReport`` plus the sampled confirmation of Salla's queued bulk update.
+
+    ``confirmed``: sampled ids whose new price Salla already shows. ``unconfirmed``: sampled ids
+    still showing another price when the confirmation window closed. They stay in ``accepted``:
+    Salla queued them and says the queue "may take several minutes", so not yet visible is not a
+    failure; the next catalog read or a ``product.price.updated`` webhook settles them.
+    """
+
+    confirmed: tuple[str, ...] = ()
+    unconfirmed: tuple[str, ...] = ()
+
+
+def _int_field(value: object, default: int) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def _price_json(price: Decimal) -> int | float:
+    """Salla takes major units as JSON numbers; 2-decimal amounts survive ``float`` exactly in repr."""
+    amount = quantize(price)
+    return int(amount) if amount == amount.to_integral_value() else float(amount)
+
+
+def _numeric_id(value: str) -> int | str:
+    return int(value) if value.isdigit() else value
+
+
+class SallaMerchantClient:
+    """Reads catalogs and writes prices for one or many stores (the token picks the store)."""
+
+    def __init__(
+        self,
+        http: HttpClient,
+        *,
+        api_url: str,
+        sleep: Sleep = time.sleep,
+        pacer: RateLimitPacer | None = None,
+        clock: Clock | None = None,
+        max_attempts: int = 5,
+        backoff_base: float = 0.5,
+        per_page: int = PER_PAGE,
+        bulk_chunk_size: int = BULK_CHUNK_SIZE,
+        confirm_sample: int = 3,
+        confirm_delay: float = 0.5,
+        confirm_attempts: int = 3,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not 1 <= per_page <= PER_PAGE:
+            raise ValueError(f"per_page must be within 1..{PER_PAGE}")
+        self._http = MerchantHttp(
+            http, api_url, pacer=pacer, sleep=sleep, max_attempts=max_attempts, backoff_base=backoff_base, rng=rng
+        )
+        self._sleep = sleep
+        self._clock: Clock = clock or SystemClock()
+        self.per_page = per_page
+        self.bulk_chunk_size = bulk_chunk_size
+        self.confirm_sample = confirm_sample
+        self.confirm_delay = confirm_delay
+        self.confirm_attempts = confirm_attempts
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests this client sent so far (retries included)."""
+        return self._http.requests
+
+    @property
+    def pacer(self) -> RateLimitPacer:
+        """The rate-limit pacer (shared by every store this client serves, keyed by token)."""
+        return self._http.pacer
+
+    def _today(self) -> date:
+        return self._clock.now().date()
+
+    # ------------------------------------------------------------------------------------
+    # Reading
+
+    def _parse_items(self, items: Sequence[object]) -> tuple[list[Any], list[RejectedItem]]:
+        today = self._today()
+        products = []
+        rejected: list[RejectedItem] = []
+        for raw in items:
+            parsed, bad = parse_product(raw, today=today)
+            products.extend(parsed)
+            rejected.extend(bad)
+        return products, rejected
+
+    def iter_product_pages(self, access_token: str) -> Iterator[ProductPage]:
+        """Stream the catalog, 60 products a request, following Salla's pagination object."""
+        page = 1
+        while True:
+            answer = self._http.request(
+                "GET", "/products", access_token, params={"page": page, "per_page": self.per_page}
+            )
+            body = answer.body
+            if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
+                raise BadResponse(f"GET /products page {page}: no data list in the answer")
+            pagination = body.get("pagination")
+            pagination = pagination if isinstance(pagination, Mapping) else {}
+            current = _int_field(pagination.get("currentPage"), page)
+            total_pages = max(current, _int_field(pagination.get("totalPages"), current))
+            total = pagination.get("total")
+            products, rejected = self._parse_items(body["data"])
+            yield ProductPage(
+                products=tuple(products),
+                rejected=tuple(rejected),
+                page=current,
+                total_pages=total_pages,
+                total_products=_int_field(total, 0) if total is not None else None,
+            )
+            if current >= total_pages or not body["data"]:
+                return
+            page = current + 1
+
+    def _fetch_raw(self, access_token: str, product_id: str, tally: Tally | None = None) -> Any | None:
+        answer = self._http.request("GET", f"/products/{product_id}", access_token, accept=(404,), tally=tally)
+        if answer.status == 404:
+            return None
+        body = answer.body
+        if not isinstance(body, Mapping) or "data" not in body:
+            raise BadResponse(f"GET /products/{product_id}: no data in the answer")
+        return body["data"]
+
+    def get_products(self, access_token: str, product_ids: Sequence[str]) -> ProductPage:
+        """Fetch products by id (one request per product; SKU ids fetch their product once)."""
+        wanted = list(dict.fromkeys(str(pid) for pid in product_ids))
+        parents = list(dict.fromkeys(split_variant_id(pid)[0] for pid in wanted))
+        found: dict[str, Any] = {}
+        rejected: list[RejectedItem] = []
+        for parent in parents:
+            if not parent.isdigit():
+                rejected.append(RejectedItem(product_id=parent, reason="not a Salla product id"))
+                continue
+            raw = self._fetch_raw(access_token, parent)
+            if raw is None:
+                rejected.append(RejectedItem(product_id=parent, reason="not found in the store (404)"))
+                continue
+            products, bad = self._parse_items([raw])
+            for product in products:
+                found[product.id] = product
+            rejected.extend(bad)
+        result = []
+        reported = {item.product_id for item in rejected}
+        for pid in wanted:
+            parent, variant = split_variant_id(pid)
+            if pid in found:
+                result.append(found[pid])
+            elif variant is None and any(p.variant_of == pid for p in found.values()):
+                result.extend(p for p in found.values() if p.variant_of == pid)
+            elif pid not in reported and parent not in reported:
+                reason = "SKU not found" if variant else "product is priced per SKU now, not as a whole"
+                rejected.append(RejectedItem(product_id=pid, reason=reason))
+        return ProductPage(products=tuple(result), rejected=tuple(rejected))
+
+    def store_info(self, access_token: str) -> MerchantInfo:
+        """``GET /store/info``: the store's id, name, plan and currency."""
+        body = self._http.request("GET", "/store/info", access_token).body
+        data = body.get("data") if isinstance(body, Mapping) else None
+        if not isinstance(data, Mapping) or data.get("id") is None:
+            raise BadResponse("GET /store/info: no store in the answer")
+        owner = data.get("owner")
+        return MerchantInfo(
+            merchant_id=str(data["id"]),
+            store_name=str(data.get("name") or ""),
+            plan=str(data.get("plan") or "plus"),
+            currency=str(data.get("currency") or "SAR"),
+            domain=str(data["domain"]) if data.get("domain") else None,
+            email=str(data["email"]) if data.get("email") else None,
+            user_name=str(owner["name"]) if isinstance(owner, Mapping) and owner.get("name") else None,
+        )
+
+    # ------------------------------------------------------------------------------------
+    # Writing
+
+    def apply_prices(self, access_token: str, updates: Sequence[PriceUpdate]) -> SallaApplyReport:
+        """Write prices: bulk chunks for products, one PUT per own-priced SKU, then a sampled confirm.
+
+        ``accepted`` are the ids Salla took (queued, or written for SKUs); ``failed`` maps ids to
+        reasons: refused by validation, or lost to an outage after the retries. The sampled
+        confirmation lands in ``confirmed`` / ``unconfirmed`` (see ``SallaApplyReport``).
+        ``TokenRevoked`` propagates: nothing else can succeed with that token.
+        """
+        tally = Tally()
+        latest = {u.product_id: u for u in updates}  # the last update of an id wins
+        failed: dict[str, str] = {}
+        accepted: list[str] = []
+        plain = [u for u in latest.values() if split_variant_id(u.product_id)[1] is None]
+        variants = [u for u in latest.values() if split_variant_id(u.product_id)[1] is not None]
+        for update in plain:
+            if not update.product_id.isdigit():
+                failed[update.product_id] = "not a Salla product id"
+        plain = [u for u in plain if u.product_id not in failed]
+        for start in range(0, len(plain), self.bulk_chunk_size):
+            chunk = plain[start : start + self.bulk_chunk_size]
+            ok, bad = self._bulk(access_token, chunk, tally)
+            accepted.extend(ok)
+            failed.update(bad)
+        for update in variants:
+            reason = self._put_variant(access_token, update, tally)
+            if reason is None:
+                accepted.append(update.product_id)
+            else:
+                failed[update.product_id] = reason
+        queued = [pid for pid in accepted if split_variant_id(pid)[1] is None]
+        sampled = [latest[pid] for pid in _spread(queued, self.confirm_sample)]
+        unconfirmed = self._confirm(access_token, sampled, tally)
+        if unconfirmed:
+            log.warning(
+                "Salla queued %d price updates; %d of %d sampled not visible yet: %s",
+                len(queued), len(unconfirmed), len(sampled), ", ".join(unconfirmed),
+            )
+        return SallaApplyReport(
+            accepted=tuple(accepted),
+            failed=failed,
+            requests=tally.requests,
+            confirmed=tuple(u.product_id for u in sampled if u.product_id not in unconfirmed),
+            unconfirmed=tuple(unconfirmed),
+        )
+
+    def _bulk(
+        self, access_token: str, chunk: Sequence[PriceUpdate], tally: Tally
+    ) -> tuple[list[str], dict[str, str]]:
+        """One bulkPrice request; on a validation error, drop the named items and send the rest once more."""
+        failed: dict[str, str] = {}
+        pending = list(chunk)
+        for _ in range(2):
+            if not pending:
+                break
+            body = {"products": [{"id": _numeric_id(u.product_id), "price": _price_json(u.price)} for u in pending]}
+            try:
+                answer = self._http.request(
+                    "POST", "/products/prices/bulkPrice", access_token, json_body=body, accept=(422,), tally=tally
+                )
+            except (SallaUnavailable, RateLimited, BadResponse) as exc:
+                return [], {**failed, **{u.product_id: f"not sent: {exc}" for u in pending}}
+            if answer.status != 422:
+                return [u.product_id for u in pending], failed
+            item_errors = _item_errors(answer.body, len(pending))
+            if not item_errors:
+                message = _envelope_message(answer)
+                return [], {**failed, **{u.product_id: f"refused by Salla: {message}" for u in pending}}
+            for index, message in item_errors.items():
+                failed[pending[index].product_id] = f"refused by Salla: {message}"
+            pending = [u for i, u in enumerate(pending) if i not in item_errors]
+        return [], {**failed, **{u.product_id: "refused by Salla twice" for u in pending}}
+
+    def _put_variant(self, access_token: str, update: PriceUpdate, tally: Tally) -> str | None:
+        """PUT one SKU's price; None when Salla confirmed it, else the reason."""
+        _, variant = split_variant_id(update.product_id)
+        try:
+            answer = self._http.request(
+                "PUT",
+                f"/products/variants/{variant}",
+                access_token,
+                json_body={"price": _price_json(update.price)},
+                accept=(404, 422),
+                tally=tally,
+            )
+        except (SallaUnavailable, RateLimited, BadResponse) as exc:
+            return f"not sent: {exc}"
+        if answer.status == 404:
+            return "SKU not found (404)"
+        if answer.status == 422:
+            return f"refused by Salla: {_envelope_message(answer)}"
+        data = answer.body.get("data") if isinstance(answer.body, Mapping) else None
+        try:
+            written = _read_price(data.get("price") if isinstance(data, Mapping) else None)
+        except ValueError:
+            written = None
+        if written is not None and written != quantize(update.price):
+            return f"Salla kept {written} instead of {quantize(update.price)}"
+        return None
+
+    def _confirm(self, access_token: str, sample: Sequence[PriceUpdate], tally: Tally) -> list[str]:
+        """Re-read a sample of queued updates until they show; the ids that never did."""
+        pending = {u.product_id: quantize(u.price) for u in sample}
+        for attempt in range(self.confirm_attempts):
+            if not pending:
+                break
+            self._sleep(self.confirm_delay * (2**attempt))
+            for pid in list(pending):
+                try:
+                    raw = self._fetch_raw(access_token, pid, tally)
+                except (SallaUnavailable, RateLimited, BadResponse):
+                    continue  # unknown yet; the next catalog read will tell
+                if raw is None:
+                    pending.pop(pid)  # deleted meanwhile: nothing to confirm
+                    continue
+                try:
+                    current = _read_price(raw.get("price") if isinstance(raw, Mapping) else None)
+                except ValueError:
+                    continue
+                if current == pending[pid]:
+                    pending.pop(pid)
+        return list(pending)
+
+
+def _read_price(value: object) -> Decimal | None:
+    try:
+        amount = read_amount(value)
+    except UnreadableAmount as exc:
+        raise ValueError(str(exc)) from exc
+    return None if amount is None else quantize(amount)
+
+
+def _spread(items: Sequence[str], count: int) -> list[str]:
+    """Up to ``count`` items spread over the sequence (first, last, and evenly between)."""
+    if count <= 0 or not items:
+        return []
+    if len(items) <= count:
+        return list(items)
+    if count == 1:
+        return [items[0]]
+    step = (len(items) - 1) / (count - 1)
+    return list(dict.fromkeys(items[round(i * step)] for i in range(count)))
+
+
+def _item_errors(body: object, size: int) -> dict[int, str]:
+    """``{"products.3.price": [...]}`` -> ``{3: "..."}`` for a 422 answer."""
+    error = body.get("error") if isinstance(body, Mapping) else None
+    fields = error.get("fields") if isinstance(error, Mapping) else None
+    result: dict[int, str] = {}
+    if not isinstance(fields, Mapping):
+        return result
+    for key, messages in fields.items():
+        parts = str(key).split(".")
+        if len(parts) >= 2 and parts[0] == "products" and parts[1].isdigit() and int(parts[1]) < size:
+            text = "; ".join(str(m) for m in messages) if isinstance(messages, list) else str(messages)
+            result[int(parts[1])] = text
+    return result
+
+
+def _envelope_message(answer: Answer) -> str:
+    return body_message(answer.status, answer.body)
+
+
+__all__ = ["BULK_CHUNK_SIZE", "PER_PAGE", "SallaApplyReport", "SallaMerchantClient"]

@@ -1,0 +1,25 @@
+"""The ``fake-salla`` command: arguments and refusal of an unsigned webhook set-up."""
+
+from __future__ import annotations
+
+import pytest
+
+from entrypoints.cli import CommandError, build_parser
+from entrypoints.cli.salla_commands import run_fake_salla
+
+
+def test_fake_salla_arguments() -> None:
+    args = build_parser().parse_args(
+        ["fake-salla", "--port", "9000", "--client-id", "cid", "--client-secret", "sec",
+         "--webhook-url", "http://127.0.0.1:8000/webhooks/salla", "--webhook-secret", "whsec", "--seed", "3"]
+    )
+    assert args.handler is run_fake_salla
+    assert (args.port, args.host, args.client_id, args.seed, args.webhook_strategy) == (
+        9000, "127.0.0.1", "cid", 3, "signature"
+    )
+
+
+def test_webhook_url_without_a_secret_is_refused() -> None:
+    args = build_parser().parse_args(["fake-salla", "--port", "9000", "--webhook-url", "http://x/hook"])
+    with pytest.raises(CommandError):
+        run_fake_salla(args)
