@@ -20,7 +20,7 @@ import attrs
 import httpx
 
 from adapters.competitors.extraction import PageExtraction, extract
-from adapters.competitors.source import NO_OWN_STORE, OwnStoreLookup, domain_of, no_own_store, product_keys
+from adapters.competitors.source import OwnStoreLookup, domain_of, no_own_store, product_keys
 from pricing_core.catalog import CompetitorOffer, Product
 
 log = logging.getLogger(__name__)
@@ -214,7 +214,7 @@ class PageSource:
         self, store_id: str, products: Sequence[Product], now: datetime
     ) -> Mapping[str, Sequence[CompetitorOffer]]:
         """Fetch every watched listing of ``products``; failures are logged and give no offer."""
-        own = self.own_store(store_id) if self.own_store is not no_own_store else NO_OWN_STORE
+        own = self.own_store(store_id)
         jobs = [(p, listing) for p in products for listing in self.listings.for_product(p)]
         if not jobs:
             return {}

@@ -108,6 +108,8 @@ def parse_amount(value: object) -> Decimal | None:
         if not _NUMBER.search(text):
             return None
         plain = text.strip()
+        if plain[:1] in ("-", "\u2212"):  # a negative amount is not a price; price-parser would drop the sign
+            return None
         # A bare machine number ("1299.5") is read as-is; price-parser handles the human forms.
         if re.fullmatch(r"\d+(\.\d+)?", plain):
             amount = Decimal(plain)

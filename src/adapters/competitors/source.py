@@ -22,6 +22,14 @@ def domain_of(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
+def _domains(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(d for d in (domain_of(v) for v in values) if d)
+
+
+def _names(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(v.casefold() for v in values)
+
+
 @attrs.frozen
 class OwnStore:
     """How to recognise a store's own listings among "competitor" offers.
@@ -31,9 +39,8 @@ class OwnStore:
     Feeds and searches find the store's own listing all the time; pricing against it is a loop.
     """
 
-    domains: frozenset[str] = attrs.field(factory=frozenset, converter=lambda v: frozenset(
-        d for d in (domain_of(x) for x in v) if d))
-    names: frozenset[str] = attrs.field(factory=frozenset, converter=lambda v: frozenset(n.casefold() for n in v))
+    domains: frozenset[str] = attrs.field(factory=frozenset, converter=_domains)
+    names: frozenset[str] = attrs.field(factory=frozenset, converter=_names)
 
     def owns(self, competitor: str, url: str | None) -> bool:
         """True when the listing belongs to the store itself."""

@@ -1,0 +1,54 @@
+"""Competitor intelligence behind the core's ``CompetitorSource`` port.
+
+- ``feeds``: CSV/JSON feeds keyed by SKU or GTIN, from a file or an HTTP URL;
+- ``pages`` + ``extraction`` + ``parsing``: competitor product pages fetched politely and read
+  from schema.org data, meta tags or the visible price (Arabic digits and currency words included);
+- ``search``: Tavily web search, the scout agent's tool;
+- ``sandbox``: a deterministic market for the embedded demo;
+- ``composite``: several sources behind one.
+
+``build_competitor_source(config)`` picks the source for a configuration.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from adapters.competitors.composite import CompositeCompetitorSource
+from adapters.competitors.feeds import FeedSource
+from adapters.competitors.sandbox import SandboxCompetitorSource
+from adapters.competitors.source import EmptyCompetitorSource, OwnStore, OwnStoreLookup, no_own_store
+
+if TYPE_CHECKING:
+    from adapters.config import Config
+    from pricing_core.ports import CompetitorSource
+
+
+def build_competitor_source(config: Config, *, own_store: OwnStoreLookup = no_own_store) -> CompetitorSource:
+    """The competitor source for ``config``.
+
+    - the embedded sandbox (no Salla credentials): the deterministic sandbox market;
+    - otherwise ``COMPETITOR_FEED_URL`` when set: that feed (a path or an http(s) URL);
+    - otherwise no source: prices are held (or follow the strategy's fallback).
+
+    Every choice is wrapped in a ``CompositeCompetitorSource`` so one failing source never raises
+    into the sweep, and the store's own listings are marked through ``own_store``.
+    """
+    source: CompetitorSource
+    if config.uses_sandbox:
+        source = SandboxCompetitorSource(seed=config.sandbox_seed)
+    elif config.competitor_feed_url:
+        source = FeedSource(config.competitor_feed_url)
+    else:
+        source = EmptyCompetitorSource()
+    return CompositeCompetitorSource([source], own_store=own_store)
+
+
+__all__ = [
+    "CompositeCompetitorSource",
+    "EmptyCompetitorSource",
+    "FeedSource",
+    "OwnStore",
+    "SandboxCompetitorSource",
+    "build_competitor_source",
+]
