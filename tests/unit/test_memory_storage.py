@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from adapters.memory import InMemoryUnitOfWorkFactory
+from pricing_core.activity import ActivityType
 from pricing_core.catalog import Product
 from pricing_core.stores import Store
 
@@ -57,3 +58,36 @@ def test_memory_concurrent_commits_to_different_stores_keep_both() -> None:
         with factory(str(i)) as uow:
             assert uow.store is not None
             assert [p.id for p in uow.store.products.list()] == [f"p{i}"]
+
+
+def test_memory_replayed_commits_keep_idempotency_keys_unique() -> None:
+    from adapters.storage.testing import sample_sweep
+
+    factory = InMemoryUnitOfWorkFactory()
+    with factory() as uow:
+        uow.stores.upsert(Store(store_id="1"))
+        uow.commit()
+    records = sample_sweep("1", 3, NOW).decisions
+    first, second = factory("1"), factory("1")
+    with first, second:
+        assert first.store is not None and second.store is not None
+        # Both see an empty table, so both "insert"; the second commit must not duplicate rows.
+        assert first.store.decisions.add_many(records) == 3
+        assert second.store.decisions.add_many(records) == 3
+        first.commit()
+        second.commit()
+    with factory("1") as uow:
+        assert uow.store is not None and uow.store.decisions.count() == 3
+
+
+def test_memory_values_are_shared_not_copied_but_containers_are() -> None:
+    factory = InMemoryUnitOfWorkFactory()
+    with factory() as uow:
+        uow.stores.upsert(Store(store_id="1"))
+        uow.system_activity.log(ActivityType.SYSTEM_CLEANUP, "x", at=NOW, metadata={"n": Decimal("1.5")})
+        uow.commit()
+    with factory() as uow:
+        entry = uow.system_activity.list()[0]
+        assert entry.metadata == {"n": "1.5"}  # JSON, as a database column keeps it
+        uow.stores.list_all().clear()  # a caller mutating a returned list changes nothing stored
+        assert [s.store_id for s in uow.stores.list_all()] == ["1"]

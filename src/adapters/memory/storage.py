@@ -1,7 +1,9 @@
 """The storage port in memory: units of work over a dict-based state, for unit tests and notebooks.
 
-Transactions are real: a unit of work reads and writes its own copy of the committed state
-(containers are copied, the frozen domain values are shared), and every write is also kept as
+Transactions are real: a unit of work reads and writes its own copy of the committed state,
+taken at its first use after a commit or rollback (containers are copied, the frozen domain
+values are shared; a snapshot, so slightly stronger than PostgreSQL's read committed), and every
+write is also kept as
 an operation in a journal. ``commit()`` replays the journal on the committed state under the
 factory's lock, so concurrent units of work touching different rows do not overwrite each
 other (last writer wins per row, as with read-committed SQL). Leaving without commit drops the
@@ -138,6 +140,9 @@ class InMemoryUnitOfWork:
 
     def __init__(self, factory: InMemoryUnitOfWorkFactory, store_id: str | None) -> None:
         self._factory = factory
+        # On a store-bound unit of work even the unscoped repositories see only that store's rows,
+        # as on PostgreSQL where row-level security applies to the whole transaction.
+        self.bound_store = store_id
         self._state: _State | None = None
         self._journal: list[_Op] = []
         self.stores: StoreRepository = _Stores(self)
@@ -193,10 +198,19 @@ class _Stores:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
 
+    def _visible(self, store_id: str) -> bool:
+        return self._uow.bound_store is None or self._uow.bound_store == store_id
+
     def get(self, store_id: str) -> Store | None:
-        return self._uow.read().stores.get(str(store_id))
+        store_id = str(store_id)
+        return self._uow.read().stores.get(store_id) if self._visible(store_id) else None
 
     def upsert(self, store: Store) -> None:
+        if not self._visible(store.store_id):
+            raise ValueError(
+                f"a unit of work bound to store {self._uow.bound_store} cannot write store {store.store_id}"
+            )
+
         def op(state: _State) -> None:
             state.stores[store.store_id] = store
 
@@ -204,6 +218,8 @@ class _Stores:
 
     def set_active(self, store_id: str, active: bool, *, reason: str | None, at: datetime) -> None:
         store_id = str(store_id)
+        if not self._visible(store_id):
+            return  # invisible from here, as a missing store is
 
         def op(state: _State) -> None:
             current = state.stores.get(store_id)
@@ -222,7 +238,7 @@ class _Stores:
 
     def list_all(self) -> list[Store]:
         stores = self._uow.read().stores
-        return [stores[k] for k in sorted(stores)]
+        return [stores[k] for k in sorted(stores) if self._visible(k)]
 
     def list_active_with_settings(self) -> list[tuple[Store, TenantSettings]]:
         state = self._uow.read()
@@ -247,7 +263,7 @@ class _Stores:
 
     def recent_failed_runs(self, limit: int = 20) -> list[OptimizationRun]:
         runs = [r for by_id in self._uow.read().runs.values() for r in by_id.values()]
-        failed = [r for r in runs if r.status is RunStatus.FAILED]
+        failed = [r for r in runs if r.status is RunStatus.FAILED and self._visible(r.store_id)]
         return sorted(failed, key=lambda r: (r.started_at, r.id), reverse=True)[:limit]
 
 
@@ -323,11 +339,7 @@ class _Offers:
         self._uow, self._store_id = uow, store_id
 
     def add_many(self, offers: Mapping[str, Sequence[CompetitorOffer]]) -> None:
-        rows = [
-            (self._uow.seq(), self._store_id, str(pid), offer)
-            for pid, items in offers.items()
-            for offer in items
-        ]
+        rows = [(self._uow.seq(), self._store_id, str(pid), offer) for pid, items in offers.items() for offer in items]
         if not rows:
             return
         _store_or_raise(self._uow.read(), self._store_id)
@@ -366,9 +378,7 @@ class _Decisions:
         _store_or_raise(self._uow.read(), self._store_id)
         for record in records:
             if record.store_id != self._store_id:
-                raise ValueError(
-                    f"decision {record.id} belongs to store {record.store_id}, not {self._store_id}"
-                )
+                raise ValueError(f"decision {record.id} belongs to store {record.store_id}, not {self._store_id}")
         batch = list(records)
 
         def op(state: _State) -> int:
@@ -508,13 +518,12 @@ class _Activity:
 
         self._uow.write(op)
 
-    def list(
-        self, *, activity_type: ActivityType | None = None, limit: int = 50
-    ) -> builtins.list[ActivityEntry]:
+    def list(self, *, activity_type: ActivityType | None = None, limit: int = 50) -> builtins.list[ActivityEntry]:
+        visible = self._store_id or self._uow.bound_store
         rows = [
             e
             for e in self._uow.read().activity
-            if (self._store_id is None or e.store_id == self._store_id)
+            if (visible is None or e.store_id == visible)
             and (activity_type is None or e.activity_type is activity_type)
         ]
         rows.sort(key=lambda e: (e.created_at, int(e.id or 0)), reverse=True)
@@ -597,14 +606,21 @@ class _Retention:
         offers_before: datetime,
         batch_size: int = 1000,
     ) -> dict[str, int]:
+        bound = self._uow.bound_store
+
+        def mine(store_id: str | None) -> bool:
+            return bound is None or store_id == bound
+
         def op(state: _State) -> dict[str, int]:
             runs = 0
             for store_id, by_id in list(state.runs.items()):
+                if not mine(store_id):
+                    continue
                 kept = {k: r for k, r in by_id.items() if r.started_at >= runs_before}
                 runs += len(by_id) - len(kept)
                 state.runs[store_id] = kept
-            activity = [e for e in state.activity if e.created_at >= activity_before]
-            offers = [row for row in state.offers if row[3].observed_at >= offers_before]
+            activity = [e for e in state.activity if e.created_at >= activity_before or not mine(e.store_id)]
+            offers = [row for row in state.offers if row[3].observed_at >= offers_before or not mine(row[1])]
             counts = {
                 "runs": runs,
                 "activity": len(state.activity) - len(activity),

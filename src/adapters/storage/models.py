@@ -23,6 +23,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    true,
 )
 
 from adapters.storage.types import Money, UTCDateTime
@@ -99,7 +101,7 @@ products = Table(
     Column("quantity", Integer),
     Column("gtin", String(64)),
     Column("variant_of", String(64)),
-    Column("is_tracked", Boolean, nullable=False, server_default="1"),
+    Column("is_tracked", Boolean, nullable=False, server_default=true()),
     Column("last_seen_at", UTCDateTime, nullable=False),
 )
 
@@ -212,7 +214,7 @@ system_settings = Table(
     # Plaintext, or a Fernet token when is_secret.
     Column("setting_value", Text, nullable=False),
     Column("description", Text, nullable=False, server_default=""),
-    Column("is_secret", Boolean, nullable=False, server_default="0"),
+    Column("is_secret", Boolean, nullable=False, server_default=false()),
     Column("updated_at", UTCDateTime, nullable=False),
 )
 

@@ -1,6 +1,7 @@
 """Throwaway PostgreSQL and Redis servers for tests and benchmarks, started from the installed binaries.
 
-Used by the pytest fixtures (``tests/servers_plugin.py``) and by ``bench/storage_persist.py``.
+Used by the pytest fixtures (``tests/servers_plugin.py``) and by ``bench/storage_persist.py``,
+together with a sample sweep and a statement counter.
 Nothing here runs in production. PostgreSQL refuses to run as root, so when we are root the
 server runs as the ``postgres`` system user (or ``nobody``) through ``runuser``.
 """
@@ -17,7 +18,19 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
+
+import attrs
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from pricing_core.activity import ActivityType
+from pricing_core.catalog import CompetitorOffer, PricePoint, Product
+from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
+from pricing_core.ports import UnitOfWorkFactory, scope_of
+from pricing_core.runs import OptimizationRun, RunStatus, RunType
 
 PG_BIN_CANDIDATES = (
     "/usr/lib/postgresql/17/bin",
@@ -98,8 +111,16 @@ class PostgresServer:
             entry = pwd.getpwnam(self.user)
             os.chown(self.base_dir, entry.pw_uid, entry.pw_gid)
         init = self._run(
-            "initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-            "--no-sync", "--locale=C",
+            "initdb",
+            "-D",
+            str(self.data_dir),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--locale=C",
         )
         if init.returncode != 0:
             raise ServerUnavailable(f"initdb failed: {init.stderr.strip() or init.stdout.strip()}")
@@ -107,8 +128,9 @@ class PostgresServer:
             f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
             "-c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=100"
         )
-        started = self._run("pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", str(self.log_file),
-                            "-w", "-t", "60", "start")
+        started = self._run(
+            "pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", str(self.log_file), "-w", "-t", "60", "start"
+        )
         if started.returncode != 0:
             log = self.log_file.read_text() if self.log_file.exists() else ""
             self.cleanup()
@@ -137,7 +159,7 @@ class PostgresServer:
 
         with psycopg.connect(self.url(), autocommit=True) as conn:
             for statement in statements:
-                conn.execute(statement)  # type: ignore[arg-type]  # our own literal SQL
+                conn.execute(statement)  # our own literal SQL
 
     def create_database(self, name: str | None = None, *, owner: str = APP_ROLE) -> str:
         """Create an empty database owned by ``owner`` (a non-superuser role); returns its URL as that role."""
@@ -153,7 +175,7 @@ class PostgresServer:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
             if not exists:
-                conn.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB')  # type: ignore[arg-type]
+                conn.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB')
 
 
 @contextlib.contextmanager
@@ -171,8 +193,10 @@ class RedisServer:
     """One throwaway ``redis-server`` on 127.0.0.1 without persistence."""
 
     def __init__(self, *, port: int | None = None, binary: str | None = None) -> None:
-        found = binary or shutil.which("redis-server") or (
-            "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
+        found = (
+            binary
+            or shutil.which("redis-server")
+            or ("/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None)
         )
         if not found:
             raise ServerUnavailable("redis-server not found; install it (apt-get install redis-server)")
@@ -188,8 +212,19 @@ class RedisServer:
     def start(self, timeout: float = 20.0) -> RedisServer:
         """Start the server and wait until it answers PING."""
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--protected-mode", "yes"],
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -218,12 +253,125 @@ class RedisServer:
         self.process = None
 
 
+@attrs.frozen(kw_only=True)
+class SampleSweep:
+    """What one sweep of one store writes: its run, catalog snapshot, offers, decisions and applied prices."""
+
+    run: OptimizationRun
+    finished: OptimizationRun
+    products: tuple[Product, ...]
+    offers: dict[str, list[CompetitorOffer]]
+    decisions: tuple[DecisionRecord, ...]
+    applied: tuple[PricePoint, ...]
+
+
+def sample_sweep(store_id: str, size: int, now: datetime, *, run_id: str = "run-1") -> SampleSweep:
+    """A deterministic sweep of ``size`` products (two offers each; every tenth price applied)."""
+    products = tuple(
+        Product(id=f"p{i:06d}", sku=f"SKU-{i}", name=f"Product {i}", price=Decimal("100.00"), cost_price=Decimal("60"))
+        for i in range(size)
+    )
+    offers = {
+        p.id: [
+            CompetitorOffer(competitor="noon", price=Decimal("95.50"), observed_at=now),
+            CompetitorOffer(competitor="amazon", price=Decimal("97.25"), observed_at=now, confidence=Decimal("0.9")),
+        ]
+        for p in products
+    }
+    decisions = tuple(
+        DecisionRecord(
+            id=f"{run_id}-{p.id}",
+            store_id=store_id,
+            run_id=run_id,
+            idempotency_key=f"{run_id}:{p.id}",
+            decision=PricingDecision(
+                product_id=p.id,
+                sku=p.sku,
+                name=p.name,
+                old_price=p.price,
+                suggested_price=Decimal("95.50"),
+                cost_price=p.cost_price,
+                currency="SAR",
+                strategy="match",
+                reference_price=Decimal("95.50"),
+                floor_price=Decimal("80.50"),
+                risk=RiskLevel.LOW,
+                action=Action.AUTO_APPLY,
+                change_pct=Decimal("-4.5"),
+                margin_pct_after=Decimal("27.75"),
+                offers_considered=2,
+                offers_used=2,
+                explanation=("Reference: lowest usable offer 95.50", "Guards: margin floor 80.50 respected"),
+                decided_at=now,
+                fingerprint=f"fp-{p.id}",
+            ),
+            status=DecisionStatus.APPLIED if i % 10 == 0 else DecisionStatus.PENDING,
+            created_at=now,
+            updated_at=now,
+        )
+        for i, p in enumerate(products)
+    )
+    applied = tuple(
+        PricePoint(product_id=p.id, price=Decimal("95.50"), changed_at=now)
+        for i, p in enumerate(products)
+        if i % 10 == 0
+    )
+    run = OptimizationRun(
+        id=run_id, store_id=store_id, run_type=RunType.SCHEDULED, status=RunStatus.RUNNING, started_at=now
+    )
+    finished = attrs.evolve(
+        run, status=RunStatus.COMPLETED, finished_at=now, products_analyzed=size, products_updated=len(applied)
+    )
+    return SampleSweep(
+        run=run, finished=finished, products=products, offers=offers, decisions=decisions, applied=applied
+    )
+
+
+def persist_sweep(uow_factory: UnitOfWorkFactory, store_id: str, sweep: SampleSweep, now: datetime) -> int:
+    """Write ``sweep`` the way the optimize use case does, in one unit of work; returns decisions inserted."""
+    with uow_factory(store_id) as uow:
+        scope = scope_of(uow)
+        scope.runs.add(sweep.run)
+        scope.products.upsert_many(sweep.products, seen_at=now)
+        scope.offers.add_many(sweep.offers)
+        inserted = scope.decisions.add_many(sweep.decisions)
+        scope.price_history.add_many(sweep.applied)
+        scope.runs.update(sweep.finished)
+        scope.activity.log(
+            ActivityType.OPTIMIZATION_COMPLETED,
+            f"Optimization completed: {len(sweep.products)} products",
+            at=now,
+            metadata={"products_analyzed": len(sweep.products), "run_id": sweep.run.id},
+        )
+        uow.commit()
+    return inserted
+
+
+@contextlib.contextmanager
+def count_statements(engine: Engine) -> Iterator[list[str]]:
+    """Collect every statement sent to the database (one entry per DBAPI execute/executemany call)."""
+    statements: list[str] = []
+
+    def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
 __all__ = [
     "APP_ROLE",
     "PostgresServer",
     "RedisServer",
+    "SampleSweep",
     "ServerUnavailable",
+    "count_statements",
     "find_pg_bin",
     "free_port",
+    "persist_sweep",
     "postgres_server",
+    "sample_sweep",
 ]

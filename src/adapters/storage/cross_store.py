@@ -1,0 +1,188 @@
+"""The unscoped repositories: stores and the sweep listings, system settings, webhooks, retention.
+
+On a store-bound unit of work they still see only that store's rows (the application-level
+filter here, and RLS on PostgreSQL); cross-store work opens an unscoped unit of work.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Select, Table, delete, select, update
+
+from adapters.storage import models, rows
+from adapters.storage.bulk import Upsert, insert_rows
+from pricing_core.runs import OptimizationRun, RunStatus
+from pricing_core.settings import TenantSettings
+from pricing_core.stores import Store
+from pricing_core.tokens import TokenSet
+
+if TYPE_CHECKING:
+    from adapters.storage.unit_of_work import SqlUnitOfWork
+
+_STORE_UPDATE = tuple(c.name for c in models.stores.c if c.name != "store_id")
+
+
+class _Unscoped:
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def _visible(self, query: Select[Any], table: Table) -> Select[Any]:
+        bound = self._uow.bound_store
+        return query if bound is None else query.where(table.c.store_id == bound)
+
+
+class SqlStores(_Unscoped):
+    """``StoreRepository``."""
+
+    def get(self, store_id: str) -> Store | None:
+        t = models.stores
+        row = (
+            self._uow.conn.execute(self._visible(select(t), t).where(t.c.store_id == str(store_id))).mappings().first()
+        )
+        return None if row is None else rows.store_from(row)
+
+    def upsert(self, store: Store) -> None:
+        bound = self._uow.bound_store
+        if bound is not None and store.store_id != bound:
+            raise ValueError(f"a unit of work bound to store {bound} cannot write store {store.store_id}")
+        insert_rows(
+            self._uow.conn, models.stores, [rows.store_row(store)], conflict=Upsert(("store_id",), _STORE_UPDATE)
+        )
+
+    def set_active(self, store_id: str, active: bool, *, reason: str | None, at: datetime) -> None:
+        t = models.stores
+        bound = self._uow.bound_store
+        if bound is not None and str(store_id) != bound:
+            return  # invisible from here, as a missing store is
+        values: dict[str, object] = (
+            {"is_active": True, "deactivated_at": None, "deactivation_reason": None}
+            if active
+            else {"is_active": False, "deactivated_at": at, "deactivation_reason": reason}
+        )
+        self._uow.conn.execute(update(t).where(t.c.store_id == str(store_id)).values(**values))
+
+    def _ordered(self, query: Select[Any]) -> Select[Any]:
+        return query.order_by(rows.by_code_point(models.stores.c.store_id, self._uow.dialect))
+
+    def list_all(self) -> list[Store]:
+        t = models.stores
+        query = self._ordered(self._visible(select(t), t))
+        return [rows.store_from(r) for r in self._uow.conn.execute(query).mappings()]
+
+    def list_active_with_settings(self) -> list[tuple[Store, TenantSettings]]:
+        t, s = models.stores, models.store_settings
+        query = self._ordered(
+            self._visible(select(t, s.c.settings).outerjoin(s, s.c.store_id == t.c.store_id), t).where(t.c.is_active)
+        )
+        return [
+            (
+                rows.store_from(r),
+                TenantSettings() if r["settings"] is None else TenantSettings.model_validate(r["settings"]),
+            )
+            for r in self._uow.conn.execute(query).mappings()
+        ]
+
+    def _with_tokens(self, query: Select[Any]) -> list[tuple[Store, TokenSet | None]]:
+        secrets = self._uow.secrets
+        result: list[tuple[Store, TokenSet | None]] = []
+        for r in self._uow.conn.execute(self._ordered(query)).mappings():
+            tokens = None
+            if r["access_token_encrypted"] is not None:
+                refresh = r["refresh_token_encrypted"]
+                tokens = TokenSet(
+                    access_token=secrets.decrypt(r["access_token_encrypted"]),
+                    refresh_token=None if refresh is None else secrets.decrypt(refresh),
+                    expires_at=r["expires_at"],
+                    scope=r["scope"],
+                    token_type=r["token_type"],
+                )
+            result.append((rows.store_from(r), tokens))
+        return result
+
+    def _token_query(self) -> Select[Any]:
+        t, k = models.stores, models.store_tokens
+        columns = [k.c.access_token_encrypted, k.c.refresh_token_encrypted, k.c.expires_at, k.c.scope, k.c.token_type]
+        return self._visible(select(t, *columns).outerjoin(k, k.c.store_id == t.c.store_id), t)
+
+    def tokens_expiring(self, before: datetime) -> list[tuple[Store, TokenSet]]:
+        t, k = models.stores, models.store_tokens
+        query = self._token_query().where(t.c.is_active, k.c.expires_at < before)
+        return [(store, tokens) for store, tokens in self._with_tokens(query) if tokens is not None]
+
+    def token_overview(self) -> list[tuple[Store, TokenSet | None]]:
+        return self._with_tokens(self._token_query())
+
+    def recent_failed_runs(self, limit: int = 20) -> list[OptimizationRun]:
+        t = models.optimization_runs
+        query = (
+            self._visible(select(t), t)
+            .where(t.c.status == RunStatus.FAILED.value)
+            .order_by(t.c.started_at.desc(), rows.by_code_point(t.c.id, self._uow.dialect).desc())
+            .limit(limit)
+        )
+        return [rows.run_from(r) for r in self._uow.conn.execute(query).mappings()]
+
+
+class SqlSystemSettings(_Unscoped):
+    """``SystemSettingsRepository``: secret values are stored as Fernet tokens."""
+
+    def get(self, key: str) -> str | None:
+        t = models.system_settings
+        row = self._uow.conn.execute(select(t).where(t.c.setting_key == key)).mappings().first()
+        if row is None:
+            return None
+        value: str = row["setting_value"]
+        return self._uow.secrets.decrypt(value) if row["is_secret"] else value
+
+    def set(self, key: str, value: str, *, description: str = "", secret: bool = False) -> None:
+        row = {
+            "setting_key": key,
+            "setting_value": self._uow.secrets.encrypt(value) if secret else value,
+            "description": description,
+            "is_secret": secret,
+            "updated_at": datetime.now(UTC),
+        }
+        update_cols = ("setting_value", "description", "is_secret", "updated_at")
+        insert_rows(self._uow.conn, models.system_settings, [row], conflict=Upsert(("setting_key",), update_cols))
+
+
+class SqlWebhooks(_Unscoped):
+    """``WebhookInbox``: a primary key on the delivery id makes ``record`` a single atomic insert."""
+
+    def record(self, delivery_id: str, *, event: str, store_id: str | None, at: datetime) -> bool:
+        row = {"delivery_id": delivery_id, "event": event, "store_id": store_id, "received_at": at}
+        return insert_rows(self._uow.conn, models.processed_webhooks, [row], conflict="nothing") == 1
+
+
+class SqlRetention(_Unscoped):
+    """``RetentionRepository``: deletes in batches of ``batch_size`` rows, each a bounded statement."""
+
+    def delete_before(
+        self,
+        *,
+        runs_before: datetime,
+        activity_before: datetime,
+        offers_before: datetime,
+        batch_size: int = 1000,
+    ) -> dict[str, int]:
+        runs, activity, offers = models.optimization_runs, models.activity_logs, models.competitors
+        return {
+            "runs": self._delete(runs, runs.c.started_at < runs_before, batch_size),
+            "activity": self._delete(activity, activity.c.created_at < activity_before, batch_size),
+            "offers": self._delete(offers, offers.c.observed_at < offers_before, batch_size),
+        }
+
+    def _delete(self, table: Table, condition: Any, batch_size: int) -> int:
+        key = table.c.id
+        deleted = 0
+        while True:
+            batch = self._visible(select(key).where(condition), table).limit(batch_size).scalar_subquery()
+            count = self._uow.conn.execute(delete(table).where(key.in_(batch))).rowcount
+            deleted += count
+            if count < batch_size:
+                return deleted
+
+
+__all__ = ["SqlRetention", "SqlStores", "SqlSystemSettings", "SqlWebhooks"]

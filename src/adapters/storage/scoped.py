@@ -1,0 +1,388 @@
+"""The store-scoped repositories: each is built for one store id and filters every statement by it."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import and_, func, select, update
+
+from adapters.storage import models, rows
+from adapters.storage.bulk import Upsert, chunks, insert_rows, where_in
+from pricing_core.activity import ActivityEntry, ActivityType
+from pricing_core.catalog import CompetitorOffer, PricePoint, Product
+from pricing_core.decision import DecisionRecord, DecisionStatus
+from pricing_core.runs import OptimizationRun
+from pricing_core.settings import TenantSettings
+from pricing_core.tokens import TokenSet
+
+if TYPE_CHECKING:
+    from adapters.storage.unit_of_work import SqlUnitOfWork
+
+_PRODUCT_UPDATE = tuple(c.name for c in models.products.c if c.name not in ("store_id", "product_id", "is_tracked"))
+
+
+class _Scoped:
+    def __init__(self, uow: SqlUnitOfWork, store_id: str) -> None:
+        self._uow = uow
+        self._store_id = store_id
+
+
+class SqlTokens(_Scoped):
+    """``TokenRepository``: both tokens encrypted with the factory's ``SecretBox``."""
+
+    def get(self) -> TokenSet | None:
+        t = models.store_tokens
+        row = self._uow.conn.execute(select(t).where(t.c.store_id == self._store_id)).mappings().first()
+        if row is None:
+            return None
+        secrets = self._uow.secrets
+        refresh = row["refresh_token_encrypted"]
+        return TokenSet(
+            access_token=secrets.decrypt(row["access_token_encrypted"]),
+            refresh_token=None if refresh is None else secrets.decrypt(refresh),
+            expires_at=row["expires_at"],
+            scope=row["scope"],
+            token_type=row["token_type"],
+        )
+
+    def save(self, tokens: TokenSet) -> None:
+        self._uow.require_store(self._store_id)
+        secrets = self._uow.secrets
+        row = {
+            "store_id": self._store_id,
+            "access_token_encrypted": secrets.encrypt(tokens.access_token),
+            "refresh_token_encrypted": None if tokens.refresh_token is None else secrets.encrypt(tokens.refresh_token),
+            "expires_at": tokens.expires_at,
+            "scope": tokens.scope,
+            "token_type": tokens.token_type,
+            "updated_at": datetime.now(UTC),
+        }
+        update_cols = tuple(k for k in row if k != "store_id")
+        insert_rows(self._uow.conn, models.store_tokens, [row], conflict=Upsert(("store_id",), update_cols))
+
+
+class SqlSettings(_Scoped):
+    """``SettingsRepository``: the settings as JSON (``model_dump(mode="json")``)."""
+
+    def get(self) -> TenantSettings:
+        t = models.store_settings
+        raw = self._uow.conn.execute(select(t.c.settings).where(t.c.store_id == self._store_id)).scalar()
+        return TenantSettings() if raw is None else TenantSettings.model_validate(raw)
+
+    def save(self, settings: TenantSettings) -> None:
+        self._uow.require_store(self._store_id)
+        row = {
+            "store_id": self._store_id,
+            "settings": settings.model_dump(mode="json"),
+            "updated_at": datetime.now(UTC),
+        }
+        insert_rows(
+            self._uow.conn, models.store_settings, [row], conflict=Upsert(("store_id",), ("settings", "updated_at"))
+        )
+
+
+class SqlProducts(_Scoped):
+    """``ProductRepository``: the last-seen catalog, upserted in one statement per call."""
+
+    def upsert_many(self, products: Sequence[Product], *, seen_at: datetime) -> None:
+        if not products:
+            return
+        self._uow.require_store(self._store_id)
+        # Last one wins within a batch, as with repeated upserts (ON CONFLICT cannot touch a row twice).
+        latest = {p.id: p for p in products}
+        batch = [rows.product_row(self._store_id, p, seen_at) for p in latest.values()]
+        insert_rows(
+            self._uow.conn, models.products, batch, conflict=Upsert(("store_id", "product_id"), _PRODUCT_UPDATE)
+        )
+
+    def get(self, product_id: str) -> Product | None:
+        return self.get_many([str(product_id)]).get(str(product_id))
+
+    def get_many(self, product_ids: Sequence[str]) -> dict[str, Product]:
+        t = models.products
+        ids = [str(p) for p in product_ids]
+        found: dict[str, Product] = {}
+        for part in chunks(ids, self._uow.dialect):
+            query = select(t).where(t.c.store_id == self._store_id, where_in(self._uow.dialect, t.c.product_id, part))
+            for row in self._uow.conn.execute(query).mappings():
+                found[row["product_id"]] = rows.product_from(row)
+        return found
+
+    def list(self, *, limit: int = 100, offset: int = 0) -> builtins.list[Product]:
+        t = models.products
+        query = (
+            select(t)
+            .where(t.c.store_id == self._store_id)
+            .order_by(rows.by_code_point(t.c.product_id, self._uow.dialect))
+            .limit(limit)
+            .offset(offset)
+        )
+        return [rows.product_from(r) for r in self._uow.conn.execute(query).mappings()]
+
+    def count(self) -> int:
+        t = models.products
+        query = select(func.count()).select_from(t).where(t.c.store_id == self._store_id)
+        return int(self._uow.conn.execute(query).scalar_one())
+
+
+class SqlOffers(_Scoped):
+    """``OfferRepository``: every observation is kept; ``latest`` picks the newest per competitor."""
+
+    def add_many(self, offers: Mapping[str, Sequence[CompetitorOffer]]) -> None:
+        batch = [rows.offer_row(self._store_id, str(pid), o) for pid, items in offers.items() for o in items]
+        if not batch:
+            return
+        self._uow.require_store(self._store_id)
+        insert_rows(self._uow.conn, models.competitors, batch)
+
+    def latest(self, product_ids: Sequence[str]) -> dict[str, builtins.list[CompetitorOffer]]:
+        t = models.competitors
+        dialect = self._uow.dialect
+        result: dict[str, builtins.list[CompetitorOffer]] = {}
+        for part in chunks([str(p) for p in product_ids], dialect):
+            rank = (
+                func.row_number()
+                .over(
+                    partition_by=(t.c.product_id, t.c.competitor_name), order_by=(t.c.observed_at.desc(), t.c.id.desc())
+                )
+                .label("rank")
+            )
+            ranked = (
+                select(t, rank)
+                .where(t.c.store_id == self._store_id, where_in(dialect, t.c.product_id, part))
+                .subquery()
+            )
+            query = (
+                select(ranked)
+                .where(ranked.c.rank == 1)
+                .order_by(
+                    rows.by_code_point(ranked.c.product_id, dialect),
+                    rows.by_code_point(ranked.c.competitor_name, dialect),
+                )
+            )
+            for row in self._uow.conn.execute(query).mappings():
+                result.setdefault(row["product_id"], []).append(rows.offer_from(row))
+        return result
+
+
+class SqlDecisions(_Scoped):
+    """``DecisionRepository``: inserts skip known idempotency keys in the same single statement."""
+
+    def add_many(self, records: Sequence[DecisionRecord]) -> int:
+        if not records:
+            return 0
+        for record in records:
+            if record.store_id != self._store_id:
+                raise ValueError(f"decision {record.id} belongs to store {record.store_id}, not {self._store_id}")
+        self._uow.require_store(self._store_id)
+        return insert_rows(
+            self._uow.conn, models.pricing_decisions, [rows.decision_row(r) for r in records], conflict="nothing"
+        )
+
+    def existing_keys(self, keys: Sequence[str]) -> set[str]:
+        t = models.pricing_decisions
+        found: set[str] = set()
+        for part in chunks(list(keys), self._uow.dialect):
+            query = select(t.c.idempotency_key).where(
+                t.c.store_id == self._store_id, where_in(self._uow.dialect, t.c.idempotency_key, part)
+            )
+            found.update(self._uow.conn.execute(query).scalars())
+        return found
+
+    def get(self, decision_id: str) -> DecisionRecord | None:
+        t = models.pricing_decisions
+        query = select(t).where(t.c.store_id == self._store_id, t.c.id == decision_id)
+        row = self._uow.conn.execute(query).mappings().first()
+        return None if row is None else rows.decision_from(row)
+
+    def list(
+        self,
+        *,
+        status: DecisionStatus | None = None,
+        product_id: str | None = None,
+        run_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> builtins.list[DecisionRecord]:
+        t = models.pricing_decisions
+        conditions = [t.c.store_id == self._store_id]
+        if status is not None:
+            conditions.append(t.c.status == status.value)
+        if product_id is not None:
+            conditions.append(t.c.product_id == str(product_id))
+        if run_id is not None:
+            conditions.append(t.c.run_id == run_id)
+        query = (
+            select(t)
+            .where(and_(*conditions))
+            .order_by(t.c.created_at.desc(), rows.by_code_point(t.c.id, self._uow.dialect).desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [rows.decision_from(r) for r in self._uow.conn.execute(query).mappings()]
+
+    def count(self, *, status: DecisionStatus | None = None) -> int:
+        t = models.pricing_decisions
+        query = select(func.count()).select_from(t).where(t.c.store_id == self._store_id)
+        if status is not None:
+            query = query.where(t.c.status == status.value)
+        return int(self._uow.conn.execute(query).scalar_one())
+
+    def set_status(
+        self,
+        decision_ids: Sequence[str],
+        status: DecisionStatus,
+        *,
+        at: datetime,
+        by: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        t = models.pricing_decisions
+        values: dict[str, object] = {"status": status.value, "updated_at": at, "error": error}
+        if by is not None:
+            values["decided_by"] = by
+        for part in chunks(list(decision_ids), self._uow.dialect):
+            if part:
+                self._uow.conn.execute(
+                    update(t)
+                    .where(t.c.store_id == self._store_id, where_in(self._uow.dialect, t.c.id, part))
+                    .values(**values)
+                )
+
+
+class SqlRuns(_Scoped):
+    """``RunRepository``."""
+
+    def add(self, run: OptimizationRun) -> None:
+        self._check(run)
+        self._uow.require_store(self._store_id)
+        self._uow.conn.execute(models.optimization_runs.insert().values(**rows.run_row(run)))
+
+    def update(self, run: OptimizationRun) -> None:
+        self._check(run)
+        t = models.optimization_runs
+        values = {k: v for k, v in rows.run_row(run).items() if k not in ("id", "store_id")}
+        self._uow.conn.execute(update(t).where(t.c.store_id == self._store_id, t.c.id == run.id).values(**values))
+
+    def _check(self, run: OptimizationRun) -> None:
+        if run.store_id != self._store_id:
+            raise ValueError(f"run {run.id} belongs to store {run.store_id}, not {self._store_id}")
+
+    def get(self, run_id: str) -> OptimizationRun | None:
+        t = models.optimization_runs
+        row = (
+            self._uow.conn.execute(select(t).where(t.c.store_id == self._store_id, t.c.id == run_id)).mappings().first()
+        )
+        return None if row is None else rows.run_from(row)
+
+    def recent(self, limit: int = 20) -> list[OptimizationRun]:
+        t = models.optimization_runs
+        query = (
+            select(t)
+            .where(t.c.store_id == self._store_id)
+            .order_by(t.c.started_at.desc(), rows.by_code_point(t.c.id, self._uow.dialect).desc())
+            .limit(limit)
+        )
+        return [rows.run_from(r) for r in self._uow.conn.execute(query).mappings()]
+
+
+class SqlActivity:
+    """``ActivityRepository`` of one store, or (``store_id`` None) the system-wide log.
+
+    The system-wide log lists every entry; on a store-bound unit of work it is still limited to
+    that store's rows (and RLS hides the system-wide ones), like every other query there.
+    """
+
+    def __init__(self, uow: SqlUnitOfWork, store_id: str | None) -> None:
+        self._uow = uow
+        self._store_id = store_id
+
+    def log(
+        self,
+        activity_type: ActivityType,
+        description: str,
+        *,
+        at: datetime,
+        metadata: Mapping[str, object] | None = None,
+    ) -> None:
+        if self._store_id is not None:
+            self._uow.require_store(self._store_id)
+        row = {
+            "store_id": self._store_id,
+            "activity_type": ActivityType(activity_type).value,
+            "description": description,
+            "metadata": rows.jsonable(metadata),
+            "created_at": at,
+        }
+        self._uow.conn.execute(models.activity_logs.insert().values(**row))
+
+    def list(self, *, activity_type: ActivityType | None = None, limit: int = 50) -> builtins.list[ActivityEntry]:
+        t = models.activity_logs
+        query = select(t)
+        visible = self._store_id or self._uow.bound_store
+        if visible is not None:
+            query = query.where(t.c.store_id == visible)
+        if activity_type is not None:
+            query = query.where(t.c.activity_type == ActivityType(activity_type).value)
+        query = query.order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
+        return [rows.activity_from(r) for r in self._uow.conn.execute(query).mappings()]
+
+
+class SqlPriceHistory(_Scoped):
+    """``PriceHistoryRepository``."""
+
+    def add_many(self, points: Sequence[PricePoint]) -> None:
+        if not points:
+            return
+        self._uow.require_store(self._store_id)
+        batch = [
+            {
+                "store_id": self._store_id,
+                "product_id": p.product_id,
+                "price": p.price,
+                "changed_at": p.changed_at,
+                "source": p.source,
+            }
+            for p in points
+        ]
+        insert_rows(self._uow.conn, models.price_history, batch)
+
+    def for_product(self, product_id: str, *, limit: int = 50) -> list[PricePoint]:
+        t = models.price_history
+        query = (
+            select(t)
+            .where(t.c.store_id == self._store_id, t.c.product_id == str(product_id))
+            .order_by(t.c.changed_at.desc(), t.c.id.desc())
+            .limit(limit)
+        )
+        return [rows.price_point_from(r) for r in self._uow.conn.execute(query).mappings()]
+
+    def latest(self, product_ids: Sequence[str]) -> dict[str, PricePoint]:
+        t = models.price_history
+        dialect = self._uow.dialect
+        result: dict[str, PricePoint] = {}
+        for part in chunks([str(p) for p in product_ids], dialect):
+            rank = func.row_number().over(partition_by=t.c.product_id, order_by=(t.c.changed_at.desc(), t.c.id.desc()))
+            ranked = (
+                select(t, rank.label("rank"))
+                .where(t.c.store_id == self._store_id, where_in(dialect, t.c.product_id, part))
+                .subquery()
+            )
+            for row in self._uow.conn.execute(select(ranked).where(ranked.c.rank == 1)).mappings():
+                result[row["product_id"]] = rows.price_point_from(row)
+        return result
+
+
+__all__ = [
+    "SqlActivity",
+    "SqlDecisions",
+    "SqlOffers",
+    "SqlPriceHistory",
+    "SqlProducts",
+    "SqlRuns",
+    "SqlSettings",
+    "SqlTokens",
+]

@@ -1,0 +1,713 @@
+"""The storage port's contract, run against every implementation: memory, SQLite and PostgreSQL.
+
+Each backend gets one schema per module; every test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TypeVar
+
+import pytest
+from sqlalchemy import text
+
+from adapters.config import Config
+from adapters.memory import InMemoryUnitOfWorkFactory
+from adapters.storage import build_storage
+from adapters.storage import models as storage_models
+from adapters.storage.crypto import generate_key
+from pricing_core.activity import ActivityType
+from pricing_core.catalog import CompetitorOffer, PricePoint, Product
+from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
+from pricing_core.errors import StoreNotFound
+from pricing_core.ports import StoreScope, UnitOfWorkFactory, scope_of
+from pricing_core.runs import OptimizationRun, RunStatus, RunType
+from pricing_core.settings import AutomationMode, RiskTolerance, Strategy, TenantSettings
+from pricing_core.stores import Store
+from pricing_core.tokens import TokenSet
+
+T = TypeVar("T")
+
+T0 = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+def _empty_sql_tables(factory: UnitOfWorkFactory) -> None:
+    engine = factory.engine  # type: ignore[attr-defined]
+    names = [t.name for t in reversed(storage_models.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in names:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture(
+    scope="module",
+    params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
+    """(name, factory-maker): the SQL backends share one migrated database per module."""
+    if request.param == "memory":
+        yield "memory", None
+        return
+    if request.param == "sqlite":
+        config = Config(var_dir=tmp_path_factory.mktemp("storage-contract"))
+    else:
+        config = Config(
+            database_url=request.getfixturevalue("fresh_postgres_url"), token_encryption_keys=(generate_key(),)
+        )
+    factory, _locks = build_storage(config, migrate_schema=True)
+    yield request.param, factory
+    factory.engine.dispose()
+
+
+@pytest.fixture
+def uow_factory(backend: tuple[str, object]) -> UnitOfWorkFactory:
+    name, shared = backend
+    if name == "memory":
+        return InMemoryUnitOfWorkFactory()
+    factory: UnitOfWorkFactory = shared  # type: ignore[assignment]
+    _empty_sql_tables(factory)
+    return factory
+
+
+# -- sample data ------------------------------------------------------------------------------
+
+
+def store(store_id: str = "1001", **changes: object) -> Store:
+    values: dict[str, object] = {"store_id": store_id, "store_name": f"Store {store_id}", "installed_at": T0}
+    values.update(changes)
+    return Store(**values)  # type: ignore[arg-type]
+
+
+def product(pid: str, price: str = "100.00", **changes: object) -> Product:
+    values: dict[str, object] = {"id": pid, "sku": f"SKU-{pid}", "name": f"Product {pid}", "price": Decimal(price)}
+    values.update(changes)
+    return Product(**values)  # type: ignore[arg-type]
+
+
+def offer(competitor: str, price: str, at: datetime, **changes: object) -> CompetitorOffer:
+    values: dict[str, object] = {"competitor": competitor, "price": Decimal(price), "observed_at": at}
+    values.update(changes)
+    return CompetitorOffer(**values)  # type: ignore[arg-type]
+
+
+def decision(product_id: str = "p1", **changes: object) -> PricingDecision:
+    values: dict[str, object] = {
+        "product_id": product_id,
+        "sku": f"SKU-{product_id}",
+        "name": "Kettle",
+        "old_price": Decimal("100.00"),
+        "suggested_price": Decimal("95.50"),
+        "cost_price": Decimal("60"),
+        "currency": "SAR",
+        "strategy": "match",
+        "reference_price": Decimal("95.50"),
+        "floor_price": Decimal("80.50"),
+        "risk": RiskLevel.LOW,
+        "action": Action.AUTO_APPLY,
+        "change_pct": Decimal("-4.5"),
+        "margin_pct_after": Decimal("27.7486"),
+        "offers_considered": 3,
+        "offers_used": 2,
+        "explanation": ("Reference: lowest usable offer 95.50", "Guards: floor 80.50 not reached"),
+        "decided_at": T0,
+        "fingerprint": f"fp-{product_id}",
+    }
+    values.update(changes)
+    return PricingDecision(**values)  # type: ignore[arg-type]
+
+
+def record(
+    rid: str, key: str | None = None, *, store_id: str = "1001", product_id: str = "p1", **changes: object
+) -> DecisionRecord:
+    values: dict[str, object] = {
+        "id": rid,
+        "store_id": store_id,
+        "run_id": "run-1",
+        "idempotency_key": key or f"key-{rid}",
+        "decision": decision(product_id),
+        "status": DecisionStatus.PENDING,
+        "created_at": T0,
+        "updated_at": T0,
+    }
+    values.update(changes)
+    return DecisionRecord(**values)  # type: ignore[arg-type]
+
+
+def run(rid: str, *, store_id: str = "1001", started: datetime = T0, **changes: object) -> OptimizationRun:
+    values: dict[str, object] = {
+        "id": rid,
+        "store_id": store_id,
+        "run_type": RunType.SCHEDULED,
+        "status": RunStatus.RUNNING,
+        "started_at": started,
+    }
+    values.update(changes)
+    return OptimizationRun(**values)  # type: ignore[arg-type]
+
+
+def tokens(suffix: str = "1", expires: datetime = T0 + timedelta(days=10)) -> TokenSet:
+    return TokenSet(
+        access_token=f"access-{suffix}", refresh_token=f"refresh-{suffix}", expires_at=expires, scope="offline_access"
+    )
+
+
+def seed(factory: UnitOfWorkFactory, *stores: Store) -> None:
+    with factory() as uow:
+        for s in stores or (store(),):
+            uow.stores.upsert(s)
+        uow.commit()
+
+
+def in_store(factory: UnitOfWorkFactory, store_id: str, fn: Callable[[StoreScope], T], *, commit: bool = True) -> T:
+    with factory(store_id) as uow:
+        result = fn(scope_of(uow))
+        if commit:
+            uow.commit()
+        return result
+
+
+# -- stores and the sweep listings -----------------------------------------------------------
+
+
+def test_storage_stores_upsert_get_and_list_in_store_id_order(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("20"), store("100"), store("3", domain="s3.example", email="a@b.c"))
+    with uow_factory() as uow:
+        assert uow.stores.get("3") == store("3", domain="s3.example", email="a@b.c")
+        assert uow.stores.get("404") is None
+        assert [s.store_id for s in uow.stores.list_all()] == ["100", "20", "3"]
+        uow.stores.upsert(store("3", store_name="Renamed", plan="pro"))
+        uow.commit()
+    with uow_factory() as uow:
+        got = uow.stores.get("3")
+        assert got is not None and (got.store_name, got.plan, got.domain) == ("Renamed", "pro", None)
+        assert got.installed_at == T0 and got.installed_at.tzinfo is not None
+
+
+def test_storage_set_active_records_and_clears_deactivation(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow:
+        uow.stores.set_active("1001", False, reason="Invalid refresh token", at=T0)
+        uow.stores.set_active("404", False, reason="nobody", at=T0)  # unknown store: nothing happens
+        uow.commit()
+    with uow_factory() as uow:
+        got = uow.stores.get("1001")
+        assert got is not None
+        assert (got.is_active, got.deactivated_at, got.deactivation_reason) == (False, T0, "Invalid refresh token")
+        assert uow.stores.get("404") is None
+        uow.stores.set_active("1001", True, reason=None, at=T0 + timedelta(hours=1))
+        uow.commit()
+    with uow_factory() as uow:
+        got = uow.stores.get("1001")
+        assert got is not None and (got.is_active, got.deactivated_at, got.deactivation_reason) == (True, None, None)
+
+
+def test_storage_active_stores_come_with_their_settings_or_the_defaults(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("1"), store("2"), store("3", is_active=False))
+    custom = TenantSettings(
+        automation_mode=AutomationMode.FULL_AUTO,
+        min_profit_margin=Decimal("22.5"),
+        risk_tolerance=RiskTolerance.LOW,
+        strategy=Strategy.BEAT_PERCENT,
+        strategy_value=Decimal("1.5"),
+        own_store_names=("my-shop", "my-shop-2"),
+        update_frequency_hours=12,
+    )
+    in_store(uow_factory, "2", lambda s: s.settings.save(custom))
+    with uow_factory() as uow:
+        listing = uow.stores.list_active_with_settings()
+    assert [(s.store_id, settings) for s, settings in listing] == [("1", TenantSettings()), ("2", custom)]
+    assert in_store(uow_factory, "2", lambda s: s.settings.get()) == custom
+    assert in_store(uow_factory, "1", lambda s: s.settings.get()) == TenantSettings()
+
+
+def test_storage_tokens_round_trip_and_expiry_listings(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("1"), store("2"), store("3"), store("4", is_active=False))
+    assert in_store(uow_factory, "1", lambda s: s.tokens.get()) is None
+    in_store(uow_factory, "1", lambda s: s.tokens.save(tokens("old", T0 + timedelta(hours=2))))
+    in_store(uow_factory, "1", lambda s: s.tokens.save(tokens("new", T0 + timedelta(hours=5))))
+    in_store(uow_factory, "2", lambda s: s.tokens.save(tokens("2", T0 - timedelta(hours=1))))  # expired
+    in_store(uow_factory, "3", lambda s: s.tokens.save(tokens("3", T0 + timedelta(days=30))))
+    in_store(uow_factory, "4", lambda s: s.tokens.save(tokens("4", T0)))  # inactive store
+    got = in_store(uow_factory, "1", lambda s: s.tokens.get())
+    assert isinstance(got, TokenSet)
+    assert (got.access_token, got.refresh_token, got.expires_at, got.scope, got.token_type) == (
+        "access-new",
+        "refresh-new",
+        T0 + timedelta(hours=5),
+        "offline_access",
+        "bearer",
+    )
+    with uow_factory() as uow:
+        expiring = uow.stores.tokens_expiring(T0 + timedelta(hours=24))
+        overview = uow.stores.token_overview()
+    assert [(s.store_id, t.access_token) for s, t in expiring] == [("1", "access-new"), ("2", "access-2")]
+    seed(uow_factory, store("5"))
+    with uow_factory() as uow:
+        overview = uow.stores.token_overview()
+    assert [(s.store_id, t.access_token if t else None) for s, t in overview] == [
+        ("1", "access-new"),
+        ("2", "access-2"),
+        ("3", "access-3"),
+        ("4", "access-4"),
+        ("5", None),
+    ]
+
+
+def test_storage_token_without_refresh_token(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    saved = TokenSet(access_token="only-access", refresh_token=None, expires_at=T0)
+    in_store(uow_factory, "1001", lambda s: s.tokens.save(saved))
+    got = in_store(uow_factory, "1001", lambda s: s.tokens.get())
+    assert isinstance(got, TokenSet) and (got.access_token, got.refresh_token) == ("only-access", None)
+
+
+def test_storage_recent_failed_runs_across_stores_newest_first(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("1"), store("2"))
+    in_store(uow_factory, "1", lambda s: s.runs.add(run("a", store_id="1", status=RunStatus.FAILED, error="boom")))
+    in_store(uow_factory, "1", lambda s: s.runs.add(run("b", store_id="1", started=T0 + timedelta(hours=1))))
+    in_store(
+        uow_factory,
+        "2",
+        lambda s: s.runs.add(run("c", store_id="2", started=T0 + timedelta(hours=2), status=RunStatus.FAILED)),
+    )
+    with uow_factory() as uow:
+        assert [r.id for r in uow.stores.recent_failed_runs()] == ["c", "a"]
+        assert [r.id for r in uow.stores.recent_failed_runs(limit=1)] == ["c"]
+
+
+# -- catalog, offers, history ----------------------------------------------------------------
+
+
+def test_storage_products_upsert_get_list_count(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    first = [product("b"), product("a", cost_price=Decimal("40.10"), quantity=3, gtin="123", variant_of="x")]
+    in_store(uow_factory, "1001", lambda s: s.products.upsert_many(first, seen_at=T0))
+    changed = [product("b", "89.90", prices_include_vat=False, status="hidden"), product("c", "1.005")]
+    in_store(uow_factory, "1001", lambda s: s.products.upsert_many(changed, seen_at=T0 + timedelta(hours=1)))
+
+    def check(s: StoreScope) -> None:
+        assert s.products.count() == 3
+        assert s.products.get("a") == first[1]
+        assert s.products.get("zzz") is None
+        b = s.products.get("b")
+        assert b == changed[0] and b is not None and str(b.price) == "89.90"  # the scale survives
+        assert str(s.products.get_many(["c"])["c"].price) == "1.005"
+        assert set(s.products.get_many(["a", "c", "nope"])) == {"a", "c"}
+        assert [p.id for p in s.products.list()] == ["a", "b", "c"]
+        assert [p.id for p in s.products.list(limit=1, offset=1)] == ["b"]
+
+    in_store(uow_factory, "1001", check, commit=False)
+
+
+def test_storage_latest_offer_per_competitor(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    in_store(
+        uow_factory,
+        "1001",
+        lambda s: s.offers.add_many(
+            {
+                "p1": [
+                    offer("noon", "90", T0),
+                    offer("noon", "88.50", T0 + timedelta(hours=1), previous_price=Decimal("90")),
+                    offer("amazon", "91", T0, confidence=Decimal("0.75"), in_stock=False, url="https://a/1"),
+                ],
+                "p2": [offer("noon", "10", T0, second_reading=Decimal("10.10"), is_own_store=True, source="search")],
+                "p3": [],
+            }
+        ),
+    )
+    in_store(uow_factory, "1001", lambda s: s.offers.add_many({"p1": [offer("noon", "80", T0 - timedelta(days=1))]}))
+    latest = in_store(uow_factory, "1001", lambda s: s.offers.latest(["p1", "p2", "p3", "p9"]))
+    assert isinstance(latest, dict)
+    assert set(latest) == {"p1", "p2"}
+    assert latest["p1"] == [
+        offer("amazon", "91", T0, confidence=Decimal("0.75"), in_stock=False, url="https://a/1"),
+        offer("noon", "88.50", T0 + timedelta(hours=1), previous_price=Decimal("90")),
+    ]
+    assert latest["p2"] == [
+        offer("noon", "10", T0, second_reading=Decimal("10.10"), is_own_store=True, source="search")
+    ]
+    assert in_store(uow_factory, "1001", lambda s: s.offers.latest(["p2"])) == {"p2": latest["p2"]}
+
+
+def test_storage_price_history(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    points = [
+        PricePoint(product_id="p1", price=Decimal("100"), changed_at=T0),
+        PricePoint(product_id="p1", price=Decimal("95.50"), changed_at=T0 + timedelta(days=1), source="manual"),
+        PricePoint(product_id="p2", price=Decimal("7"), changed_at=T0),
+    ]
+    in_store(uow_factory, "1001", lambda s: s.price_history.add_many(points))
+
+    def check(s: StoreScope) -> None:
+        assert s.price_history.for_product("p1") == [points[1], points[0]]
+        assert s.price_history.for_product("p1", limit=1) == [points[1]]
+        assert s.price_history.for_product("nope") == []
+        assert s.price_history.latest(["p1", "p2", "p3"]) == {"p1": points[1], "p2": points[2]}
+
+    in_store(uow_factory, "1001", check, commit=False)
+
+
+# -- decisions and runs ----------------------------------------------------------------------
+
+
+def test_storage_decisions_skip_known_idempotency_keys(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    assert in_store(uow_factory, "1001", lambda s: s.decisions.add_many([record("d1"), record("d2")])) == 2
+    again = [record("d1"), record("d3", "key-d2"), record("d4"), record("d5", "key-d4")]  # d5 repeats d4 in-batch
+    assert in_store(uow_factory, "1001", lambda s: s.decisions.add_many(again)) == 1
+    assert in_store(uow_factory, "1001", lambda s: s.decisions.add_many([])) == 0
+
+    def check(s: StoreScope) -> None:
+        assert s.decisions.count() == 3
+        assert s.decisions.existing_keys(["key-d1", "key-d4", "key-zz"]) == {"key-d1", "key-d4"}
+        assert s.decisions.existing_keys([]) == set()
+        assert s.decisions.get("d3") is None
+        assert s.decisions.get("d1") == record("d1")
+
+    in_store(uow_factory, "1001", check, commit=False)
+
+
+def test_storage_decision_round_trip_is_exact(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    full = record("d1", decided_by="merchant@x", error="none yet", run_id=None)
+    sparse = record(
+        "d2",
+        decision=decision(
+            "p2",
+            sku=None,
+            cost_price=None,
+            reference_price=None,
+            floor_price=None,
+            margin_pct_after=None,
+            explanation=(),
+        ),
+    )
+    in_store(uow_factory, "1001", lambda s: s.decisions.add_many([full, sparse]))
+    got = in_store(uow_factory, "1001", lambda s: (s.decisions.get("d1"), s.decisions.get("d2")))
+    assert got == (full, sparse)
+    assert isinstance(got, tuple) and str(got[0].decision.margin_pct_after) == "27.7486"
+
+
+def test_storage_decisions_list_filters_and_orders_newest_first(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    batch = [
+        record("d1", product_id="p1", created_at=T0),
+        record("d2", product_id="p2", created_at=T0 + timedelta(minutes=1), run_id="run-2"),
+        record("d3", product_id="p1", created_at=T0 + timedelta(minutes=2), status=DecisionStatus.RECORDED),
+        record("d4", product_id="p3", created_at=T0 + timedelta(minutes=2)),
+    ]
+    in_store(uow_factory, "1001", lambda s: s.decisions.add_many(batch))
+
+    def check(s: StoreScope) -> None:
+        assert [r.id for r in s.decisions.list()] == ["d4", "d3", "d2", "d1"]  # ties: higher id first
+        assert [r.id for r in s.decisions.list(status=DecisionStatus.PENDING)] == ["d4", "d2", "d1"]
+        assert [r.id for r in s.decisions.list(product_id="p1")] == ["d3", "d1"]
+        assert [r.id for r in s.decisions.list(run_id="run-2")] == ["d2"]
+        assert [r.id for r in s.decisions.list(limit=2, offset=1)] == ["d3", "d2"]
+        assert s.decisions.count(status=DecisionStatus.PENDING) == 3
+        assert s.decisions.count(status=DecisionStatus.APPLIED) == 0
+
+    in_store(uow_factory, "1001", check, commit=False)
+
+
+def test_storage_decision_status_changes(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    in_store(uow_factory, "1001", lambda s: s.decisions.add_many([record("d1"), record("d2"), record("d3")]))
+    later = T0 + timedelta(hours=1)
+    in_store(
+        uow_factory,
+        "1001",
+        lambda s: s.decisions.set_status(["d1", "d2", "missing"], DecisionStatus.APPROVED, at=later, by="owner"),
+    )
+    in_store(
+        uow_factory,
+        "1001",
+        lambda s: s.decisions.set_status(["d2"], DecisionStatus.FAILED, at=later, error="Salla said no"),
+    )
+
+    def check(s: StoreScope) -> None:
+        d1, d2, d3 = (s.decisions.get(i) for i in ("d1", "d2", "d3"))
+        assert d1 is not None and (d1.status, d1.updated_at, d1.decided_by, d1.error) == (
+            DecisionStatus.APPROVED,
+            later,
+            "owner",
+            None,
+        )
+        assert d2 is not None and (d2.status, d2.decided_by, d2.error) == (
+            DecisionStatus.FAILED,
+            "owner",
+            "Salla said no",
+        )
+        assert d3 == record("d3")
+
+    in_store(uow_factory, "1001", check, commit=False)
+
+
+def test_storage_runs_add_update_recent(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    in_store(uow_factory, "1001", lambda s: s.runs.add(run("r1")))
+    in_store(
+        uow_factory, "1001", lambda s: s.runs.add(run("r2", started=T0 + timedelta(hours=6), run_type=RunType.MANUAL))
+    )
+    done = run(
+        "r1",
+        status=RunStatus.COMPLETED,
+        finished_at=T0 + timedelta(minutes=3),
+        duration_seconds=180.25,
+        products_analyzed=10,
+        products_updated=4,
+        products_queued=3,
+        products_skipped=1,
+    )
+    in_store(uow_factory, "1001", lambda s: s.runs.update(done))
+
+    def check(s: StoreScope) -> None:
+        assert s.runs.get("r1") == done
+        assert s.runs.get("nope") is None
+        assert [r.id for r in s.runs.recent()] == ["r2", "r1"]
+        assert [r.id for r in s.runs.recent(limit=1)] == ["r2"]
+
+    in_store(uow_factory, "1001", check, commit=False)
+
+
+# -- activity, system settings, webhooks, retention ------------------------------------------
+
+
+def test_storage_activity_log_per_store_and_system_wide(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("1"), store("2"))
+    in_store(
+        uow_factory,
+        "1",
+        lambda s: s.activity.log(
+            ActivityType.SYSTEM_TOKEN_REFRESH,
+            "System Action: token refreshed",
+            at=T0,
+            metadata={"expires_in": 1209600, "price": Decimal("9.50"), "when": T0, "nested": {"a": [1, 2]}},
+        ),
+    )
+    in_store(
+        uow_factory,
+        "1",
+        lambda s: s.activity.log(ActivityType.OPTIMIZATION_COMPLETED, "done", at=T0 + timedelta(minutes=5)),
+    )
+    in_store(uow_factory, "2", lambda s: s.activity.log(ActivityType.STORE_ONBOARDED, "hello", at=T0))
+    with uow_factory() as uow:
+        uow.system_activity.log(
+            ActivityType.SYSTEM_TOKEN_REFRESH_BATCH, "batch", at=T0 + timedelta(hours=1), metadata={"refreshed": 2}
+        )
+        uow.commit()
+
+    entries = in_store(uow_factory, "1", lambda s: s.activity.list(), commit=False)
+    assert isinstance(entries, list)
+    assert [(e.activity_type, e.store_id) for e in entries] == [
+        (ActivityType.OPTIMIZATION_COMPLETED, "1"),
+        (ActivityType.SYSTEM_TOKEN_REFRESH, "1"),
+    ]
+    assert entries[1].metadata == {
+        "expires_in": 1209600,
+        "price": "9.50",
+        "when": T0.isoformat(),
+        "nested": {"a": [1, 2]},
+    }
+    assert entries[1].id is not None and entries[0].metadata == {}
+    typed = in_store(uow_factory, "1", lambda s: s.activity.list(activity_type=ActivityType.SYSTEM_TOKEN_REFRESH))
+    assert isinstance(typed, list) and [e.description for e in typed] == ["System Action: token refreshed"]
+    with uow_factory() as uow:
+        everything = uow.system_activity.list()
+        assert [(e.activity_type, e.store_id) for e in everything] == [
+            (ActivityType.SYSTEM_TOKEN_REFRESH_BATCH, None),
+            (ActivityType.OPTIMIZATION_COMPLETED, "1"),
+            (ActivityType.STORE_ONBOARDED, "2"),
+            (ActivityType.SYSTEM_TOKEN_REFRESH, "1"),
+        ]
+        assert len(uow.system_activity.list(limit=2)) == 2
+        assert [e.store_id for e in uow.system_activity.list(activity_type=ActivityType.STORE_ONBOARDED)] == ["2"]
+
+
+def test_storage_system_settings_plain_and_secret(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        assert uow.system_settings.get("SALLA_CLIENT_ID") is None
+        uow.system_settings.set("SALLA_CLIENT_ID", "client-1", description="id")
+        uow.system_settings.set("SALLA_CLIENT_SECRET", "s3cr3t", description="secret", secret=True)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.system_settings.get("SALLA_CLIENT_ID") == "client-1"
+        assert uow.system_settings.get("SALLA_CLIENT_SECRET") == "s3cr3t"
+        uow.system_settings.set("SALLA_CLIENT_ID", "client-2")
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.system_settings.get("SALLA_CLIENT_ID") == "client-2"
+
+
+def test_storage_webhook_deliveries_are_recorded_once(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        assert uow.webhooks.record("dlv-1", event="app.installed", store_id="1001", at=T0) is True
+        assert uow.webhooks.record("dlv-1", event="app.installed", store_id="1001", at=T0) is False
+        assert uow.webhooks.record("dlv-2", event="app.settings.updated", store_id=None, at=T0) is True
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.webhooks.record("dlv-2", event="app.settings.updated", store_id=None, at=T0) is False
+    with uow_factory() as uow:
+        assert uow.webhooks.record("dlv-3", event="x", store_id=None, at=T0) is True  # rolled back
+    with uow_factory() as uow:
+        assert uow.webhooks.record("dlv-3", event="x", store_id=None, at=T0) is True
+
+
+def test_storage_retention_deletes_old_rows_in_batches(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("1"), store("2"))
+    cutoff = T0 + timedelta(days=30)
+    for sid in ("1", "2"):
+
+        def fill(s: StoreScope, sid: str = sid) -> None:
+            for i in range(5):
+                s.runs.add(run(f"{sid}-old-{i}", store_id=sid, started=T0 + timedelta(minutes=i)))
+                s.activity.log(ActivityType.OPTIMIZATION_COMPLETED, "old", at=T0 + timedelta(minutes=i))
+            s.runs.add(run(f"{sid}-new", store_id=sid, started=cutoff + timedelta(days=1)))
+            s.activity.log(ActivityType.OPTIMIZATION_COMPLETED, "new", at=cutoff)
+            s.offers.add_many({"p1": [offer("noon", "1", T0 + timedelta(minutes=i)) for i in range(3)]})
+            s.offers.add_many({"p1": [offer("amazon", "2", cutoff + timedelta(seconds=1))]})
+
+        in_store(uow_factory, sid, fill)
+    with uow_factory() as uow:
+        counts = uow.retention.delete_before(
+            runs_before=cutoff, activity_before=cutoff, offers_before=cutoff, batch_size=2
+        )
+        uow.commit()
+    assert counts == {"runs": 10, "activity": 10, "offers": 6}
+
+    def remaining(s: StoreScope) -> tuple[list[str], list[str], dict[str, list[CompetitorOffer]]]:
+        return [r.id for r in s.runs.recent()], [e.description for e in s.activity.list()], s.offers.latest(["p1"])
+
+    runs_left, activity_left, offers_left = in_store(uow_factory, "1", remaining, commit=False)
+    assert runs_left == ["1-new"] and activity_left == ["new"]
+    assert [o.competitor for o in offers_left["p1"]] == ["amazon"]
+
+
+# -- transactions and isolation --------------------------------------------------------------
+
+
+def test_storage_changes_are_visible_only_after_commit(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    with uow_factory("1001") as writer:
+        scope_of(writer).products.upsert_many([product("p1")], seen_at=T0)
+        assert scope_of(writer).products.count() == 1  # own writes are visible
+        with uow_factory("1001") as reader:
+            assert scope_of(reader).products.count() == 0
+        writer.commit()
+        with uow_factory("1001") as reader:
+            assert scope_of(reader).products.count() == 1
+        scope_of(writer).products.upsert_many([product("p2")], seen_at=T0)
+    # left without commit: p2 rolled back, p1 stays
+    assert in_store(uow_factory, "1001", lambda s: s.products.count(), commit=False) == 1
+
+
+def test_storage_explicit_rollback_discards_and_the_unit_goes_on(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    with uow_factory("1001") as uow:
+        scope_of(uow).runs.add(run("r1"))
+        uow.rollback()
+        assert scope_of(uow).runs.get("r1") is None
+        scope_of(uow).runs.add(run("r2"))
+        uow.commit()
+    assert in_store(uow_factory, "1001", lambda s: [r.id for r in s.runs.recent()], commit=False) == ["r2"]
+
+
+def test_storage_exception_in_block_rolls_back(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    with pytest.raises(RuntimeError), uow_factory("1001") as uow:
+        scope_of(uow).runs.add(run("r1"))
+        raise RuntimeError("crash before commit")
+    assert in_store(uow_factory, "1001", lambda s: s.runs.get("r1"), commit=False) is None
+
+
+def test_storage_writes_for_an_unknown_store_are_refused(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory("ghost") as uow, pytest.raises(StoreNotFound):
+        scope_of(uow).tokens.save(tokens())
+    with uow_factory("ghost") as uow, pytest.raises(StoreNotFound):
+        scope_of(uow).products.upsert_many([product("p1")], seen_at=T0)
+
+
+def test_storage_store_scope_cannot_reach_another_store(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("A"), store("B"))
+
+    def fill_a(s: StoreScope) -> None:
+        s.tokens.save(tokens("A"))
+        s.settings.save(TenantSettings(min_profit_margin=Decimal("30")))
+        s.products.upsert_many([product("p1")], seen_at=T0)
+        s.offers.add_many({"p1": [offer("noon", "1", T0)]})
+        s.decisions.add_many([record("dA", store_id="A")])
+        s.runs.add(run("rA", store_id="A", status=RunStatus.FAILED))
+        s.activity.log(ActivityType.STORE_ONBOARDED, "A onboarded", at=T0)
+        s.price_history.add_many([PricePoint(product_id="p1", price=Decimal("1"), changed_at=T0)])
+
+    in_store(uow_factory, "A", fill_a)
+    with uow_factory("B") as uow:
+        s = scope_of(uow)
+        assert s.tokens.get() is None
+        assert s.settings.get() == TenantSettings()
+        assert (s.products.count(), s.products.get("p1"), s.products.list(), s.products.get_many(["p1"])) == (
+            0,
+            None,
+            [],
+            {},
+        )
+        assert s.offers.latest(["p1"]) == {}
+        assert (s.decisions.get("dA"), s.decisions.count(), s.decisions.existing_keys(["key-dA"])) == (None, 0, set())
+        assert (s.runs.get("rA"), s.runs.recent()) == (None, [])
+        assert s.activity.list() == [] and s.price_history.latest(["p1"]) == {}
+        # Even the unscoped repositories of a store-bound unit of work see only that store.
+        assert [x.store_id for x in uow.stores.list_all()] == ["B"]
+        assert uow.stores.get("A") is None and uow.stores.recent_failed_runs() == []
+        assert uow.system_activity.list() == []
+        # Writes aimed at A from B's scope change nothing of A's.
+        s.decisions.set_status(["dA"], DecisionStatus.REJECTED, at=T0)
+        s.runs.update(run("rA", store_id="B", status=RunStatus.COMPLETED))
+        uow.stores.set_active("A", False, reason="from B", at=T0)
+        with pytest.raises(ValueError):
+            s.decisions.add_many([record("dX", store_id="A")])
+        with pytest.raises(ValueError):
+            uow.stores.upsert(store("A", store_name="hijacked"))
+        uow.commit()
+    with uow_factory("A") as uow:
+        a = scope_of(uow)
+        got = a.decisions.get("dA")
+        assert got is not None and got.status is DecisionStatus.PENDING
+        run_a = a.runs.get("rA")
+        assert run_a is not None and run_a.status is RunStatus.FAILED
+        got_store = uow.stores.get("A")
+        assert got_store is not None and got_store.is_active and got_store.store_name == "Store A"
+
+
+def test_storage_concurrent_units_of_work_on_different_stores(uow_factory: UnitOfWorkFactory) -> None:
+    ids = [f"s{i}" for i in range(6)]
+    seed(uow_factory, *(store(i) for i in ids))
+    errors: list[BaseException] = []
+
+    def work(sid: str) -> None:
+        try:
+            for n in range(3):
+                with uow_factory(sid) as uow:
+                    s = scope_of(uow)
+                    s.products.upsert_many([product(f"{sid}-{n}")], seen_at=T0)
+                    s.activity.log(ActivityType.OPTIMIZATION_COMPLETED, f"{sid} {n}", at=T0)
+                    uow.commit()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(sid,)) for sid in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    for sid in ids:
+        assert in_store(uow_factory, sid, lambda s: s.products.count(), commit=False) == 3
+    with uow_factory() as uow:
+        assert len(uow.system_activity.list(limit=100)) == 18
