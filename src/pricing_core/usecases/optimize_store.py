@@ -40,6 +40,8 @@ Progress = Callable[[int, int | None], None]
 PageSource = Callable[[str], Iterator[ProductPage]]
 
 BUSY = "another sweep of this store is running"
+# Auto-apply decisions are sent once this many wait (Salla's bulkPrice takes them in one request).
+DEFAULT_APPLY_BATCH = 200
 _PENDING_PAGE = 1000
 _LEFTOVER_PAGE = 500
 
@@ -75,6 +77,7 @@ def optimize_store(
     threshold_hours: float = DEFAULT_THRESHOLD_HOURS,
     lock_timeout: float = 0,
     progress: Progress | None = None,
+    apply_batch: int = DEFAULT_APPLY_BATCH,
 ) -> SweepResult:
     """Sweep the whole catalog of ``store_id`` once (or finish the run ``run_key`` left unfinished).
 
@@ -87,7 +90,7 @@ def optimize_store(
 
     return run_optimization(
         ports, str(store_id), pages, run_type=run_type, run_key=run_key or new_key(),
-        threshold_hours=threshold_hours, lock_timeout=lock_timeout, progress=progress,
+        threshold_hours=threshold_hours, lock_timeout=lock_timeout, progress=progress, apply_batch=apply_batch,
     )
 
 
@@ -103,18 +106,22 @@ def run_optimization(
     progress: Progress | None = None,
     supersede_lookup: str = "preload",
     busy_is_retryable: bool = False,
+    apply_batch: int = DEFAULT_APPLY_BATCH,
 ) -> SweepResult:
     """The sweep machinery shared by the full sweep and event-driven repricing.
 
     ``supersede_lookup`` is ``"preload"`` (read the store's pending decisions once: a full sweep)
     or ``"per_product"`` (query the few products repriced by an event). ``busy_is_retryable``
     marks a skip because of a running sweep as worth retrying (events must not be lost).
+    Auto-apply decisions are sent in bulk once ``apply_batch`` of them are waiting (and at the
+    end): fewer Salla requests than one bulk per page, and bounded memory.
     """
     with ports.locks.hold(store_id, SWEEP_LOCK, timeout=lock_timeout) as acquired:
         if not acquired:
             return SweepResult(store_id=store_id, run=None, skipped_reason=BUSY,
                                retryable=busy_is_retryable)
-        sweep = _Sweep(ports, store_id, run_type, run_key, threshold_hours, progress, supersede_lookup)
+        sweep = _Sweep(ports, store_id, run_type, run_key, threshold_hours, progress, supersede_lookup,
+                       max(1, apply_batch))
         return sweep.run(pages)
 
 
@@ -130,6 +137,7 @@ class _Sweep:
         threshold_hours: float,
         progress: Progress | None,
         supersede_lookup: str,
+        apply_batch: int,
     ) -> None:
         self.ports = ports
         self.store_id = store_id
@@ -140,6 +148,8 @@ class _Sweep:
         self.progress = progress
         self.supersede_lookup = supersede_lookup
         self.pending_by_product: dict[str, list[str]] = {}
+        self.apply_batch = apply_batch
+        self.to_apply: list[DecisionRecord] = []   # APPROVED (committed), not sent yet
         self.done = 0
 
     # -- the run's life
@@ -157,6 +167,7 @@ class _Sweep:
                 self._preload_pending()
             for page in pages(token):
                 self._price_page(page, settings, context, token)
+            self._flush(token)
             run = self._complete()
         except Exception as exc:  # the run records every failure; the runner decides on retries
             run = self._fail(exc)
@@ -327,9 +338,16 @@ class _Sweep:
             ))
             uow.commit()
 
-        if approved:
-            apply_records(self.ports, self.store_id, approved, access_token=token, run_id=self.run_id)
+        self.to_apply.extend(approved)
+        if len(self.to_apply) >= self.apply_batch:
+            self._flush(token)
         self._advance(len(page.products), page.total_products)
+
+    def _flush(self, token: str) -> None:
+        """Send the approved decisions waiting so far, in one bulk (the adapter chunks it)."""
+        batch, self.to_apply = self.to_apply, []
+        if batch:
+            apply_records(self.ports, self.store_id, batch, access_token=token, run_id=self.run_id)
 
     def _proposals(
         self, context: StoreContext, products: Sequence[Product], offers: Mapping[str, Sequence[CompetitorOffer]]
@@ -392,4 +410,4 @@ def _run_metadata(run: OptimizationRun) -> dict[str, Any]:
     }
 
 
-__all__ = ["BUSY", "PageSource", "Progress", "SweepResult", "optimize_store", "run_optimization"]
+__all__ = ["BUSY", "DEFAULT_APPLY_BATCH", "PageSource", "Progress", "SweepResult", "optimize_store", "run_optimization"]

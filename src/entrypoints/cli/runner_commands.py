@@ -1,0 +1,339 @@
+"""Runner commands: ``worker``, ``scheduler``, ``sweep``, ``tokens status|refresh`` and ``stores list``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+from entrypoints.cli import CommandError
+
+if TYPE_CHECKING:
+    from adapters.wiring import Services
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the runner commands."""
+    worker = subparsers.add_parser("worker", help="run Dramatiq workers (needs REDIS_URL)")
+    worker.add_argument("--processes", type=int, default=1, help="worker processes (default 1)")
+    worker.add_argument("--threads", type=int, default=8, help="worker threads per process (default 8)")
+    worker.add_argument("--queues", nargs="*", default=None,
+                        help="only these queues (default: sweeps, events, default)")
+    worker.add_argument("--metrics-port", type=int, default=None,
+                        help="serve this process's Prometheus metrics on this port")
+    worker.set_defaults(handler=_worker)
+
+    scheduler = subparsers.add_parser("scheduler", help="enqueue the periodic jobs on their cron schedules")
+    scheduler.add_argument("--once", metavar="JOB", default=None,
+                           help="enqueue one periodic job now and exit (an operator's request: no dedupe)")
+    scheduler.set_defaults(handler=_scheduler)
+
+    sweep = subparsers.add_parser("sweep", help="run one sweep of one store in the foreground")
+    sweep.add_argument("store_id")
+    sweep.add_argument("--run-type", default="manual", choices=["manual", "scheduled", "smart"])
+    sweep.add_argument("--run-key", default=None, help="resume or repeat the run with this key")
+    sweep.set_defaults(handler=_sweep)
+
+    tokens = subparsers.add_parser("tokens", help="token status and refresh")
+    tokens_sub = tokens.add_subparsers(dest="tokens_command", metavar="ACTION")
+    status = tokens_sub.add_parser("status", help="system-wide token summary and per-store health")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.add_argument("--threshold-hours", type=float, default=None,
+                        help="'expires soon' window (default TOKEN_REFRESH_THRESHOLD_HOURS, 24)")
+    status.set_defaults(handler=_tokens_status)
+    refresh = tokens_sub.add_parser("refresh", help="refresh tokens expiring soon (or one store's)")
+    refresh.add_argument("--store", default=None, help="only this store")
+    refresh.add_argument("--force", action="store_true", help="refresh even if not expiring soon (with --store)")
+    refresh.add_argument("--threshold-hours", type=float, default=None)
+    refresh.set_defaults(handler=_tokens_refresh)
+    tokens.set_defaults(handler=_help(tokens))
+
+    stores = subparsers.add_parser("stores", help="list installed stores")
+    stores_sub = stores.add_subparsers(dest="stores_command", metavar="ACTION")
+    listing = stores_sub.add_parser("list", help="every store with its mode, state and last run")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(handler=_stores_list)
+    stores.set_defaults(handler=_help(stores))
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def _help(parser: argparse.ArgumentParser) -> Any:
+    """A handler that prints ``parser``'s help (a command group called without its action)."""
+    def handler(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+    return handler
+
+
+def _services() -> Services:
+    from adapters.config import Config
+    from adapters.wiring import build_services
+
+    try:
+        return build_services(Config.from_env())
+    except Exception as exc:
+        raise CommandError(f"cannot start: {type(exc).__name__}: {exc}") from exc
+
+
+def _logging() -> None:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
+
+
+def _threshold(args: argparse.Namespace, services: Services) -> float:
+    value = getattr(args, "threshold_hours", None)
+    return float(value if value is not None else services.config.token_refresh_threshold_hours)
+
+
+# ---------------------------------------------------------------------------------------------
+# worker and scheduler
+
+
+def _worker(args: argparse.Namespace) -> int:
+    if not os.environ.get("REDIS_URL"):
+        raise CommandError("worker needs REDIS_URL (without it, `serve` runs an in-process worker)")
+    if args.processes < 1 or args.threads < 1:
+        raise CommandError("--processes and --threads must be at least 1")
+    if args.processes > 1:
+        return _worker_processes(args)
+    _logging()
+    import dramatiq
+
+    from runners import actors
+    from runners.broker import setup_broker
+
+    broker = setup_broker()
+    actors.services()  # fail fast on a bad configuration instead of on the first message
+    if args.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(args.metrics_port, addr="127.0.0.1")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    worker = dramatiq.Worker(broker, queues=set(args.queues) if args.queues else None,
+                             worker_threads=args.threads, worker_timeout=1000)
+    worker.start()
+    logging.getLogger("salla_optimizer.worker").info("worker %d started with %d threads", os.getpid(),
+                                                     args.threads)
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        worker.stop(timeout=30_000)
+        actors.services().close()
+    return 0
+
+
+def _worker_processes(args: argparse.Namespace) -> int:
+    """Run ``--processes`` single-process workers as children and wait for them (signals are forwarded)."""
+    command = [sys.executable, "-m", "entrypoints.cli", "worker", "--processes", "1", "--threads", str(args.threads)]
+    if args.queues:
+        command += ["--queues", *args.queues]
+    children = []
+    for index in range(args.processes):
+        extra = ["--metrics-port", str(args.metrics_port + index)] if args.metrics_port else []
+        children.append(subprocess.Popen(command + extra))
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, forward)
+    return max(child.wait() for child in children)
+
+
+def _scheduler(args: argparse.Namespace) -> int:
+    _logging()
+    from runners.broker import DramatiqQueue, is_in_process, setup_broker
+    from runners.scheduler import PeriodicScheduler, claims_for
+    from runners.settings import schedules
+
+    services = _services()
+    broker = setup_broker()
+    if is_in_process(broker):
+        raise CommandError("scheduler needs REDIS_URL: its messages must reach worker processes")
+    periodic = PeriodicScheduler(
+        DramatiqQueue(broker),
+        claims_for(services.config.redis_url, services.uow_factory, services.clock),
+        schedules(),
+    )
+    if args.once:
+        if args.once not in periodic.triggers:
+            raise CommandError(f"unknown job {args.once!r}; one of {sorted(periodic.triggers)}")
+        DramatiqQueue(broker).enqueue(args.once)
+        print(f"enqueued {args.once}")
+        return 0
+    scheduler = periodic.build()
+    for job in scheduler.get_jobs():
+        logging.getLogger("salla_optimizer.scheduler").info("job %s: %s", job.id, job.trigger)
+    # SIGTERM (a deployment stopping us) ends the loop like Ctrl-C; nothing is half-enqueued.
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()
+    services.close()
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# sweep
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pricing_core.errors import StoreNotFound
+    from pricing_core.runs import RunType
+    from pricing_core.usecases.optimize_store import optimize_store
+
+    services = _services()
+    console = Console()
+    try:
+        with Progress(TextColumn("[bold]store {task.fields[store]}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console) as progress:
+            task = progress.add_task("sweep", total=None, store=args.store_id)
+
+            def advance(done: int, total: int | None) -> None:
+                progress.update(task, completed=done, total=total)
+
+            result = optimize_store(services, args.store_id, run_type=RunType(args.run_type), run_key=args.run_key,
+                                    threshold_hours=services.config.token_refresh_threshold_hours, progress=advance)
+    except StoreNotFound as exc:
+        raise CommandError(str(exc)) from exc
+    finally:
+        services.close()
+    run = result.run
+    if run is None:
+        raise CommandError(f"sweep skipped: {result.skipped_reason}")
+    console.print(
+        f"run {run.id} {run.status.value}: {run.products_analyzed} analyzed, {run.products_updated} updated, "
+        f"{run.products_queued} queued for approval, {run.products_skipped} skipped"
+        + (f" in {run.duration_seconds:.1f}s" if run.duration_seconds is not None else "")
+    )
+    if not result.ok:
+        raise CommandError(f"sweep failed: {run.error}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# tokens and stores
+
+
+def _tokens_status(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from pricing_core.usecases.token_status import summarize_token_status
+
+    services = _services()
+    try:
+        report = summarize_token_status(services.uow_factory, services.clock.now(),
+                                        threshold_hours=_threshold(args, services))
+    finally:
+        services.close()
+    if args.json:
+        print(json.dumps({"summary": report.summary.as_dict(), "stores": [r.as_dict() for r in report.stores]},
+                         indent=2, ensure_ascii=False))
+        return 0
+    console = Console()
+    summary = Table(title="Token status", show_header=False)
+    for key, value in report.summary.as_dict().items():
+        summary.add_row(key.replace("_", " "), str(value))
+    console.print(summary)
+    table = Table(title="Per-store token health")
+    for column in ("store", "name", "active", "healthy", "reason", "hours left", "expires at"):
+        table.add_column(column)
+    for row in report.stores:
+        health = row.health
+        table.add_row(
+            row.store.store_id, row.store.store_name, "yes" if row.store.is_active else "no",
+            "[green]yes[/]" if health.healthy else "[red]no[/]",
+            health.reason if row.store.is_active else f"inactive: {row.store.deactivation_reason or '-'}",
+            "-" if health.hours_until_expiry is None else f"{health.hours_until_expiry:.1f}",
+            row.expires_at.isoformat(timespec="minutes") if row.expires_at else "-",
+        )
+    console.print(table)
+    return 0
+
+
+def _tokens_refresh(args: argparse.Namespace) -> int:
+    from pricing_core.errors import StoreNotFound
+    from pricing_core.tokens import RefreshOutcome
+    from pricing_core.usecases.refresh_tokens import refresh_expiring_tokens, refresh_store_tokens
+
+    services = _services()
+    threshold = _threshold(args, services)
+    try:
+        if args.store:
+            try:
+                results = [refresh_store_tokens(services, args.store, force=args.force, threshold_hours=threshold,
+                                                trigger="manual")]
+            except StoreNotFound as exc:
+                raise CommandError(str(exc)) from exc
+        else:
+            results = list(refresh_expiring_tokens(services, threshold_hours=threshold).results)
+    finally:
+        services.close()
+    for result in results:
+        line = f"store {result.store_id}: {result.outcome.value}"
+        print(line + (f" ({result.error})" if result.error else ""))
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
+    print(f"{len(results)} store(s): " + (", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "none due"))
+    return 1 if any(r.outcome is RefreshOutcome.TRANSIENT for r in results) else 0
+
+
+def _stores_list(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from pricing_core.ports import scope_of
+
+    services = _services()
+    rows: list[dict[str, Any]] = []
+    try:
+        with services.uow_factory() as uow:
+            stores = uow.stores.list_all()
+        for store in stores:
+            with services.uow_factory(store.store_id) as uow:
+                scope = scope_of(uow)
+                settings = scope.settings.get()
+                recent = scope.runs.recent(1)
+            last = recent[0] if recent else None
+            rows.append({
+                "store_id": store.store_id, "store_name": store.store_name, "plan": store.plan,
+                "is_active": store.is_active, "automation_mode": settings.automation_mode.value,
+                "update_frequency_hours": settings.update_frequency_hours,
+                "last_run_at": last.started_at.isoformat() if last else None,
+                "last_run_status": last.status.value if last else None,
+                "deactivation_reason": store.deactivation_reason,
+            })
+    finally:
+        services.close()
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    table = Table(title=f"{len(rows)} store(s)")
+    for column in ("store", "name", "plan", "active", "mode", "every", "last run", "status"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["store_id"], row["store_name"], row["plan"],
+                      "yes" if row["is_active"] else f"no ({row['deactivation_reason'] or '-'})",
+                      row["automation_mode"], f"{row['update_frequency_hours']}h",
+                      (row["last_run_at"] or "-")[:16], row["last_run_status"] or "-")
+    Console().print(table)
+    return 0

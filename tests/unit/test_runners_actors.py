@@ -1,0 +1,238 @@
+"""Every actor through the in-process broker and real worker threads, over in-memory ports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+
+import dramatiq
+import pytest
+from usecase_support import Ports, add_store, make_ports, product
+
+from adapters.config import Config
+from adapters.wiring import Services, build_services
+from pricing_core.activity import ActivityType
+from pricing_core.decision import DecisionStatus
+from pricing_core.errors import SallaUnavailable, TokenRevoked
+from pricing_core.runs import RunStatus, RunType
+from pricing_core.settings import AutomationMode
+from pricing_core.usecases.context import run_id_for
+from runners import actors
+from runners.broker import DramatiqQueue, build_broker, is_in_process
+
+QUEUES = ("default", "webhooks", "sweeps", "events")
+
+
+@pytest.fixture
+def env() -> Iterator[tuple[Ports, Services, dramatiq.Broker]]:
+    broker = actors.use_broker(build_broker(None, env={"DRAMATIQ_MIN_BACKOFF_MS": "10",
+                                                       "DRAMATIQ_MAX_BACKOFF_MS": "50"}))
+    assert is_in_process(broker)
+    ports = make_ports()
+    services = build_services(
+        Config(), uow_factory=ports.uow_factory, locks=ports.locks, clock=ports.clock,
+        salla_auth=ports.salla_auth, salla_catalog=ports.salla_catalog, competitors=ports.competitors,
+        advisor=None,
+    )
+    actors.configure(services)
+    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=50)
+    worker.start()
+    try:
+        yield ports, services, broker
+    finally:
+        worker.stop()
+        actors.configure(None)
+
+
+def drain(broker: dramatiq.Broker) -> None:
+    """Wait until every queue is empty (fan-outs enqueue into other queues, so go around twice)."""
+    for _ in range(3):
+        for queue in QUEUES:
+            broker.join(queue, timeout=20_000)
+
+
+CATALOG = [product("a", "100"), product("b", "100"), product("c", "100")]
+OFFERS = {"a": [("x", "103"), ("y", "103")], "b": [("x", "97")], "c": [("x", "100")]}
+
+
+def seed(ports: Ports, store_id: str = "1", **kw: object) -> None:
+    add_store(ports, store_id, CATALOG, **kw)  # type: ignore[arg-type]
+    ports.competitors.prices = OFFERS
+
+
+def runs(ports: Ports, store_id: str) -> list:  # type: ignore[type-arg]
+    with ports.uow_factory(store_id) as uow:
+        return uow.store.runs.recent(50)
+
+
+def test_optimize_store_actor_runs_a_sweep_and_redelivery_is_idempotent(env) -> None:  # type: ignore[no-untyped-def]
+    ports, _, broker = env
+    seed(ports)
+    actors.optimize_store.send("1", "scheduled", "scheduled:k1")
+    actors.optimize_store.send("1", "scheduled", "scheduled:k1")   # the same message delivered again
+    drain(broker)
+    [run] = runs(ports, "1")
+    assert run.id == run_id_for("1", "scheduled:k1") and run.status is RunStatus.COMPLETED
+    assert run.run_type is RunType.SCHEDULED and run.products_analyzed == 3
+    assert ports.salla_catalog.applies == {("1", "a"): 1}
+
+
+def test_optimize_store_without_run_key_uses_the_message_id(env) -> None:  # type: ignore[no-untyped-def]
+    ports, _, broker = env
+    seed(ports)
+    message = actors.optimize_store.send("1", "manual")
+    drain(broker)
+    [run] = runs(ports, "1")
+    assert run.id == run_id_for("1", f"manual:{message.message_id}")
+
+
+def test_transient_failure_is_retried_until_it_completes(env) -> None:  # type: ignore[no-untyped-def]
+    ports, _, broker = env
+    seed(ports)
+    ports.salla_catalog.fail_next(SallaUnavailable("timeout"), SallaUnavailable("503", status=503))
+    actors.optimize_store.send("1", "scheduled", "scheduled:k1")
+    drain(broker)
+    [run] = runs(ports, "1")   # the same run, resumed by each retry
+    assert run.status is RunStatus.COMPLETED and run.products_analyzed == 3
+    with ports.uow_factory("1") as uow:
+        failed = uow.store.activity.list(activity_type=ActivityType.OPTIMIZATION_FAILED)
+    assert len(failed) == 2
+
+
+def test_permanent_failure_is_recorded_not_retried(env) -> None:  # type: ignore[no-untyped-def]
+    ports, _, broker = env
+    seed(ports)
+    ports.salla_catalog.fail_next(TokenRevoked("The access token is invalid", status=401))
+    actors.optimize_store.send("1", "scheduled", "scheduled:k1")
+    drain(broker)
+    [run] = runs(ports, "1")
+    assert run.status is RunStatus.FAILED and "access token is invalid" in (run.error or "")
+    assert not broker.dead_letters
+
+
+def test_manual_optimize_sweeps_a_manual_store(env) -> None:  # type: ignore[no-untyped-def]
+    ports, _, broker = env
+    seed(ports, mode=AutomationMode.MANUAL)
+    DramatiqQueue(broker).enqueue("manual_optimize", store_id="1")
+    drain(broker)
+    [run] = runs(ports, "1")
+    assert run.run_type is RunType.MANUAL and run.status is RunStatus.COMPLETED
+    assert run.products_queued == 2 and not ports.salla_catalog.applies   # manual: everything waits
+
+
+def test_optimize_all_stores_fans_out_to_non_manual_stores(env) -> None:  # type: ignore[no-untyped-def]
+    ports, _, broker = env
+    seed(ports, "1", mode=AutomationMode.FULL_AUTO)
+    seed(ports, "2", mode=AutomationMode.SEMI_AUTO)
+    seed(ports, "3", mode=AutomationMode.MANUAL)
+    seed(ports, "4", active=False)
+    actors.optimize_all_stores.send(batch_key="20260101T1200")
+    actors.optimize_all_stores.send(batch_key="20260101T1200")     # redelivered fan-out
+    drain(broker)
+    assert [len(runs(ports, s)) for s in ("1", "2", "3", "4")] == [1, 1, 0, 0]
+    assert runs(ports, "1")[0].run_type is RunType.SCHEDULED
+    assert ports.salla_catalog.applies[("1", "a")] == 1
+
+
+def test_check_and_optimize_stores_only_sweeps_due_stores(env) -> None:  # type: ignore[no-untyped-def]
+    ports, _, broker = env
+    seed(ports, "1")
+    seed(ports, "2")
+    actors.optimize_store.send("1", "manual", "manual:earlier")
+    drain(broker)
+    ports.clock.advance(hours=1)
+    actors.check_and_optimize_stores.send(batch_key="b1")
+    drain(broker)
+    assert len(runs(ports, "1")) == 1          # ran an hour ago, every 6 h
+    assert [r.run_type for r in runs(ports, "2")] == [RunType.SMART]
+
+
+def test_refresh_expiring_tokens_actor_covers_each_outcome(env) -> None:  # type: ignore[no-untyped-def]
+    ports, _, broker = env
+    seed(ports, "1", expires_in=timedelta(hours=2))
+    seed(ports, "2", expires_in=timedelta(hours=2))
+    seed(ports, "3", expires_in=timedelta(hours=2))
+    seed(ports, "4")
+    ports.salla_auth.uninstall("2")
+    original = ports.salla_auth.refresh
+
+    def refresh(token: str):  # type: ignore[no-untyped-def]
+        if token.startswith("rt-3-"):
+            raise SallaUnavailable("timed out")
+        return original(token)
+
+    ports.salla_auth.refresh = refresh  # type: ignore[method-assign]
+    actors.refresh_expiring_tokens.send()
+    drain(broker)
+    with ports.uow_factory() as uow:
+        active = {s.store_id: s.is_active for s in uow.stores.list_all()}
+        [batch] = uow.system_activity.list(activity_type=ActivityType.SYSTEM_TOKEN_REFRESH_BATCH)
+    assert active == {"1": True, "2": False, "3": True, "4": True}
+    assert {k: batch.metadata[k] for k in ("checked", "refreshed", "revoked", "transient")} == {
+        "checked": 3, "refreshed": 1, "revoked": 1, "transient": 1}
+
+
+def test_reprice_products_actor(env) -> None:  # type: ignore[no-untyped-def]
+    ports, _, broker = env
+    seed(ports)
+    DramatiqQueue(broker).enqueue("reprice_products", store_id="1", product_ids=["a"])
+    drain(broker)
+    [run] = runs(ports, "1")
+    assert run.run_type is RunType.EVENT and run.products_analyzed == 1
+    assert ports.salla_catalog.price("1", "a") == Decimal("103.00")
+
+
+def test_apply_decisions_actor_applies_approved(env) -> None:  # type: ignore[no-untyped-def]
+    ports, _, broker = env
+    seed(ports, mode=AutomationMode.MANUAL)
+    actors.manual_optimize.send("1")
+    drain(broker)
+    with ports.uow_factory("1") as uow:
+        [pending] = uow.store.decisions.list(status=DecisionStatus.PENDING, product_id="a")
+        uow.store.decisions.set_status([pending.id], DecisionStatus.APPROVED, at=ports.clock.now(), by="merchant")
+        uow.commit()
+    DramatiqQueue(broker).enqueue("apply_decisions", store_id="1", decision_ids=[pending.id])
+    DramatiqQueue(broker).enqueue("apply_decisions", store_id="1", decision_ids=[pending.id])
+    drain(broker)
+    with ports.uow_factory("1") as uow:
+        assert uow.store.decisions.get(pending.id).status is DecisionStatus.APPLIED
+    assert ports.salla_catalog.applies == {("1", "a"): 1}
+
+
+def test_cleanup_old_data_actor(env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    ports, _, broker = env
+    seed(ports)
+    actors.optimize_store.send("1", "manual", "manual:old")
+    drain(broker)
+    ports.clock.advance(days=100)
+    monkeypatch.setenv("RETENTION_RUNS_DAYS", "30")
+    actors.cleanup_old_data.send()
+    drain(broker)
+    assert runs(ports, "1") == []
+    with ports.uow_factory() as uow:
+        [entry] = uow.system_activity.list(activity_type=ActivityType.SYSTEM_CLEANUP)
+    assert entry.metadata["runs"] == 1 and entry.metadata["runs_days"] == 30
+
+
+def test_unknown_store_is_dropped(env) -> None:  # type: ignore[no-untyped-def]
+    _, _, broker = env
+    actors.optimize_store.send("nope", "scheduled", "k")
+    drain(broker)
+    assert not broker.dead_letters
+
+
+def test_process_webhook_actor_handles_price_updates_once_and_reprices(env) -> None:  # type: ignore[no-untyped-def]
+    ports, _, broker = env
+    seed(ports)
+    ports.salla_catalog.set_price("1", "a", Decimal("110"))   # the merchant changed it in Salla
+    for _ in range(2):  # Salla delivers at least once
+        actors.process_webhook.send(event="product.price.updated", merchant_id="1",
+                                    data={"id": "a", "price": 110}, delivery_id="delivery-1")
+    drain(broker)
+    [run] = runs(ports, "1")
+    assert run.run_type is RunType.EVENT and run.products_analyzed == 1
+    with ports.uow_factory("1") as uow:
+        [decision] = uow.store.decisions.list(run_id=run.id)
+    assert decision.decision.old_price == Decimal("110")
+    assert ports.salla_catalog.price("1", "a") == decision.decision.suggested_price == Decimal("103.00")

@@ -1,0 +1,86 @@
+"""apply_decisions: the merchant-approval path of applying prices."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from usecase_support import add_store, make_ports, product
+
+from pricing_core.activity import ActivityType
+from pricing_core.decision import DecisionStatus
+from pricing_core.settings import AutomationMode
+from pricing_core.usecases.apply_prices import apply_decisions
+from pricing_core.usecases.optimize_store import optimize_store
+
+
+def setup_pending():  # type: ignore[no-untyped-def]
+    ports = make_ports()
+    add_store(ports, "1", [product("a", "100"), product("b", "100"), product("c", "100")],
+              mode=AutomationMode.MANUAL)
+    ports.competitors.prices = {"a": [("x", "104"), ("y", "104")], "b": [("x", "106")], "c": [("x", "107")]}
+    optimize_store(ports, "1", run_key="k1")
+    with ports.uow_factory("1") as uow:
+        pending = {r.decision.product_id: r for r in uow.store.decisions.list(status=DecisionStatus.PENDING)}
+    assert set(pending) == {"a", "b", "c"}
+    return ports, pending
+
+
+def approve(ports, ids):  # type: ignore[no-untyped-def]
+    with ports.uow_factory("1") as uow:
+        uow.store.decisions.set_status(ids, DecisionStatus.APPROVED, at=ports.clock.now(), by="merchant")
+        uow.commit()
+
+
+def test_applies_approved_only_and_records_history() -> None:
+    ports, pending = setup_pending()
+    approve(ports, [pending["a"].id, pending["b"].id])
+    result = apply_decisions(ports, "1", [pending["a"].id, pending["b"].id, pending["c"].id, "nope"])
+    assert set(result.applied) == {pending["a"].id, pending["b"].id}
+    assert set(result.ignored) == {pending["c"].id, "nope"}
+    assert ports.salla_catalog.price("1", "a") == pending["a"].decision.suggested_price == Decimal("104.00")
+    with ports.uow_factory("1") as uow:
+        scope = uow.store
+        assert scope.decisions.get(pending["a"].id).status is DecisionStatus.APPLIED
+        assert scope.decisions.get(pending["c"].id).status is DecisionStatus.PENDING
+        history = scope.price_history.for_product("a")
+        log = scope.activity.list(activity_type=ActivityType.PRICE_APPLIED)
+    assert history[0].price == Decimal("104.00") and history[0].source == "merchant"
+    assert log[0].metadata["count"] == 2
+
+
+def test_redelivery_applies_nothing_twice() -> None:
+    ports, pending = setup_pending()
+    approve(ports, [pending["a"].id])
+    apply_decisions(ports, "1", [pending["a"].id])
+    again = apply_decisions(ports, "1", [pending["a"].id])
+    assert again.applied == () and again.ignored == (pending["a"].id,)
+    assert ports.salla_catalog.applies[("1", "a")] == 1
+
+
+def test_refusal_marks_failed_with_reason() -> None:
+    ports, pending = setup_pending()
+    ports.salla_catalog.refuse["b"] = "validation failed: price"
+    approve(ports, [pending["b"].id])
+    result = apply_decisions(ports, "1", [pending["b"].id])
+    assert result.failed == {pending["b"].id: "validation failed: price"}
+    with ports.uow_factory("1") as uow:
+        record = uow.store.decisions.get(pending["b"].id)
+        log = uow.store.activity.list(activity_type=ActivityType.PRICE_APPLY_FAILED)
+    assert record.status is DecisionStatus.FAILED and record.error == "validation failed: price"
+    assert log and log[0].metadata["failures"][0]["reason"] == "validation failed: price"
+
+
+def test_applying_left_by_a_crash_is_reconciled_or_resent() -> None:
+    ports, pending = setup_pending()
+    a, b = pending["a"], pending["b"]
+    with ports.uow_factory("1") as uow:
+        uow.store.decisions.set_status([a.id, b.id], DecisionStatus.APPLYING, at=ports.clock.now())
+        uow.commit()
+    # "a" reached Salla before the crash, "b" did not
+    ports.salla_catalog.set_price("1", "a", a.decision.suggested_price)
+    sent: list[str] = []
+    ports.salla_catalog.on_apply = lambda merchant, updates: sent.extend(u.product_id for u in updates)
+    result = apply_decisions(ports, "1", [a.id, b.id])
+    assert result.reconciled == (a.id,) and result.applied == (b.id,)
+    assert sent == ["b"]
+    assert ports.salla_catalog.price("1", "b") == b.decision.suggested_price
