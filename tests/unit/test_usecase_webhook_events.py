@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from web_harness import decision
 
 from adapters.memory import FakeClock, InMemoryUnitOfWorkFactory, RecordingQueue
 from pricing_core.activity import ActivityType
 from pricing_core.catalog import PricePoint
+from pricing_core.decision import DecisionStatus
 from pricing_core.errors import SallaUnavailable
 from pricing_core.ports import MerchantInfo
 from pricing_core.settings import AutomationMode, TenantSettings
@@ -80,7 +82,8 @@ def test_a_failing_merchant_lookup_does_not_lose_the_tokens(ports) -> None:
     assert store is not None and tokens is not None
 
 
-@pytest.mark.parametrize("order", [(INSTALLED, AUTHORIZE), (AUTHORIZE, INSTALLED)], ids=["installed-first", "authorize-first"])
+@pytest.mark.parametrize("order", [(INSTALLED, AUTHORIZE), (AUTHORIZE, INSTALLED)],
+                         ids=["installed-first", "authorize-first"])
 def test_installed_and_authorize_in_either_order_end_with_the_same_complete_store(ports, order) -> None:
     for event in order:
         assert handle(ports, event) is WebhookOutcome.PROCESSED
@@ -161,6 +164,22 @@ def test_price_updated_echoing_our_own_change_is_ignored(ports) -> None:
     echo = delivery("product.price.updated", {"id": 7, "price": 99.95})
     assert handle(ports, echo) is WebhookOutcome.IGNORED
     assert queue.named(REPRICE_TASK) == []
+
+
+@pytest.mark.parametrize("status", ["approved", "applying", "applied"])
+def test_price_updated_for_a_price_we_are_applying_is_ignored(ports, status) -> None:
+    """Salla may send the event before the worker that applied the price recorded its history."""
+    uow_factory, queue, clock = ports
+    handle(ports, AUTHORIZE)
+    with uow_factory(MERCHANT) as uow:
+        assert uow.store is not None
+        uow.store.decisions.add_many([decision(MERCHANT, "d1", DecisionStatus(status), clock.now())])
+        uow.commit()
+    echo = delivery("product.price.updated", {"id": "p-d1", "price": 90})  # the decision's suggested price
+    assert handle(ports, echo) is WebhookOutcome.IGNORED
+    other = delivery("product.price.updated", {"id": "p-d1", "price": 95})  # the merchant changed it
+    assert handle(ports, other) is WebhookOutcome.PROCESSED
+    assert queue.named(REPRICE_TASK) == [{"store_id": MERCHANT, "product_ids": ["p-d1"]}]
 
 
 def test_price_updated_for_an_inactive_or_unknown_store_is_ignored(ports) -> None:

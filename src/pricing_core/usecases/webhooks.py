@@ -24,6 +24,7 @@ import attrs
 from pydantic import ValidationError
 
 from pricing_core.activity import ActivityType
+from pricing_core.decision import DecisionStatus
 from pricing_core.errors import SallaError
 from pricing_core.money import MoneyError, to_decimal
 from pricing_core.ports import Clock, MerchantInfo, TaskQueue, UnitOfWork, UnitOfWorkFactory, scope_of
@@ -290,12 +291,29 @@ def _price_updated(
         return WebhookOutcome.IGNORED
     product_id = str(product_id)
     new_price = _price_of(event.data.get("price"))
-    last = scope_of(uow).price_history.latest([product_id]).get(product_id)
-    if new_price is not None and last is not None and last.price == new_price:
+    if new_price is not None and _is_our_own_price(uow, product_id, new_price):
         # Salla echoes our own bulk price update back as this event; repricing it would loop.
         return WebhookOutcome.IGNORED
     followups.append((REPRICE_TASK, {"store_id": store_id, "product_ids": [product_id]}))
     return WebhookOutcome.PROCESSED
+
+
+# Statuses of a decision whose price we have written or are writing to Salla.
+_WRITTEN = frozenset({DecisionStatus.APPROVED, DecisionStatus.APPLYING, DecisionStatus.APPLIED})
+
+
+def _is_our_own_price(uow: UnitOfWork, product_id: str, price: Decimal) -> bool:
+    """True when ``price`` is the last price we recorded, or one we are applying right now.
+
+    The second check closes a race: Salla applies a bulk update and sends the event while the
+    worker that sent it has not yet recorded the price history.
+    """
+    scope = scope_of(uow)
+    last = scope.price_history.latest([product_id]).get(product_id)
+    if last is not None and last.price == price:
+        return True
+    recent = scope.decisions.list(product_id=product_id, limit=5)
+    return any(r.status in _WRITTEN and r.decision.suggested_price == price for r in recent)
 
 
 def _price_of(raw: object) -> Decimal | None:

@@ -1,0 +1,473 @@
+"""The merchant dashboard and the operator view: server-rendered, usable without JavaScript.
+
+Every store page lives under ``/dashboard/stores/{store_id}``. A merchant session sees its own
+store only; any other store id answers 404, exactly like a store that does not exist, so a
+merchant cannot even learn which ids are taken. Every POST carries the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+import typing
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from entrypoints.web.app import queue_depth, web_state
+from entrypoints.web.i18n import LANGUAGES
+from entrypoints.web.pages import flash, render, render_error
+from entrypoints.web.security import (
+    bearer_ok,
+    csrf_ok,
+    is_operator,
+    may_see_store,
+    merchant_store,
+    same_secret,
+    start_operator_session,
+)
+from entrypoints.web.views import decision_view, run_view, store_summary
+from pricing_core.activity import ActivityType
+from pricing_core.decision import DecisionStatus
+from pricing_core.errors import DecisionNotFound, InvalidTransition
+from pricing_core.ports import scope_of
+from pricing_core.settings import TenantSettings
+from pricing_core.stores import Store
+from pricing_core.usecases.decisions import (
+    approve_decision,
+    approve_decisions,
+    reject_decision,
+    reject_decisions,
+)
+from pricing_core.usecases.store_settings import update_settings
+from pricing_core.usecases.token_status import summarize_token_status
+
+MANUAL_RUN_TASK = "manual_optimize"
+
+# Fields shown first in the settings form; the rest go under "advanced".
+MAIN_SETTINGS = (
+    "automation_mode", "min_profit_margin", "max_change_pct", "risk_tolerance", "update_frequency_hours",
+    "strategy", "strategy_value", "reference", "reference_competitor", "fallback", "target_margin",
+    "min_price", "max_price", "cooldown_hours", "direction_lock", "price_ending", "vat_rate",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Access
+
+
+def _visible_store(request: Request) -> Store | None:
+    """The store of the path when this session may see it, else None (the caller answers 404)."""
+    store_id = request.path_params["store_id"]
+    if not may_see_store(request, store_id):
+        return None
+    with web_state(request).services.uow_factory() as uow:
+        return uow.stores.get(store_id)
+
+
+def _not_found(request: Request) -> Response:
+    return render_error(request, 404, "Not found", "There is no such page for this session.")
+
+
+StorePage = Callable[[Request, Store], Response]
+
+
+def store_page(handler: StorePage) -> Callable[[Request], Response]:
+    """A GET page of one store: 404 unless the session may see the store."""
+
+    def page(request: Request) -> Response:
+        store = _visible_store(request)
+        if store is None:
+            return _not_found(request)
+        return handler(request, store)
+
+    page.__name__ = handler.__name__
+    page.__doc__ = handler.__doc__
+    return page
+
+
+FormAction = Callable[[Request, Store, FormData], Response]
+
+
+def store_action(handler: FormAction) -> Callable[[Request], Any]:
+    """A POST action on one store: 404 unless visible, 403 without a valid CSRF token."""
+
+    async def action(request: Request) -> Response:
+        from starlette.concurrency import run_in_threadpool
+
+        form = await request.form()
+        store = await run_in_threadpool(_visible_store, request)
+        if store is None:
+            return _not_found(request)
+        if not csrf_ok(request, form.get("csrf_token")):
+            return render_error(request, 403, "Form expired", "The form's security token is missing or wrong; "
+                                "reload the page and try again.")
+        return await run_in_threadpool(handler, request, store, form)
+
+    action.__name__ = handler.__name__
+    action.__doc__ = handler.__doc__
+    return action
+
+
+def _who(request: Request) -> str:
+    return "operator" if is_operator(request) else "merchant"
+
+
+# ---------------------------------------------------------------------------------------------
+# Landing, language, logout
+
+
+def landing(request: Request) -> Response:
+    """The landing page: install (on a sandbox store in the embedded default) or go to the dashboard."""
+    return render(request, "landing.html")
+
+
+def set_language(request: Request) -> Response:
+    """Switch the dashboard language and go back."""
+    code = request.path_params["code"]
+    if code in LANGUAGES:
+        request.session["lang"] = code
+    target = request.query_params.get("next", "/")
+    # Only same-site paths: never an open redirect.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = "/"
+    return RedirectResponse(target, status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    """End the session."""
+    form = await request.form()
+    if not csrf_ok(request, form.get("csrf_token")):
+        return render_error(request, 403, "Form expired", "Reload the page and try again.")
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+def dashboard_home(request: Request) -> Response:
+    """Where "Dashboard" leads: the merchant's store, the operator view, or the landing page."""
+    store_id = merchant_store(request)
+    if store_id is not None:
+        return RedirectResponse(f"/dashboard/stores/{quote(store_id, safe='')}", status_code=303)
+    if is_operator(request):
+        return RedirectResponse("/operator", status_code=303)
+    return RedirectResponse("/", status_code=303)
+
+
+# ---------------------------------------------------------------------------------------------
+# Store pages
+
+
+@store_page
+def overview(request: Request, store: Store) -> Response:
+    """Store, token health, automation mode, last runs and their counts."""
+    web = web_state(request)
+    s = web.services
+    summary = store_summary(s.uow_factory, store, s.clock.now(),
+                            threshold_hours=web.config.token_refresh_threshold_hours)
+    with s.uow_factory(store.store_id) as uow:
+        scope = scope_of(uow)
+        runs = [run_view(r) for r in scope.runs.recent(limit=10)]
+        pending = scope.decisions.count(status=DecisionStatus.PENDING)
+        applied = scope.decisions.count(status=DecisionStatus.APPLIED)
+        products = scope.products.count()
+    return render(request, "overview.html", {
+        "store": store, "summary": summary, "runs": runs, "pending": pending, "applied": applied,
+        "products": products, "section": "overview",
+    })
+
+
+@store_page
+def approvals(request: Request, store: Store) -> Response:
+    """Pending approvals with approve/reject per row and in bulk."""
+    with web_state(request).services.uow_factory(store.store_id) as uow:
+        records = scope_of(uow).decisions.list(status=DecisionStatus.PENDING, limit=200)
+    return render(request, "approvals.html", {
+        "store": store, "decisions": [decision_view(r) for r in records], "section": "approvals",
+    })
+
+
+@store_page
+def decisions(request: Request, store: Store) -> Response:
+    """Decision history, optionally by status."""
+    raw = request.query_params.get("status") or None
+    status = DecisionStatus(raw) if raw in {s.value for s in DecisionStatus} else None
+    with web_state(request).services.uow_factory(store.store_id) as uow:
+        records = scope_of(uow).decisions.list(status=status, limit=200)
+    return render(request, "decisions.html", {
+        "store": store, "decisions": [decision_view(r) for r in records], "section": "decisions",
+        "statuses": [s.value for s in DecisionStatus], "selected": status.value if status else "",
+    })
+
+
+@store_page
+def product(request: Request, store: Store) -> Response:
+    """One product: its decisions and its price history."""
+    product_id = request.path_params["product_id"]
+    with web_state(request).services.uow_factory(store.store_id) as uow:
+        scope = scope_of(uow)
+        snapshot = scope.products.get(product_id)
+        records = scope.decisions.list(product_id=product_id, limit=100)
+        history = scope.price_history.for_product(product_id, limit=100)
+    if snapshot is None and not records and not history:
+        return _not_found(request)
+    return render(request, "product.html", {
+        "store": store, "product": snapshot, "product_id": product_id,
+        "decisions": [decision_view(r) for r in records], "history": history, "section": "decisions",
+    })
+
+
+@store_page
+def activity(request: Request, store: Store) -> Response:
+    """The store's activity log, filterable by type."""
+    raw = request.query_params.get("type") or None
+    selected = ActivityType(raw) if raw in {a.value for a in ActivityType} else None
+    with web_state(request).services.uow_factory(store.store_id) as uow:
+        entries = scope_of(uow).activity.list(activity_type=selected, limit=200)
+    return render(request, "activity.html", {
+        "store": store, "entries": entries, "types": [a.value for a in ActivityType],
+        "selected": selected.value if selected else "", "section": "activity",
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings
+
+
+def _field_kind(name: str) -> tuple[str, list[str], bool]:
+    """(kind, options, optional) of a settings field: ``select``, ``number``, ``text`` or ``list``."""
+    annotation = TenantSettings.model_fields[name].annotation
+    args = typing.get_args(annotation)
+    optional = isinstance(annotation, types.UnionType) and type(None) in args
+    inner = next((a for a in args if a is not type(None)), annotation) if optional else annotation
+    if isinstance(inner, type) and issubclass(inner, enum.Enum):
+        return "select", [str(m.value) for m in inner], optional
+    if inner in (Decimal, int):
+        return "number", [], optional
+    if typing.get_origin(inner) is tuple:
+        return "list", [], optional
+    return "text", [], optional
+
+
+def _form_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _settings_fields(values: dict[str, str], errors: dict[str, str]) -> list[dict[str, Any]]:
+    fields = []
+    for name in TenantSettings.model_fields:
+        kind, options, optional = _field_kind(name)
+        fields.append({
+            "name": name, "kind": kind, "options": options, "optional": optional,
+            "value": values.get(name, ""), "error": errors.get(name),
+            "advanced": name not in MAIN_SETTINGS,
+            "description": TenantSettings.model_fields[name].description or "",
+        })
+    return fields
+
+
+@store_page
+def settings_form(request: Request, store: Store) -> Response:
+    """The settings form with the current values."""
+    with web_state(request).services.uow_factory(store.store_id) as uow:
+        current = scope_of(uow).settings.get()
+    values = {name: _form_value(getattr(current, name)) for name in TenantSettings.model_fields}
+    return render(request, "settings.html", {
+        "store": store, "fields": _settings_fields(values, {}), "section": "settings",
+    })
+
+
+def _changes_from_form(form: FormData) -> tuple[dict[str, object], dict[str, str]]:
+    """Settings changes from a submitted form, and the raw values to redisplay."""
+    changes: dict[str, object] = {}
+    raw: dict[str, str] = {}
+    for name in TenantSettings.model_fields:
+        if name not in form:
+            continue
+        value = str(form.get(name, "")).strip()
+        raw[name] = value
+        kind, _options, optional = _field_kind(name)
+        if kind == "list":
+            changes[name] = tuple(part.strip() for part in value.split(",") if part.strip())
+        elif value == "" and optional:
+            changes[name] = None
+        else:
+            changes[name] = value
+    return changes, raw
+
+
+def save_settings(request: Request, store: Store, form: FormData) -> Response:
+    """Validate and save; invalid values come back inline, next to their field, with a 400."""
+    s = web_state(request).services
+    changes, raw = _changes_from_form(form)
+    try:
+        update_settings(s.uow_factory, s.clock, store_id=store.store_id, changes=changes, by=_who(request))
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "__all__"
+            errors.setdefault(field if field in TenantSettings.model_fields else "__all__", err["msg"])
+        with s.uow_factory(store.store_id) as uow:
+            current = scope_of(uow).settings.get()
+        values = {name: _form_value(getattr(current, name)) for name in TenantSettings.model_fields}
+        values.update(raw)
+        return render(request, "settings.html", {
+            "store": store, "fields": _settings_fields(values, errors), "form_error": errors.get("__all__"),
+            "section": "settings",
+        }, status=400)
+    flash(request, "saved")
+    return RedirectResponse(f"/dashboard/stores/{quote(store.store_id, safe='')}/settings", status_code=303)
+
+
+# ---------------------------------------------------------------------------------------------
+# Actions
+
+
+def run_now(request: Request, store: Store, form: FormData) -> Response:
+    """Queue a manual sweep."""
+    web = web_state(request)
+    if not store.is_active:
+        flash(request, f"Store is inactive: {store.deactivation_reason or 'deactivated'}", "error")
+    else:
+        web.queue.enqueue(MANUAL_RUN_TASK, store_id=store.store_id)
+        flash(request, "run_enqueued")
+    return RedirectResponse(f"/dashboard/stores/{quote(store.store_id, safe='')}", status_code=303)
+
+
+def _back(store: Store, form: FormData) -> RedirectResponse:
+    target = str(form.get("next") or "approvals")
+    page = target if target in ("approvals", "decisions") else "approvals"
+    return RedirectResponse(f"/dashboard/stores/{quote(store.store_id, safe='')}/{page}", status_code=303)
+
+
+def review_one(request: Request, store: Store, form: FormData) -> Response:
+    """Approve or reject the decision of the path."""
+    web = web_state(request)
+    s = web.services
+    decision_id, verb = request.path_params["decision_id"], request.path_params["verb"]
+    if verb not in ("approve", "reject"):
+        return _not_found(request)
+    try:
+        if verb == "approve":
+            approve_decision(s.uow_factory, web.queue, s.clock, store_id=store.store_id,
+                             decision_id=decision_id, by=_who(request))
+        else:
+            reject_decision(s.uow_factory, s.clock, store_id=store.store_id, decision_id=decision_id,
+                            by=_who(request))
+    except DecisionNotFound:
+        return _not_found(request)
+    except InvalidTransition as exc:
+        flash(request, str(exc), "error")
+        return _back(store, form)
+    flash(request, f"Decision {verb}d." if verb == "approve" else "Decision rejected.")
+    return _back(store, form)
+
+
+def review_bulk(request: Request, store: Store, form: FormData) -> Response:
+    """Approve or reject every checked decision."""
+    web = web_state(request)
+    s = web.services
+    ids = [str(v) for v in form.getlist("decision_id") if str(v)]
+    verb = str(form.get("action", ""))
+    if verb not in ("approve", "reject"):
+        return render_error(request, 400, "Unknown action", "Choose approve or reject.")
+    if not ids:
+        flash(request, "Select at least one decision.", "error")
+        return _back(store, form)
+    try:
+        if verb == "approve":
+            result = approve_decisions(s.uow_factory, web.queue, s.clock, store_id=store.store_id,
+                                       decision_ids=ids, by=_who(request))
+        else:
+            result = reject_decisions(s.uow_factory, s.clock, store_id=store.store_id, decision_ids=ids,
+                                      by=_who(request))
+    except DecisionNotFound:
+        return _not_found(request)
+    message = f"{len(result.moved)} decision(s) {verb}d."
+    if result.skipped:
+        message += f" {len(result.skipped)} skipped (no longer pending)."
+    flash(request, message)
+    return _back(store, form)
+
+
+# ---------------------------------------------------------------------------------------------
+# Operator
+
+
+def operator_login_form(request: Request) -> Response:
+    """Operator login with the admin API token."""
+    return render(request, "operator_login.html", {"error": None})
+
+
+async def operator_login(request: Request) -> Response:
+    """Check the admin token and start an operator session."""
+    form = await request.form()
+    web = web_state(request)
+    if not csrf_ok(request, form.get("csrf_token")):
+        return render_error(request, 403, "Form expired", "Reload the page and try again.")
+    if not same_secret(str(form.get("token", "")), web.admin_token):
+        message = "Wrong token." if web.admin_token else "The operator view is disabled: set ADMIN_API_TOKEN."
+        return render(request, "operator_login.html", {"error": message}, status=401)
+    start_operator_session(request)
+    return RedirectResponse("/operator", status_code=303)
+
+
+def operator(request: Request) -> Response:
+    """Every store's token health and last run, the token summary, system actions, failed runs, queue depth.
+
+    Also answers to the admin bearer token, so scripts can fetch it without a session.
+    """
+    web = web_state(request)
+    if not (is_operator(request) or bearer_ok(request, web.admin_token)):
+        return RedirectResponse("/operator/login", status_code=303)
+    s = web.services
+    now = s.clock.now()
+    threshold = web.config.token_refresh_threshold_hours
+    report = summarize_token_status(s.uow_factory, now, threshold_hours=threshold)
+    with s.uow_factory() as uow:
+        stores = uow.stores.list_all()
+        failed = uow.stores.recent_failed_runs(limit=20)
+        recent = uow.system_activity.list(limit=200)
+    system_actions = [e for e in recent if e.activity_type.value.startswith("system_")][:30]
+    rows = [store_summary(s.uow_factory, st, now, threshold_hours=threshold) for st in stores]
+    return render(request, "operator.html", {
+        "stores": rows, "summary": report.summary.as_dict(), "system_actions": system_actions,
+        "failed_runs": [run_view(r) for r in failed], "queue_depth": queue_depth(web.queue),
+        "section": "operator",
+    })
+
+
+routes = [
+    Route("/", landing, methods=["GET"]),
+    Route("/lang/{code}", set_language, methods=["GET"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/dashboard", dashboard_home, methods=["GET"]),
+    Route("/dashboard/stores/{store_id}", overview, methods=["GET"]),
+    Route("/dashboard/stores/{store_id}/approvals", approvals, methods=["GET"]),
+    Route("/dashboard/stores/{store_id}/decisions", decisions, methods=["GET"]),
+    Route("/dashboard/stores/{store_id}/products/{product_id}", product, methods=["GET"]),
+    Route("/dashboard/stores/{store_id}/activity", activity, methods=["GET"]),
+    Route("/dashboard/stores/{store_id}/settings", settings_form, methods=["GET"]),
+    Route("/dashboard/stores/{store_id}/settings", store_action(save_settings), methods=["POST"]),
+    Route("/dashboard/stores/{store_id}/run", store_action(run_now), methods=["POST"]),
+    Route("/dashboard/stores/{store_id}/decisions/review", store_action(review_bulk), methods=["POST"]),
+    Route("/dashboard/stores/{store_id}/decisions/{decision_id}/{verb:str}",
+          store_action(review_one), methods=["POST"]),
+    Route("/operator/login", operator_login_form, methods=["GET"]),
+    Route("/operator/login", operator_login, methods=["POST"]),
+    Route("/operator", operator, methods=["GET"]),
+]
+
+__all__ = ["routes"]

@@ -1,0 +1,157 @@
+"""The embedded default in a real browser: install a sandbox store through OAuth, see the first sweep,
+approve a pending decision, and find the new price in the fake Salla.
+
+A real ``salla-optimizer serve`` (uvicorn, SQLite in a temp dir, in-process worker and scheduler,
+the sandbox mounted at /sandbox) is driven by Playwright with Debian's chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+ADMIN_TOKEN = "e2e-admin-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``salla-optimizer serve`` with no configuration but the admin token, in an empty directory."""
+    workdir = tmp_path_factory.mktemp("embedded")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REDIS_URL", "SALLA_CLIENT_ID", "SALLA_ACCOUNTS_URL", "PUBLIC_URL")}
+    env.update({"ADMIN_API_TOKEN": ADMIN_TOKEN, "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"})
+    log = (workdir / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "entrypoints.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning"],
+        cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"server exited: {(workdir / 'server.log').read_text()}")
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("server did not become healthy")
+            time.sleep(0.3)
+        assert (workdir / "var").is_dir()  # the embedded SQLite lives under ./var
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+def test_install_sweep_approve_and_see_the_price_in_salla(server: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+
+    # Landing -> install on a sandbox store -> the sandbox's store picker -> approve the first store.
+    page.goto(server + "/")
+    page.click("#install-sandbox")
+    page.wait_for_url("**/sandbox/oauth2/auth**")
+    page.click("text=Install into")
+    page.wait_for_url("**/dashboard/stores/*")
+    store_id = page.url.rstrip("/").rsplit("/", 1)[1]
+    assert "Token valid" in page.inner_text("#token-health")
+
+    # The first sweep runs in the in-process worker; wait for it to finish with pending approvals.
+    deadline = time.monotonic() + 90
+    while True:
+        runs = page.inner_text("#runs")
+        if "completed" in runs and int(page.inner_text("#pending-count")) > 0:
+            break
+        assert "failed" not in runs, runs
+        assert time.monotonic() < deadline, f"no completed sweep with pending approvals: {runs}"
+        time.sleep(1)
+        page.reload()
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "dashboard.png"), full_page=False)
+
+    # Approve the first pending decision from the approvals page.
+    page.click("#pending-count")
+    page.wait_for_url("**/approvals")
+    row = page.locator("#pending tbody tr").first
+    product_id = row.get_attribute("data-product-id")
+    new_price = Decimal(row.locator(".new-price strong").inner_text())
+    page.screenshot(path=str(OUTPUT / "approvals.png"), full_page=False)
+    row.locator("button.approve").click()
+    page.wait_for_url("**/approvals")
+    assert "Decision approved" in page.content()
+
+    # The worker applies it through the bulk price API; the fake Salla's inspection API shows it.
+    deadline = time.monotonic() + 60
+    seen = None
+    while time.monotonic() < deadline:
+        prices = httpx.get(f"{server}/sandbox/_fake/stores/{store_id}/prices", timeout=5).json()
+        seen = Decimal(prices[product_id])
+        if seen == new_price:
+            break
+        time.sleep(0.5)
+    assert seen == new_price, f"product {product_id}: Salla has {seen}, approved {new_price}"
+
+    # The dashboard shows it as applied, and the admin API agrees.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        page.goto(f"{server}/dashboard/stores/{store_id}/products/{product_id}")
+        if "applied" in page.inner_text("table.decisions"):
+            break
+        time.sleep(0.5)
+    assert "applied" in page.inner_text("table.decisions")
+    detail = httpx.get(f"{server}/stores/{store_id}", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).json()
+    assert detail["decision_counts"]["applied"] >= 1 and detail["last_run"]["status"] == "completed"
+    page.goto(f"{server}/dashboard/stores/{store_id}")
+    page.screenshot(path=str(OUTPUT / "dashboard-after-approval.png"), full_page=True)
+
+    # The same page in Arabic renders right to left.
+    page.click("header a[lang=ar]")
+    page.wait_for_url(f"**/dashboard/stores/{store_id}")
+    assert page.get_attribute("html", "dir") == "rtl" and "شغّل الآن" in page.inner_text("#run-now")
+    page.goto(f"{server}/dashboard/stores/{store_id}/approvals")
+    page.screenshot(path=str(OUTPUT / "approvals-ar.png"), full_page=False)

@@ -1,0 +1,257 @@
+"""The merchant dashboard and the operator view: pages, actions, isolation between stores, CSRF."""
+
+from __future__ import annotations
+
+import pytest
+from web_harness import ADMIN_TOKEN, Harness, make_harness
+
+from pricing_core.activity import ActivityType
+from pricing_core.catalog import PricePoint, Product
+from pricing_core.decision import DecisionStatus
+from pricing_core.settings import AutomationMode
+
+P, A = DecisionStatus.PENDING, DecisionStatus.APPLIED
+
+
+@pytest.fixture
+def web() -> Harness:
+    return make_harness()
+
+
+@pytest.fixture
+def two_stores(web: Harness):
+    """Two installed stores, each with pending decisions; returns (web, mine, theirs, my browser)."""
+    mine, theirs = web.merchant_ids()[:2]
+    browser = web.install(mine)
+    web.install(theirs)
+    web.add_decisions(mine, ("m1", P), ("m2", P), ("m3", A))
+    web.add_decisions(theirs, ("t1", P))
+    web.queue.messages.clear()
+    return web, mine, theirs, browser
+
+
+PAGES = ["", "/approvals", "/decisions", "/activity", "/settings", "/products/p-t1"]
+ACTIONS = ["/run", "/settings", "/decisions/review", "/decisions/t1/approve", "/decisions/t1/reject"]
+
+
+def test_landing_offers_the_sandbox_install_in_the_embedded_default() -> None:
+    web = make_harness(sandbox=True)
+    page = web.client.get("/")
+    assert page.status_code == 200 and "Install on a sandbox store" in page.text
+    assert 'href="/oauth/authorize"' in page.text
+    assert "sandbox" not in make_harness().client.get("/").text.lower().split("<main>")[1]
+
+
+def test_merchant_pages_render(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None
+        now = web.services.clock.now()
+        uow.store.products.upsert_many([Product(id="p-m1", name="Oud", price="100.00")], seen_at=now)
+        uow.store.price_history.add_many([PricePoint(product_id="p-m1", price="95.00",
+                                                     changed_at=web.services.clock.now())])
+        uow.commit()
+    base = f"/dashboard/stores/{mine}"
+    overview = browser.get(base)
+    assert overview.status_code == 200 and "Token valid" in overview.text and "semi-auto" in overview.text
+    approvals = browser.get(base + "/approvals")
+    assert approvals.text.count('name="decision_id"') == 2
+    for text in ("100.00", "90.00", "-10.00%", "36.11%", "medium", "reference: lowest 90.00"):
+        assert text in approvals.text
+    assert browser.get(base + "/decisions").text.count("data-decision-id") == 3
+    product = browser.get(base + "/products/p-m1")
+    assert product.status_code == 200 and "95.00" in product.text and "Oud" in product.text
+    assert browser.get(base + "/products/unknown").status_code == 404
+    activity = browser.get(base + "/activity", params={"type": "tokens_authorized"})
+    assert "activity-tokens_authorized" in activity.text and "activity-store_onboarded" not in activity.text
+    assert 'name="min_profit_margin"' in browser.get(base + "/settings").text
+
+
+@pytest.mark.parametrize("suffix", PAGES)
+def test_another_stores_pages_are_404(two_stores, suffix: str) -> None:
+    _web, _mine, theirs, browser = two_stores
+    assert browser.get(f"/dashboard/stores/{theirs}{suffix}").status_code == 404
+    assert browser.get(f"/dashboard/stores/999{suffix}").status_code == 404
+
+
+@pytest.mark.parametrize("suffix", ACTIONS)
+def test_another_stores_actions_are_404_and_change_nothing(two_stores, suffix: str) -> None:
+    web, mine, theirs, browser = two_stores
+    token = web.csrf(browser, f"/dashboard/stores/{mine}")
+    response = browser.post(f"/dashboard/stores/{theirs}{suffix}",
+                            data={"csrf_token": token, "decision_id": "t1", "action": "approve",
+                                  "automation_mode": "manual"})
+    assert response.status_code == 404
+    assert web.status_of(theirs, "t1") is P and web.queue.messages == []
+    with web.uow_factory(theirs) as uow:
+        assert uow.store is not None and uow.store.settings.get().automation_mode is AutomationMode.SEMI_AUTO
+
+
+def test_my_own_store_cannot_act_on_another_stores_decision(two_stores) -> None:
+    web, mine, theirs, browser = two_stores
+    token = web.csrf(browser, f"/dashboard/stores/{mine}")
+    response = browser.post(f"/dashboard/stores/{mine}/decisions/t1/approve", data={"csrf_token": token})
+    assert response.status_code == 404 and web.status_of(theirs, "t1") is P
+    bulk = browser.post(f"/dashboard/stores/{mine}/decisions/review",
+                        data={"csrf_token": token, "decision_id": ["m1", "t1"], "action": "approve"})
+    assert bulk.status_code == 404 and web.status_of(mine, "m1") is P
+
+
+def test_anonymous_visitors_see_no_store(two_stores) -> None:
+    web, mine, _theirs, _browser = two_stores
+    anonymous = web.new_client()
+    assert anonymous.get(f"/dashboard/stores/{mine}").status_code == 404
+    assert anonymous.post(f"/dashboard/stores/{mine}/run", data={"csrf_token": "x"}).status_code == 404
+    assert anonymous.get("/dashboard", follow_redirects=False).headers["location"] == "/"
+
+
+@pytest.mark.parametrize("suffix", [*ACTIONS[:3], "/decisions/m1/approve"])
+@pytest.mark.parametrize("token", [None, "forged"])
+def test_state_changing_forms_need_the_csrf_token(two_stores, suffix: str, token) -> None:
+    web, mine, _theirs, browser = two_stores
+    data = {"decision_id": "m1", "action": "approve", "automation_mode": "manual"}
+    if token:
+        data["csrf_token"] = token
+    response = browser.post(f"/dashboard/stores/{mine}{suffix}", data=data)
+    assert response.status_code == 403
+    assert web.status_of(mine, "m1") is P and web.queue.messages == []
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None and uow.store.settings.get().automation_mode is AutomationMode.SEMI_AUTO
+
+
+def test_approve_and_reject_per_row(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    token = web.csrf(browser, f"/dashboard/stores/{mine}/approvals")
+    done = browser.post(f"/dashboard/stores/{mine}/decisions/m1/approve", data={"csrf_token": token},
+                        follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].endswith("/approvals")
+    assert web.status_of(mine, "m1") is DecisionStatus.APPROVED
+    assert web.queue.named("apply_decisions") == [{"store_id": mine, "decision_ids": ["m1"]}]
+    browser.post(f"/dashboard/stores/{mine}/decisions/m2/reject", data={"csrf_token": token})
+    assert web.status_of(mine, "m2") is DecisionStatus.REJECTED
+    # Approving an applied decision is refused with a message, not an error page.
+    again = browser.post(f"/dashboard/stores/{mine}/decisions/m3/approve", data={"csrf_token": token})
+    assert again.status_code == 200 and "only pending decisions" in again.text
+    assert browser.post(f"/dashboard/stores/{mine}/decisions/m1/delete",
+                        data={"csrf_token": token}).status_code == 404
+
+
+def test_bulk_approve(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    token = web.csrf(browser, f"/dashboard/stores/{mine}/approvals")
+    page = browser.post(f"/dashboard/stores/{mine}/decisions/review",
+                        data={"csrf_token": token, "decision_id": ["m1", "m2", "m3"], "action": "approve"})
+    assert "2 decision(s) approved. 1 skipped" in page.text
+    assert web.queue.named("apply_decisions") == [{"store_id": mine, "decision_ids": ["m1", "m2"]}]
+    assert "Nothing waits for your approval" in browser.get(f"/dashboard/stores/{mine}/approvals").text
+
+
+def test_bulk_needs_a_selection_and_a_known_action(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    token = web.csrf(browser, f"/dashboard/stores/{mine}/approvals")
+    page = browser.post(f"/dashboard/stores/{mine}/decisions/review", data={"csrf_token": token, "action": "approve"})
+    assert "Select at least one decision" in page.text
+    bad = browser.post(f"/dashboard/stores/{mine}/decisions/review",
+                       data={"csrf_token": token, "decision_id": "m1", "action": "delete"})
+    assert bad.status_code == 400 and web.status_of(mine, "m1") is P
+
+
+def test_run_now_queues_a_manual_sweep(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    token = web.csrf(browser, f"/dashboard/stores/{mine}")
+    page = browser.post(f"/dashboard/stores/{mine}/run", data={"csrf_token": token})
+    assert page.status_code == 200 and "A run was queued" in page.text
+    assert web.queue.named("manual_optimize") == [{"store_id": mine}]
+
+
+def test_settings_form_saves_valid_values(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    token = web.csrf(browser, f"/dashboard/stores/{mine}/settings")
+    page = browser.post(f"/dashboard/stores/{mine}/settings",
+                        data={"csrf_token": token, "automation_mode": "manual", "min_profit_margin": "22.5",
+                              "max_price": "", "own_store_names": "My Store, Branch"})
+    assert page.status_code == 200 and "Settings saved" in page.text
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None
+        settings = uow.store.settings.get()
+        assert settings.automation_mode is AutomationMode.MANUAL and str(settings.min_profit_margin) == "22.5"
+        assert settings.own_store_names == ("My Store", "Branch")
+        assert uow.store.activity.list(activity_type=ActivityType.SETTINGS_UPDATED)
+
+
+def test_settings_form_shows_errors_inline_and_saves_nothing(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    token = web.csrf(browser, f"/dashboard/stores/{mine}/settings")
+    page = browser.post(f"/dashboard/stores/{mine}/settings",
+                        data={"csrf_token": token, "min_profit_margin": "120", "automation_mode": "manual",
+                              "update_frequency_hours": "0"})
+    assert page.status_code == 400
+    assert 'id="e-min_profit_margin"' in page.text and "below 95" in page.text
+    assert 'id="e-update_frequency_hours"' in page.text
+    assert 'value="120"' in page.text  # what the merchant typed stays in the form
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None and uow.store.settings.get().automation_mode is AutomationMode.SEMI_AUTO
+
+
+def test_model_level_settings_errors_are_shown(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    token = web.csrf(browser, f"/dashboard/stores/{mine}/settings")
+    page = browser.post(f"/dashboard/stores/{mine}/settings",
+                        data={"csrf_token": token, "min_price": "50", "max_price": "10"})
+    assert page.status_code == 400 and "min_price must not exceed max_price" in page.text
+
+
+def test_arabic_pages_render_right_to_left(two_stores) -> None:
+    _web, mine, _theirs, browser = two_stores
+    switched = browser.get(f"/lang/ar?next=/dashboard/stores/{mine}", follow_redirects=False)
+    assert switched.headers["location"] == f"/dashboard/stores/{mine}"
+    page = browser.get(f"/dashboard/stores/{mine}")
+    assert 'dir="rtl"' in page.text and 'lang="ar"' in page.text and "شغّل الآن" in page.text
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil.example"])
+def test_language_switch_is_not_an_open_redirect(web: Harness, target: str) -> None:
+    response = web.client.get("/lang/ar", params={"next": target}, follow_redirects=False)
+    assert response.headers["location"] == "/"
+
+
+def test_logout_needs_csrf_and_ends_the_session(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    assert browser.post("/logout", data={}).status_code == 403
+    token = web.csrf(browser, f"/dashboard/stores/{mine}")
+    browser.post("/logout", data={"csrf_token": token})
+    assert browser.get(f"/dashboard/stores/{mine}").status_code == 404
+
+
+def test_operator_login_and_view(two_stores) -> None:
+    web, mine, theirs, _browser = two_stores
+    operator = web.new_client()
+    assert operator.get("/operator", follow_redirects=False).headers["location"] == "/operator/login"
+    token = web.csrf(operator, "/operator/login")
+    wrong = operator.post("/operator/login", data={"csrf_token": token, "token": "nope"})
+    assert wrong.status_code == 401
+    assert operator.post("/operator/login", data={"token": ADMIN_TOKEN}).status_code == 403  # no CSRF
+    page = operator.post("/operator/login", data={"csrf_token": token, "token": ADMIN_TOKEN})
+    assert page.status_code == 200
+    for text in (mine, theirs, "total stores", "healthy tokens", "Recent system actions", "Failed runs",
+                 "Queue depth"):
+        assert text in page.text
+    # An operator may open and act on every store.
+    assert operator.get(f"/dashboard/stores/{theirs}/approvals").status_code == 200
+    csrf = web.csrf(operator, f"/dashboard/stores/{theirs}/approvals")
+    operator.post(f"/dashboard/stores/{theirs}/decisions/t1/approve", data={"csrf_token": csrf})
+    assert web.status_of(theirs, "t1") is DecisionStatus.APPROVED
+
+
+def test_operator_view_accepts_the_bearer_token(two_stores) -> None:
+    web = two_stores[0]
+    page = web.new_client().get("/operator", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert page.status_code == 200 and "Queue depth" in page.text
+
+
+def test_operator_login_disabled_without_admin_token() -> None:
+    web = make_harness(admin_token=None)
+    client = web.new_client()
+    token = web.csrf(client, "/operator/login")
+    page = client.post("/operator/login", data={"csrf_token": token, "token": ""})
+    assert page.status_code == 401 and "ADMIN_API_TOKEN" in page.text

@@ -1,0 +1,155 @@
+"""POST /webhooks/salla: verification, size cap, malformed bodies, duplicates, and hand-off to the queue."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+import pytest
+from web_harness import WEBHOOK_SECRET, Harness, make_harness, signed
+
+from pricing_core.usecases.webhooks import WebhookDelivery, handle_webhook_event
+
+AUTHORIZE = {
+    "event": "app.store.authorize", "merchant": 1234509876, "created_at": "2026-03-01 12:00:00",
+    "data": {"access_token": "ory_at_a", "expires": int(datetime(2026, 3, 15, tzinfo=UTC).timestamp()),
+             "refresh_token": "ory_rt_a", "scope": "offline_access products.read_write", "token_type": "bearer"},
+}
+
+
+@pytest.fixture
+def web() -> Harness:
+    return make_harness()
+
+
+def post(web: Harness, body: bytes, headers: dict[str, str]):
+    return web.client.post("/webhooks/salla", content=body, headers=headers)
+
+
+def test_a_signed_delivery_is_acknowledged_and_queued(web: Harness) -> None:
+    body, headers = signed(AUTHORIZE)
+    response = post(web, body, headers)
+    assert response.status_code == 200 and response.json()["status"] == "accepted"
+    (message,) = web.queue.named("process_webhook")
+    assert message["event"] == "app.store.authorize" and message["merchant_id"] == "1234509876"
+    assert message["delivery_id"] == hashlib.sha256(body).hexdigest()
+    assert message["data"]["access_token"] == "ory_at_a"
+    assert message["created_at"].startswith("2026-03-01T12:00:00")
+
+
+def test_the_token_strategy_is_accepted(web: Harness) -> None:
+    body, _ = signed(AUTHORIZE)
+    response = post(web, body, {"Content-Type": "application/json", "X-Salla-Security-Strategy": "Token",
+                                "Authorization": WEBHOOK_SECRET})
+    assert response.status_code == 200 and len(web.queue.messages) == 1
+
+
+@pytest.mark.parametrize("headers", [
+    {},
+    {"X-Salla-Signature": "0" * 64},
+    {"X-Salla-Security-Strategy": "Token", "Authorization": "wrong"},
+    {"X-Salla-Security-Strategy": "none"},
+], ids=["unsigned", "bad-signature", "bad-token", "strategy-none"])
+def test_unverified_deliveries_are_401_and_nothing_is_queued(web: Harness, headers) -> None:
+    body, _ = signed(AUTHORIZE)
+    response = post(web, body, {"Content-Type": "application/json", **headers})
+    assert response.status_code == 401
+    assert web.queue.messages == []
+    with web.uow_factory() as uow:
+        assert uow.stores.list_all() == []
+
+
+def test_a_signature_over_other_bytes_is_rejected(web: Harness) -> None:
+    body, headers = signed(AUTHORIZE)
+    response = post(web, body.replace(b"ory_at_a", b"ory_at_b"), headers)
+    assert response.status_code == 401 and web.queue.messages == []
+
+
+def test_without_a_configured_secret_everything_is_rejected() -> None:
+    web = make_harness(webhook_secret=None)
+    body, headers = signed(AUTHORIZE)
+    assert post(web, body, headers).status_code == 401
+    assert web.queue.messages == []
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1,2]", b'{"event":"app.installed"}',
+                                  b'{"event":"app.installed","merchant":"abc"}', "\u00ff".encode("latin-1")])
+def test_malformed_signed_bodies_are_400(web: Harness, body: bytes) -> None:
+    import hmac
+
+    signature = hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    response = post(web, body, {"Content-Type": "application/json", "X-Salla-Signature": signature})
+    assert response.status_code == 400 and web.queue.messages == []
+
+
+def test_an_oversized_body_is_413(web: Harness) -> None:
+    payload = {**AUTHORIZE, "data": {**AUTHORIZE["data"], "padding": "x" * 300_000}}
+    body, headers = signed(payload)
+    assert post(web, body, headers).status_code == 413
+
+
+def test_an_oversized_streamed_body_without_length_is_413(web: Harness) -> None:
+    body, headers = signed({**AUTHORIZE, "data": {"padding": "x" * 300_000}})
+
+    def chunks():
+        for start in range(0, len(body), 65536):
+            yield body[start:start + 65536]
+
+    response = web.client.post("/webhooks/salla", content=chunks(), headers=headers)
+    assert response.status_code == 413 and web.queue.messages == []
+
+
+def test_a_repeated_delivery_is_acknowledged_but_queued_once(web: Harness) -> None:
+    body, headers = signed(AUTHORIZE)
+    assert post(web, body, headers).json()["status"] == "accepted"
+    again = post(web, body, headers)
+    assert again.status_code == 200 and again.json()["status"] == "duplicate"
+    assert len(web.queue.named("process_webhook")) == 1
+
+
+def test_a_queue_failure_is_503_and_the_retry_is_accepted(web: Harness) -> None:
+    body, headers = signed(AUTHORIZE)
+    original = web.queue.enqueue
+
+    def broken(task: str, /, **kwargs: object) -> None:
+        raise ConnectionError("redis down")
+
+    web.queue.enqueue = broken  # type: ignore[method-assign]
+    assert post(web, body, headers).status_code == 503
+    web.queue.enqueue = original  # type: ignore[method-assign]
+    assert post(web, body, headers).json()["status"] == "accepted"
+
+
+def test_queued_deliveries_processed_by_the_use_case_create_the_store_once(web: Harness) -> None:
+    """The worker side: the queued kwargs rebuild the delivery the use case handles exactly once."""
+    outcomes: list[str] = []
+
+    def process_webhook(**kwargs: object) -> None:
+        delivery = WebhookDelivery(**kwargs)  # type: ignore[arg-type]
+        outcome = handle_webhook_event(web.uow_factory, web.queue, web.services.clock, delivery)
+        outcomes.append(outcome.value)
+
+    web.queue.handlers["process_webhook"] = process_webhook
+    body, headers = signed(AUTHORIZE)
+    post(web, body, headers)
+    web.app.state.web.recent_deliveries = type(web.app.state.web.recent_deliveries)()  # a restarted server
+    post(web, body, headers)  # Salla repeats it
+
+    assert outcomes == ["processed", "duplicate"]
+    with web.uow_factory("1234509876") as uow:
+        assert uow.stores.get("1234509876") is not None
+        assert uow.store is not None and uow.store.tokens.get() is not None
+
+
+def test_webhook_metrics_count_outcomes(web: Harness) -> None:
+    body, headers = signed(AUTHORIZE)
+    post(web, body, headers)
+    post(web, body, {"Content-Type": "application/json"})
+    text = web.client.get("/metrics").text
+    assert 'salla_optimizer_webhook_deliveries_total{outcome="accepted"} 1.0' in text
+    assert 'salla_optimizer_webhook_deliveries_total{outcome="unauthorized"} 1.0' in text
+
+
+def test_other_methods_on_the_webhook_path_are_405(web: Harness) -> None:
+    assert web.client.get("/webhooks/salla").status_code == 405
+    assert web.queue.messages == []
