@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from pricing_core.catalog import CompetitorOffer, Product
 
@@ -21,7 +22,7 @@ def sample_catalog(now: datetime) -> tuple[list[Product], dict[str, list[Competi
         Product(id="1006", sku="GIFT-BOX", name="Eid gift box", price=D("150.00"), cost_price=D("70.00")),
     ]
 
-    def seen(competitor: str, price: str, hours: float, **kw: object) -> CompetitorOffer:
+    def seen(competitor: str, price: str, hours: float, **kw: Any) -> CompetitorOffer:
         return CompetitorOffer(competitor=competitor, price=D(price), observed_at=now - timedelta(hours=hours), **kw)
 
     offers = {

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
+import attrs
 import pytest
 from sqlalchemy import text
 
@@ -187,6 +188,21 @@ def test_storage_stores_upsert_get_and_list_in_store_id_order(uow_factory: UnitO
         got = uow.stores.get("3")
         assert got is not None and (got.store_name, got.plan, got.domain) == ("Renamed", "pro", None)
         assert got.installed_at == T0 and got.installed_at.tzinfo is not None
+
+
+def test_storage_store_bound_unit_records_its_last_run_and_keeps_the_rest(uow_factory: UnitOfWorkFactory) -> None:
+    # What a completed sweep does (optimize_store): read its store and upsert it with last_run_at.
+    seed(uow_factory, store("7", domain="s7.example"), store("8"))
+    with uow_factory("7") as uow:
+        current = uow.stores.get("7")
+        assert current is not None and current.last_run_at is None
+        uow.stores.upsert(attrs.evolve(current, last_run_at=T0 + timedelta(hours=3)))
+        uow.commit()
+    with uow_factory() as uow:
+        got = uow.stores.get("7")
+        assert got == store("7", domain="s7.example", last_run_at=T0 + timedelta(hours=3))
+        assert got is not None and got.last_run_at is not None and got.last_run_at.tzinfo is not None
+        assert uow.stores.get("8") == store("8")
 
 
 def test_storage_set_active_records_and_clears_deactivation(uow_factory: UnitOfWorkFactory) -> None:

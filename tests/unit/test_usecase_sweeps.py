@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from usecase_support import add_store, make_ports
+from usecase_support import add_store, make_ports, product
 
 from adapters.memory.queue import RecordingQueue
 from pricing_core.settings import AutomationMode, TenantSettings
@@ -48,3 +48,60 @@ def test_smart_schedule_honours_update_frequency() -> None:
     assert {m["run_type"] for m in queue.named("optimize_store")} == {"smart"}
     ports.clock.advance(hours=5)
     assert check_and_optimize_stores(ports.uow_factory, RecordingQueue(), ports.clock).enqueued == ("1", "2", "5")
+
+
+def _store(ports, store_id):  # type: ignore[no-untyped-def]
+    with ports.uow_factory(store_id) as uow:
+        return uow.stores.get(store_id)
+
+
+def test_completed_sweep_sets_last_run_at_failed_and_event_runs_do_not() -> None:
+    from pricing_core.errors import SallaUnavailable
+    from pricing_core.usecases.reprice import reprice_products
+
+    ports = make_ports()
+    add_store(ports, "1", [product("a", "100"), product("b", "100")])
+    assert _store(ports, "1").last_run_at is None
+
+    first = optimize_store(ports, "1", run_key="k1")
+    assert first.ok and first.run is not None
+    assert _store(ports, "1").last_run_at == first.run.started_at
+
+    ports.clock.advance(hours=1)
+    event = reprice_products(ports, "1", ["a"], run_key="evt")
+    assert event.ok                                       # a few products, not the catalog
+    ports.salla_catalog.fail_next(SallaUnavailable("down"))
+    failed = optimize_store(ports, "1", run_key="k2")
+    assert failed.run is not None and not failed.ok
+    assert _store(ports, "1").last_run_at == first.run.started_at
+
+    ports.clock.advance(hours=1)
+    later = optimize_store(ports, "1", run_key="k2")      # the redelivery completes the failed run
+    assert later.ok and later.run is not None
+    assert _store(ports, "1").last_run_at == later.run.started_at   # the run's start (1 h ago), not now
+    # the rest of the row is untouched
+    assert _store(ports, "1").store_name == "Store 1" and _store(ports, "1").is_active
+
+
+def test_smart_schedule_reads_last_run_at_and_ignores_event_runs() -> None:
+    import attrs
+
+    from pricing_core.usecases.reprice import reprice_products
+
+    ports = make_ports()
+    add_store(ports, "1", [product("a", "100")], mode=AutomationMode.FULL_AUTO)
+    optimize_store(ports, "1", run_key="sweep")
+    ports.clock.advance(hours=5)
+    reprice_products(ports, "1", ["a"], run_key="evt")    # price events keep coming
+    ports.clock.advance(hours=2)
+    # 7 h since the sweep, 2 h since the event: due (6 h frequency) by last_run_at
+    assert check_and_optimize_stores(ports.uow_factory, RecordingQueue(), ports.clock).enqueued == ("1",)
+
+    # a store swept before last_run_at was kept: the fallback reads its runs, skipping the event run
+    with ports.uow_factory("1") as uow:
+        uow.stores.upsert(attrs.evolve(uow.stores.get("1"), last_run_at=None))
+        uow.commit()
+    assert check_and_optimize_stores(ports.uow_factory, RecordingQueue(), ports.clock).enqueued == ("1",)
+    ports.clock.advance(hours=-2)                          # 5 h after the sweep: not due either way
+    fan = check_and_optimize_stores(ports.uow_factory, RecordingQueue(), ports.clock)
+    assert fan.enqueued == () and ("1", "not due") in fan.passed

@@ -1,6 +1,8 @@
 """``CrewAIAdvisor``: a two-agent crew (scout, then analyst) that proposes prices for one store.
 
-- One crew and one ``kickoff`` per store per ``propose`` call (the sweep calls it once per store).
+- One crew and one ``kickoff`` per store per ``propose`` call. The advisor sets the port's
+  ``wants_whole_run`` capability, so the sweep calls ``propose`` once per store per sweep with
+  the whole catalog (once per ``advice_cap`` products on very large catalogs), not once per page.
   The products go in batches *inside* that kickoff: each batch is a scout task and an analyst task,
   so the fixed cost of a prompt (role, instructions, output schema) is paid once per batch, not
   once per product, and falls per product as batches grow.
@@ -273,7 +275,11 @@ def _context_words(context: StoreContext) -> dict[str, str]:
 
 @attrs.define
 class CrewRunReport:
-    """What one ``propose`` call did and cost (read by the sweep's log, the tests and the benchmark)."""
+    """What one ``propose`` call did and cost (read by the sweep's log, the tests and the benchmark).
+
+    ``advisor.reports[store_id]`` keeps the latest call per store: with ``wants_whole_run`` that
+    is the store's whole sweep (the last ``advice_cap`` chunk on catalogs larger than the cap).
+    """
 
     store_id: str
     products: int = 0
@@ -317,6 +323,10 @@ class CrewAIAdvisor:
     ``llm_factory`` builds the model for one kickoff (``crewai.LLM(model=...)`` in production,
     ``FakeLLM`` in tests), so concurrent stores never share a model object or its counters.
     """
+
+    # A kickoff has a fixed cost (roles, instructions, schema) and the token budget is per call:
+    # the sweep should call ``propose`` once for the whole run, not once per catalog page.
+    wants_whole_run = True
 
     def __init__(
         self,

@@ -40,6 +40,9 @@ class RuleBasedAdvisor:
     """``PricingAdvisor`` with no model: no proposals, the core's strategy prices every product."""
 
     source = "rule-based"
+    # It proposes nothing, so there is no per-call cost to save: the sweep keeps its page-by-page
+    # flow (no pages held back waiting for advice).
+    wants_whole_run = False
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

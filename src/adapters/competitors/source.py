@@ -30,24 +30,60 @@ def _names(values: Iterable[str]) -> frozenset[str]:
     return frozenset(v.casefold() for v in values)
 
 
+def site_of(url: str | None) -> str | None:
+    """``domain_of(url)`` followed by the URL's path without its trailing slash (``salla.sa/oud``)."""
+    host = domain_of(url)
+    if host is None or url is None:
+        return None
+    path = urlsplit(url if "//" in url else f"//{url}").path.rstrip("/")
+    return f"{host}{path.casefold()}"
+
+
+def _sites(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(s for s in (site_of(v) for v in values) if s)
+
+
 @attrs.frozen
 class OwnStore:
     """How to recognise a store's own listings among "competitor" offers.
 
     A listing is the store's own when its URL is on one of the store's domains (or a sub-domain of
-    one), or its competitor name is one of the store's names (``TenantSettings.own_store_names``).
+    one), or under one of its sites (a host and a path: ``salla.sa/oud-house``), or its
+    competitor name is one of the store's names (``TenantSettings.own_store_names``).
     Feeds and searches find the store's own listing all the time; pricing against it is a loop.
     """
 
     domains: frozenset[str] = attrs.field(factory=frozenset, converter=_domains)
     names: frozenset[str] = attrs.field(factory=frozenset, converter=_names)
+    sites: frozenset[str] = attrs.field(factory=frozenset, converter=_sites)
+
+    @classmethod
+    def of_store(cls, store_url: str | None, names: Iterable[str] = ()) -> OwnStore:
+        """The identity of a store from its Salla store URL (``Store.domain``) and its own names.
+
+        A store on its own domain (``https://oud-house.sa``) owns that domain and its
+        sub-domains. A store under a path of a shared host (``https://salla.sa/oud-house``,
+        Salla's default address) owns that path only: the other merchants on the same host are
+        competitors, and claiming the host would drop their offers.
+        """
+        site = site_of(store_url)
+        if site is None:
+            return cls(names=names)
+        if "/" in site:
+            return cls(sites=[site], names=names)
+        return cls(domains=[site], names=names)
 
     def owns(self, competitor: str, url: str | None) -> bool:
         """True when the listing belongs to the store itself."""
         if competitor.casefold() in self.names:
             return True
         host = domain_of(url)
-        return host is not None and any(host == d or host.endswith(f".{d}") for d in self.domains)
+        if host is None:
+            return False
+        if any(host == d or host.endswith(f".{d}") for d in self.domains):
+            return True
+        site = site_of(url) if self.sites else None
+        return site is not None and any(site == s or site.startswith(f"{s}/") for s in self.sites)
 
     def mark(self, offer: CompetitorOffer) -> CompetitorOffer:
         """The offer with ``is_own_store`` set when it is the store's own (never cleared once set)."""
@@ -112,4 +148,5 @@ __all__ = [
     "merge_offers",
     "no_own_store",
     "product_keys",
+    "site_of",
 ]

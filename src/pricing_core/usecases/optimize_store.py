@@ -5,22 +5,32 @@ and every decision's id and idempotency key derive from it, so a redelivered mes
 run, skips the products it already decided, reconciles the decisions it left APPLYING against
 Salla's current prices, applies what it had approved, and completes the run. No price is sent
 twice for one decision.
+
+Each page goes through two halves: *gather* (skip what this run already decided, store the
+products, read competitor offers, previous offers and price history) and *decide* (price through
+the core with the advisor's proposals, persist the decisions, supersede older pending ones, queue
+the auto-apply ones). Between them the advisor is asked: once per page by default, or, for an
+advisor that ``wants_whole_run`` (an LLM crew with one kickoff and one token budget per call),
+once for the whole run: gathered pages wait until every product has been advised, then are
+decided exactly as page by page. Nothing is decided before it is advised, so a failure while
+pages wait leaves them undecided and the redelivered message gathers them again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
 
 from pricing_core.activity import ActivityType
-from pricing_core.catalog import AdvisorProposal, CompetitorOffer, Product
+from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, Product
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision
 from pricing_core.engine import price_catalog
 from pricing_core.errors import BadResponse, StoreNotFound, TokenRevoked
-from pricing_core.ports import ProductPage, StoreContext, StoreScope, scope_of
+from pricing_core.ports import ProductPage, StoreContext, StoreRepository, StoreScope, scope_of
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.settings import TenantSettings
 from pricing_core.usecases.apply_prices import OPTIMIZER, apply_records
@@ -42,6 +52,11 @@ PageSource = Callable[[str], Iterator[ProductPage]]
 BUSY = "another sweep of this store is running"
 # Auto-apply decisions are sent once this many wait (Salla's bulkPrice takes them in one request).
 DEFAULT_APPLY_BATCH = 200
+# Products per advisor call when the advisor ``wants_whole_run``. Gathered pages wait in memory
+# (each product with its offers and last price change) until they are advised, so the wait is
+# bounded: past this many products the advisor is asked about them and their pages are decided.
+# 5,000 is about 84 Salla pages and a few MB; a larger store gets ceil(n / 5,000) calls per sweep.
+DEFAULT_ADVICE_CAP = 5000
 _PENDING_PAGE = 1000
 _LEFTOVER_PAGE = 500
 
@@ -78,12 +93,14 @@ def optimize_store(
     lock_timeout: float = 0,
     progress: Progress | None = None,
     apply_batch: int = DEFAULT_APPLY_BATCH,
+    advice_cap: int = DEFAULT_ADVICE_CAP,
 ) -> SweepResult:
     """Sweep the whole catalog of ``store_id`` once (or finish the run ``run_key`` left unfinished).
 
     Takes the store's sweep lock without waiting by default: if another sweep holds it, this one
     is skipped politely (``skipped_reason``). A failure marks the run failed with its reason,
-    logs ``optimization_failed`` and is returned, not raised.
+    logs ``optimization_failed`` and is returned, not raised. A completed sweep becomes the
+    store's ``last_run_at`` (the run's start), which the hourly ``check_and_optimize_stores`` reads.
     """
     def pages(token: str) -> Iterator[ProductPage]:
         return ports.salla_catalog.iter_product_pages(token)
@@ -91,6 +108,7 @@ def optimize_store(
     return run_optimization(
         ports, str(store_id), pages, run_type=run_type, run_key=run_key or new_key(),
         threshold_hours=threshold_hours, lock_timeout=lock_timeout, progress=progress, apply_batch=apply_batch,
+        advice_cap=advice_cap, full_sweep=True,
     )
 
 
@@ -107,6 +125,8 @@ def run_optimization(
     supersede_lookup: str = "preload",
     busy_is_retryable: bool = False,
     apply_batch: int = DEFAULT_APPLY_BATCH,
+    advice_cap: int = DEFAULT_ADVICE_CAP,
+    full_sweep: bool = False,
 ) -> SweepResult:
     """The sweep machinery shared by the full sweep and event-driven repricing.
 
@@ -114,15 +134,38 @@ def run_optimization(
     or ``"per_product"`` (query the few products repriced by an event). ``busy_is_retryable``
     marks a skip because of a running sweep as worth retrying (events must not be lost).
     Auto-apply decisions are sent in bulk once ``apply_batch`` of them are waiting (and at the
-    end): fewer Salla requests than one bulk per page, and bounded memory.
+    end): fewer Salla requests than one bulk per page, and bounded memory. ``advice_cap`` bounds
+    the products per ``propose`` call of an advisor that ``wants_whole_run`` (see
+    ``DEFAULT_ADVICE_CAP``). ``full_sweep`` marks a sweep of the whole catalog: its completion
+    sets the store's ``last_run_at``. Event runs leave it alone, or a store with frequent price
+    events would never be due for its scheduled sweep.
     """
     with ports.locks.hold(store_id, SWEEP_LOCK, timeout=lock_timeout) as acquired:
         if not acquired:
             return SweepResult(store_id=store_id, run=None, skipped_reason=BUSY,
                                retryable=busy_is_retryable)
         sweep = _Sweep(ports, store_id, run_type, run_key, threshold_hours, progress, supersede_lookup,
-                       max(1, apply_batch))
+                       max(1, apply_batch), advice_cap=max(1, advice_cap), full_sweep=full_sweep)
         return sweep.run(pages)
+
+
+@attrs.frozen(kw_only=True)
+class _Gathered:
+    """One page after the gather half, waiting for advice and the decide half.
+
+    ``products`` are the page's products this run has not decided yet (all of them, except on a
+    redelivered run), with their ``offers`` (previous prices filled) and last price change;
+    ``now`` is when the page was read (the decisions' time); ``size``, ``total`` and ``rejected``
+    feed the progress callback and the run's counters.
+    """
+
+    now: datetime
+    size: int
+    total: int | None
+    rejected: int
+    products: tuple[Product, ...] = ()
+    offers: Mapping[str, Sequence[CompetitorOffer]] = attrs.field(factory=dict)
+    history: Mapping[str, PricePoint] = attrs.field(factory=dict)
 
 
 class _Sweep:
@@ -138,6 +181,9 @@ class _Sweep:
         progress: Progress | None,
         supersede_lookup: str,
         apply_batch: int,
+        *,
+        advice_cap: int = DEFAULT_ADVICE_CAP,
+        full_sweep: bool = False,
     ) -> None:
         self.ports = ports
         self.store_id = store_id
@@ -151,6 +197,14 @@ class _Sweep:
         self.apply_batch = apply_batch
         self.to_apply: list[DecisionRecord] = []   # APPROVED (committed), not sent yet
         self.done = 0
+        self.advice_cap = advice_cap
+        self.full_sweep = full_sweep
+        # Pages gathered but not decided yet, in catalog order; the trailing ``unadvised``
+        # products of those pages have not been shown to the advisor; ``advice`` holds the
+        # proposals of the advised ones until their page is decided.
+        self.waiting: deque[_Gathered] = deque()
+        self.unadvised: list[Product] = []
+        self.advice: dict[str, AdvisorProposal] = {}
 
     # -- the run's life
 
@@ -165,8 +219,7 @@ class _Sweep:
                 self._finish_leftovers(token)
             if self.supersede_lookup == "preload":
                 self._preload_pending()
-            for page in pages(token):
-                self._price_page(page, settings, context, token)
+            self._price_pages(pages(token), settings, context, token)
             self._flush(token)
             run = self._complete()
         except Exception as exc:  # the run records every failure; the runner decides on retries
@@ -215,6 +268,8 @@ class _Sweep:
             run = attrs.evolve(run, status=RunStatus.COMPLETED, finished_at=now, error=None,
                                duration_seconds=(now - run.started_at).total_seconds())
             scope.runs.update(run)
+            if self.full_sweep:
+                self._mark_last_run(uow.stores, run.started_at)
             scope.activity.log(
                 ActivityType.OPTIMIZATION_COMPLETED,
                 f"Optimization completed: {run.products_analyzed} analyzed, {run.products_updated} updated, "
@@ -224,6 +279,18 @@ class _Sweep:
             )
             uow.commit()
         return run
+
+    def _mark_last_run(self, stores: StoreRepository, started_at: datetime) -> None:
+        """Record the completed sweep as the store's ``last_run_at``, in the completion's transaction.
+
+        The run's start, not its end: the schedule (``is_due``) then keeps its cadence however
+        long a sweep takes, and agrees with the fallback that reads the latest run's start.
+        Never moves backwards (a redelivered older run finishing late). Read and written in the
+        same transaction, right next to each other, since ``upsert`` replaces the whole row.
+        """
+        store = stores.get(self.store_id)
+        if store is not None and (store.last_run_at is None or store.last_run_at < started_at):
+            stores.upsert(attrs.evolve(store, last_run_at=started_at))
 
     def _fail(self, exc: Exception) -> OptimizationRun | None:
         reason = f"{type(exc).__name__}: {exc}"
@@ -287,9 +354,37 @@ class _Sweep:
             if r.run_id != self.run_id
         ]
 
-    # -- one page
+    # -- the pages: gather, advise, decide
 
-    def _price_page(self, page: ProductPage, settings: TenantSettings, context: StoreContext, token: str) -> None:
+    def _price_pages(
+        self, pages: Iterable[ProductPage], settings: TenantSettings, context: StoreContext, token: str
+    ) -> None:
+        """Gather every page, ask the advisor, then decide and persist each page in catalog order.
+
+        By default each page's products go to the advisor as soon as the page is gathered (one
+        ``propose`` per page). An advisor that ``wants_whole_run`` is asked once per
+        ``advice_cap`` products (once per run below that); the gathered pages wait meanwhile.
+        Either way a page is decided once all its products have been advised, by the same code.
+        """
+        whole_run = bool(getattr(self.ports.advisor, "wants_whole_run", False))
+        for page in pages:
+            gathered = self._gather(page)
+            self.waiting.append(gathered)
+            self.unadvised.extend(gathered.products)
+            if not whole_run:
+                self._advise(context, len(self.unadvised))
+            while len(self.unadvised) >= self.advice_cap:
+                self._advise(context, self.advice_cap)
+            self._decide_ready(settings, token)
+        self._advise(context, len(self.unadvised))
+        self._decide_ready(settings, token)
+
+    def _gather(self, page: ProductPage) -> _Gathered:
+        """The first half of a page: skip what this run decided, store the products, read offers.
+
+        Competitor offers are fetched outside any transaction (network calls), and get their
+        ``previous_price`` from the offers stored by earlier runs.
+        """
         now = self.ports.clock.now()
         ids = [p.id for p in page.products]
         with self.ports.uow_factory(self.store_id) as uow:
@@ -302,16 +397,44 @@ class _Sweep:
                 stored_offers = scope.offers.latest(fresh_ids)
                 history = scope.price_history.latest(fresh_ids)
             uow.commit()
+        gathered = _Gathered(now=now, size=len(page.products), total=page.total_products,
+                             rejected=len(page.rejected))
         if not products:  # decided by an earlier delivery of this run
-            self._advance(len(page.products), page.total_products)
-            return
-
-        # Network calls happen outside any transaction.
+            return gathered
         offers = _with_previous(self.ports.competitors.offers_for(self.store_id, products, now), stored_offers)
-        proposals = self._proposals(context, products, offers)
+        return attrs.evolve(gathered, products=tuple(products), offers=offers, history=history)
+
+    def _advise(self, context: StoreContext, count: int) -> None:
+        """One ``propose`` call for the next ``count`` unadvised products, with their offers."""
+        if count <= 0:
+            return
+        chunk, self.unadvised = self.unadvised[:count], self.unadvised[count:]
+        ids = {p.id for p in chunk}
+        offers = {pid: items for g in self.waiting for pid, items in g.offers.items() if pid in ids}
+        proposals = self._proposals(context, chunk, offers)
+        # Only proposals for the products asked about: a stray one must not leak into a later page.
+        self.advice.update({pid: p for pid, p in proposals.items() if pid in ids})
+
+    def _decide_ready(self, settings: TenantSettings, token: str) -> None:
+        """Decide the waiting pages whose products have all been advised, oldest first."""
+        advised = sum(len(g.products) for g in self.waiting) - len(self.unadvised)
+        while self.waiting and len(self.waiting[0].products) <= advised:
+            gathered = self.waiting.popleft()
+            advised -= len(gathered.products)
+            proposals = {p.id: self.advice.pop(p.id) for p in gathered.products if p.id in self.advice}
+            self._decide(gathered, proposals, settings, token)
+
+    def _decide(
+        self, gathered: _Gathered, proposals: Mapping[str, AdvisorProposal], settings: TenantSettings, token: str
+    ) -> None:
+        """The second half of a page: price, persist decisions and counters, queue the auto-apply ones."""
+        if not gathered.products:  # nothing left to decide on this page
+            self._advance(gathered.size, gathered.total)
+            return
+        now = gathered.now
         decisions = price_catalog(
-            products, offers, settings, now=now,
-            history_by_product_id={pid: [point] for pid, point in history.items()},
+            gathered.products, gathered.offers, settings, now=now,
+            history_by_product_id={pid: [point] for pid, point in gathered.history.items()},
             proposals=proposals,
         )
         records = [self._record(d, now) for d in decisions]
@@ -319,7 +442,7 @@ class _Sweep:
 
         with self.ports.uow_factory(self.store_id) as uow:
             scope = scope_of(uow)
-            scope.offers.add_many({pid: list(items) for pid, items in offers.items() if items})
+            scope.offers.add_many({pid: list(items) for pid, items in gathered.offers.items() if items})
             scope.decisions.add_many(records)
             changed = [r.decision.product_id for r in records
                        if r.status in (DecisionStatus.PENDING, DecisionStatus.APPROVED)]
@@ -333,7 +456,7 @@ class _Sweep:
                 run,
                 products_analyzed=run.products_analyzed + len(records),
                 products_queued=run.products_queued + sum(r.status is DecisionStatus.PENDING for r in records),
-                products_skipped=run.products_skipped + len(page.rejected)
+                products_skipped=run.products_skipped + gathered.rejected
                 + sum(r.decision.action is Action.SKIPPED for r in records),
             ))
             uow.commit()
@@ -341,7 +464,7 @@ class _Sweep:
         self.to_apply.extend(approved)
         if len(self.to_apply) >= self.apply_batch:
             self._flush(token)
-        self._advance(len(page.products), page.total_products)
+        self._advance(gathered.size, gathered.total)
 
     def _flush(self, token: str) -> None:
         """Send the approved decisions waiting so far, in one bulk (the adapter chunks it)."""
@@ -410,4 +533,13 @@ def _run_metadata(run: OptimizationRun) -> dict[str, Any]:
     }
 
 
-__all__ = ["BUSY", "DEFAULT_APPLY_BATCH", "PageSource", "Progress", "SweepResult", "optimize_store", "run_optimization"]
+__all__ = [
+    "BUSY",
+    "DEFAULT_ADVICE_CAP",
+    "DEFAULT_APPLY_BATCH",
+    "PageSource",
+    "Progress",
+    "SweepResult",
+    "optimize_store",
+    "run_optimization",
+]

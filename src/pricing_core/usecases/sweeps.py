@@ -2,7 +2,8 @@
 
 ``optimize_all_stores`` (every 6 hours) takes every active store not in manual mode;
 ``check_and_optimize_stores`` (hourly) only those whose ``update_frequency_hours`` has elapsed
-since their last run. Each message carries a run key derived from the batch key (the scheduled
+since their last sweep (``Store.last_run_at``, set by every completed sweep; the latest non-event
+run for stores that have none yet). Each message carries a run key derived from the batch key (the scheduled
 fire time), so a redelivered fan-out message enqueues the same runs and the sweeps stay
 idempotent.
 """
@@ -18,6 +19,8 @@ from pricing_core.runs import RunType
 from pricing_core.schedule import is_due, takes_scheduled_runs
 
 OPTIMIZE_STORE = "optimize_store"
+# Runs read to find the latest sweep when ``last_run_at`` is unset (past a burst of event runs).
+_FALLBACK_RUNS = 20
 
 
 @attrs.frozen(kw_only=True)
@@ -53,6 +56,18 @@ def optimize_all_stores(
     return FanOut(batch_key=key, enqueued=tuple(enqueued), passed=tuple(passed))
 
 
+def _last_sweep_start(uow_factory: UnitOfWorkFactory, store_id: str) -> datetime | None:
+    """The start of the store's latest catalog sweep, from its runs.
+
+    The fallback for stores whose ``last_run_at`` was never set (every completed sweep sets it;
+    stores swept before it did). Event runs reprice a few products, not the catalog: they do not
+    count, or frequent price events would keep a store from ever being due.
+    """
+    with uow_factory(store_id) as uow:
+        recent = scope_of(uow).runs.recent(_FALLBACK_RUNS)
+    return next((r.started_at for r in recent if r.run_type is not RunType.EVENT), None)
+
+
 def check_and_optimize_stores(
     uow_factory: UnitOfWorkFactory, queue: TaskQueue, clock: Clock, *, batch_key: str | None = None
 ) -> FanOut:
@@ -67,11 +82,7 @@ def check_and_optimize_stores(
         if not takes_scheduled_runs(store, settings):
             passed.append((store.store_id, f"{settings.automation_mode.value} mode"))
             continue
-        last = store.last_run_at
-        if last is None:
-            with uow_factory(store.store_id) as uow:
-                recent = scope_of(uow).runs.recent(1)
-            last = recent[0].started_at if recent else None
+        last = store.last_run_at or _last_sweep_start(uow_factory, store.store_id)
         if not is_due(store, settings, last, now):
             passed.append((store.store_id, "not due"))
             continue
