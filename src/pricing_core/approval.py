@@ -21,7 +21,9 @@ def mode_description(mode: AutomationMode) -> str:
     """What the mode applies by itself, for the explanation."""
     mode = AutomationMode(mode)
     applied = sorted(r.value for r in _AUTO_APPLIED[mode])
-    return f"{mode.value} applies {', '.join(applied)} risk by itself" if applied else f"{mode.value}: every change waits for approval"
+    if not applied:
+        return f"{mode.value}: every change waits for approval"
+    return f"{mode.value} applies {', '.join(applied)} risk by itself"
 
 
 __all__ = ["action_for", "mode_description"]

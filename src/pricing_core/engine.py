@@ -224,7 +224,8 @@ def _price(
         reasons_to_ask.append("no cost is known")
     if decrease and reference is not None and not strategy.startswith("advisor:"):
         others = [o for o in usable if o not in reference.basis]
-        doubtful = [o.competitor for o in reference.basis if corroboration(o, others, settings.offer_agreement_pct) is None]
+        tolerance = settings.offer_agreement_pct
+        doubtful = [o.competitor for o in reference.basis if corroboration(o, others, tolerance) is None]
         if doubtful and len(doubtful) * 2 >= len(reference.basis):
             reasons_to_ask.append(f"the offer from {', '.join(doubtful)} is not corroborated by a second reading, "
                                   "its previous observation or another competitor")
