@@ -41,6 +41,14 @@ def unit(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def integration(session: nox.Session) -> None:
+    """Multi-process tests with real redis-server, PostgreSQL, worker processes and the fake Salla over HTTP."""
+    _system_packages(session)
+    session.install("-e", TEST_EXTRAS)
+    session.run("python", "-m", "pytest", "tests/integration", "-m", "integration", *session.posargs, env=QUIET_ENV)
+
+
+@nox.session(python=PYTHON)
 def e2e(session: nox.Session) -> None:
     """The browser test: Playwright driving Debian's chromium against the embedded default."""
     _system_packages(session)
@@ -64,7 +72,10 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Every benchmark under bench/ (each prints its figures and fails when it misses its target)."""
+    """Every benchmark under bench/ (each prints its figures and fails when it misses its target).
+
+    ``nox -s bench -- bench/core_throughput.py`` runs one. Modules starting with ``_`` are helpers.
+    """
     _system_packages(session)
     session.install("-e", TEST_EXTRAS)
     scripts = session.posargs or sorted(

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from runner_harness import loopback, peak_rate, plan_limit
+from _runner_harness import loopback, peak_rate, plan_limit
 
 from pricing_core.usecases.context import run_id_for
 

@@ -38,7 +38,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from runner_harness import loopback, percentile
+from _runner_harness import loopback, percentile
 
 from adapters.storage.testing import free_port
 from pricing_core.decision import DecisionStatus
@@ -81,6 +81,24 @@ def deliver(fake: object, store_id: str, product_id: str, url: str, secret: str,
     response = http.post(url, content=body, headers=delivery_headers(body, strategy="signature", secret=secret))
     response.raise_for_status()
     return sent
+
+
+def intake_outcomes(metrics_url: str, http: httpx.Client) -> dict[str, int]:
+    """The web app's intake counters by outcome (``accepted``, ``echo``, ...) at the end of the measurement."""
+    prefix = 'salla_optimizer_webhook_deliveries_total{outcome="'
+    outcomes: dict[str, int] = {}
+    for line in http.get(metrics_url).text.splitlines():
+        if line.startswith(prefix):
+            label, _, value = line[len(prefix):].partition('"} ')
+            outcomes[label] = int(float(value))
+    return outcomes
+
+
+def sender_state(fake: object) -> dict[str, int]:
+    """What the fake's (single-threaded) webhook sender had queued and delivered at the end of the measurement."""
+    deliveries = list(fake.webhook_deliveries)  # type: ignore[attr-defined]
+    return {"queued": len(deliveries), "delivered": sum(d.delivered for d in deliveries),
+            "still_pending": sum(not d.finished for d in deliveries)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(0.02)
             load_done = len(world.completed_runs(set(load)))
             load_elapsed = time.monotonic() - load_started
+            intake = intake_outcomes(f"http://127.0.0.1:{web_port}/metrics", http)
+            echo_sender = sender_state(fake)
 
             outcomes: dict[str, int] = {}
             for index, (store_id, product_id) in enumerate(chosen):
@@ -194,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         "max_s": round(values[-1], 3) if values else None,
         "load_stores_completed_during_measurement": f"{load_done}/{len(load_stores)}",
         "load_elapsed_s": round(load_elapsed, 1),
+        "webhook_intake_outcomes": intake,
+        "fake_echo_sender": echo_sender,
     }
     print(json.dumps(figures, indent=2))
     if args.json:
