@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -18,14 +19,18 @@ from adapters.config import SALLA_ACCOUNTS_URL, SALLA_API_URL, Config
 from pricing_core.ports import (
     Clock,
     CompetitorSource,
+    PriceEchoes,
     PricingAdvisor,
     SallaAuth,
     SallaCatalog,
     StoreLocks,
     UnitOfWorkFactory,
+    scope_of,
 )
+from pricing_core.usecases.context import DEFAULT_ECHO_TTL_SECONDS
 
 if TYPE_CHECKING:
+    from adapters.competitors import OwnStore
     from adapters.fake_salla import FakeSalla
 
 log = logging.getLogger(__name__)
@@ -51,9 +56,23 @@ class Services:
     competitors: CompetitorSource
     advisor: PricingAdvisor | None
     fake_salla: FakeSalla | None = None
+    # Expected echoes of the prices we write (see ``PriceEchoes``): the web route drops their
+    # ``product.price.updated`` without queueing. Redis with ``REDIS_URL`` (shared by the web app
+    # and the workers), else one in-process store that the embedded server's web app and worker
+    # threads share through this very ``Services``. None: nothing recorded, nothing dropped early.
+    echoes: PriceEchoes | None = None
+    echo_ttl_seconds: float = DEFAULT_ECHO_TTL_SECONDS
 
     def close(self) -> None:
-        """Release what the services hold (database pools, HTTP clients)."""
+        """Release what the services hold (database pools, HTTP clients); save the sandbox's state."""
+        # The sandbox's last changes (a token just rotated, prices just applied) would otherwise
+        # wait for its debounce timer, a daemon thread that dies with the process.
+        save_state = getattr(self.fake_salla, "save_state", None)
+        if callable(save_state):
+            try:
+                save_state()
+            except Exception:  # same as below: the way out must not fail on it
+                log.warning("saving the sandbox state failed", exc_info=True)
         for resource in (getattr(self.uow_factory, "engine", None),):
             dispose = getattr(resource, "dispose", None)
             if callable(dispose):
@@ -95,10 +114,21 @@ def _lookup(uow_factory: UnitOfWorkFactory, key: str, env: Mapping[str, str]) ->
 
 
 def build_sandbox(config: Config, **options: Any) -> FakeSalla:
-    """The process's in-process fake Salla for the embedded default (deterministic from the seed)."""
+    """The process's in-process fake Salla for the embedded default (deterministic from the seed).
+
+    Its mutable state (issued tokens, installs, applied prices) lives in
+    ``sandbox_state_path(config)`` beside the SQLite database, so a restarted ``serve`` still
+    honours the tokens stored in the database; ``options["state_path"]`` overrides (None: memory only).
+    """
     from adapters.fake_salla import create_fake_salla
 
+    options.setdefault("state_path", sandbox_state_path(config))
     return create_fake_salla(seed=config.sandbox_seed, **options)
+
+
+def sandbox_state_path(config: Config) -> Path:
+    """Where the embedded sandbox keeps its state: ``<var_dir>/sandbox-state.json``."""
+    return config.var_dir / "sandbox-state.json"
 
 
 def build_services(config: Config, **overrides: Any) -> Services:
@@ -135,23 +165,77 @@ def build_services(config: Config, **overrides: Any) -> Services:
     values.setdefault("fake_salla", None)
 
     if "competitors" not in values:
-        values["competitors"] = _build_competitors(config)
+        values["competitors"] = _build_competitors(config, values["uow_factory"])
     if "advisor" not in values:
         from adapters.agents import build_advisor
 
         values["advisor"] = build_advisor(config)
+    if "echoes" not in values:
+        values["echoes"] = build_echoes(config, values["clock"])
+    if "echo_ttl_seconds" not in values:
+        values["echo_ttl_seconds"] = echo_ttl_from_env()
     return Services(**values)
 
 
-def _build_competitors(config: Config, env: Mapping[str, str] | None = None) -> CompetitorSource:
+def build_echoes(config: Config, clock: Clock) -> PriceEchoes:
+    """Redis when ``REDIS_URL`` is set (web and worker processes must see the same expectations),
+    otherwise an in-process store (the embedded default runs web and workers in one process)."""
+    if config.redis_url:
+        from adapters.echoes_redis import RedisPriceEchoes
+
+        return RedisPriceEchoes.from_url(config.redis_url)
+    from adapters.memory.echoes import MemoryPriceEchoes
+
+    return MemoryPriceEchoes(clock)
+
+
+def echo_ttl_from_env(env: Mapping[str, str] | None = None) -> float:
+    """``PRICE_ECHO_TTL_SECONDS`` (default 15 minutes: Salla's bulk queue may take several minutes)."""
+    env = os.environ if env is None else env
+    raw = env.get("PRICE_ECHO_TTL_SECONDS", "").strip()
+    if not raw:
+        return DEFAULT_ECHO_TTL_SECONDS
+    try:
+        ttl = float(raw)
+    except ValueError as exc:
+        raise ValueError(f"PRICE_ECHO_TTL_SECONDS must be a number of seconds, got {raw!r}") from exc
+    if not ttl > 0:
+        raise ValueError(f"PRICE_ECHO_TTL_SECONDS must be positive, got {raw!r}")
+    return ttl
+
+
+def own_store_lookup(uow_factory: UnitOfWorkFactory) -> Callable[[str], OwnStore]:
+    """Store id -> the store's own identity: its Salla store URL (``Store.domain``) and its settings'
+    ``own_store_names`` (see ``OwnStore.of_store``), so its own listings are marked ``is_own_store``.
+
+    Read fresh on every call: the competitor source calls it once per ``offers_for`` (one page of
+    one store), so it costs one short read-only transaction per page, never one per product, and
+    a renamed store or edited settings apply from the next page on.
+    """
+    from adapters.competitors import OwnStore
+
+    def lookup(store_id: str) -> OwnStore:
+        with uow_factory(store_id) as uow:
+            store = uow.stores.get(store_id)
+            names = scope_of(uow).settings.get().own_store_names if store is not None else ()
+        return OwnStore.of_store(store.domain if store is not None else None, names)
+
+    return lookup
+
+
+def _build_competitors(
+    config: Config, uow_factory: UnitOfWorkFactory, env: Mapping[str, str] | None = None
+) -> CompetitorSource:
     """``build_competitor_source(config)``, unless ``COMPETITOR_SOURCE=sandbox`` asks for the deterministic
-    sandbox market even though Salla is configured (a fake Salla over HTTP: integration tests, benchmarks)."""
+    sandbox market even though Salla is configured (a fake Salla over HTTP: integration tests, benchmarks).
+    Either way each store's own listings are marked through ``own_store_lookup``."""
     from adapters.competitors import CompositeCompetitorSource, SandboxCompetitorSource, build_competitor_source
 
     env = os.environ if env is None else env
+    own_store = own_store_lookup(uow_factory)
     if env.get("COMPETITOR_SOURCE", "").strip().lower() == "sandbox":
-        return CompositeCompetitorSource([SandboxCompetitorSource(seed=config.sandbox_seed)])
-    return build_competitor_source(config)
+        return CompositeCompetitorSource([SandboxCompetitorSource(seed=config.sandbox_seed)], own_store=own_store)
+    return build_competitor_source(config, own_store=own_store)
 
 
 def _build_salla(config: Config, values: Mapping[str, Any]) -> tuple[SallaAuth, SallaCatalog, FakeSalla | None]:
@@ -177,4 +261,14 @@ def _build_salla(config: Config, values: Mapping[str, Any]) -> tuple[SallaAuth, 
     return auth, catalog, None
 
 
-__all__ = ["SANDBOX_ORIGIN", "Services", "build_sandbox", "build_services", "salla_credentials"]
+__all__ = [
+    "SANDBOX_ORIGIN",
+    "Services",
+    "build_echoes",
+    "build_sandbox",
+    "build_services",
+    "echo_ttl_from_env",
+    "own_store_lookup",
+    "salla_credentials",
+    "sandbox_state_path",
+]

@@ -53,3 +53,60 @@ def test_credentials_come_from_system_settings_then_env_then_sandbox(monkeypatch
     assert salla_credentials(real, uow, env={}) == ("db-id", "db-secret")
     with pytest.raises(ValueError, match="SALLA_CLIENT_ID"):
         salla_credentials(Config(salla_accounts_url="https://accounts.example"), InMemoryUnitOfWorkFactory(), env={})
+
+
+def test_store_identity_from_its_salla_url_claims_a_path_on_a_shared_host_and_a_whole_own_domain() -> None:
+    from adapters.competitors import OwnStore
+
+    on_salla = OwnStore.of_store("https://salla.sa/oud-house", ["Oud House Outlet"])
+    assert on_salla.owns("x", "https://salla.sa/oud-house/p/123") and on_salla.owns("x", "www.salla.sa/Oud-House")
+    assert not on_salla.owns("rival", "https://salla.sa/oud-house-rival/p/1")   # a prefix, not a path
+    assert not on_salla.owns("rival", "https://salla.sa/rival/p/1")             # other merchants compete
+    assert on_salla.owns("oud house outlet", "https://elsewhere.example/p/1")   # by name
+    own_domain = OwnStore.of_store("https://www.oud-house.sa/", [])
+    assert own_domain.owns("x", "https://shop.oud-house.sa/p/1") and not own_domain.owns("x", "https://noon.com/p")
+    assert not OwnStore.of_store(None, []).owns("x", "https://salla.sa/oud-house")
+
+
+def test_competitor_source_marks_each_stores_own_listings_with_one_lookup_per_call(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from adapters.memory.locks import ThreadStoreLocks
+    from pricing_core.catalog import Product
+    from pricing_core.settings import TenantSettings
+    from pricing_core.stores import Store
+
+    memory = InMemoryUnitOfWorkFactory()
+    opened: list[str | None] = []
+
+    def uow_factory(store_id: str | None = None):  # type: ignore[no-untyped-def]
+        opened.append(store_id)
+        return memory(store_id)
+
+    for store_id, url in (("1", "https://salla.sa/oud-house"), ("2", "https://rival.sa")):
+        with memory(store_id) as uow:
+            uow.stores.upsert(Store(store_id=store_id, store_name=f"Store {store_id}", domain=url))
+            assert uow.store is not None
+            uow.store.settings.save(TenantSettings(own_store_names=("Oud House Outlet",) if store_id == "1" else ()))
+            uow.commit()
+    feed = tmp_path / "feed.csv"
+    feed.write_text(
+        "sku,competitor,price,currency,url,in_stock,observed_at\n"
+        "SKU-1,oud-house,95,SAR,https://salla.sa/oud-house/p/1,true,2026-11-23T11:00:00Z\n"
+        "SKU-1,rival,96,SAR,https://rival.sa/p/9,true,2026-11-23T11:00:00Z\n"
+        "SKU-1,other-salla-store,97,SAR,https://salla.sa/other/p/9,true,2026-11-23T11:00:00Z\n"
+        "SKU-1,Oud House Outlet,94,SAR,https://outlet.example/p/1,true,2026-11-23T11:00:00Z\n",
+        encoding="utf-8",
+    )
+    config = Config(salla_client_id="id", salla_client_secret="secret", competitor_feed_url=str(feed))
+    services = build_services(config, uow_factory=uow_factory, locks=ThreadStoreLocks(), salla_auth=object(),
+                              salla_catalog=object(), advisor=None)
+    products = [Product(id=str(i), sku=f"SKU-{i}", name=f"P{i}", price="100") for i in (1, 2, 3)]
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+    opened.clear()
+    mine = {o.competitor: o.is_own_store for o in services.competitors.offers_for("1", products, now)["1"]}
+    assert mine == {"oud-house": True, "rival": False, "other-salla-store": False, "Oud House Outlet": True}
+    assert opened == ["1"]                                  # one lookup for the call, not one per product
+    theirs = {o.competitor: o.is_own_store for o in services.competitors.offers_for("2", products, now)["1"]}
+    assert theirs == {"oud-house": False, "rival": True, "other-salla-store": False, "Oud House Outlet": False}

@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 
 from adapters.config import Config
 from adapters.fake_salla import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, FakeSalla, create_fake_salla
-from adapters.memory import FakeClock, InMemoryUnitOfWorkFactory, RecordingQueue
+from adapters.memory import FakeClock, InMemoryUnitOfWorkFactory, MemoryPriceEchoes, RecordingQueue
 from adapters.salla import build_salla
 from entrypoints.web.app import create_app
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
@@ -42,6 +42,7 @@ class Services:
     salla_auth: SallaAuth
     salla_catalog: SallaCatalog
     fake_salla: FakeSalla | None = None
+    echoes: MemoryPriceEchoes | None = None
 
 
 @attrs.define
@@ -130,7 +131,7 @@ def signed(payload: dict[str, Any], secret: str = WEBHOOK_SECRET) -> tuple[bytes
 
 
 def make_harness(*, admin_token: str | None = ADMIN_TOKEN, webhook_secret: str | None = WEBHOOK_SECRET,
-                 sandbox: bool = False, public_url: str = "http://testserver") -> Harness:
+                 sandbox: bool = False, public_url: str = "http://testserver", echoes: bool = False) -> Harness:
     """Build the app over fresh fakes."""
     clock = FakeClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
     fake = create_fake_salla(clock=clock)
@@ -141,7 +142,8 @@ def make_harness(*, admin_token: str | None = ADMIN_TOKEN, webhook_secret: str |
     config = Config(admin_api_token=admin_token, salla_webhook_secret=webhook_secret,
                     session_secret="test-session-secret", public_url=public_url)
     services = Services(config=config, uow_factory=InMemoryUnitOfWorkFactory(), clock=clock,
-                        salla_auth=auth, salla_catalog=catalog, fake_salla=fake if sandbox else None)
+                        salla_auth=auth, salla_catalog=catalog, fake_salla=fake if sandbox else None,
+                        echoes=MemoryPriceEchoes(clock) if echoes else None)
     queue = RecordingQueue()
     app = create_app(config, services=services, queue=queue)
     return Harness(app=app, client=TestClient(app), services=services, queue=queue, fake=fake, config=config)

@@ -8,6 +8,7 @@ origin and ``SALLA_API_URL`` at ``<origin>/admin/v2``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from adapters.fake_salla.clock import ScaledClock
@@ -46,6 +47,7 @@ def create_fake_salla(
     bulk_delay: float = 0.05,
     leak_per_second: float | None = None,
     price_events: bool = True,
+    state_path: Path | None = None,
 ) -> FakeSalla:
     """Build a fake Salla, deterministic from ``seed``.
 
@@ -62,6 +64,10 @@ def create_fake_salla(
     - ``bulk_delay``: seconds before a queued ``bulkPrice`` update shows (0: at once).
     - ``leak_per_second``: bucket leak; default plan limit / 60 (1.0 is the docs' other reading).
     - ``price_events``: send ``product.price.updated`` for every product a bulk update changed.
+    - ``state_path``: keep the mutable state (tokens, installs, prices; see ``FakeSalla.snapshot``)
+      in this JSON file: restored now when it exists (an unusable file is moved aside with a
+      warning and the fake starts from the seed), saved at most once a second after changes
+      and on ``close()``/``save_state()``. None (the default): memory only, as before.
     """
     return FakeSalla(
         seed=seed,
@@ -80,6 +86,7 @@ def create_fake_salla(
         bulk_delay=bulk_delay,
         leak_per_second=leak_per_second,
         price_events=price_events,
+        state_path=state_path,
     )
 
 

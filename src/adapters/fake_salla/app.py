@@ -5,14 +5,40 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from adapters.fake_salla import http_admin, http_control, http_oauth
 
 if TYPE_CHECKING:
     from adapters.fake_salla.fake import FakeSalla
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class MarkChanges:
+    """ASGI middleware: after every non-GET request, tell the fake its state may have changed.
+
+    Token exchanges and refreshes, price updates and installs all arrive as POST/PUT; marking
+    them here (a flag, cheap) instead of in each handler keeps a new route from being forgotten.
+    The mark comes after the response so a save never runs before the handler's change.
+    GETs that change state (an authorize with ``login_hint``, lazily applied bulk updates)
+    mark themselves.
+    """
+
+    def __init__(self, app: ASGIApp, fake: FakeSalla) -> None:
+        self.app = app
+        self.fake = fake
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            if scope["type"] == "http" and scope.get("method", "GET") not in SAFE_METHODS:
+                self.fake.mark_changed()
 
 
 def build_app(fake: FakeSalla) -> Starlette:
@@ -36,4 +62,4 @@ def build_app(fake: FakeSalla) -> Starlette:
         *http_control.routes(fake),
         *http_admin.routes(fake),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(MarkChanges, fake=fake)])

@@ -7,7 +7,7 @@ uses so the same product always renders the same way and clients meet every vari
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 import attrs
@@ -21,6 +21,28 @@ def money_json(amount: Decimal) -> int | float:
     if amount == amount.to_integral_value():
         return int(amount)
     return float(amount)
+
+
+def _decimal_text(amount: Decimal | None) -> str | None:
+    # Text, not a JSON number: a float would round prices like 910.85 on the way back.
+    return None if amount is None else str(amount)
+
+
+def _decimal(value: object) -> Decimal:
+    """A finite Decimal from saved text (``ValueError`` otherwise)."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected an amount as text, got {value!r}")
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"not an amount: {value!r}") from None
+    if not amount.is_finite():
+        raise ValueError(f"not a finite amount: {value!r}")
+    return amount
+
+
+def _optional_decimal(value: object) -> Decimal | None:
+    return None if value is None else _decimal(value)
 
 
 def money_object(amount: Decimal, currency: str) -> dict[str, Any]:
@@ -95,6 +117,66 @@ class FakeProduct:
     def find_variant(self, variant_id: int) -> FakeVariant | None:
         """The SKU with that id, or None."""
         return next((v for v in self.variants if v.id == variant_id), None)
+
+    def state_json(self) -> dict[str, Any]:
+        """What the Merchant API and the inspection API can change, for the fake's state file.
+
+        Everything else (names, SKUs, quirk spellings) is rebuilt from the seed. An injected
+        ``raw_price_override`` is a fault for the current test run and is not kept.
+        """
+        return {
+            "price": str(self.price),
+            "cost_price": _decimal_text(self.cost_price),
+            "sale_price": _decimal_text(self.sale_price),
+            "status": self.status,
+            "updated_at": self.updated_at,
+            "variants": {
+                str(v.id): {
+                    "price": str(v.price),
+                    "cost_price": _decimal_text(v.cost_price),
+                    "has_special_price": v.has_special_price,
+                }
+                for v in self.variants
+            },
+        }
+
+    def parse_state(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Validate ``state_json`` output for this product; ``apply_state`` takes the result.
+
+        Split in two so a restore can check every product before changing any (``ValueError``
+        on malformed data or a variant this product does not have).
+        """
+        variants: dict[int, tuple[Decimal, Decimal | None, bool]] = {}
+        for raw_id, raw in data["variants"].items():
+            variant = self.find_variant(int(raw_id))
+            if variant is None:
+                raise ValueError(f"product {self.id} has no variant {raw_id}")
+            special = raw["has_special_price"]
+            if not isinstance(special, bool):
+                raise ValueError(f"variant {raw_id}: has_special_price must be true or false")
+            variants[variant.id] = (_decimal(raw["price"]), _optional_decimal(raw["cost_price"]), special)
+        status = str(data["status"])
+        if status not in ("sale", "out", "hidden"):
+            raise ValueError(f"product {self.id}: unknown status {status!r}")
+        return {
+            "price": _decimal(data["price"]),
+            "cost_price": _optional_decimal(data["cost_price"]),
+            "sale_price": _optional_decimal(data["sale_price"]),
+            "status": status,
+            "updated_at": str(data["updated_at"]),
+            "variants": variants,
+        }
+
+    def apply_state(self, parsed: dict[str, Any]) -> None:
+        """Set the fields ``parse_state`` validated (no checks left that could fail halfway)."""
+        self.price = parsed["price"]
+        self.cost_price = parsed["cost_price"]
+        self.sale_price = parsed["sale_price"]
+        self.status = parsed["status"]
+        self.updated_at = parsed["updated_at"]
+        for variant in self.variants:
+            if variant.id in parsed["variants"]:
+                variant.price, variant.cost_price, variant.has_special_price = parsed["variants"][variant.id]
 
     def _cost_json(self) -> object:
         if self.cost_price is None or self.cost_style == "null":

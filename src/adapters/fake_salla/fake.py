@@ -7,6 +7,7 @@ serves it from another.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -14,6 +15,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -21,10 +23,20 @@ import attrs
 from adapters.fake_salla.catalog import FakeProduct, FakeVariant, money_json
 from adapters.fake_salla.clock import ScaledClock
 from adapters.fake_salla.faults import Fault, FaultKind, StatsSnapshot, StoreStats
+from adapters.fake_salla.persistence import (
+    STATE_FORMAT,
+    STATE_VERSION,
+    DebouncedSaver,
+    IncompatibleState,
+    check_header,
+    discard_state,
+    read_state,
+    write_state,
+)
 from adapters.fake_salla.ratelimit import BucketDecision, LeakyBucket
 from adapters.fake_salla.seed import seed_stores
 from adapters.fake_salla.stores import FakeStore, SandboxStore, SandboxStoreSpec
-from adapters.fake_salla.tokens import IssuedTokens, TokenAuthority
+from adapters.fake_salla.tokens import IssuedTokens, TokenAuthority, rng_state_from_json, rng_state_json
 from adapters.fake_salla.webhooks import (
     DEFAULT_RETRY_INTERVALS,
     Delivery,
@@ -44,6 +56,8 @@ SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
 SANDBOX_APP_ID = 1_717_171_717
 FULL_SCOPE = "settings.read products.read_write webhooks.read_write offline_access"
 RIYADH = timezone(timedelta(hours=3))
+
+log = logging.getLogger(__name__)
 
 InstallOrder = Literal["random", "installed_first", "authorize_first"]
 
@@ -90,6 +104,7 @@ class FakeSalla:
         bulk_delay: float = 0.05,
         leak_per_second: float | None = None,
         price_events: bool = True,
+        state_path: Path | None = None,
     ) -> None:
         if invalid_grant_status not in (400, 401):
             raise ValueError("invalid_grant_status must be 400 or 401")
@@ -134,6 +149,13 @@ class FakeSalla:
         from adapters.fake_salla.app import build_app  # app.py imports this module's type
 
         self.app: Starlette = build_app(self)
+        # Persistence is opt-in (the embedded default's ./var): without a path nothing is read,
+        # written or scheduled, and the fake behaves as it always did.
+        self.state_path = state_path
+        self._saver: DebouncedSaver | None = None
+        if state_path is not None:
+            self._load_state(state_path)
+            self._saver = DebouncedSaver(self._write_state)
 
     # ------------------------------------------------------------------------------------
     # Time
@@ -197,7 +219,9 @@ class FakeSalla:
         with self.lock:
             store = self.store(merchant_id)
             store.installed = True
-            return self._token_dict(self.tokens.new_chain(store.merchant_id, scope, self.now()))
+            issued = self.tokens.new_chain(store.merchant_id, scope, self.now())
+        self.mark_changed()
+        return self._token_dict(issued)
 
     def deliver_install(
         self, merchant_id: int | str, *, order: InstallOrder = "random", scope: str = FULL_SCOPE
@@ -249,6 +273,7 @@ class FakeSalla:
             store = self.store(merchant_id)
             store.installed = False
             self.tokens.revoke_store(store.merchant_id)
+        self.mark_changed()
         if self.webhooks is not None:
             now = self.now().astimezone(RIYADH).strftime("%Y-%m-%d %H:%M:%S")
             self.emit_event(
@@ -347,6 +372,7 @@ class FakeSalla:
             self._queued.append(queued)
             if self.bulk_delay <= 0:
                 self.apply_due(force=True)
+        self.mark_changed()
 
     def apply_due(self, *, force: bool = False) -> int:
         """Apply queued bulk updates whose time has come (all with ``force``); how many products changed."""
@@ -372,6 +398,7 @@ class FakeSalla:
                     if cost is not None:
                         product.cost_price = cost
                     changed.append((queued.merchant_id, product_id))
+        self.mark_changed()  # the queue shrank even when no listed product still exists
         if self.webhooks is not None and self.price_events:
             for merchant_id, product_id in changed:
                 self.emit_price_updated(merchant_id, product_id)
@@ -397,6 +424,7 @@ class FakeSalla:
         """Change a price as the merchant would in the dashboard (no event sent)."""
         with self.lock:
             self.store(merchant_id).products[int(product_id)].set_price(Decimal(str(price)), updated_at=self._stamp())
+        self.mark_changed()
 
     def corrupt_product(self, merchant_id: int | str, product_id: int | str, raw_price: object = "N/A") -> None:
         """Make a product's ``price`` render as ``raw_price`` (e.g. a non-numeric string) until its next update."""
@@ -481,7 +509,140 @@ class FakeSalla:
             self.oauth_requests = 0
 
     def close(self) -> None:
-        """Stop the webhook thread."""
+        """Write the state file one last time (with a ``state_path``) and stop the webhook thread."""
+        if self._saver is not None:
+            self._saver.close()
         if self.webhooks is not None:
             self.webhooks.close()
+
+    # ------------------------------------------------------------------------------------
+    # Persistence: what must survive a restart of the embedded default
+
+    def mark_changed(self) -> None:
+        """Note that persistent state changed; with a ``state_path`` it is saved within a second.
+
+        Called by the mutating methods above and, for every non-GET request, by the app.
+        """
+        if self._saver is not None:
+            self._saver.mark()
+
+    def save_state(self) -> bool:
+        """Write pending changes to ``state_path`` now; True when the file was written.
+
+        A no-op without a ``state_path``. ``close()`` does this too; call it when the process
+        ends without closing the fake (``Services.close()``, the web app's shutdown).
+        """
+        return self._saver.flush() if self._saver is not None else False
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything mutable that matters across a restart, as JSON-ready data (see ``restore``).
+
+        Kept: token chains with their codes, access and refresh tokens, expiry, rotation and
+        revocation; each store's install flag; every product's prices, cost, sale price and
+        status (and its SKUs' prices); bulk updates still queued; the generators' states.
+        Not kept: rate-limit buckets, statistics, injected faults and latency, webhook
+        deliveries in flight, the clock (a restarted fake runs on the wall clock again).
+        """
+        with self.lock:
+            return {
+                "format": STATE_FORMAT,
+                "version": STATE_VERSION,
+                "seed": self.seed,
+                "saved_at": self.now().isoformat(),
+                "stores": {
+                    str(mid): {
+                        "installed": store.installed,
+                        "products": {str(pid): p.state_json() for pid, p in store.products.items()},
+                    }
+                    for mid, store in self._stores.items()
+                },
+                "queued": [
+                    {
+                        "merchant_id": q.merchant_id,
+                        "items": [
+                            [pid, str(price), None if cost is None else str(cost)] for pid, price, cost in q.items
+                        ],
+                    }
+                    for q in self._queued
+                ],
+                "tokens": self.tokens.snapshot(),
+                "random": rng_state_json(self._rng),
+            }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Continue from a ``snapshot()`` of a fake built with the same seed and stores.
+
+        Raises ``IncompatibleState`` (a ``ValueError``) when ``state`` is of another format,
+        version, seed or set of stores, or malformed; the fake is then left unchanged, because
+        everything is checked before anything is replaced. Queued bulk updates come due at once.
+        """
+        check_header(state)
+        if state.get("seed") != self.seed:
+            raise IncompatibleState(f"saved for seed {state.get('seed')!r}, this sandbox uses seed {self.seed}")
+        try:
+            with self.lock:
+                self._restore(state)
+        except IncompatibleState:
+            raise
+        # decimal.InvalidOperation is an ArithmeticError, not a ValueError
+        except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+            raise IncompatibleState(f"malformed state: {type(exc).__name__}: {exc}") from exc
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        stores: list[tuple[FakeStore, bool, list[tuple[FakeProduct, dict[str, Any]]]]] = []
+        for raw_mid, raw_store in state["stores"].items():
+            store = self._stores.get(int(raw_mid))
+            if store is None:
+                raise IncompatibleState(f"saved store {raw_mid} is not a sandbox store of this fake")
+            installed = raw_store["installed"]
+            if not isinstance(installed, bool):
+                raise ValueError(f"store {raw_mid}: installed must be true or false")
+            products: list[tuple[FakeProduct, dict[str, Any]]] = []
+            for raw_pid, raw_product in raw_store["products"].items():
+                product = store.products.get(int(raw_pid))
+                if product is None:
+                    raise IncompatibleState(f"saved product {raw_pid} is not in store {raw_mid}")
+                products.append((product, product.parse_state(raw_product)))
+            stores.append((store, installed, products))
+        now_mono, now_fake = time.monotonic(), self.now_seconds()
+        queued: list[QueuedPrices] = []
+        for raw in state["queued"]:
+            merchant_id = int(raw["merchant_id"])
+            if merchant_id not in self._stores:
+                raise IncompatibleState(f"a queued update names unknown store {merchant_id}")
+            items = tuple(
+                (int(pid), Decimal(str(price)), None if cost is None else Decimal(str(cost)))
+                for pid, price, cost in raw["items"]
+            )
+            queued.append(QueuedPrices(merchant_id=merchant_id, due=now_mono, due_fake=now_fake, items=items))
+        rng_state = rng_state_from_json(state["random"])
+        for chain in state["tokens"]["chains"]:
+            # A token of a store this fake lacks would turn every request it makes into a KeyError.
+            if int(chain["merchant_id"]) not in self._stores:
+                raise IncompatibleState(f"a token chain names unknown store {chain['merchant_id']}")
+        # Everything above only read; from here on nothing can fail halfway except the token
+        # restore, which itself parses everything before replacing anything.
+        self.tokens.restore(state["tokens"])
+        for store, installed, products in stores:
+            store.installed = installed
+            for product, parsed in products:
+                product.apply_state(parsed)
+        self._queued = queued
+        self._rng.setstate(rng_state)
+
+    def _load_state(self, path: Path) -> None:
+        """Restore from ``path`` when it holds a usable state; otherwise warn and keep the seed's."""
+        state = read_state(path)
+        if state is None:
+            return
+        try:
+            self.restore(state)
+        except IncompatibleState as exc:
+            discard_state(path, str(exc))
+            return
+        log.info("fake Salla: sandbox state restored from %s (saved %s)", path, state.get("saved_at"))
+
+    def _write_state(self) -> None:
+        if self.state_path is not None:
+            write_state(self.state_path, self.snapshot())
 

@@ -65,6 +65,7 @@ def routes(fake: FakeSalla) -> list[Route]:
                     scope=scope,
                     now=fake.now(),
                 )
+            fake.mark_changed()  # a GET that installs the store: the app only saves after non-GET requests
             query = {"code": code, "scope": scope}
             if "state" in params:
                 query["state"] = params["state"].replace("-", "")  # Salla strips hyphens from state

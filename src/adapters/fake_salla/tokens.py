@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import string
 from datetime import datetime, timedelta
+from typing import Any
 
 import attrs
 
@@ -166,3 +167,118 @@ class TokenAuthority:
         for chain in self._chains:
             if chain.merchant_id == merchant_id:
                 chain.revoked = True
+
+    # ------------------------------------------------------------------------------------
+    # Persistence (see ``FakeSalla.snapshot``)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every chain, code and token as JSON-ready data; chains are referenced by id.
+
+        The random generator's state is kept too: it is seeded identically on every start, so
+        without it a restarted fake would issue the very token strings it issued before and
+        overwrite live grants with new ones.
+        """
+        return {
+            "chains": [
+                {"id": c.id, "merchant_id": c.merchant_id, "scope": c.scope, "revoked": c.revoked}
+                for c in self._chains
+            ],
+            "codes": {
+                code: {
+                    "merchant_id": g.merchant_id,
+                    "client_id": g.client_id,
+                    "redirect_uri": g.redirect_uri,
+                    "scope": g.scope,
+                    "expires_at": g.expires_at.isoformat(),
+                    "chain": g.chain.id if g.chain is not None else None,
+                }
+                for code, g in self._codes.items()
+            },
+            "access": {
+                token: {"chain": g.chain.id, "expires_at": g.expires_at.isoformat()}
+                for token, g in self._access.items()
+            },
+            "refresh": {
+                token: {"chain": g.chain.id, "expires_at": g.expires_at.isoformat(), "used": g.used}
+                for token, g in self._refresh.items()
+            },
+            "random": rng_state_json(self._rng),
+        }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Replace every chain, code and token with ``data`` from :meth:`snapshot`.
+
+        Everything is parsed before anything is replaced: malformed data raises ``ValueError``
+        (or ``KeyError``/``TypeError``) and leaves the authority as it was.
+        """
+        chains: dict[int, Chain] = {}
+        for raw in data["chains"]:
+            chain = Chain(id=int(raw["id"]), merchant_id=int(raw["merchant_id"]), scope=str(raw["scope"]),
+                          revoked=_bool(raw["revoked"]))
+            chains[chain.id] = chain
+        # Chain ids are positions in the list (``new_chain`` numbers them len + 1): keep it so.
+        if sorted(chains) != list(range(1, len(chains) + 1)):
+            raise ValueError("token chains must be numbered 1..n")
+
+        def chain_of(chain_id: object) -> Chain:
+            try:
+                return chains[int(chain_id)]  # type: ignore[call-overload]
+            except KeyError:
+                raise ValueError(f"a token refers to unknown chain {chain_id!r}") from None
+
+        codes = {
+            str(code): CodeGrant(
+                merchant_id=int(raw["merchant_id"]),
+                client_id=str(raw["client_id"]),
+                redirect_uri=str(raw["redirect_uri"]),
+                scope=str(raw["scope"]),
+                expires_at=_when(raw["expires_at"]),
+                chain=chain_of(raw["chain"]) if raw["chain"] is not None else None,
+            )
+            for code, raw in data["codes"].items()
+        }
+        access = {
+            str(token): AccessGrant(chain=chain_of(raw["chain"]), expires_at=_when(raw["expires_at"]))
+            for token, raw in data["access"].items()
+        }
+        refresh = {
+            str(token): RefreshGrant(chain=chain_of(raw["chain"]), expires_at=_when(raw["expires_at"]),
+                                     used=_bool(raw["used"]))
+            for token, raw in data["refresh"].items()
+        }
+        rng_state = rng_state_from_json(data["random"])
+        self._chains = [chains[i] for i in sorted(chains)]
+        self._codes, self._access, self._refresh = codes, access, refresh
+        self._rng.setstate(rng_state)
+
+
+def rng_state_json(rng: random.Random) -> list[Any]:
+    """``random.Random.getstate()`` as JSON-ready lists."""
+    version, internal, gauss_next = rng.getstate()
+    return [version, list(internal), gauss_next]
+
+
+def rng_state_from_json(data: object) -> tuple[Any, ...]:
+    """The inverse of :func:`rng_state_json`, checked by a throwaway generator (``ValueError`` if unusable)."""
+    if not isinstance(data, list) or len(data) != 3 or not isinstance(data[1], list):
+        raise ValueError("malformed random generator state")
+    state = (data[0], tuple(int(x) for x in data[1]), data[2])
+    try:
+        random.Random().setstate(state)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"malformed random generator state: {exc}") from None
+    return state
+
+
+def _when(value: object) -> datetime:
+    """An aware datetime from ISO text (naive ones are refused: expiry compares with aware clocks)."""
+    when = datetime.fromisoformat(str(value))
+    if when.tzinfo is None:
+        raise ValueError(f"timestamp without a time zone: {value!r}")
+    return when
+
+
+def _bool(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value

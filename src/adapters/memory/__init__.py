@@ -5,6 +5,7 @@ the real adapter beside it.
 """
 
 from adapters.memory.clock import FakeClock
+from adapters.memory.echoes import MemoryPriceEchoes
 from adapters.memory.locks import ThreadStoreLocks
 from adapters.memory.queue import EnqueuedTask, RecordingQueue
 from adapters.memory.storage import InMemoryStoreScope, InMemoryUnitOfWork, InMemoryUnitOfWorkFactory
@@ -15,6 +16,7 @@ __all__ = [
     "InMemoryStoreScope",
     "InMemoryUnitOfWork",
     "InMemoryUnitOfWorkFactory",
+    "MemoryPriceEchoes",
     "RecordingQueue",
     "ThreadStoreLocks",
 ]

@@ -28,7 +28,7 @@ from starlette.templating import Jinja2Templates
 from adapters.config import Config
 from entrypoints.web.i18n import translator
 from entrypoints.web.metrics import WebMetrics
-from pricing_core.ports import Clock, SallaAuth, SallaCatalog, TaskQueue, UnitOfWorkFactory
+from pricing_core.ports import Clock, PriceEchoes, SallaAuth, SallaCatalog, TaskQueue, UnitOfWorkFactory
 from pricing_core.usecases.token_status import summarize_token_status
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,8 @@ class WebState:
     admin_token: str | None
     recent_deliveries: RecentDeliveries = attrs.Factory(RecentDeliveries)
     webhook_body_limit: int = 256 * 1024
+    # The services' expected price echoes (``Services.echoes``; optional, test services may lack it).
+    echoes: PriceEchoes | None = None
 
     @property
     def callback_url(self) -> str:
@@ -180,6 +182,7 @@ def create_app(
         templates=templates,
         metrics=metrics,
         admin_token=config.admin_api_token,
+        echoes=getattr(services, "echoes", None),
     )
 
     routes: list[BaseRoute] = [*oauth.routes, *webhooks.routes, *api.routes, *dashboard.routes]
@@ -196,6 +199,11 @@ def create_app(
         finally:
             if background is not None:
                 background.stop()
+            # After the worker stopped, so a sweep's last price updates are in: the sandbox's
+            # final save, which lets the next ``serve`` honour the tokens in the database.
+            save_state = getattr(fake, "save_state", None)
+            if callable(save_state):
+                save_state()
 
     session_secret = config.session_secret or secrets.token_urlsafe(32)
     if config.session_secret is None:

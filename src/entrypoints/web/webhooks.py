@@ -4,9 +4,12 @@ The request path does no database work: it checks the body size, the signature o
 (``SALLA_WEBHOOK_SECRET``) and the JSON, then enqueues ``process_webhook``. The worker runs
 ``handle_webhook_event``, which records the delivery in the webhook inbox in the same
 transaction as its effects, so each delivery is processed exactly once however often Salla
-repeats it. Recently seen deliveries are also answered here without enqueueing again.
+repeats it. Recently seen deliveries are also answered here without enqueueing again, and so
+are the echoes of prices we wrote ourselves (``product.price.updated`` matching an expected echo,
+``PriceEchoes``): during a batch they are most of the traffic, and queueing them made a merchant's
+real change wait behind tens of thousands of them.
 
-Answers: 200 accepted or duplicate; 400 malformed; 401 bad signature or token (nothing is
+Answers: 200 accepted, duplicate or echo; 400 malformed; 401 bad signature or token (nothing is
 stored or enqueued); 413 body too large; 503 when the queue is down (Salla retries).
 """
 
@@ -14,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -23,6 +28,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from adapters.salla.webhooks import parse_webhook, verify_webhook
 from entrypoints.web.app import web_state
 from pricing_core.errors import WebhookRejected
+from pricing_core.money import MoneyError, to_decimal
+from pricing_core.ports import PriceEchoes
+from pricing_core.usecases.webhooks import PRODUCT_PRICE_UPDATED
 
 PROCESS_TASK = "process_webhook"
 
@@ -75,6 +83,9 @@ async def receive_delivery(request: Request) -> Response:
         return _answer(request, started, "malformed", 400, str(exc))
     if web.recent_deliveries.seen(event.delivery_id):
         return _answer(request, started, "duplicate", 200, "already received")
+    if web.echoes is not None and _is_our_echo(web.echoes, event.event, event.merchant_id, event.data):
+        # Salla announcing a price we wrote: acknowledged, not queued (see ``PriceEchoes``).
+        return _answer(request, started, "echo", 200, "our own price update")
     try:
         web.queue.enqueue(
             PROCESS_TASK,
@@ -91,6 +102,27 @@ async def receive_delivery(request: Request) -> Response:
     # Remembered only once safely queued: a failed enqueue must not turn the retry into a "duplicate".
     web.recent_deliveries.add(event.delivery_id)
     return _answer(request, started, "accepted", 200, "queued")
+
+
+def _is_our_echo(echoes: PriceEchoes, event: str, merchant_id: str, data: Mapping[str, Any]) -> bool:
+    """True for a ``product.price.updated`` whose product and price we are writing (or just wrote).
+
+    One dict lookup or one Redis ``EXISTS``; anything unreadable is not an echo and is queued as
+    before, where the worker's own check (recent decisions, price history) still applies.
+    """
+    if event != PRODUCT_PRICE_UPDATED or not merchant_id:
+        return False
+    product_id = data.get("id")
+    raw = data.get("price")
+    if isinstance(raw, Mapping):  # flat numbers in store events; tolerate ``{"amount": ...}`` too
+        raw = raw.get("amount")
+    if product_id in (None, "") or raw is None:
+        return False
+    try:
+        price = to_decimal(raw)
+        return echoes.is_echo(str(merchant_id), str(product_id), price)
+    except (MoneyError, ArithmeticError):  # not a price, or beyond what 2 decimals can spell
+        return False
 
 
 WEBHOOK_PATH = "/webhooks/salla"

@@ -5,6 +5,10 @@ delivery: decisions are marked APPLYING (committed) before the request goes out,
 dies mid-request leaves them APPLYING; the next attempt compares Salla's current price with the
 decided one and only re-sends those that did not land. A price is never sent twice for a
 decision that Salla already shows.
+
+Right before a batch goes out, its prices are recorded as expected echoes (``PriceEchoes``, when
+the ports bundle has one) so the webhook intake drops Salla's ``product.price.updated`` for them
+instead of queueing tens of thousands of deliveries per batch.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pricing_core.catalog import PricePoint
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.ports import PriceUpdate, scope_of
 from pricing_core.runs import OptimizationRun
-from pricing_core.usecases.context import ApplyPorts
+from pricing_core.usecases.context import ApplyPorts, echoes_of
 from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS, ensure_fresh_tokens
 
 # Activity entries list at most this many products each (the decisions keep the full record).
@@ -117,6 +121,7 @@ def apply_records(
         PriceUpdate(product_id=r.decision.product_id, price=r.decision.suggested_price, sku=r.decision.sku)
         for r in approved
     ]
+    _expect_echoes(ports, store_id, updates)
     report = ports.salla_catalog.apply_prices(access_token, updates)
     accepted = set(report.accepted)
     failed: dict[str, str] = {}
@@ -136,6 +141,24 @@ def apply_records(
         ignored=tuple(ignored),
         requests=requests + report.requests,
     )
+
+
+def _expect_echoes(ports: ApplyPorts, store_id: str, updates: Sequence[PriceUpdate]) -> None:
+    """Tell the webhook intake which ``product.price.updated`` deliveries will be our own echo.
+
+    Done before the request goes out: Salla may apply a chunk and announce it before
+    ``apply_prices`` returns, and an echo that beats its expectation costs a queued message and
+    a worker transaction (the worker still recognizes it; nothing breaks). Variant prices
+    (``"product:variant"`` ids, one PUT each) take the same path and are expected under the id
+    they are written with; an event that Salla sends for one under the parent product's id does
+    not match and takes the worker's path. Recorded for the whole batch, also for items Salla will refuse: an
+    unused expectation only lingers until its TTL.
+    """
+    found = echoes_of(ports)
+    if found is None or not updates:
+        return
+    echoes, ttl = found
+    echoes.expect(store_id, {u.product_id: u.price for u in updates}, ttl_seconds=ttl)
 
 
 def _already_in_salla(

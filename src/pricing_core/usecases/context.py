@@ -8,6 +8,7 @@ from typing import Protocol
 from pricing_core.ports import (
     Clock,
     CompetitorSource,
+    PriceEchoes,
     PricingAdvisor,
     SallaAuth,
     SallaCatalog,
@@ -18,6 +19,10 @@ from pricing_core.ports import (
 # Lock purposes (one lock per store and purpose).
 SWEEP_LOCK = "sweep"
 TOKEN_REFRESH_LOCK = "token_refresh"
+
+# How long an expected echo of a price we write is remembered (``PRICE_ECHO_TTL_SECONDS``): Salla's
+# bulk price queue "may take several minutes" before it applies a batch and sends the events.
+DEFAULT_ECHO_TTL_SECONDS = 15 * 60.0
 
 # Namespace of the deterministic ids derived from run keys (uuid5), so a redelivered message
 # finds the run and the decisions its first delivery wrote.
@@ -57,6 +62,29 @@ class OptimizerPorts(ApplyPorts, Protocol):
     def advisor(self) -> PricingAdvisor | None: ...
 
 
+class EchoPorts(Protocol):
+    """Optional extras of a ports bundle for the apply path (``adapters.wiring.Services`` has them).
+
+    Read with :func:`echoes_of` rather than required by :class:`ApplyPorts`, so bundles that
+    predate them (the tests' fakes, scripts) keep working and simply record no expected echoes.
+    """
+
+    @property
+    def echoes(self) -> PriceEchoes | None: ...
+
+    @property
+    def echo_ttl_seconds(self) -> float: ...
+
+
+def echoes_of(ports: object) -> tuple[PriceEchoes, float] | None:
+    """The bundle's expected-echoes port and its TTL in seconds, or None when it has none."""
+    echoes: PriceEchoes | None = getattr(ports, "echoes", None)
+    if echoes is None:
+        return None
+    ttl = getattr(ports, "echo_ttl_seconds", None)
+    return echoes, float(ttl) if isinstance(ttl, int | float) and ttl > 0 else DEFAULT_ECHO_TTL_SECONDS
+
+
 def run_id_for(store_id: str, run_key: str) -> str:
     """The run id a run key maps to: the same key always names the same run of the same store."""
     return str(uuid.uuid5(_RUN_NAMESPACE, f"run:{store_id}:{run_key}"))
@@ -78,13 +106,16 @@ def new_key() -> str:
 
 
 __all__ = [
+    "DEFAULT_ECHO_TTL_SECONDS",
     "SWEEP_LOCK",
     "TOKEN_REFRESH_LOCK",
     "ApplyPorts",
+    "EchoPorts",
     "OptimizerPorts",
     "TokenPorts",
     "decision_id_for",
     "decision_key",
+    "echoes_of",
     "new_key",
     "run_id_for",
 ]

@@ -1,0 +1,104 @@
+"""POST /webhooks/salla drops Salla's echoes of prices we wrote, without queueing them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from web_harness import Harness, make_harness, signed
+
+from adapters.config import Config
+from adapters.memory import MemoryPriceEchoes
+
+STORE = "1234509876"
+
+
+def price_updated(product_id: int, price: Any, *, nonce: str = "") -> dict[str, Any]:
+    # Salla's store events carry flat numbers (see the fake's ``_price_event_data``).
+    return {"event": "product.price.updated", "merchant": int(STORE), "created_at": "2026-03-01T12:00:00+03:00",
+            "data": {"id": product_id, "sku": f"SKU-{product_id}{nonce}", "price": price, "currency": "SAR"}}
+
+
+@pytest.fixture
+def web() -> Harness:
+    harness = make_harness(echoes=True)
+    assert harness.services.echoes is not None
+    harness.services.echoes.expect(STORE, {"501": Decimal("104.00")}, ttl_seconds=900)
+    return harness
+
+
+def post(web: Harness, payload: dict[str, Any]):
+    body, headers = signed(payload)
+    return web.client.post("/webhooks/salla", content=body, headers=headers)
+
+
+@pytest.mark.parametrize("price", [104, "104.00", 104.0, {"amount": 104, "currency": "SAR"}],
+                         ids=["int", "string", "float", "amount-object"])
+def test_an_echo_of_our_own_price_is_acknowledged_and_not_queued(web: Harness, price: Any) -> None:
+    response = post(web, price_updated(501, price))
+    assert response.status_code == 200 and response.json()["status"] == "echo"
+    assert web.queue.messages == []
+
+
+def test_a_repeated_echo_is_dropped_as_well(web: Harness) -> None:
+    for nonce in ("", "-again"):
+        assert post(web, price_updated(501, 104, nonce=nonce)).json()["status"] == "echo"
+    assert web.queue.messages == []
+
+
+def test_the_merchants_own_change_is_still_queued(web: Harness) -> None:
+    response = post(web, price_updated(501, "109.20"))
+    assert response.status_code == 200 and response.json()["status"] == "accepted"
+    (message,) = web.queue.named("process_webhook")
+    assert message["event"] == "product.price.updated" and message["data"]["price"] == "109.20"
+
+
+@pytest.mark.parametrize("payload", [
+    price_updated(502, 104),                                        # another product
+    {**price_updated(501, 104), "merchant": 999},                   # another store
+    price_updated(501, None),                                       # no price: the worker decides
+    price_updated(501, "not a price"),
+    {**price_updated(501, 104), "event": "product.updated"},        # only price events are echoes
+], ids=["other-product", "other-store", "no-price", "bad-price", "other-event"])
+def test_anything_that_is_not_an_expected_echo_is_queued(web: Harness, payload: dict[str, Any]) -> None:
+    assert post(web, payload).json()["status"] == "accepted"
+    assert len(web.queue.messages) == 1
+
+
+def test_an_expired_expectation_no_longer_drops_the_delivery(web: Harness) -> None:
+    web.services.clock.advance(seconds=901)
+    assert post(web, price_updated(501, 104)).json()["status"] == "accepted"
+    assert len(web.queue.named("process_webhook")) == 1
+
+
+def test_echoes_are_counted_in_the_intake_metrics(web: Harness) -> None:
+    post(web, price_updated(501, 104))
+    metrics = web.client.get("/metrics", headers={"Authorization": "Bearer admin-test-token"}).text
+    assert 'salla_optimizer_webhook_deliveries_total{outcome="echo"} 1.0' in metrics
+
+
+def test_without_an_echoes_port_every_price_event_is_queued() -> None:
+    web = make_harness()
+    assert post(web, price_updated(501, 104)).json()["status"] == "accepted"
+    assert len(web.queue.messages) == 1
+
+
+def test_the_embedded_default_shares_one_store_between_the_web_app_and_its_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from entrypoints.web.app import create_app
+    from runners import actors
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("PRICE_ECHO_TTL_SECONDS", "120")
+    app = create_app(Config(var_dir=tmp_path, session_secret="s"))
+    try:
+        echoes = app.state.web.echoes
+        assert isinstance(echoes, MemoryPriceEchoes)
+        assert actors.services().echoes is echoes  # the in-process worker's apply path writes here
+        assert actors.services().echo_ttl_seconds == 120
+    finally:
+        app.state.web.services.close()
+        actors.configure(None)
