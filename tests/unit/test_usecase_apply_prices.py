@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import attrs
 from usecase_support import add_store, make_ports, product
 
 from pricing_core.activity import ActivityType
@@ -84,3 +85,27 @@ def test_applying_left_by_a_crash_is_reconciled_or_resent() -> None:
     assert result.reconciled == (a.id,) and result.applied == (b.id,)
     assert sent == ["b"]
     assert ports.salla_catalog.price("1", "b") == b.decision.suggested_price
+
+
+def test_a_stale_approval_is_not_applied() -> None:
+    """The product's price or cost changed after the decision: its price is not written."""
+    ports, pending = setup_pending()
+    approve(ports, [pending["a"].id, pending["b"].id, pending["c"].id])
+    with ports.uow_factory("1") as uow:
+        b = uow.store.products.get("b")
+        assert b is not None
+        uow.store.products.upsert_many(
+            [product("a", "90"),                                  # the merchant repriced it
+             attrs.evolve(b, cost_price=Decimal("99"))],         # the cost went up
+            seen_at=ports.clock.now(),
+        )
+        uow.commit()
+    result = apply_decisions(ports, "1", [pending["a"].id, pending["b"].id, pending["c"].id])
+    assert result.applied == (pending["c"].id,)
+    assert "price changed from 100.00 to 90.00" in result.failed[pending["a"].id]
+    assert "cost changed" in result.failed[pending["b"].id]
+    assert ports.salla_catalog.price("1", "a") == Decimal("100")
+    with ports.uow_factory("1") as uow:
+        assert uow.store.decisions.get(pending["a"].id).status is DecisionStatus.FAILED
+        log = uow.store.activity.list(activity_type=ActivityType.PRICE_APPLY_FAILED)
+    assert "not applied" in log[0].description

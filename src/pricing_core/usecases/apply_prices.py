@@ -19,8 +19,9 @@ from decimal import Decimal
 import attrs
 
 from pricing_core.activity import ActivityType
-from pricing_core.catalog import PricePoint
+from pricing_core.catalog import PricePoint, Product
 from pricing_core.decision import DecisionRecord, DecisionStatus
+from pricing_core.money import quantize
 from pricing_core.ports import PriceUpdate, scope_of
 from pricing_core.runs import OptimizationRun
 from pricing_core.usecases.context import ApplyPorts, echoes_of
@@ -63,14 +64,42 @@ def apply_decisions(
     """
     store_id = str(store_id)
     with ports.uow_factory(store_id) as uow:
-        decisions = scope_of(uow).decisions
-        records = [r for r in (decisions.get(str(i)) for i in dict.fromkeys(decision_ids)) if r is not None]
+        scope = scope_of(uow)
+        records = [r for r in (scope.decisions.get(str(i)) for i in dict.fromkeys(decision_ids)) if r is not None]
+        snapshots = scope.products.get_many([r.decision.product_id for r in records
+                                             if r.status is DecisionStatus.APPROVED])
     unknown = tuple(str(i) for i in decision_ids if str(i) not in {r.id for r in records})
+    stale = {r.id: reason for r in records if r.status is DecisionStatus.APPROVED
+             and (reason := _staleness(r, snapshots.get(r.decision.product_id))) is not None}
+    if stale:
+        stale_records = [r for r in records if r.id in stale]
+        _finish(ports, store_id, [], stale, run_id=None, failed_records=stale_records,
+                note="the product changed since the decision")
+        records = [r for r in records if r.id not in stale]
     if not any(r.status in (DecisionStatus.APPROVED, DecisionStatus.APPLYING) for r in records):
-        return ApplyResult(ignored=unknown + tuple(r.id for r in records))
+        return ApplyResult(failed=stale, ignored=unknown + tuple(r.id for r in records))
     token = access_token or ensure_fresh_tokens(ports, store_id, threshold_hours=threshold_hours).access_token
     result = apply_records(ports, store_id, records, access_token=token)
-    return attrs.evolve(result, ignored=result.ignored + unknown)
+    return attrs.evolve(result, failed={**stale, **result.failed}, ignored=result.ignored + unknown)
+
+
+def _staleness(record: DecisionRecord, current: Product | None) -> str | None:
+    """Why an approved decision no longer fits the product as last seen, or None when it still does.
+
+    A decision was guarded against the price and cost it saw. If either changed since (a newer
+    sweep or event recorded them), writing its price could undo the merchant's own change or, with
+    a higher cost, cross the margin floor; the next sweep prices the product afresh instead.
+    """
+    if current is None:
+        return None
+    decision = record.decision
+    if quantize(current.price) != decision.old_price:
+        return (f"not applied: the price changed from {decision.old_price} to {quantize(current.price)} "
+                "since this decision; the next sweep prices it again")
+    if current.cost_price != decision.cost_price:
+        return (f"not applied: the cost changed from {decision.cost_price} to {current.cost_price} "
+                "since this decision; the next sweep prices it again")
+    return None
 
 
 def apply_records(
@@ -212,7 +241,8 @@ def _finish(
         if failed_records:
             scope.activity.log(
                 ActivityType.PRICE_APPLY_FAILED,
-                f"Salla refused {len(failed_records)} price change(s)",
+                f"{len(failed_records)} price change(s) not applied: {note}" if note
+                else f"Salla refused {len(failed_records)} price change(s)",
                 at=now,
                 metadata={
                     "count": len(failed_records),
