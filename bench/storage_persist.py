@@ -9,7 +9,8 @@
     run, each in one transaction, each on an empty table.
 
 Starts its own throwaway PostgreSQL (``adapters.storage.testing``, as the test fixtures do).
-Run: ``python bench/storage_persist.py [--decisions N] [--repeat R] [--write docs/bench/storage.md]``.
+Run: ``python bench/storage_persist.py [--decisions N] [--repeat R] [--write FILE]`` (``--write`` saves the markdown
+report to FILE; copy its figures into docs/benchmarks.md).
 Exits non-zero when the statement counts differ.
 """
 
