@@ -10,6 +10,7 @@ idempotent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import attrs
@@ -17,6 +18,8 @@ import attrs
 from pricing_core.ports import Clock, TaskQueue, UnitOfWorkFactory, scope_of
 from pricing_core.runs import RunType
 from pricing_core.schedule import is_due, takes_scheduled_runs
+from pricing_core.settings import TenantSettings
+from pricing_core.stores import Store
 
 OPTIMIZE_STORE = "optimize_store"
 # Runs read to find the latest sweep when ``last_run_at`` is unset (past a burst of event runs).
@@ -42,16 +45,44 @@ def optimize_all_stores(
 ) -> FanOut:
     """Enqueue a scheduled sweep for every active store not in manual mode."""
     key = batch_key or batch_key_for(clock.now())
+    return _fan_out(uow_factory, queue, key, RunType.SCHEDULED, lambda store, settings: None)
+
+
+def check_and_optimize_stores(
+    uow_factory: UnitOfWorkFactory, queue: TaskQueue, clock: Clock, *, batch_key: str | None = None
+) -> FanOut:
+    """Enqueue a sweep for every store that is due per its ``update_frequency_hours`` (see ``is_due``)."""
+    now = clock.now()
+
+    def not_due(store: Store, settings: TenantSettings) -> str | None:
+        last = store.last_run_at or _last_sweep_start(uow_factory, store.store_id)
+        return None if is_due(store, settings, last, now) else "not due"
+
+    return _fan_out(uow_factory, queue, batch_key or batch_key_for(now), RunType.SMART, not_due)
+
+
+def _fan_out(
+    uow_factory: UnitOfWorkFactory,
+    queue: TaskQueue,
+    key: str,
+    run_type: RunType,
+    reason_to_pass: Callable[[Store, TenantSettings], str | None],
+) -> FanOut:
+    """One ``optimize_store`` per active store that takes scheduled runs and has no reason to be passed over."""
     with uow_factory() as uow:
         rows = uow.stores.list_active_with_settings()
     enqueued: list[str] = []
     passed: list[tuple[str, str]] = []
     for store, settings in rows:
-        if not takes_scheduled_runs(store, settings):
-            passed.append((store.store_id, f"{settings.automation_mode.value} mode"))
+        if takes_scheduled_runs(store, settings):
+            reason = reason_to_pass(store, settings)
+        else:
+            reason = f"{settings.automation_mode.value} mode"
+        if reason is not None:
+            passed.append((store.store_id, reason))
             continue
-        queue.enqueue(OPTIMIZE_STORE, store_id=store.store_id, run_type=RunType.SCHEDULED.value,
-                      run_key=f"{RunType.SCHEDULED.value}:{key}")
+        queue.enqueue(OPTIMIZE_STORE, store_id=store.store_id, run_type=run_type.value,
+                      run_key=f"{run_type.value}:{key}")
         enqueued.append(store.store_id)
     return FanOut(batch_key=key, enqueued=tuple(enqueued), passed=tuple(passed))
 
@@ -66,30 +97,6 @@ def _last_sweep_start(uow_factory: UnitOfWorkFactory, store_id: str) -> datetime
     with uow_factory(store_id) as uow:
         recent = scope_of(uow).runs.recent(_FALLBACK_RUNS)
     return next((r.started_at for r in recent if r.run_type is not RunType.EVENT), None)
-
-
-def check_and_optimize_stores(
-    uow_factory: UnitOfWorkFactory, queue: TaskQueue, clock: Clock, *, batch_key: str | None = None
-) -> FanOut:
-    """Enqueue a sweep for every store that is due per its ``update_frequency_hours`` (see ``is_due``)."""
-    now = clock.now()
-    key = batch_key or batch_key_for(now)
-    with uow_factory() as uow:
-        rows = uow.stores.list_active_with_settings()
-    enqueued: list[str] = []
-    passed: list[tuple[str, str]] = []
-    for store, settings in rows:
-        if not takes_scheduled_runs(store, settings):
-            passed.append((store.store_id, f"{settings.automation_mode.value} mode"))
-            continue
-        last = store.last_run_at or _last_sweep_start(uow_factory, store.store_id)
-        if not is_due(store, settings, last, now):
-            passed.append((store.store_id, "not due"))
-            continue
-        queue.enqueue(OPTIMIZE_STORE, store_id=store.store_id, run_type=RunType.SMART.value,
-                      run_key=f"{RunType.SMART.value}:{key}")
-        enqueued.append(store.store_id)
-    return FanOut(batch_key=key, enqueued=tuple(enqueued), passed=tuple(passed))
 
 
 __all__ = ["OPTIMIZE_STORE", "FanOut", "batch_key_for", "check_and_optimize_stores", "optimize_all_stores"]
