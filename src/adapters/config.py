@@ -46,6 +46,7 @@ class Config:
     llm_model: str | None = None
     tavily_api_key: str | None = None
     competitor_feed_url: str | None = None
+    competitor_pages_file: str | None = None
     token_refresh_threshold_hours: int = 24
     sandbox_seed: int = 7
 
@@ -71,6 +72,7 @@ class Config:
             llm_model=env.get("LLM_MODEL") or None,
             tavily_api_key=env.get("TAVILY_API_KEY") or None,
             competitor_feed_url=env.get("COMPETITOR_FEED_URL") or None,
+            competitor_pages_file=env.get("COMPETITOR_PAGES_FILE") or None,
             token_refresh_threshold_hours=_int(env, "TOKEN_REFRESH_THRESHOLD_HOURS", 24),
             sandbox_seed=_int(env, "SANDBOX_SEED", 7),
         )

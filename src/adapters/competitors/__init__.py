@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 
 from adapters.competitors.composite import CompositeCompetitorSource
 from adapters.competitors.feeds import FeedSource
+from adapters.competitors.pages import PageSource
 from adapters.competitors.sandbox import SandboxCompetitorSource
 from adapters.competitors.source import EmptyCompetitorSource, OwnStore, OwnStoreLookup, no_own_store
+from adapters.competitors.watchlist import WatchlistError, load_watchlist
 
 if TYPE_CHECKING:
     from adapters.config import Config
@@ -28,20 +30,23 @@ def build_competitor_source(config: Config, *, own_store: OwnStoreLookup = no_ow
     """The competitor source for ``config``.
 
     - the embedded sandbox (no Salla credentials): the deterministic sandbox market;
-    - otherwise ``COMPETITOR_FEED_URL`` when set: that feed (a path or an http(s) URL);
+    - otherwise ``COMPETITOR_FEED_URL`` when set: that feed (a path or an http(s) URL), and
+      ``COMPETITOR_PAGES_FILE`` when set: the competitor product pages its watchlist names
+      (both may be set; their offers are merged);
     - otherwise no source: prices are held (or follow the strategy's fallback).
 
     Every choice is wrapped in a ``CompositeCompetitorSource`` so one failing source never raises
     into the sweep, and the store's own listings are marked through ``own_store``.
     """
-    source: CompetitorSource
+    sources: list[CompetitorSource] = []
     if config.uses_sandbox:
-        source = SandboxCompetitorSource(seed=config.sandbox_seed)
-    elif config.competitor_feed_url:
-        source = FeedSource(config.competitor_feed_url)
+        sources.append(SandboxCompetitorSource(seed=config.sandbox_seed))
     else:
-        source = EmptyCompetitorSource()
-    return CompositeCompetitorSource([source], own_store=own_store)
+        if config.competitor_feed_url:
+            sources.append(FeedSource(config.competitor_feed_url))
+        if config.competitor_pages_file:
+            sources.append(PageSource(load_watchlist(config.competitor_pages_file), own_store=own_store))
+    return CompositeCompetitorSource(sources or [EmptyCompetitorSource()], own_store=own_store)
 
 
 __all__ = [
@@ -49,6 +54,9 @@ __all__ = [
     "EmptyCompetitorSource",
     "FeedSource",
     "OwnStore",
+    "PageSource",
     "SandboxCompetitorSource",
+    "WatchlistError",
     "build_competitor_source",
+    "load_watchlist",
 ]
