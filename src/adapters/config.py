@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
@@ -26,25 +27,41 @@ def _int(env: Mapping[str, str], key: str, default: int) -> int:
         raise ValueError(f"{key} must be an integer, got {raw!r}") from exc
 
 
+def _secret_repr(value: object) -> str:
+    """``repr`` of a secret: whether it is set, never its value (a repr can end up in a log)."""
+    return "'***'" if value else repr(value)
+
+
+def _url_repr(value: str | None) -> str:
+    """``repr`` of a connection URL with its password masked."""
+    if not value:
+        return repr(value)
+    parts = urlsplit(value)
+    if parts.password is None:
+        return repr(value)
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return repr(urlunsplit(parts._replace(netloc=netloc)))
+
+
 @attrs.frozen(kw_only=True)
 class Config:
     """Everything the composition root needs to build the service."""
 
     var_dir: Path = Path("var")
-    database_url: str | None = None
-    redis_url: str | None = None
+    database_url: str | None = attrs.field(default=None, repr=_url_repr)
+    redis_url: str | None = attrs.field(default=None, repr=_url_repr)
     salla_client_id: str | None = None
-    salla_client_secret: str | None = None
+    salla_client_secret: str | None = attrs.field(default=None, repr=_secret_repr)
     salla_accounts_url: str | None = None
     salla_api_url: str | None = None
-    salla_webhook_secret: str | None = None
+    salla_webhook_secret: str | None = attrs.field(default=None, repr=_secret_repr)
     oauth_callback_url: str | None = None
     public_url: str = "http://127.0.0.1:8000"
-    admin_api_token: str | None = None
-    session_secret: str | None = None
-    token_encryption_keys: tuple[str, ...] = ()
+    admin_api_token: str | None = attrs.field(default=None, repr=_secret_repr)
+    session_secret: str | None = attrs.field(default=None, repr=_secret_repr)
+    token_encryption_keys: tuple[str, ...] = attrs.field(default=(), repr=_secret_repr)
     llm_model: str | None = None
-    tavily_api_key: str | None = None
+    tavily_api_key: str | None = attrs.field(default=None, repr=_secret_repr)
     competitor_feed_url: str | None = None
     competitor_pages_file: str | None = None
     token_refresh_threshold_hours: int = 24

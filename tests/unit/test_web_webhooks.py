@@ -26,22 +26,39 @@ def post(web: Harness, body: bytes, headers: dict[str, str]):
     return web.client.post("/webhooks/salla", content=body, headers=headers)
 
 
+INSTALLED = {"event": "app.installed", "merchant": 1234509876, "created_at": "2026-03-01 12:00:00",
+             "data": {"id": 1, "app_name": "Price Optimizer", "store_type": "live"}}
+
+
 def test_a_signed_delivery_is_acknowledged_and_queued(web: Harness) -> None:
-    body, headers = signed(AUTHORIZE)
+    body, headers = signed(INSTALLED)
     response = post(web, body, headers)
     assert response.status_code == 200 and response.json()["status"] == "accepted"
     (message,) = web.queue.named("process_webhook")
-    assert message["event"] == "app.store.authorize" and message["merchant_id"] == "1234509876"
+    assert message["event"] == "app.installed" and message["merchant_id"] == "1234509876"
     assert message["delivery_id"] == hashlib.sha256(body).hexdigest()
-    assert message["data"]["access_token"] == "ory_at_a"
     assert message["created_at"].startswith("2026-03-01T12:00:00")
+
+
+def test_an_authorization_is_stored_here_and_its_tokens_never_enter_the_queue(web: Harness) -> None:
+    body, headers = signed(AUTHORIZE)
+    response = post(web, body, headers)
+    assert response.status_code == 200 and response.json()["status"] == "processed"
+    assert web.queue.named("process_webhook") == []
+    assert "ory_at_a" not in repr(web.queue.messages) and "ory_rt_a" not in repr(web.queue.messages)
+    with web.uow_factory("1234509876") as uow:
+        assert uow.store is not None
+        tokens = uow.store.tokens.get()
+    assert tokens is not None and tokens.access_token == "ory_at_a" and tokens.refresh_token == "ory_rt_a"
+    again = post(web, body, headers)  # Salla repeats deliveries: the second is a duplicate
+    assert again.status_code == 200 and again.json()["status"] == "duplicate"
 
 
 def test_the_token_strategy_is_accepted(web: Harness) -> None:
     body, _ = signed(AUTHORIZE)
     response = post(web, body, {"Content-Type": "application/json", "X-Salla-Security-Strategy": "Token",
                                 "Authorization": WEBHOOK_SECRET})
-    assert response.status_code == 200 and len(web.queue.messages) == 1
+    assert response.status_code == 200 and response.json()["status"] == "processed"
 
 
 @pytest.mark.parametrize("headers", [
@@ -100,7 +117,7 @@ def test_an_oversized_streamed_body_without_length_is_413(web: Harness) -> None:
 
 
 def test_a_repeated_delivery_is_acknowledged_but_queued_once(web: Harness) -> None:
-    body, headers = signed(AUTHORIZE)
+    body, headers = signed(INSTALLED)
     assert post(web, body, headers).json()["status"] == "accepted"
     again = post(web, body, headers)
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
@@ -108,7 +125,7 @@ def test_a_repeated_delivery_is_acknowledged_but_queued_once(web: Harness) -> No
 
 
 def test_a_queue_failure_is_503_and_the_retry_is_accepted(web: Harness) -> None:
-    body, headers = signed(AUTHORIZE)
+    body, headers = signed(INSTALLED)
     original = web.queue.enqueue
 
     def broken(task: str, /, **kwargs: object) -> None:
@@ -130,7 +147,7 @@ def test_queued_deliveries_processed_by_the_use_case_create_the_store_once(web: 
         outcomes.append(outcome.value)
 
     web.queue.handlers["process_webhook"] = process_webhook
-    body, headers = signed(AUTHORIZE)
+    body, headers = signed(INSTALLED)
     post(web, body, headers)
     web.app.state.web.recent_deliveries = type(web.app.state.web.recent_deliveries)()  # a restarted server
     post(web, body, headers)  # Salla repeats it
@@ -138,11 +155,18 @@ def test_queued_deliveries_processed_by_the_use_case_create_the_store_once(web: 
     assert outcomes == ["processed", "duplicate"]
     with web.uow_factory("1234509876") as uow:
         assert uow.stores.get("1234509876") is not None
-        assert uow.store is not None and uow.store.tokens.get() is not None
+
+
+def test_a_repeated_authorization_after_a_restart_is_a_duplicate(web: Harness) -> None:
+    """The inline path is exactly-once through the same webhook inbox as the worker's."""
+    body, headers = signed(AUTHORIZE)
+    assert post(web, body, headers).json()["message"] == "processed"
+    web.app.state.web.recent_deliveries = type(web.app.state.web.recent_deliveries)()  # a restarted server
+    assert post(web, body, headers).json()["message"] == "duplicate"
 
 
 def test_webhook_metrics_count_outcomes(web: Harness) -> None:
-    body, headers = signed(AUTHORIZE)
+    body, headers = signed(INSTALLED)
     post(web, body, headers)
     post(web, body, {"Content-Type": "application/json"})
     text = web.client.get("/metrics").text

@@ -19,6 +19,7 @@ import attrs
 
 from pricing_core.errors import WebhookRejected
 from pricing_core.tokens import TokenSet, expiry_from_response
+from pricing_core.usecases.webhooks import redacted_payload_repr
 
 Strategy = Literal["auto", "signature", "token"]
 
@@ -34,7 +35,7 @@ class WebhookEvent:
     event: str
     merchant_id: str
     created_at: datetime | None
-    data: Mapping[str, Any]
+    data: Mapping[str, Any] = attrs.field(repr=redacted_payload_repr)  # tokens masked
     delivery_id: str
 
 
@@ -120,13 +121,21 @@ def parse_webhook(raw_body: bytes) -> WebhookEvent:
         payload = json.loads(raw_body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise WebhookRejected(f"webhook body is not JSON: {exc}", status=400) from exc
+    except RecursionError as exc:  # nesting deeper than the parser's recursion limit
+        raise WebhookRejected("webhook body is nested too deeply", status=400) from exc
     if not isinstance(payload, Mapping):
         raise WebhookRejected("webhook body is not a JSON object", status=400)
     event = payload.get("event")
     if not isinstance(event, str) or not event.strip():
         raise WebhookRejected("webhook without an event name", status=400)
     merchant = payload.get("merchant")
-    if isinstance(merchant, bool) or not isinstance(merchant, int | str) or not str(merchant).strip().isdigit():
+    # ASCII digits only: ``str.isdigit`` also accepts "٣" or "²", which would name a different store.
+    if (
+        isinstance(merchant, bool)
+        or not isinstance(merchant, int | str)
+        or not (text := str(merchant).strip()).isascii()
+        or not text.isdigit()
+    ):
         raise WebhookRejected(f"webhook without a numeric merchant id: {merchant!r}", status=400)
     data = payload.get("data", {})
     if data is None or data == []:

@@ -92,7 +92,8 @@ class SqlUnitOfWork:
             if self.dialect == "postgresql":
                 self._conn.execute(
                     text("SELECT set_config(:name, :value, true)"),
-                    {"name": SETTING, "value": self.bound_store or ALL_STORES},
+                    # ``is None``, not falsiness: a bound store id must never widen to every store.
+                    {"name": SETTING, "value": ALL_STORES if self.bound_store is None else self.bound_store},
                 )
         return self._conn
 

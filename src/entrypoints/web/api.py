@@ -206,13 +206,28 @@ def reject_one(request: Request) -> Response:
     return _review_one(request, approve=False)
 
 
-def _bulk_ids(body: bytes) -> list[str] | str:
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it grows past ``limit`` (never read whole into memory)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _bulk_ids(body: bytes | None) -> list[str] | str:
     """The ``decision_ids`` of a bulk request, or an error message."""
-    if len(body) > MAX_JSON_BODY:
+    if body is None or len(body) > MAX_JSON_BODY:
         return "body too large"
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return "body is not JSON"
     if not isinstance(data, dict) or not isinstance(data.get("decision_ids"), list):
         return "body must be an object with a decision_ids array"
@@ -227,8 +242,7 @@ async def _review_bulk(request: Request, approve: bool) -> Response:
 
     if not bearer_ok(request, web_state(request).admin_token):
         return _unauthorized()
-    body = await request.body()
-    ids = _bulk_ids(body)
+    ids = _bulk_ids(await _read_body(request, MAX_JSON_BODY))
     if isinstance(ids, str):
         return error(400 if ids.startswith("body") else 422, "bad_request", ids)
     return await run_in_threadpool(_review_bulk_sync, request, ids, approve)

@@ -100,7 +100,7 @@ class WebState:
     queue: TaskQueue
     templates: Jinja2Templates
     metrics: WebMetrics
-    admin_token: str | None
+    admin_token: str | None = attrs.field(repr=False)  # never printed (reprs reach logs)
     recent_deliveries: RecentDeliveries = attrs.Factory(RecentDeliveries)
     webhook_body_limit: int = 256 * 1024
     # The services' expected price echoes (``Services.echoes``; optional, test services may lack it).

@@ -68,7 +68,9 @@ def _visible_store(request: Request) -> Store | None:
     store_id = request.path_params["store_id"]
     if not may_see_store(request, store_id):
         return None
-    with web_state(request).services.uow_factory() as uow:
+    # Store-bound even for this lookup: on PostgreSQL the row-level security wall then holds
+    # too, not only the session check above (an unscoped unit of work sees every store).
+    with web_state(request).services.uow_factory(store_id) as uow:
         return uow.stores.get(store_id)
 
 

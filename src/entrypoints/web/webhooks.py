@@ -1,6 +1,6 @@
 """``POST /webhooks/salla``: verify, parse, acknowledge within milliseconds, process on the queue.
 
-The request path does no database work: it checks the body size, the signature or token
+For every event but one the request path does no database work: it checks the body size, the signature or token
 (``SALLA_WEBHOOK_SECRET``) and the JSON, then enqueues ``process_webhook``. The worker runs
 ``handle_webhook_event``, which records the delivery in the webhook inbox in the same
 transaction as its effects, so each delivery is processed exactly once however often Salla
@@ -9,8 +9,14 @@ are the echoes of prices we wrote ourselves (``product.price.updated`` matching 
 ``PriceEchoes``): during a batch they are most of the traffic, and queueing them made a merchant's
 real change wait behind tens of thousands of them.
 
-Answers: 200 accepted, duplicate or echo; 400 malformed; 401 bad signature or token (nothing is
-stored or enqueued); 413 body too large; 503 when the queue is down (Salla retries).
+``app.store.authorize`` is the exception: it carries the store's access and refresh tokens, which
+must not travel through the queue (Redis and its persistence files) or reach a worker's failure
+log in plaintext. It is handled here, in the web process, straight into encrypted storage. It is
+rare (install, update, reinstall), so its few milliseconds of database work do not matter.
+
+Answers: 200 accepted, processed, duplicate or echo; 400 malformed; 401 bad signature or token
+(nothing is stored or enqueued); 413 body too large; 503 when the queue or the database is down
+(Salla retries).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -30,7 +37,12 @@ from entrypoints.web.app import web_state
 from pricing_core.errors import WebhookRejected
 from pricing_core.money import MoneyError, to_decimal
 from pricing_core.ports import PriceEchoes
-from pricing_core.usecases.webhooks import PRODUCT_PRICE_UPDATED
+from pricing_core.usecases.webhooks import (
+    APP_STORE_AUTHORIZE,
+    PRODUCT_PRICE_UPDATED,
+    WebhookDelivery,
+    handle_webhook_event,
+)
 
 PROCESS_TASK = "process_webhook"
 
@@ -86,12 +98,26 @@ async def receive_delivery(request: Request) -> Response:
     if web.echoes is not None and _is_our_echo(web.echoes, event.event, event.merchant_id, event.data):
         # Salla announcing a price we wrote: acknowledged, not queued (see ``PriceEchoes``).
         return _answer(request, started, "echo", 200, "our own price update")
+    created_at = event.created_at.isoformat() if event.created_at else None
+    if event.event == APP_STORE_AUTHORIZE:
+        delivery = WebhookDelivery(event=event.event, merchant_id=event.merchant_id, data=dict(event.data),
+                                   delivery_id=event.delivery_id, created_at=created_at)
+        services = web.services
+        try:
+            outcome = await run_in_threadpool(handle_webhook_event, services.uow_factory, web.queue, services.clock,
+                                              delivery, merchant_lookup=services.salla_catalog.store_info)
+        except Exception as exc:
+            # Not acknowledged: Salla delivers it again. The traceback names no token (reprs mask them).
+            log.exception("could not store the authorization of delivery %s", event.delivery_id)
+            return _answer(request, started, "unavailable", 503, f"could not store it: {type(exc).__name__}")
+        web.recent_deliveries.add(event.delivery_id)
+        return _answer(request, started, "processed", 200, outcome.value)
     try:
         web.queue.enqueue(
             PROCESS_TASK,
             event=event.event,
             merchant_id=event.merchant_id,
-            created_at=event.created_at.isoformat() if event.created_at else None,
+            created_at=created_at,
             data=dict(event.data),
             delivery_id=event.delivery_id,
         )

@@ -64,13 +64,24 @@ class IncomingWebhook(Protocol):
     def delivery_id(self) -> str: ...
 
 
+# Payload keys whose values are secrets (``app.store.authorize`` carries the store's tokens).
+SECRET_PAYLOAD_KEYS = frozenset({"access_token", "refresh_token"})
+
+
+def redacted_payload_repr(data: Mapping[str, Any]) -> str:
+    """``repr`` of a delivery's payload with its tokens masked: a repr can end up in a log."""
+    if not isinstance(data, Mapping):
+        return repr(data)
+    return repr({k: ("***" if k in SECRET_PAYLOAD_KEYS and v else v) for k, v in data.items()})
+
+
 @attrs.frozen(kw_only=True)
 class WebhookDelivery:
     """A plain :class:`IncomingWebhook` (tests, and runners rebuilding one from a queue message)."""
 
     event: str
     merchant_id: str | int | None
-    data: Mapping[str, Any] = attrs.field(factory=dict)
+    data: Mapping[str, Any] = attrs.field(factory=dict, repr=redacted_payload_repr)
     delivery_id: str
     created_at: datetime | str | None = None
 
@@ -362,4 +373,5 @@ __all__ = [
     "WebhookDelivery",
     "WebhookOutcome",
     "handle_webhook_event",
+    "redacted_payload_repr",
 ]
