@@ -208,3 +208,24 @@ def test_an_old_expires_duration_is_still_read(ports) -> None:
     handle(ports, event)
     _, tokens, *_ = snapshot(ports[0])
     assert tokens.expires_at == ports[2].now() + timedelta(seconds=1209599)
+
+
+def test_an_older_authorization_arriving_late_does_not_replace_newer_tokens(ports) -> None:
+    newer = delivery("app.store.authorize", {
+        "access_token": "ory_at_new", "expires": EXPIRES + 3600, "refresh_token": "ory_rt_new",
+    }, "d-new")
+    assert handle(ports, newer) is WebhookOutcome.PROCESSED
+    assert handle(ports, AUTHORIZE) is WebhookOutcome.REJECTED  # Salla's retry of the earlier one
+    _, tokens, _, activity = snapshot(ports[0])
+    assert tokens is not None and tokens.access_token == "ory_at_new"
+    assert any("older than the tokens held" in entry.description for entry in activity)
+
+
+def test_a_reinstall_after_uninstall_takes_the_new_tokens_even_if_they_expire_sooner(ports) -> None:
+    longer = delivery("app.store.authorize", {"access_token": "ory_at_long", "expires": EXPIRES + 7200,
+                                              "refresh_token": "ory_rt_long"}, "d-long")
+    handle(ports, longer)
+    handle(ports, delivery("app.uninstalled", {"id": 1}, "d-uninst"))
+    assert handle(ports, AUTHORIZE) is WebhookOutcome.PROCESSED
+    store, tokens, _, _ = snapshot(ports[0])
+    assert store is not None and store.is_active and tokens is not None and tokens.access_token == "ory_at_x"

@@ -202,6 +202,14 @@ def _authorize(
         token_type=str(data.get("token_type") or "bearer"),
     )
     existing = uow.stores.get(store_id)
+    held = scope_of(uow).tokens.get() if existing is not None and existing.is_active else None
+    if held is not None and held.expires_at > expires_at:
+        # Salla retries a failed delivery minutes later: an older authorization arriving after a
+        # newer one (or after our own refresh) would put a rotated-out token chain back in place.
+        _log_rejected(uow, clock, store_id, event,
+                      f"older than the tokens held (expires {expires_at:%Y-%m-%d %H:%M} UTC, "
+                      f"held until {held.expires_at:%Y-%m-%d %H:%M} UTC)")
+        return WebhookOutcome.REJECTED
     if merchant is None:
         merchant = MerchantInfo(
             merchant_id=store_id,
