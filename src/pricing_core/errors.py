@@ -11,6 +11,10 @@ class StoreNotFound(PricingCoreError):
     """No such store (or not visible to the caller)."""
 
 
+class StoreBusy(PricingCoreError):
+    """Another worker holds a lock this operation needs for the store; try again later."""
+
+
 class DecisionNotFound(PricingCoreError):
     """No such decision in this store."""
 

@@ -8,7 +8,7 @@ runners call them from worker threads and the web app from its threadpool.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from decimal import Decimal
@@ -384,8 +384,14 @@ class DecisionRepository(Protocol):
         at: datetime,
         by: str | None = None,
         error: str | None = None,
+        expected: Collection[DecisionStatus] | None = None,
     ) -> None:
-        """Move decisions to ``status`` (validity of the move is the use case's business)."""
+        """Move decisions to ``status`` (validity of the move is the use case's business).
+
+        With ``expected``, only decisions whose status is still one of those move (a
+        compare-and-set in the same statement), so a concurrent move made since they were read
+        (a merchant's approval during a sweep) is not overwritten.
+        """
         ...
 
 

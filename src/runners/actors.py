@@ -178,12 +178,12 @@ def reprice_products(store_id: str, product_ids: list[str], run_key: str | None 
 @dramatiq.actor(queue_name=QUEUE_EVENTS, priority=0)
 def apply_decisions(store_id: str, decision_ids: list[str]) -> None:
     """Apply decisions the merchant approved. Idempotent: applied ones are ignored on redelivery."""
-    from pricing_core.errors import RateLimited, SallaUnavailable, TokenRevoked
+    from pricing_core.errors import RateLimited, SallaUnavailable, StoreBusy, TokenRevoked
     from pricing_core.usecases.apply_prices import apply_decisions as apply
 
     try:
         result = apply(services(), store_id, decision_ids, threshold_hours=_threshold())
-    except (SallaUnavailable, RateLimited) as exc:
+    except (SallaUnavailable, RateLimited, StoreBusy) as exc:
         raise RetryLater(f"store {store_id}: {exc}") from exc
     except (TokenRevoked, StoreNotFound) as exc:
         log.warning("apply_decisions: store %s cannot be reached: %s", store_id, exc)

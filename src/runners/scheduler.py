@@ -102,10 +102,17 @@ class PeriodicScheduler:
     def fire_time(self, job: str) -> datetime | None:
         """The scheduled time of the fire being handled: the trigger's latest time within the grace window."""
         now = self.now()
-        candidate: datetime | None = self.triggers[job].get_next_fire_time(None, now - self.grace)
+        trigger = self.triggers[job]
+        candidate: datetime | None = trigger.get_next_fire_time(None, now - self.grace)
         if candidate is None or candidate > now:
             return None
-        return candidate
+        # A schedule more frequent than the grace window has several fires in it: the latest one
+        # is being handled (the earlier ones were claimed when they fired).
+        while True:
+            following: datetime | None = trigger.get_next_fire_time(candidate, candidate + timedelta(microseconds=1))
+            if following is None or following > now:
+                return candidate
+            candidate = following
 
     def fire(self, job: str) -> bool:
         """Handle one fire of ``job``: claim it, then enqueue its actor. True when this process enqueued."""

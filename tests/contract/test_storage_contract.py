@@ -466,6 +466,29 @@ def test_storage_decision_status_changes(uow_factory: UnitOfWorkFactory) -> None
     in_store(uow_factory, "1001", check, commit=False)
 
 
+def test_storage_decision_status_change_with_expected_status_is_a_compare_and_set(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """``expected``: only decisions still in one of those statuses move (a sweep superseding vs an approval)."""
+    seed(uow_factory)
+    in_store(uow_factory, "1001", lambda s: s.decisions.add_many([record("d1"), record("d2")]))
+    later = T0 + timedelta(hours=1)
+    in_store(uow_factory, "1001", lambda s: s.decisions.set_status(["d1"], DecisionStatus.APPROVED, at=later))
+    in_store(
+        uow_factory,
+        "1001",
+        lambda s: s.decisions.set_status(["d1", "d2"], DecisionStatus.SUPERSEDED, at=later, by="optimizer",
+                                         expected=(DecisionStatus.PENDING,)),
+    )
+
+    def check(s: StoreScope) -> None:
+        d1, d2 = (s.decisions.get(i) for i in ("d1", "d2"))
+        assert d1 is not None and d1.status is DecisionStatus.APPROVED
+        assert d2 is not None and (d2.status, d2.decided_by) == (DecisionStatus.SUPERSEDED, "optimizer")
+
+    in_store(uow_factory, "1001", check, commit=False)
+
+
 def test_storage_runs_add_update_recent(uow_factory: UnitOfWorkFactory) -> None:
     seed(uow_factory)
     in_store(uow_factory, "1001", lambda s: s.runs.add(run("r1")))

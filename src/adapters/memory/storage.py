@@ -16,7 +16,7 @@ import builtins
 import itertools
 import json
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -433,14 +433,16 @@ class _Decisions:
         at: datetime,
         by: str | None = None,
         error: str | None = None,
+        expected: Collection[DecisionStatus] | None = None,
     ) -> None:
         ids = list(decision_ids)
+        allowed = None if expected is None else frozenset(expected)
 
         def op(state: _State) -> None:
             mine = state.decisions.get(self._store_id, {})
             for decision_id in ids:
                 current = mine.get(decision_id)
-                if current is None:
+                if current is None or (allowed is not None and current.status not in allowed):
                     continue
                 mine[decision_id] = attrs.evolve(
                     current,

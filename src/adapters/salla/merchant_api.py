@@ -218,9 +218,11 @@ class SallaMerchantClient:
         """Write prices: bulk chunks for products, one PUT per own-priced SKU, then a sampled confirm.
 
         ``accepted`` are the ids Salla took (queued, or written for SKUs); ``failed`` maps ids to
-        reasons: refused by validation, or lost to an outage after the retries. The sampled
+        reasons: refused by validation, or refused after the retries (429, 403, 503). The sampled
         confirmation lands in ``confirmed`` / ``unconfirmed`` (see ``SallaApplyReport``).
-        ``TokenRevoked`` propagates: nothing else can succeed with that token.
+        ``TokenRevoked`` propagates: nothing else can succeed with that token. So does
+        ``SallaUnavailable`` for a write whose outcome is unknown (timeout, other 5xx): Salla may
+        have queued it, so it is neither accepted nor failed (see ``_outcome_unknown``).
         """
         tally = Tally()
         latest = {u.product_id: u for u in updates}  # the last update of an id wins
@@ -274,6 +276,8 @@ class SallaMerchantClient:
                     "POST", "/products/prices/bulkPrice", access_token, json_body=body, accept=(422,), tally=tally
                 )
             except (SallaUnavailable, RateLimited, BadResponse) as exc:
+                if _outcome_unknown(exc):
+                    raise  # maybe queued: the caller keeps the decisions APPLYING and reconciles later
                 return [], {**failed, **{u.product_id: f"not sent: {exc}" for u in pending}}
             if answer.status != 422:
                 return [u.product_id for u in pending], failed
@@ -299,6 +303,8 @@ class SallaMerchantClient:
                 tally=tally,
             )
         except (SallaUnavailable, RateLimited, BadResponse) as exc:
+            if _outcome_unknown(exc):
+                raise
             return f"not sent: {exc}"
         if answer.status == 404:
             return "SKU not found (404)"
@@ -335,6 +341,20 @@ class SallaMerchantClient:
                 if current == pending[pid]:
                     pending.pop(pid)
         return list(pending)
+
+
+def _outcome_unknown(error: Exception) -> bool:
+    """True when a failed write may still have reached Salla: a timeout or lost connection
+    (no status), or a 5xx other than 503 (the server may have queued it before failing).
+
+    Such a write must not be reported as "not sent": the caller's decisions would be marked
+    FAILED while Salla applies the price (no price history, no cooldown). It is raised instead,
+    so the decisions stay APPLYING and the next attempt compares Salla's price before resending.
+    429, 403, 503 and 4xx answers are refusals: nothing was written.
+    """
+    if not isinstance(error, SallaUnavailable):
+        return False
+    return error.status is None or (error.status >= 500 and error.status != 503)
 
 
 def _read_price(value: object) -> Decimal | None:

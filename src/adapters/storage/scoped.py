@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -239,6 +239,7 @@ class SqlDecisions(_Scoped):
         at: datetime,
         by: str | None = None,
         error: str | None = None,
+        expected: Collection[DecisionStatus] | None = None,
     ) -> None:
         t = models.pricing_decisions
         values: dict[str, object] = {"status": status.value, "updated_at": at, "error": error}
@@ -246,11 +247,10 @@ class SqlDecisions(_Scoped):
             values["decided_by"] = by
         for part in chunks(list(decision_ids), self._uow.dialect):
             if part:
-                self._uow.conn.execute(
-                    update(t)
-                    .where(t.c.store_id == self._store_id, where_in(self._uow.dialect, t.c.id, part))
-                    .values(**values)
-                )
+                statement = update(t).where(t.c.store_id == self._store_id, where_in(self._uow.dialect, t.c.id, part))
+                if expected is not None:
+                    statement = statement.where(t.c.status.in_([s.value for s in expected]))
+                self._uow.conn.execute(statement.values(**values))
 
 
 class SqlRuns(_Scoped):

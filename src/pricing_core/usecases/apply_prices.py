@@ -21,16 +21,19 @@ import attrs
 from pricing_core.activity import ActivityType
 from pricing_core.catalog import PricePoint, Product
 from pricing_core.decision import DecisionRecord, DecisionStatus
+from pricing_core.errors import StoreBusy
 from pricing_core.money import quantize
 from pricing_core.ports import PriceUpdate, scope_of
 from pricing_core.runs import OptimizationRun
-from pricing_core.usecases.context import ApplyPorts, echoes_of
+from pricing_core.usecases.context import APPLY_LOCK, ApplyPorts, echoes_of
 from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS, ensure_fresh_tokens
 
 # Activity entries list at most this many products each (the decisions keep the full record).
 _ACTIVITY_SAMPLE = 50
 # Who applied a decision that the optimizer approved by itself.
 OPTIMIZER = "optimizer"
+# How long an apply waits for another apply of the same store (one bulk request and its confirmation).
+DEFAULT_APPLY_LOCK_WAIT = 120.0
 
 
 @attrs.frozen(kw_only=True)
@@ -56,13 +59,32 @@ def apply_decisions(
     *,
     access_token: str | None = None,
     threshold_hours: float = DEFAULT_THRESHOLD_HOURS,
+    lock_timeout: float | None = DEFAULT_APPLY_LOCK_WAIT,
 ) -> ApplyResult:
     """Apply the store's APPROVED decisions among ``decision_ids`` (and finish APPLYING ones).
 
     Unknown ids and decisions in any other status are ignored (a redelivered message finds them
     APPLIED). Tokens are refreshed first if they expire soon, unless ``access_token`` is given.
+    Runs under the store's apply lock and reads the decisions inside it, so two deliveries of one
+    approval (or a resumed sweep finishing the same decision) never both send a price; raises
+    ``StoreBusy`` when the lock is not had within ``lock_timeout``.
     """
     store_id = str(store_id)
+    with ports.locks.hold(store_id, APPLY_LOCK, timeout=lock_timeout) as acquired:
+        if not acquired:
+            raise StoreBusy(f"store {store_id}: another apply is running")
+        return _apply_decisions(ports, store_id, decision_ids, access_token=access_token,
+                                threshold_hours=threshold_hours)
+
+
+def _apply_decisions(
+    ports: ApplyPorts,
+    store_id: str,
+    decision_ids: Sequence[str],
+    *,
+    access_token: str | None,
+    threshold_hours: float,
+) -> ApplyResult:
     with ports.uow_factory(store_id) as uow:
         scope = scope_of(uow)
         records = [r for r in (scope.decisions.get(str(i)) for i in dict.fromkeys(decision_ids)) if r is not None]
@@ -126,25 +148,44 @@ def apply_records(
         else:
             ignored.append(record.id)
 
+    records_by_id = {r.id: r for r in approved + applying}
     requests = 0
     reconciled: list[DecisionRecord] = []
+    diverged: dict[str, str] = {}
     if applying:
-        landed, requests = _already_in_salla(ports, access_token, applying)
+        landed, diverged, requests = _already_in_salla(ports, access_token, applying)
         reconciled = [r for r in applying if r.id in landed]
-        approved.extend(r for r in applying if r.id not in landed)
+        approved.extend(r for r in applying if r.id not in landed and r.id not in diverged)
         if reconciled:
             _finish(ports, store_id, reconciled, {}, run_id=run_id, note="found applied in Salla")
+        if diverged:
+            _finish(ports, store_id, [], diverged, run_id=run_id,
+                    failed_records=[r for r in applying if r.id in diverged],
+                    note="the price in Salla changed since the decision")
 
     if not approved:
-        return ApplyResult(reconciled=tuple(r.id for r in reconciled), ignored=tuple(ignored), requests=requests)
+        return ApplyResult(failed=diverged, reconciled=tuple(r.id for r in reconciled), ignored=tuple(ignored),
+                           requests=requests)
 
     # Committed before the request: a crash from here on leaves them APPLYING, to be reconciled.
     with ports.uow_factory(store_id) as uow:
-        scope_of(uow).decisions.set_status(
+        scope = scope_of(uow)
+        overtaken = _overtaken(approved, scope.price_history.latest(
+            list(dict.fromkeys(r.decision.product_id for r in approved))))
+        approved = [r for r in approved if r.id not in overtaken]
+        scope.decisions.set_status(
             [r.id for r in approved if r.status is not DecisionStatus.APPLYING],
             DecisionStatus.APPLYING, at=ports.clock.now(),
         )
         uow.commit()
+    if overtaken:
+        _finish(ports, store_id, [], overtaken, run_id=run_id,
+                failed_records=[r for r in records_by_id.values() if r.id in overtaken],
+                note="another price change was applied to the product after this decision")
+        diverged = {**diverged, **overtaken}
+    if not approved:
+        return ApplyResult(failed=diverged, reconciled=tuple(r.id for r in reconciled), ignored=tuple(ignored),
+                           requests=requests)
 
     updates = [
         PriceUpdate(product_id=r.decision.product_id, price=r.decision.suggested_price, sku=r.decision.sku)
@@ -165,11 +206,29 @@ def apply_records(
             run_id=run_id, failed_records=[r for r in approved if r.id in failed])
     return ApplyResult(
         applied=tuple(r.id for r in applied),
-        failed=failed,
+        failed={**diverged, **failed},
         reconciled=tuple(r.id for r in reconciled),
         ignored=tuple(ignored),
         requests=requests + report.requests,
     )
+
+
+def _overtaken(records: Sequence[DecisionRecord], latest: Mapping[str, PricePoint]) -> dict[str, str]:
+    """Decisions made before the latest price change applied to their product, with the reason.
+
+    Two decisions of one product can both be approved: a merchant's approval of an older one
+    and a sweep's automatic one decided meanwhile (the sweep leaves an approved decision alone).
+    Whichever is applied first wins; the other was guarded against a price that is gone and is
+    not written (the next sweep prices the product afresh, with the cooldown).
+    """
+    result: dict[str, str] = {}
+    for record in records:
+        point = latest.get(record.decision.product_id)
+        if point is not None and point.changed_at > record.decision.decided_at:
+            result[record.id] = (f"not applied: {point.price} was applied to the product at "
+                                 f"{point.changed_at:%Y-%m-%d %H:%M:%S} ({point.source}), after this decision; "
+                                 "the next sweep prices it again")
+    return result
 
 
 def _expect_echoes(ports: ApplyPorts, store_id: str, updates: Sequence[PriceUpdate]) -> None:
@@ -192,12 +251,31 @@ def _expect_echoes(ports: ApplyPorts, store_id: str, updates: Sequence[PriceUpda
 
 def _already_in_salla(
     ports: ApplyPorts, access_token: str, records: Sequence[DecisionRecord]
-) -> tuple[set[str], int]:
-    """Ids of APPLYING decisions whose price Salla already shows (sent before a crash)."""
+) -> tuple[set[str], dict[str, str], int]:
+    """Sort APPLYING decisions (sent, or maybe sent, before a crash) by what Salla shows now.
+
+    Returns the ids whose decided price Salla already shows (landed), the ids not to send again
+    with the reason (diverged: Salla shows neither the price the decision was made from nor the
+    decided one, so someone else changed it since, or the product is gone), and the requests
+    spent. The rest still show the old price (never sent, or Salla's bulk queue has not applied
+    it yet) and are sent again: the same price twice is harmless, and only the final send counts.
+    """
     page = ports.salla_catalog.get_products(access_token, [r.decision.product_id for r in records])
     current: dict[str, Decimal] = {p.id: p.price for p in page.products}
-    landed = {r.id for r in records if current.get(r.decision.product_id) == r.decision.suggested_price}
-    return landed, 1
+    landed: set[str] = set()
+    diverged: dict[str, str] = {}
+    for record in records:
+        decision = record.decision
+        now_in_salla = current.get(decision.product_id)
+        if now_in_salla == decision.suggested_price:
+            landed.add(record.id)
+        elif now_in_salla is None:
+            diverged[record.id] = "not re-sent: the product is no longer found in Salla"
+        elif now_in_salla != decision.old_price:
+            diverged[record.id] = (f"not re-sent: Salla shows {quantize(now_in_salla)}, neither the price this "
+                                   f"decision was made from ({decision.old_price}) nor the decided one "
+                                   f"({decision.suggested_price}); the next sweep prices it again")
+    return landed, diverged, 1
 
 
 def _finish(
@@ -265,4 +343,4 @@ def _bump(run: OptimizationRun, *, updated: int) -> OptimizationRun:
     return attrs.evolve(run, products_updated=run.products_updated + updated)
 
 
-__all__ = ["OPTIMIZER", "ApplyResult", "apply_decisions", "apply_records"]
+__all__ = ["DEFAULT_APPLY_LOCK_WAIT", "OPTIMIZER", "ApplyResult", "apply_decisions", "apply_records"]

@@ -19,6 +19,9 @@ from pricing_core.ports import (
 # Lock purposes (one lock per store and purpose).
 SWEEP_LOCK = "sweep"
 TOKEN_REFRESH_LOCK = "token_refresh"
+# Held while approved decisions of a store are applied outside a sweep's own batches (the
+# merchant's approvals, a resumed run's leftovers): one sender per decision.
+APPLY_LOCK = "apply"
 
 # How long an expected echo of a price we write is remembered (``PRICE_ECHO_TTL_SECONDS``): Salla's
 # bulk price queue "may take several minutes" before it applies a batch and sends the events.
@@ -106,6 +109,7 @@ def new_key() -> str:
 
 
 __all__ = [
+    "APPLY_LOCK",
     "DEFAULT_ECHO_TTL_SECONDS",
     "SWEEP_LOCK",
     "TOKEN_REFRESH_LOCK",

@@ -29,12 +29,13 @@ from pricing_core.activity import ActivityType
 from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, Product
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision
 from pricing_core.engine import price_catalog
-from pricing_core.errors import BadResponse, StoreNotFound, TokenRevoked
+from pricing_core.errors import BadResponse, StoreBusy, StoreNotFound, TokenRevoked
 from pricing_core.ports import ProductPage, StoreContext, StoreRepository, StoreScope, scope_of
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.settings import TenantSettings
-from pricing_core.usecases.apply_prices import OPTIMIZER, apply_records
+from pricing_core.usecases.apply_prices import DEFAULT_APPLY_LOCK_WAIT, OPTIMIZER, apply_records
 from pricing_core.usecases.context import (
+    APPLY_LOCK,
     SWEEP_LOCK,
     OptimizerPorts,
     decision_id_for,
@@ -321,14 +322,28 @@ class _Sweep:
     # -- resuming
 
     def _finish_leftovers(self, token: str) -> None:
-        """Apply what an earlier delivery approved but did not confirm (APPROVED or APPLYING)."""
-        for status in (DecisionStatus.APPLYING, DecisionStatus.APPROVED):
-            while True:
-                with self.ports.uow_factory(self.store_id) as uow:
-                    batch = scope_of(uow).decisions.list(status=status, run_id=self.run_id, limit=_LEFTOVER_PAGE)
-                if not batch:
-                    break
-                apply_records(self.ports, self.store_id, batch, access_token=token, run_id=self.run_id)
+        """Apply what an earlier delivery approved but did not confirm (APPROVED or APPLYING).
+
+        Under the store's apply lock, like ``apply_decisions``: a decision of this run that the
+        merchant approved (or whose approval was being applied) meanwhile is read again inside
+        the lock, so the two paths never send it both. Merchant-approved ones that are still
+        APPROVED are left to their ``apply_decisions`` message (it checks them for staleness).
+        """
+        with self.ports.locks.hold(self.store_id, APPLY_LOCK, timeout=DEFAULT_APPLY_LOCK_WAIT) as acquired:
+            if not acquired:
+                raise StoreBusy(f"store {self.store_id}: another apply is running")
+            for status in (DecisionStatus.APPLYING, DecisionStatus.APPROVED):
+                offset = 0
+                while True:
+                    with self.ports.uow_factory(self.store_id) as uow:
+                        batch = scope_of(uow).decisions.list(status=status, run_id=self.run_id,
+                                                             limit=_LEFTOVER_PAGE, offset=offset)
+                    if not batch:
+                        break
+                    mine = [r for r in batch if status is DecisionStatus.APPLYING or r.decided_by == OPTIMIZER]
+                    offset += len(batch) - len(mine)  # the ones left alone stay in this listing
+                    if mine:
+                        apply_records(self.ports, self.store_id, mine, access_token=token, run_id=self.run_id)
 
     def _preload_pending(self) -> None:
         """Pending decisions of earlier runs, by product: a new change supersedes them."""
@@ -448,7 +463,9 @@ class _Sweep:
                        if r.status in (DecisionStatus.PENDING, DecisionStatus.APPROVED)]
             stale = self._pending_ids(scope, changed)
             if stale:
-                scope.decisions.set_status(stale, DecisionStatus.SUPERSEDED, at=now, by=OPTIMIZER)
+                # Only those still pending: the merchant may have approved or rejected one since the preload.
+                scope.decisions.set_status(stale, DecisionStatus.SUPERSEDED, at=now, by=OPTIMIZER,
+                                           expected=(DecisionStatus.PENDING,))
                 for pid in changed:
                     self.pending_by_product.pop(pid, None)
             run = self._current_run(scope)

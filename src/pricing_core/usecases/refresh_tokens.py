@@ -23,6 +23,8 @@ REASON_UNAUTHORIZED = "Token refresh unauthorized"
 REASON_INVALID_REFRESH_TOKEN = "Invalid refresh token"
 
 DEFAULT_THRESHOLD_HOURS = 24
+# The ``error`` of a SKIPPED result whose store was found inactive inside the lock.
+STORE_INACTIVE = "store is inactive"
 # How long a refresh waits for another worker's refresh of the same store before giving up.
 DEFAULT_LOCK_TIMEOUT = 60.0
 # Persisting the rotated tokens is retried: losing them after Salla rotated would strand the store.
@@ -92,7 +94,7 @@ def refresh_store_tokens(
             raise StoreNotFound(f"store {store_id} does not exist")
         if not store.is_active:
             return RefreshResult(store_id=store_id, outcome=RefreshOutcome.SKIPPED, tokens=current,
-                                 error="store is inactive")
+                                 error=STORE_INACTIVE)
         if current is None or not current.refresh_token:
             return _transient(ports, store_id, current, "no refresh token stored", trigger)
         if seen is not None and seen.refresh_token != current.refresh_token:
@@ -105,20 +107,41 @@ def refresh_store_tokens(
         try:
             rotated = ports.salla_auth.refresh(current.refresh_token)
         except TokenRevoked as exc:
-            return _deactivate(ports, store_id, exc, trigger)
+            return _deactivate(ports, store_id, exc, trigger, refused=current)
         except (SallaUnavailable, RateLimited, BadResponse) as exc:
             return _transient(ports, store_id, current, f"{type(exc).__name__}: {exc}", trigger)
 
-        _persist(ports, store_id, rotated, previous=current, trigger=trigger)
+        if not rotated.refresh_token:
+            # No new refresh token issued: the one we sent stays valid (RFC 6749 section 6).
+            rotated = attrs.evolve(rotated, refresh_token=current.refresh_token)
+        newer = _persist(ports, store_id, rotated, previous=current, trigger=trigger)
+        if newer is not None:
+            return RefreshResult(store_id=store_id, outcome=RefreshOutcome.SKIPPED, tokens=newer)
         return RefreshResult(store_id=store_id, outcome=RefreshOutcome.REFRESHED, tokens=rotated)
 
 
-def _persist(ports: TokenPorts, store_id: str, rotated: TokenSet, *, previous: TokenSet, trigger: str) -> None:
+def _replaced(stored: TokenSet | None, previous: TokenSet) -> bool:
+    """True when the stored tokens are no longer the ones this refresh started from.
+
+    The lock keeps other refreshes out, but a (re)authorization (``app.store.authorize``,
+    the OAuth callback) stores a new chain without it. Those tokens are the newest: they are
+    neither overwritten by the old chain's rotation nor reason to deactivate the store.
+    """
+    return stored is not None and stored.refresh_token != previous.refresh_token
+
+
+def _persist(
+    ports: TokenPorts, store_id: str, rotated: TokenSet, *, previous: TokenSet, trigger: str
+) -> TokenSet | None:
+    """Store ``rotated`` (retried); returns the stored tokens instead when a reauthorization replaced them."""
     last_error: Exception | None = None
     for _ in range(_SAVE_ATTEMPTS):
         try:
             with ports.uow_factory(store_id) as uow:
                 scope = scope_of(uow)
+                stored = scope.tokens.get()
+                if stored is not None and _replaced(stored, previous):
+                    return stored
                 scope.tokens.save(rotated)
                 scope.activity.log(
                     ActivityType.SYSTEM_TOKEN_REFRESH,
@@ -131,17 +154,32 @@ def _persist(ports: TokenPorts, store_id: str, rotated: TokenSet, *, previous: T
                     },
                 )
                 uow.commit()
-            return
+            return None
         except Exception as exc:  # the database hiccuped; the new tokens exist only in memory now
             last_error = exc
     assert last_error is not None
-    raise last_error
+    # Salla has rotated: the stored refresh token is dead, and presenting it again revokes the chain.
+    raise TokensNotPersisted(
+        f"Salla rotated the tokens of store {store_id} but storing them failed {_SAVE_ATTEMPTS} times "
+        f"({type(last_error).__name__}: {last_error}); the next refresh will be refused (invalid_grant) "
+        "and the merchant will have to reinstall"
+    ) from last_error
 
 
-def _deactivate(ports: TokenPorts, store_id: str, error: TokenRevoked, trigger: str) -> RefreshResult:
+class TokensNotPersisted(RuntimeError):
+    """Salla rotated a store's tokens but they could not be stored: the store's chain is lost."""
+
+
+def _deactivate(
+    ports: TokenPorts, store_id: str, error: TokenRevoked, trigger: str, *, refused: TokenSet
+) -> RefreshResult:
     reason = deactivation_reason(error)
     now = ports.clock.now()
     with ports.uow_factory(store_id) as uow:
+        stored = scope_of(uow).tokens.get()
+        if stored is not None and _replaced(stored, refused):
+            # Reauthorized while we were at Salla: the refused chain is the old one, the store is fine.
+            return RefreshResult(store_id=store_id, outcome=RefreshOutcome.SKIPPED, tokens=stored)
         uow.stores.set_active(store_id, False, reason=reason, at=now)
         scope_of(uow).activity.log(
             ActivityType.SYSTEM_STORE_DEACTIVATED,
@@ -168,6 +206,15 @@ def _transient(
     return RefreshResult(store_id=store_id, outcome=RefreshOutcome.TRANSIENT, tokens=tokens, error=error)
 
 
+def _unexpected(ports: TokenPorts, store_id: str, tokens: TokenSet, exc: Exception) -> RefreshResult:
+    """A refresh that failed unexpectedly: TRANSIENT (the store is kept), logged when the database lets us."""
+    error = f"{type(exc).__name__}: {exc}"
+    try:
+        return _transient(ports, store_id, tokens, error, "proactive")
+    except Exception:  # the database is the problem: the batch summary still carries the error
+        return RefreshResult(store_id=store_id, outcome=RefreshOutcome.TRANSIENT, tokens=tokens, error=error)
+
+
 def ensure_fresh_tokens(
     ports: TokenPorts, store_id: str, *, threshold_hours: float = DEFAULT_THRESHOLD_HOURS
 ) -> TokenSet:
@@ -191,6 +238,9 @@ def ensure_fresh_tokens(
     if not token_health(tokens, now, threshold_hours).needs_refresh:
         return tokens
     result = refresh_store_tokens(ports, store_id, seen=tokens, threshold_hours=threshold_hours, trigger="sweep")
+    if result.outcome is RefreshOutcome.SKIPPED and result.error == STORE_INACTIVE:
+        # Deactivated while we waited for the lock (another worker's refresh was refused).
+        raise TokenRevoked(f"store {store_id} was deactivated meanwhile")
     if result.outcome in (RefreshOutcome.REFRESHED, RefreshOutcome.SKIPPED) and result.tokens is not None:
         return result.tokens
     if result.outcome is RefreshOutcome.REVOKED:
@@ -223,6 +273,8 @@ def refresh_expiring_tokens(
             )
         except StoreNotFound:
             continue  # deleted between the listing and the refresh
+        except Exception as exc:  # one store's failure (a database error...) never stops the batch
+            result = _unexpected(ports, store.store_id, tokens, exc)
         results.append(result)
     report = BatchRefreshReport(checked=len(expiring), results=tuple(results))
     with ports.uow_factory() as uow:
@@ -244,8 +296,10 @@ def refresh_expiring_tokens(
 __all__ = [
     "REASON_INVALID_REFRESH_TOKEN",
     "REASON_UNAUTHORIZED",
+    "STORE_INACTIVE",
     "BatchRefreshReport",
     "RefreshResult",
+    "TokensNotPersisted",
     "deactivation_reason",
     "ensure_fresh_tokens",
     "refresh_expiring_tokens",
