@@ -138,3 +138,37 @@ def test_bulk_reject(ports) -> None:
     result = reject_decisions(uow_factory, clock, store_id=STORE, decision_ids=["100-a", "100-b"])
     assert result.moved == ("100-a", "100-b")
     assert {status_of(uow_factory, STORE, i) for i in ("100-a", "100-b")} == {DecisionStatus.REJECTED}
+
+
+
+
+class SupersededMeanwhile(InMemoryUnitOfWorkFactory):
+    """Stages a race at the port: just before a review writes, decision ``100-a`` is superseded
+    (as a sweep in another transaction would have done after the review read it)."""
+
+    def __call__(self, store_id: str | None = None):  # type: ignore[no-untyped-def, override]
+        uow = super().__call__(store_id)
+        if uow.store is not None:
+            decisions = uow.store.decisions
+            write = decisions.set_status
+
+            def set_status(ids, status, **kwargs):  # type: ignore[no-untyped-def]
+                write(["100-a"], DecisionStatus.SUPERSEDED, at=kwargs["at"])
+                return write(ids, status, **kwargs)
+
+            decisions.set_status = set_status  # type: ignore[method-assign]
+        return uow
+
+
+def test_a_decision_moved_by_someone_else_meanwhile_is_not_overwritten(ports) -> None:
+    """Compare-and-set: a decision superseded after the review read it stays superseded, and is not applied.
+
+    The storage contract suite checks that ``expected=`` is a real compare-and-set on every backend.
+    """
+    uow_factory, queue, clock = ports
+    uow_factory.__class__ = SupersededMeanwhile  # the fixture's data, with the race staged
+    result = approve_decisions(uow_factory, queue, clock, store_id=STORE, decision_ids=["100-a", "100-b"])
+    assert result.moved == ("100-b",)
+    assert result.skipped == {"100-a": DecisionStatus.SUPERSEDED}
+    assert queue.named(APPLY_TASK) == [{"store_id": STORE, "decision_ids": ["100-b"]}]
+    assert status_of(uow_factory, STORE, "100-a") is DecisionStatus.SUPERSEDED

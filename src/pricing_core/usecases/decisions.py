@@ -55,7 +55,7 @@ def _review(
                 raise DecisionNotFound(f"decision {decision_id} not found")
             records.append(record)
         pending = [r for r in records if r.status is DecisionStatus.PENDING]
-        skipped = {r.id: r.status for r in records if r.status is not DecisionStatus.PENDING}
+        skipped: dict[str, DecisionStatus] = {r.id: r.status for r in records if r.status is not DecisionStatus.PENDING}
         if strict and skipped:
             decision_id, status = next(iter(skipped.items()))
             raise InvalidTransition(
@@ -63,7 +63,14 @@ def _review(
             )
         now = clock.now()
         if pending:
-            scope.decisions.set_status([r.id for r in pending], target, at=now, by=by)
+            # Compare-and-set: a sweep superseding, or another reviewer, may have moved one since it was read.
+            scope.decisions.set_status([r.id for r in pending], target, at=now, by=by,
+                                       expected=(DecisionStatus.PENDING,))
+            after = {r.id: scope.decisions.get(r.id) for r in pending}
+            lost = {i: now_record.status for i, now_record in after.items()
+                    if now_record is not None and now_record.status is not target}
+            skipped.update(lost)
+            pending = [r for r in pending if r.id not in lost]
         for record in pending:
             d = record.decision
             scope.activity.log(
