@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from entrypoints.web.app import queue_depth, web_state
+from entrypoints.web.bodies import read_capped
 from entrypoints.web.openapi import openapi_document
 from entrypoints.web.security import bearer_ok
 from entrypoints.web.views import decision_view, store_detail, store_summary
@@ -206,21 +207,6 @@ def reject_one(request: Request) -> Response:
     return _review_one(request, approve=False)
 
 
-async def _read_body(request: Request, limit: int) -> bytes | None:
-    """The body, or None as soon as it grows past ``limit`` (never read whole into memory)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _bulk_ids(body: bytes | None) -> list[str] | str:
     """The ``decision_ids`` of a bulk request, or an error message."""
     if body is None or len(body) > MAX_JSON_BODY:
@@ -242,7 +228,7 @@ async def _review_bulk(request: Request, approve: bool) -> Response:
 
     if not bearer_ok(request, web_state(request).admin_token):
         return _unauthorized()
-    ids = _bulk_ids(await _read_body(request, MAX_JSON_BODY))
+    ids = _bulk_ids(await read_capped(request, MAX_JSON_BODY))
     if isinstance(ids, str):
         return error(400 if ids.startswith("body") else 422, "bad_request", ids)
     return await run_in_threadpool(_review_bulk_sync, request, ids, approve)

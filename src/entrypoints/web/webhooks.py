@@ -34,6 +34,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from adapters.salla.webhooks import parse_webhook, verify_webhook
 from entrypoints.web.app import web_state
+from entrypoints.web.bodies import read_capped
 from pricing_core.errors import WebhookRejected
 from pricing_core.money import MoneyError, to_decimal
 from pricing_core.ports import PriceEchoes
@@ -49,24 +50,6 @@ PROCESS_TASK = "process_webhook"
 log = logging.getLogger(__name__)
 
 
-class _TooLarge(Exception):
-    pass
-
-
-async def _read_capped(request: Request, limit: int) -> bytes:
-    """The raw body, refusing more than ``limit`` bytes without reading it all into memory."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _TooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
 
 def _answer(request: Request, started: float, outcome: str, status: int, message: str) -> Response:
     metrics = web_state(request).metrics
@@ -80,11 +63,11 @@ async def receive_delivery(request: Request) -> Response:
     started = time.perf_counter()
     web = web_state(request)
     try:
-        body = await _read_capped(request, web.webhook_body_limit)
-    except _TooLarge:
-        return _answer(request, started, "too_large", 413, f"body over {web.webhook_body_limit} bytes")
+        body = await read_capped(request, web.webhook_body_limit)
     except ClientDisconnect:
         return _answer(request, started, "disconnected", 400, "client went away")
+    if body is None:
+        return _answer(request, started, "too_large", 413, f"body over {web.webhook_body_limit} bytes")
     try:
         verify_webhook(body, request.headers, secret=web.config.salla_webhook_secret or "")
     except WebhookRejected as exc:
