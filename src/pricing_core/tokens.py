@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import attrs
 
@@ -74,6 +76,34 @@ def expiry_from_response(now: datetime, *, expires_in: object = None, expires: o
     return now + timedelta(seconds=seconds)
 
 
+class TokenPayloadError(ValueError):
+    """A token payload (token endpoint answer or ``app.store.authorize``) lacks a usable field."""
+
+
+def token_set_from_payload(data: Mapping[str, Any], now: datetime) -> TokenSet:
+    """Read Salla's token fields, wherever they come from: the token endpoint or the authorize webhook.
+
+    ``scope`` may be a space-separated string or a list; a missing or empty refresh token is None.
+    Raises :class:`TokenPayloadError` without an access token or a readable expiry.
+    """
+    access = data.get("access_token")
+    if not isinstance(access, str) or not access:
+        raise TokenPayloadError("no access_token")
+    try:
+        expires_at = expiry_from_response(now, expires_in=data.get("expires_in"), expires=data.get("expires"))
+    except (TypeError, ValueError) as exc:
+        raise TokenPayloadError(f"unreadable expiry: {exc}") from exc
+    refresh = data.get("refresh_token")
+    scope = data.get("scope", "")
+    return TokenSet(
+        access_token=access,
+        refresh_token=refresh if isinstance(refresh, str) and refresh else None,
+        expires_at=expires_at,
+        scope=" ".join(str(part) for part in scope) if isinstance(scope, list) else str(scope or ""),
+        token_type=str(data.get("token_type") or "bearer").lower(),
+    )
+
+
 class RefreshOutcome(StrEnum):
     """What a refresh attempt ended in, and so what the system does next."""
 
@@ -106,8 +136,10 @@ __all__ = [
     "TOKEN_VALID",
     "RefreshOutcome",
     "TokenHealth",
+    "TokenPayloadError",
     "TokenSet",
     "TokenStatusSummary",
     "expiry_from_response",
     "token_health",
+    "token_set_from_payload",
 ]

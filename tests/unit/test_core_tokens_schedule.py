@@ -54,3 +54,21 @@ def test_is_due_honours_mode_frequency_and_activity():
     assert is_due(store, six, NOW - timedelta(hours=6), NOW)
     assert not is_due(store, TenantSettings(automation_mode="manual"), None, NOW)
     assert not is_due(Store(store_id="1", is_active=False), six, None, NOW)
+
+
+def test_token_payload_from_either_source_reads_the_same_way():
+    from pricing_core.tokens import TokenPayloadError, token_set_from_payload
+
+    ts = int((NOW + timedelta(days=14)).timestamp())
+    webhook = token_set_from_payload({"access_token": "at", "refresh_token": "rt", "expires": ts,
+                                      "scope": ["offline_access", "products.read_write"]}, NOW)
+    endpoint = token_set_from_payload({"access_token": "at", "refresh_token": "rt", "expires_in": 14 * 86400,
+                                       "scope": "offline_access products.read_write", "token_type": "Bearer"}, NOW)
+    assert webhook == endpoint
+    assert webhook.scope == "offline_access products.read_write" and webhook.token_type == "bearer"
+    no_refresh = token_set_from_payload({"access_token": "at", "refresh_token": "", "expires_in": 60}, NOW)
+    assert no_refresh.refresh_token is None
+    with pytest.raises(TokenPayloadError, match="access_token"):
+        token_set_from_payload({"expires_in": 60}, NOW)
+    with pytest.raises(TokenPayloadError, match="expiry"):
+        token_set_from_payload({"access_token": "at", "expires": "soon"}, NOW)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import builtins
 import itertools
-import json
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import attrs
 
+from adapters.jsonable import jsonable
 from pricing_core.activity import ActivityEntry, ActivityType
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import DecisionRecord, DecisionStatus
@@ -46,20 +46,6 @@ from pricing_core.runs import OptimizationRun, RunStatus
 from pricing_core.settings import TenantSettings
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
-
-
-def jsonable(metadata: Mapping[str, object] | None) -> dict[str, Any]:
-    """``metadata`` as plain JSON data (Decimals and datetimes become strings), as a database keeps it."""
-    if not metadata:
-        return {}
-
-    def default(value: object) -> str:
-        if isinstance(value, datetime):
-            return value.isoformat()
-        return str(value)  # Decimal, enums, ids: their string form is the useful one
-
-    loaded: dict[str, Any] = json.loads(json.dumps(dict(metadata), default=default))
-    return loaded
 
 
 @attrs.define
@@ -650,7 +636,7 @@ class InMemoryStoreScope:
         self.price_history: PriceHistoryRepository = _PriceHistory(uow, store_id)
 
 
-__all__ = ["InMemoryStoreScope", "InMemoryUnitOfWork", "InMemoryUnitOfWorkFactory", "jsonable"]
+__all__ = ["InMemoryStoreScope", "InMemoryUnitOfWork", "InMemoryUnitOfWorkFactory"]
 
 if TYPE_CHECKING:  # mypy proves the fakes satisfy the ports structurally
     from pricing_core.ports import UnitOfWork, UnitOfWorkFactory

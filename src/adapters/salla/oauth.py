@@ -16,7 +16,7 @@ from adapters.clock import SystemClock
 from adapters.salla.http import TIMEOUT_ERRORS, TRANSPORT_ERRORS, HttpClient, HttpResponse, error_message
 from pricing_core.errors import BadResponse, RateLimited, SallaUnavailable, TokenRevoked
 from pricing_core.ports import DEFAULT_SCOPE, Clock, MerchantInfo
-from pricing_core.tokens import TokenSet, expiry_from_response
+from pricing_core.tokens import TokenPayloadError, TokenSet, token_set_from_payload
 
 REQUIRED_SCOPES = ("offline_access", "products.read_write")
 
@@ -99,24 +99,10 @@ class SallaOAuthClient:
         data: Mapping[str, Any] = body
         if isinstance(body.get("data"), Mapping) and "access_token" not in body:
             data = body["data"]  # tolerate an enveloped answer
-        access = data.get("access_token")
-        if not isinstance(access, str) or not access:
-            raise BadResponse("token answer without access_token")
-        refresh = data.get("refresh_token")
         try:
-            expires_at = expiry_from_response(
-                self._clock.now(), expires_in=data.get("expires_in"), expires=data.get("expires")
-            )
-        except ValueError as exc:
-            raise BadResponse(f"token answer with unreadable expiry: {exc}") from exc
-        scope = data.get("scope", "")
-        return TokenSet(
-            access_token=access,
-            refresh_token=refresh if isinstance(refresh, str) and refresh else None,
-            expires_at=expires_at,
-            scope=" ".join(scope) if isinstance(scope, list) else str(scope or ""),
-            token_type=str(data.get("token_type") or "bearer").lower(),
-        )
+            return token_set_from_payload(data, self._clock.now())
+        except TokenPayloadError as exc:
+            raise BadResponse(f"token answer with {exc}") from exc
 
     def user_info(self, access_token: str) -> MerchantInfo:
         """``/oauth2/user/info``: the store (``data.merchant``) and the installing user."""

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import attrs
 
 from pricing_core.errors import WebhookRejected
-from pricing_core.tokens import TokenSet, expiry_from_response
+from pricing_core.tokens import TokenPayloadError, TokenSet, token_set_from_payload
 from pricing_core.usecases.webhooks import redacted_payload_repr
 
 Strategy = Literal["auto", "signature", "token"]
@@ -155,20 +155,7 @@ def token_set_from_authorize(event: WebhookEvent, now: datetime) -> TokenSet:
     """The tokens carried by ``app.store.authorize`` (its ``expires`` is a Unix timestamp)."""
     if event.event != "app.store.authorize":
         raise ValueError(f"not an app.store.authorize event: {event.event}")
-    data = event.data
-    access = data.get("access_token")
-    if not isinstance(access, str) or not access:
-        raise WebhookRejected("app.store.authorize without access_token", status=400)
     try:
-        expires_at = expiry_from_response(now, expires_in=data.get("expires_in"), expires=data.get("expires"))
-    except ValueError as exc:
-        raise WebhookRejected(f"app.store.authorize with unreadable expiry: {exc}", status=400) from exc
-    refresh = data.get("refresh_token")
-    scope = data.get("scope", "")
-    return TokenSet(
-        access_token=access,
-        refresh_token=refresh if isinstance(refresh, str) and refresh else None,
-        expires_at=expires_at,
-        scope=" ".join(scope) if isinstance(scope, list) else str(scope or ""),
-        token_type=str(data.get("token_type") or "bearer").lower(),
-    )
+        return token_set_from_payload(event.data, now)
+    except TokenPayloadError as exc:
+        raise WebhookRejected(f"app.store.authorize with {exc}", status=400) from exc

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -15,20 +13,6 @@ from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.stores import Store
-
-
-def jsonable(metadata: Mapping[str, object] | None) -> dict[str, Any]:
-    """``metadata`` as plain JSON data (Decimals and datetimes become strings), as the column keeps it."""
-    if not metadata:
-        return {}
-
-    def default(value: object) -> str:
-        if isinstance(value, datetime):
-            return value.isoformat()
-        return str(value)
-
-    loaded: dict[str, Any] = json.loads(json.dumps(dict(metadata), default=default))
-    return loaded
 
 
 def by_code_point(column: ColumnElement[str], dialect: str) -> ColumnElement[str]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, select, update
 
+from adapters.jsonable import jsonable
 from adapters.storage import models, rows
 from adapters.storage.bulk import Upsert, chunks, insert_rows, where_in
 from pricing_core.activity import ActivityEntry, ActivityType
@@ -314,7 +315,7 @@ class SqlActivity:
             "store_id": self._store_id,
             "activity_type": ActivityType(activity_type).value,
             "description": description,
-            "metadata": rows.jsonable(metadata),
+            "metadata": jsonable(metadata),
             "created_at": at,
         }
         self._uow.conn.execute(models.activity_logs.insert().values(**row))

@@ -29,7 +29,7 @@ from pricing_core.errors import SallaError
 from pricing_core.money import MoneyError, to_decimal
 from pricing_core.ports import Clock, MerchantInfo, TaskQueue, UnitOfWork, UnitOfWorkFactory, scope_of
 from pricing_core.settings import TenantSettings
-from pricing_core.tokens import TokenSet, expiry_from_response
+from pricing_core.tokens import TokenPayloadError, token_set_from_payload
 from pricing_core.usecases.onboard import FIRST_SWEEP_TASK, merge_store, onboard_in
 from pricing_core.usecases.store_settings import SETTING_FIELDS, update_settings_in
 
@@ -180,27 +180,13 @@ def _authorize(
     merchant: MerchantInfo | None,
     followups: list[tuple[str, dict[str, object]]],
 ) -> WebhookOutcome:
-    data = event.data
-    access_token = data.get("access_token")
-    if not isinstance(access_token, str) or not access_token:
-        _log_rejected(uow, clock, store_id, event, "app.store.authorize without an access token")
-        return WebhookOutcome.REJECTED
     try:
         # ``expires`` in this event is a Unix timestamp (Salla's docs), ``expires_in`` a duration.
-        expires_at = expiry_from_response(
-            clock.now(), expires_in=data.get("expires_in"), expires=data.get("expires")
-        )
-    except (TypeError, ValueError):
-        _log_rejected(uow, clock, store_id, event, "app.store.authorize without a readable expiry")
+        tokens = token_set_from_payload(event.data, clock.now())
+    except TokenPayloadError as exc:
+        _log_rejected(uow, clock, store_id, event, f"app.store.authorize with {exc}")
         return WebhookOutcome.REJECTED
-    refresh_token = data.get("refresh_token")
-    tokens = TokenSet(
-        access_token=access_token,
-        refresh_token=refresh_token if isinstance(refresh_token, str) and refresh_token else None,
-        expires_at=expires_at,
-        scope=str(data.get("scope") or ""),
-        token_type=str(data.get("token_type") or "bearer"),
-    )
+    expires_at = tokens.expires_at
     existing = uow.stores.get(store_id)
     held = scope_of(uow).tokens.get() if existing is not None and existing.is_active else None
     if held is not None and held.expires_at > expires_at:
