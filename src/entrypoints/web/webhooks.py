@@ -33,8 +33,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from adapters.salla.webhooks import parse_webhook, verify_webhook
-from entrypoints.web.app import web_state
 from entrypoints.web.bodies import read_capped
+from entrypoints.web.state import web_state
+from pricing_core.commands import ProcessWebhook
 from pricing_core.errors import WebhookRejected
 from pricing_core.money import MoneyError, to_decimal
 from pricing_core.ports import PriceEchoes
@@ -44,8 +45,6 @@ from pricing_core.usecases.webhooks import (
     WebhookDelivery,
     handle_webhook_event,
 )
-
-PROCESS_TASK = "process_webhook"
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +95,13 @@ async def receive_delivery(request: Request) -> Response:
         web.recent_deliveries.add(event.delivery_id)
         return _answer(request, started, "processed", 200, outcome.value)
     try:
-        web.queue.enqueue(
-            PROCESS_TASK,
+        web.queue.dispatch(ProcessWebhook(
             event=event.event,
             merchant_id=event.merchant_id,
             created_at=created_at,
             data=dict(event.data),
             delivery_id=event.delivery_id,
-        )
+        ))
     except Exception as exc:
         # Not acknowledged, so Salla delivers it again later; nothing was recorded.
         log.exception("could not enqueue webhook %s", event.delivery_id)
@@ -158,4 +156,4 @@ class WebhookFastPath:
         await self.app(scope, receive, send)
 
 
-__all__ = ["PROCESS_TASK", "WEBHOOK_PATH", "WebhookFastPath", "routes"]
+__all__ = ["WEBHOOK_PATH", "WebhookFastPath", "routes"]

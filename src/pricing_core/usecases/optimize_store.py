@@ -244,7 +244,7 @@ class _Sweep:
                 # A redelivered message of a run that finished: nothing left to do.
                 return existing, True, SweepResult(store_id=self.store_id, run=existing, resumed=True)
             if existing is not None:
-                run = attrs.evolve(existing, status=RunStatus.RUNNING, error=None, finished_at=None)
+                run = existing.resumed()
                 runs.update(run)
             else:
                 run = OptimizationRun(id=self.run_id, store_id=self.store_id, run_type=self.run_type,
@@ -266,8 +266,7 @@ class _Sweep:
         with self.ports.uow_factory(self.store_id) as uow:
             scope = scope_of(uow)
             run = self._current_run(scope)
-            run = attrs.evolve(run, status=RunStatus.COMPLETED, finished_at=now, error=None,
-                               duration_seconds=(now - run.started_at).total_seconds())
+            run = run.completed(now)
             scope.runs.update(run)
             if self.full_sweep:
                 self._mark_last_run(uow.stores, run.started_at)
@@ -299,10 +298,9 @@ class _Sweep:
         with self.ports.uow_factory(self.store_id) as uow:
             scope = scope_of(uow)
             run = scope.runs.get(self.run_id)
-            if run is None:
-                return None
-            run = attrs.evolve(run, status=RunStatus.FAILED, finished_at=now, error=reason,
-                               duration_seconds=(now - run.started_at).total_seconds())
+            if run is None or run.status is not RunStatus.RUNNING:
+                return run  # nothing to fail: it never started, or finished before the error
+            run = run.failed(now, reason)
             scope.runs.update(run)
             scope.activity.log(
                 ActivityType.OPTIMIZATION_FAILED,
@@ -469,12 +467,10 @@ class _Sweep:
                 for pid in changed:
                     self.pending_by_product.pop(pid, None)
             run = self._current_run(scope)
-            scope.runs.update(attrs.evolve(
-                run,
-                products_analyzed=run.products_analyzed + len(records),
-                products_queued=run.products_queued + sum(r.status is DecisionStatus.PENDING for r in records),
-                products_skipped=run.products_skipped + gathered.rejected
-                + sum(r.decision.action is Action.SKIPPED for r in records),
+            scope.runs.update(run.counted(
+                analyzed=len(records),
+                queued=sum(r.status is DecisionStatus.PENDING for r in records),
+                skipped=gathered.rejected + sum(r.decision.action is Action.SKIPPED for r in records),
             ))
             uow.commit()
 

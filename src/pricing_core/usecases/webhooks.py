@@ -24,16 +24,15 @@ import attrs
 from pydantic import ValidationError
 
 from pricing_core.activity import ActivityType
+from pricing_core.commands import Command, RepriceProducts, SweepStoreNow
 from pricing_core.decision import DecisionStatus
 from pricing_core.errors import SallaError
 from pricing_core.money import MoneyError, to_decimal
 from pricing_core.ports import Clock, MerchantInfo, TaskQueue, UnitOfWork, UnitOfWorkFactory, scope_of
 from pricing_core.settings import TenantSettings
 from pricing_core.tokens import TokenPayloadError, token_set_from_payload
-from pricing_core.usecases.onboard import FIRST_SWEEP_TASK, merge_store, onboard_in
+from pricing_core.usecases.onboard import merge_store, onboard_in
 from pricing_core.usecases.store_settings import SETTING_FIELDS, update_settings_in
-
-REPRICE_TASK = "reprice_products"
 
 APP_STORE_AUTHORIZE = "app.store.authorize"
 APP_INSTALLED = "app.installed"
@@ -115,7 +114,7 @@ def handle_webhook_event(
     """
     store_id = None if event.merchant_id in (None, "") else str(event.merchant_id)
     merchant = _lookup_merchant(uow_factory, event, store_id, merchant_lookup)
-    followups: list[tuple[str, dict[str, object]]] = []
+    followups: list[Command] = []
     with uow_factory(store_id) as uow:
         if not uow.webhooks.record(event.delivery_id, event=event.event, store_id=store_id, at=clock.now()):
             return WebhookOutcome.DUPLICATE
@@ -125,8 +124,8 @@ def handle_webhook_event(
             outcome = _apply(uow, clock, event, store_id, merchant, followups)
         # Commit also for ignored and rejected deliveries: the inbox must remember them.
         uow.commit()
-    for task, kwargs in followups:
-        queue.enqueue(task, **kwargs)
+    for command in followups:
+        queue.dispatch(command)
     return outcome
 
 
@@ -159,7 +158,7 @@ def _apply(
     event: IncomingWebhook,
     store_id: str,
     merchant: MerchantInfo | None,
-    followups: list[tuple[str, dict[str, object]]],
+    followups: list[Command],
 ) -> WebhookOutcome:
     if event.event == APP_STORE_AUTHORIZE:
         return _authorize(uow, clock, event, store_id, merchant, followups)
@@ -178,7 +177,7 @@ def _authorize(
     event: IncomingWebhook,
     store_id: str,
     merchant: MerchantInfo | None,
-    followups: list[tuple[str, dict[str, object]]],
+    followups: list[Command],
 ) -> WebhookOutcome:
     try:
         # ``expires`` in this event is a Unix timestamp (Salla's docs), ``expires_in`` a duration.
@@ -205,7 +204,7 @@ def _authorize(
         )
     result = onboard_in(uow, clock, tokens=tokens, merchant=merchant, source=APP_STORE_AUTHORIZE)
     if result.needs_first_sweep:
-        followups.append((FIRST_SWEEP_TASK, {"store_id": store_id}))
+        followups.append(SweepStoreNow(store_id=store_id))
     return WebhookOutcome.PROCESSED
 
 
@@ -288,7 +287,7 @@ def _settings_updated(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, sto
 
 
 def _price_updated(
-    uow: UnitOfWork, event: IncomingWebhook, store_id: str, followups: list[tuple[str, dict[str, object]]]
+    uow: UnitOfWork, event: IncomingWebhook, store_id: str, followups: list[Command]
 ) -> WebhookOutcome:
     store = uow.stores.get(store_id)
     product_id = event.data.get("id")
@@ -299,7 +298,7 @@ def _price_updated(
     if new_price is not None and _is_our_own_price(uow, product_id, new_price):
         # Salla echoes our own bulk price update back as this event; repricing it would loop.
         return WebhookOutcome.IGNORED
-    followups.append((REPRICE_TASK, {"store_id": store_id, "product_ids": [product_id]}))
+    followups.append(RepriceProducts(store_id=store_id, product_ids=(product_id,)))
     return WebhookOutcome.PROCESSED
 
 
@@ -361,7 +360,6 @@ __all__ = [
     "APP_UNINSTALLED",
     "HANDLED_EVENTS",
     "PRODUCT_PRICE_UPDATED",
-    "REPRICE_TASK",
     "IncomingWebhook",
     "MerchantLookup",
     "WebhookDelivery",
