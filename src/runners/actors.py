@@ -202,13 +202,15 @@ def process_webhook(
     the webhook inbox in the same transaction as its effects (a redelivery is a duplicate) and
     enqueues follow-up work (``reprice_products``, ``manual_optimize``).
     """
+    from adapters.salla.products import listed_regular_price
     from pricing_core.usecases.webhooks import WebhookDelivery, handle_webhook_event
 
     s = services()
     delivery = WebhookDelivery(event=event, merchant_id=merchant_id, data=data, delivery_id=delivery_id,
                                created_at=created_at)
     outcome = handle_webhook_event(s.uow_factory, _queue(), s.clock, delivery,
-                                   merchant_lookup=s.salla_catalog.store_info)
+                                   merchant_lookup=s.salla_catalog.store_info,
+                                   announced_price=listed_regular_price)
     log.debug("webhook %s (%s): %s", delivery_id, event, outcome.value)
 
 

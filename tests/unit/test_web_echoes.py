@@ -42,6 +42,19 @@ def test_an_echo_of_our_own_price_is_acknowledged_and_not_queued(web: Harness, p
     assert web.queue.messages == []
 
 
+def test_during_a_sale_the_regular_price_is_what_makes_an_echo(web: Harness) -> None:
+    """Salla's documented payload: ``price`` is the sale price, ``regular_price`` the merchant's (what we wrote)."""
+    on_sale = price_updated(501, 89)
+    on_sale["data"] |= {"regular_price": 104, "sale_price": {"amount": 89, "expired_at": "2099-12-31"}}
+    assert post(web, on_sale).json()["status"] == "echo"
+    # ``price`` equal to what we wrote is no echo when the regular price moved (raised, then put on sale)
+    moved = price_updated(501, 104, nonce="-moved")
+    moved["data"] |= {"regular_price": 130, "sale_price": {"amount": 104, "expired_at": "2099-12-31"}}
+    assert post(web, moved).json()["status"] == "accepted"
+    (message,) = web.queue.named("process_webhook")
+    assert message["data"]["regular_price"] == 130
+
+
 def test_a_repeated_echo_is_dropped_as_well(web: Harness) -> None:
     for nonce in ("", "-again"):
         assert post(web, price_updated(501, 104, nonce=nonce)).json()["status"] == "echo"
