@@ -16,7 +16,7 @@ STORE = "1234509876"
 
 
 def price_updated(product_id: int, price: Any, *, nonce: str = "") -> dict[str, Any]:
-    # Salla's store events carry flat numbers (see the fake's ``_price_event_data``).
+    # Salla's store events carry flat numbers (see the fake's ``price_event_data``).
     return {"event": "product.price.updated", "merchant": int(STORE), "created_at": "2026-03-01T12:00:00+03:00",
             "data": {"id": product_id, "sku": f"SKU-{product_id}{nonce}", "price": price, "currency": "SAR"}}
 
