@@ -110,6 +110,7 @@ product_like = st.fixed_dictionaries(
         "id": json_values, "price": json_values, "cost_price": json_values, "quantity": json_values,
         "sale_price": json_values, "sale_end": json_values, "skus": json_values, "name": json_values,
         "with_tax": json_values, "status": json_values, "sku": json_values,
+        "regular_price": json_values, "prices": json_values,
     },
 )
 
@@ -122,6 +123,8 @@ def test_parse_never_raises_and_accounts_for_the_product(raw: object) -> None:
     for product in products:
         assert product.price >= 0
         assert product.cost_price is None or product.cost_price >= 0
+    regular = listed_regular_price(raw)  # never raises either
+    assert regular is None or regular == regular.quantize(Decimal("0.01"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -179,9 +179,9 @@ def listed_regular_price(raw: object) -> Decimal | None:
             # A payload with only ``regular_price`` still tells the merchant's price.
             amount = _field_amount(raw, "regular_price")
             return quantize(amount) if amount is not None and amount > 0 else None
-    except UnreadableAmount:
+        return None if listed.regular is None else quantize(listed.regular)
+    except (UnreadableAmount, ArithmeticError):  # not a number, or too large to spell in 2 decimals
         return None
-    return None if listed.regular is None else quantize(listed.regular)
 
 
 def _optional_cost(value: object, *, zero_is_unknown: bool = False) -> Decimal | None:
