@@ -132,3 +132,16 @@ def test_a_next_link_back_to_a_page_already_read_is_an_error() -> None:
     with pytest.raises(BadResponse, match="already read"):
         _ids(_client(catalog))
     assert len(catalog.seen) == 1
+
+
+def test_the_full_page_check_uses_the_page_size_the_link_asked_for() -> None:
+    """A link naming per_page=2 makes a page of 2 full: without pagination it is an error, not the end."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        if _query(request).get("page") == "1":
+            return httpx.Response(200, json={"status": 200, "success": True, "data": [_item(1), _item(2)],
+                                             "pagination": {"currentPage": 1, "totalPages": 2, "links": {
+                                                 "next": "https://api.test/admin/v2/products?page=2&per_page=2"}}})
+        return httpx.Response(200, json={"status": 200, "success": True, "data": [_item(3), _item(4)]})
+
+    with pytest.raises(BadResponse, match="full page of 2 products"):
+        _ids(_client(handler))

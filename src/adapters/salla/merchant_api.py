@@ -411,7 +411,7 @@ def _next_step(
         next_params = _link_params(cursor.get("next"), per_page)
         return _Step(current=current, total_pages=current + (1 if next_params else 0), total_products=None,
                      next_params=next_params)
-    if count >= per_page:
+    if count >= _int_field(params.get("per_page"), per_page):  # the page size this request asked for
         raise BadResponse(
             f"GET /products {label}: a full page of {count} products without a pagination object or a "
             "cursor; the rest of the catalog cannot be found"
