@@ -17,6 +17,7 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import CurrentMessage
 
+from adapters.salla.products import listed_regular_price
 from adapters.services import Services
 from pricing_core.commands import (
     ApplyDecisions,
@@ -145,7 +146,8 @@ def process_webhook(services: Services, command: ProcessWebhook) -> None:
     delivery = WebhookDelivery(event=command.event, merchant_id=command.merchant_id, data=command.data,
                                delivery_id=command.delivery_id, created_at=command.created_at)
     outcome = handle_webhook_event(services.uow_factory, services.queue, services.clock, delivery,
-                                   merchant_lookup=services.salla_catalog.store_info)
+                                   merchant_lookup=services.salla_catalog.store_info,
+                                   announced_price=listed_regular_price)
     log.debug("webhook %s (%s): %s", command.delivery_id, command.event, outcome.value)
 
 

@@ -286,3 +286,21 @@ def test_web_app_shutdown_writes_the_sandbox_state(tmp_path: Path) -> None:
         assert late not in path.read_text(encoding="utf-8")
     # ...and the shutdown wrote it.
     assert late in path.read_text(encoding="utf-8")
+
+
+def test_a_state_written_before_own_price_was_named_so_still_restores() -> None:
+    """Variants were saved under ``has_special_price`` (now Salla's sale flag in the JSON, not ours)."""
+    fake = create_fake_salla(clock=FakeClock(), bulk_delay=0)
+    product = next(p for p in fake.store(MERCHANT).products.values() if p.variants)
+    variant = product.variants[0]
+    variant.own_price, variant.price = True, Decimal("321.50")
+    state = fake.snapshot()
+    saved = state["stores"][str(MERCHANT)]["products"][str(product.id)]["variants"][str(variant.id)]
+    saved["has_special_price"] = saved.pop("own_price")
+    fresh = create_fake_salla(clock=FakeClock(), bulk_delay=0)
+    fresh.restore(state)
+    restored = fresh.store(MERCHANT).products[product.id].find_variant(variant.id)
+    assert restored is not None and restored.own_price is True and restored.price == Decimal("321.50")
+    assert fresh.prices(MERCHANT)[f"{product.id}:{variant.id}"] == Decimal("321.50")
+    fake.close()
+    fresh.close()

@@ -254,3 +254,20 @@ def test_process_webhook_actor_handles_price_updates_once_and_reprices(env) -> N
         [decision] = uow.store.decisions.list(run_id=run.id)
     assert decision.decision.old_price == Decimal("110")
     assert ports.salla_catalog.price("1", "a") == decision.decision.suggested_price == Decimal("103.00")
+
+
+def test_process_webhook_actor_knows_its_own_price_by_the_regular_price(env) -> None:  # type: ignore[no-untyped-def]
+    """The worker reads ``regular_price`` (Salla's adapter): during a sale ``price`` is the sale price."""
+    ports, _, broker = env
+    seed(ports)
+    ports.salla_catalog.set_price("1", "a", Decimal("110"))
+    send(broker, ProcessWebhook(event="product.price.updated", merchant_id="1",
+                                data={"id": "a", "price": 110}, delivery_id="delivery-1"))
+    drain(broker)
+    assert len(runs(ports, "1")) == 1 and ports.salla_catalog.price("1", "a") == Decimal("103.00")
+    # Salla announces our 103 while a sale of 95 runs: our own price, no second repricing.
+    echo = {"id": "a", "price": 95, "regular_price": 103, "sale_price": {"amount": 95, "expired_at": None}}
+    send(broker, ProcessWebhook(event="product.price.updated", merchant_id="1", data=echo,
+                                delivery_id="delivery-2"))
+    drain(broker)
+    assert len(runs(ports, "1")) == 1

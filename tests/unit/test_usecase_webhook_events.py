@@ -9,6 +9,7 @@ import pytest
 from web_harness import decision
 
 from adapters.memory import FakeClock, InMemoryUnitOfWorkFactory, RecordingQueue
+from adapters.salla.products import listed_regular_price
 from pricing_core.activity import ActivityType
 from pricing_core.catalog import PricePoint
 from pricing_core.commands import RepriceProducts, SweepStoreNow
@@ -162,8 +163,39 @@ def test_price_updated_echoing_our_own_change_is_ignored(ports) -> None:
         uow.store.price_history.add_many([PricePoint(product_id="7", price="99.95", changed_at=clock.now())])
         uow.commit()
     echo = delivery("product.price.updated", {"id": 7, "price": 99.95})
-    assert handle(ports, echo) is WebhookOutcome.IGNORED
+    assert handle(ports, echo, announced_price=listed_regular_price) is WebhookOutcome.IGNORED
     assert queue.of(RepriceProducts) == []
+
+
+def test_price_updated_compares_the_regular_price_not_the_sale_price(ports) -> None:
+    """Salla's documented payload: ``price`` is the effective (sale) price, ``regular_price`` the merchant's."""
+    uow_factory, queue, clock = ports
+    handle(ports, AUTHORIZE)
+    with uow_factory(MERCHANT) as uow:
+        assert uow.store is not None
+        uow.store.price_history.add_many([PricePoint(product_id="7", price="150", changed_at=clock.now())])
+        uow.commit()
+    # We wrote 150 (regular); a sale of 85 is running: still our own price, not the merchant's change.
+    on_sale = {"id": 7, "price": 85, "regular_price": 150, "sale_price": {"amount": 85, "expired_at": None}}
+    assert handle(ports, delivery("product.price.updated", on_sale), announced_price=listed_regular_price) \
+        is WebhookOutcome.IGNORED
+    # The merchant raised the regular price to 200 and put it on sale at 150: ``price`` equals what
+    # we wrote, yet the merchant's price changed.
+    moved = {"id": 7, "price": 150, "regular_price": 200, "sale_price": {"amount": 150, "expired_at": None}}
+    assert handle(ports, delivery("product.price.updated", moved), announced_price=listed_regular_price) \
+        is WebhookOutcome.PROCESSED
+    assert queue.of(RepriceProducts) == [RepriceProducts(store_id=MERCHANT, product_ids=("7",))]
+
+
+def test_price_updated_without_a_price_reader_reprices_every_event(ports) -> None:
+    uow_factory, queue, clock = ports
+    handle(ports, AUTHORIZE)
+    with uow_factory(MERCHANT) as uow:
+        assert uow.store is not None
+        uow.store.price_history.add_many([PricePoint(product_id="7", price="99.95", changed_at=clock.now())])
+        uow.commit()
+    assert handle(ports, delivery("product.price.updated", {"id": 7, "price": 99.95})) is WebhookOutcome.PROCESSED
+    assert queue.of(RepriceProducts) == [RepriceProducts(store_id=MERCHANT, product_ids=("7",))]
 
 
 @pytest.mark.parametrize("status", ["approved", "applying", "applied"])
@@ -176,9 +208,9 @@ def test_price_updated_for_a_price_we_are_applying_is_ignored(ports, status) -> 
         uow.store.decisions.add_many([decision(MERCHANT, "d1", DecisionStatus(status), clock.now())])
         uow.commit()
     echo = delivery("product.price.updated", {"id": "p-d1", "price": 90})  # the decision's suggested price
-    assert handle(ports, echo) is WebhookOutcome.IGNORED
+    assert handle(ports, echo, announced_price=listed_regular_price) is WebhookOutcome.IGNORED
     other = delivery("product.price.updated", {"id": "p-d1", "price": 95})  # the merchant changed it
-    assert handle(ports, other) is WebhookOutcome.PROCESSED
+    assert handle(ports, other, announced_price=listed_regular_price) is WebhookOutcome.PROCESSED
     assert queue.of(RepriceProducts) == [RepriceProducts(store_id=MERCHANT, product_ids=("p-d1",))]
 
 

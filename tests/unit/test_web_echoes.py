@@ -17,7 +17,7 @@ STORE = "1234509876"
 
 
 def price_updated(product_id: int, price: Any, *, nonce: str = "") -> dict[str, Any]:
-    # Salla's store events carry flat numbers (see the fake's ``_price_event_data``).
+    # Salla's store events carry flat numbers (see the fake's ``price_event_data``).
     return {"event": "product.price.updated", "merchant": int(STORE), "created_at": "2026-03-01T12:00:00+03:00",
             "data": {"id": product_id, "sku": f"SKU-{product_id}{nonce}", "price": price, "currency": "SAR"}}
 
@@ -41,6 +41,19 @@ def test_an_echo_of_our_own_price_is_acknowledged_and_not_queued(web: Harness, p
     response = post(web, price_updated(501, price))
     assert response.status_code == 200 and response.json()["status"] == "echo"
     assert web.queue.commands == []
+
+
+def test_during_a_sale_the_regular_price_is_what_makes_an_echo(web: Harness) -> None:
+    """Salla's documented payload: ``price`` is the sale price, ``regular_price`` the merchant's (what we wrote)."""
+    on_sale = price_updated(501, 89)
+    on_sale["data"] |= {"regular_price": 104, "sale_price": {"amount": 89, "expired_at": "2099-12-31"}}
+    assert post(web, on_sale).json()["status"] == "echo"
+    # ``price`` equal to what we wrote is no echo when the regular price moved (raised, then put on sale)
+    moved = price_updated(501, 104, nonce="-moved")
+    moved["data"] |= {"regular_price": 130, "sale_price": {"amount": 104, "expired_at": "2099-12-31"}}
+    assert post(web, moved).json()["status"] == "accepted"
+    (message,) = web.queue.of(ProcessWebhook)
+    assert message.data["regular_price"] == 130
 
 
 def test_a_repeated_echo_is_dropped_as_well(web: Harness) -> None:
