@@ -23,6 +23,7 @@ from pricing_core.ports import (
     PricingAdvisor,
     SallaAuth,
     SallaCatalog,
+    SallaWebhooks,
     StoreLocks,
     UnitOfWorkFactory,
     scope_of,
@@ -62,6 +63,9 @@ class Services:
     # threads share through this very ``Services``. None: nothing recorded, nothing dropped early.
     echoes: PriceEchoes | None = None
     echo_ttl_seconds: float = DEFAULT_ECHO_TTL_SECONDS
+    # Salla's Webhooks API (store-event subscriptions). The real Merchant API client implements
+    # it next to ``SallaCatalog``; None when the catalog given in the overrides does not.
+    salla_webhooks: SallaWebhooks | None = None
 
     def close(self) -> None:
         """Release what the services hold (database pools, HTTP clients); save the sandbox's state."""
@@ -163,6 +167,10 @@ def build_services(config: Config, **overrides: Any) -> Services:
         values.setdefault("salla_catalog", catalog)
         values.setdefault("fake_salla", fake)
     values.setdefault("fake_salla", None)
+    if "salla_webhooks" not in values:
+        catalog = values["salla_catalog"]
+        webhooks_api = catalog if callable(getattr(catalog, "subscribe_webhook", None)) else None
+        values["salla_webhooks"] = webhooks_api
 
     if "competitors" not in values:
         values["competitors"] = _build_competitors(config, values["uow_factory"])

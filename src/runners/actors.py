@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import dramatiq
 from dramatiq.middleware import CurrentMessage
 
-from pricing_core.errors import StoreNotFound
+from pricing_core.errors import SallaError, StoreNotFound
 from pricing_core.runs import RunType
 from runners.broker import QUEUE_DEFAULT, QUEUE_EVENTS, QUEUE_SWEEPS, QUEUE_WEBHOOKS, RetryLater, setup_broker
 
@@ -207,9 +207,37 @@ def process_webhook(
     s = services()
     delivery = WebhookDelivery(event=event, merchant_id=merchant_id, data=data, delivery_id=delivery_id,
                                created_at=created_at)
-    outcome = handle_webhook_event(s.uow_factory, _queue(), s.clock, delivery,
-                                   merchant_lookup=s.salla_catalog.store_info)
+    try:
+        outcome = handle_webhook_event(s.uow_factory, _queue(), s.clock, delivery, user_info=s.salla_auth.user_info)
+    except SallaError as exc:
+        # An authorization whose tokens Salla could not confirm yet: nothing was recorded.
+        raise RetryLater(f"webhook {delivery_id}: {exc}") from exc
     log.debug("webhook %s (%s): %s", delivery_id, event, outcome.value)
+
+
+@dramatiq.actor(queue_name=QUEUE_DEFAULT)
+def ensure_store_events(store_id: str) -> None:
+    """After an install: subscribe the store to the store events it needs (idempotent), record the outcome."""
+    from pricing_core.usecases.subscriptions import ensure_store_subscriptions
+
+    s = services()
+    # The web app's webhook route (``entrypoints.web.webhooks.WEBHOOK_PATH``; runners do not import entrypoints).
+    callback_url = s.config.public_url.rstrip("/") + "/webhooks/salla"
+    try:
+        result = ensure_store_subscriptions(s, store_id, callback_url=callback_url, threshold_hours=_threshold())
+    except StoreNotFound:
+        log.warning("ensure_store_events: store %s does not exist; dropped", store_id)
+        return
+    if result.retryable and result.state is not None:
+        raise RetryLater(f"store {store_id}: {result.state.error}")
+    if result.state is None:
+        log.info("ensure_store_events: store %s skipped: %s", store_id, result.skipped_reason)
+    elif result.state.complete:
+        log.info("ensure_store_events: store %s subscribed (%s); new: %s", store_id,
+                 ", ".join(result.state.subscribed), ", ".join(result.created) or "none")
+    else:
+        log.warning("ensure_store_events: store %s lacks %s: %s", store_id, ", ".join(result.state.missing),
+                    result.state.error)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,6 +271,7 @@ ACTOR_NAMES = (
     "reprice_products",
     "apply_decisions",
     "process_webhook",
+    "ensure_store_events",
     "refresh_expiring_tokens",
     "cleanup_old_data",
 )
@@ -254,6 +283,7 @@ __all__ = [
     "check_and_optimize_stores",
     "cleanup_old_data",
     "configure",
+    "ensure_store_events",
     "manual_optimize",
     "optimize_all_stores",
     "optimize_store",

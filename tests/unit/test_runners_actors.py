@@ -236,3 +236,43 @@ def test_process_webhook_actor_handles_price_updates_once_and_reprices(env) -> N
         [decision] = uow.store.decisions.list(run_id=run.id)
     assert decision.decision.old_price == Decimal("110")
     assert ports.salla_catalog.price("1", "a") == decision.decision.suggested_price == Decimal("103.00")
+
+
+def test_ensure_store_events_actor_subscribes_once_and_retries_a_transient_failure(env) -> None:  # type: ignore[no-untyped-def]
+    ports, services, broker = env
+    seed(ports)
+    ports.salla_catalog.fail_next(SallaUnavailable("HTTP 503", status=503))  # first try: Salla down
+    actors.ensure_store_events.send("1")
+    drain(broker)
+    actors.ensure_store_events.send("1")  # a reinstall's check
+    drain(broker)
+    hooks = ports.salla_catalog.webhooks["1"]
+    assert [(h.event, h.url) for h in hooks] == [("product.price.updated",
+                                                  services.config.public_url.rstrip("/") + "/webhooks/salla")]
+    assert ports.salla_catalog.subscribe_calls["1"] == 1 and not broker.dead_letters
+    with ports.uow_factory() as uow:
+        state = uow.subscriptions.get("1")
+    assert state is not None and state.complete
+
+
+def test_an_authorization_whose_owner_salla_cannot_confirm_is_retried_by_the_worker(env) -> None:  # type: ignore[no-untyped-def]
+    ports, _, broker = env
+    tokens = ports.salla_auth.issue("7")
+    ports.salla_catalog.add_store("7", [])  # for the first sweep the install enqueues
+    calls: list[str] = []
+    real = ports.salla_auth.user_info
+
+    def flaky(access_token: str):  # type: ignore[no-untyped-def]
+        calls.append(access_token)
+        if len(calls) == 1:
+            raise SallaUnavailable("user info timed out")
+        return real(access_token)
+
+    ports.salla_auth.user_info = flaky  # type: ignore[method-assign]
+    actors.process_webhook.send(event="app.store.authorize", merchant_id="7", delivery_id="auth-7",
+                                data={"access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
+                                      "expires": 1_900_000_000})
+    drain(broker)
+    assert len(calls) == 2 and not broker.dead_letters
+    with ports.uow_factory("7") as uow:
+        assert uow.stores.get("7") is not None and uow.store.tokens.get() is not None

@@ -2,8 +2,10 @@
 
 Both install paths end here: the custom-mode OAuth callback (tokens from the code exchange,
 merchant from ``/oauth2/user/info``) and the easy-mode ``app.store.authorize`` webhook (tokens in
-the payload, merchant known only by id). Re-onboarding a known store rotates its tokens and
-reactivates it (a reinstall after an uninstall or a revoked refresh chain).
+the payload, merchant confirmed through ``/oauth2/user/info`` with those tokens). Re-onboarding
+a known store rotates its tokens and reactivates it (a reinstall after an uninstall or a revoked
+refresh chain). Every onboarding is followed by a check of the store's store-event subscriptions
+(``SUBSCRIBE_TASK``): new tokens may carry the scope a previous install lacked.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pricing_core.ports import Clock, MerchantInfo, TaskQueue, UnitOfWork, UnitO
 from pricing_core.settings import TenantSettings
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
+from pricing_core.usecases.subscriptions import SUBSCRIBE_TASK
 
 # The actor that runs a store's first sweep. ``manual_optimize`` runs now, whatever the
 # schedule and the automation mode say, which is what a merchant who just installed expects.
@@ -36,6 +39,16 @@ class OnboardResult:
     def needs_first_sweep(self) -> bool:
         """New, reinstalled, or authorized for the first time (``app.installed`` came first)."""
         return self.created or self.reactivated or self.first_tokens
+
+    def followups(self) -> list[tuple[str, dict[str, object]]]:
+        """The tasks to enqueue once the onboarding is committed: the first sweep when needed, and
+        the store-event subscription check after every authorization."""
+        store_id = self.store.store_id
+        tasks: list[tuple[str, dict[str, object]]] = []
+        if self.needs_first_sweep:
+            tasks.append((FIRST_SWEEP_TASK, {"store_id": store_id}))
+        tasks.append((SUBSCRIBE_TASK, {"store_id": store_id}))
+        return tasks
 
 
 def merge_store(existing: Store | None, merchant: MerchantInfo, *, at: datetime) -> Store:
@@ -120,13 +133,14 @@ def onboard_store(
     source: str = "oauth",
 ) -> OnboardResult:
     """Create or update the store, save its tokens (encrypted by the storage adapter), log, and
-    enqueue its first sweep when it is new, back from inactive, or authorized for the first time."""
+    enqueue its first sweep when it is new, back from inactive, or authorized for the first time,
+    and the check of its store-event subscriptions."""
     with uow_factory(merchant.merchant_id) as uow:
         result = onboard_in(uow, clock, tokens=tokens, merchant=merchant, source=source)
         uow.commit()
-    if result.needs_first_sweep:
-        # After the commit: the worker must find the store and its tokens.
-        queue.enqueue(FIRST_SWEEP_TASK, store_id=result.store.store_id)
+    # After the commit: the worker must find the store and its tokens.
+    for task, kwargs in result.followups():
+        queue.enqueue(task, **kwargs)
     return result
 
 
