@@ -124,3 +124,25 @@ def test_operator_view_and_api_show_which_stores_lack_a_subscription(web: Harnes
     assert stores[subscribed]["store_events"]["subscribed"] == [EVENT]
     assert stores[subscribed]["store_events_gap"] is None
     assert stores[unchecked]["store_events"] is None and stores[unchecked]["store_events_gap"] == "not checked yet"
+
+
+def test_the_embedded_default_subscribes_through_its_sandbox(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``serve`` with no configuration: the composition root's clients subscribe the sandbox store."""
+    from adapters.config import Config
+    from adapters.wiring import build_services
+    from pricing_core.settings import TenantSettings
+    from runners.testing import install_store
+
+    config = Config(var_dir=tmp_path)
+    services = build_services(config)
+    try:
+        fake = services.fake_salla
+        assert fake is not None and services.salla_webhooks is services.salla_catalog
+        merchant = fake.sandbox_stores()[0].merchant_id
+        install_store(services, fake, merchant, TenantSettings())
+        callback = config.public_url.rstrip("/") + "/webhooks/salla"
+        result = ensure_store_subscriptions(services, str(merchant), callback_url=callback)
+        assert result.created == (EVENT,) and result.state is not None and result.state.complete
+        assert [(h.event, h.url) for h in fake.store_webhooks.of_store(merchant)] == [(EVENT, callback)]
+    finally:
+        services.close()
