@@ -118,6 +118,19 @@ def test_salla_failures_are_recorded_and_only_transient_ones_retried(ports: Port
     assert recorded(ports).error is None
 
 
+def test_one_check_at_a_time_per_store(ports: Ports, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pricing_core.usecases import subscriptions
+
+    add_store(ports, "1")
+    monkeypatch.setattr(subscriptions, "LOCK_TIMEOUT", 0.0)
+    with ports.locks.hold("1", subscriptions.SUBSCRIBE_LOCK) as held:
+        assert held
+        busy = ensure_store_subscriptions(ports, "1", callback_url=URL)
+    assert busy.state is None and "running" in (busy.skipped_reason or "")
+    assert ports.salla_catalog.subscribe_calls["1"] == 0
+    assert ensure_store_subscriptions(ports, "1", callback_url=URL).created == (EVENT,)
+
+
 def test_inactive_and_unknown_stores(ports: Ports) -> None:
     add_store(ports, "1", active=False)
     result = ensure_store_subscriptions(ports, "1", callback_url=URL)

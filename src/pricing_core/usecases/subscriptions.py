@@ -30,6 +30,8 @@ SUBSCRIBE_TASK = "ensure_store_events"
 """The actor that runs :func:`ensure_store_subscriptions` for one store (``store_id``)."""
 
 WEBHOOK_NAME = "Salla Price Optimizer"
+SUBSCRIBE_LOCK = "store_events"
+LOCK_TIMEOUT = 30.0
 
 
 class SubscriptionPorts(TokenPorts, Protocol):
@@ -92,18 +94,35 @@ def ensure_store_subscriptions(
         state = _state(ports, store_id, callback_url, wanted, set(), error="no Salla Webhooks API client configured")
         _record(ports, state, created=())
         return SubscriptionResult(store_id=store_id, state=state)
+    # Two checks of one store at once (the install's and a reinstall's) would both list nothing
+    # and both subscribe: one at a time. The second then lists what the first subscribed; one that
+    # waited LOCK_TIMEOUT in vain leaves the work to the check holding the lock.
+    with ports.locks.hold(store_id, SUBSCRIBE_LOCK, timeout=LOCK_TIMEOUT) as acquired:
+        if not acquired:
+            return SubscriptionResult(store_id=store_id, state=None,
+                                      skipped_reason="another check of this store's subscriptions is running")
+        return _subscribe_missing(ports, webhooks, store_id, tokens.access_token, callback_url, wanted)
+
+
+def _subscribe_missing(
+    ports: SubscriptionPorts,
+    webhooks: SallaWebhooks,
+    store_id: str,
+    access_token: str,
+    callback_url: str,
+    wanted: tuple[str, ...],
+) -> SubscriptionResult:
     have: set[str] = set()
     created: list[str] = []
     error: str | None = None
     scope_missing = False
     retryable = False
     try:
-        have = events_subscribed(webhooks.list_webhooks(tokens.access_token), callback_url)
+        have = events_subscribed(webhooks.list_webhooks(access_token), callback_url)
         for event in wanted:
             if event in have:
                 continue
-            webhooks.subscribe_webhook(tokens.access_token, event=event, url=callback_url,
-                                       name=f"{WEBHOOK_NAME}: {event}")
+            webhooks.subscribe_webhook(access_token, event=event, url=callback_url, name=f"{WEBHOOK_NAME}: {event}")
             have.add(event)
             created.append(event)
     except MissingScope as exc:
@@ -159,6 +178,7 @@ def _record(ports: SubscriptionPorts, state: SubscriptionState, *, created: tupl
 
 
 __all__ = [
+    "SUBSCRIBE_LOCK",
     "SUBSCRIBE_TASK",
     "WEBHOOK_NAME",
     "SubscriptionPorts",
