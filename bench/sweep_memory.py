@@ -33,16 +33,16 @@ from pathlib import Path
 # Test support (throwaway servers, the runner harness) lives under tests/support.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from cryptography.fernet import Fernet  # noqa: E402
+from cryptography.fernet import Fernet
 
-from adapters.config import Config  # noqa: E402
-from adapters.fake_salla import SandboxStoreSpec, create_fake_salla  # noqa: E402
-from adapters.storage import migrate  # noqa: E402
-from bootstrap import build_services  # noqa: E402
-from pricing_core.settings import AutomationMode, TenantSettings  # noqa: E402
-from pricing_core.usecases.optimize_store import optimize_store  # noqa: E402
-from support.runners import LoopbackFake, install_store  # noqa: E402
-from support.servers import PostgresServer, count_statements, free_port  # noqa: E402
+from adapters.config import Config
+from adapters.fake_salla import SandboxStoreSpec, create_fake_salla
+from adapters.storage import migrate
+from bootstrap import build_services
+from pricing_core.settings import AutomationMode, TenantSettings
+from pricing_core.usecases.optimize_store import optimize_store
+from support.runners import LoopbackFake, install_store
+from support.servers import PostgresServer, count_statements, free_port
 
 MERCHANT = 1_555_000_001
 TARGET_MB = 300.0

@@ -124,6 +124,7 @@ def bootstrap(config: Config, kind: ProcessKind = ProcessKind.CLI, **overrides: 
         auth, catalog, fake, http_close = _build_salla(config, kind, values.get("fake_salla"))
         values.setdefault("salla_auth", auth)
         values.setdefault("salla_catalog", catalog)
+        values.setdefault("salla_webhooks", catalog)  # the Merchant API client serves both ports
         values.setdefault("fake_salla", fake)
         closers.append(http_close)
     if values.get("fake_salla") is not None:

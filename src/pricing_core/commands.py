@@ -105,6 +105,13 @@ class ProcessWebhook(Command):
 
 
 @attrs.frozen(kw_only=True)
+class EnsureStoreEvents(Command):
+    """Subscribe one store to the store events the optimizer needs (idempotent), record the outcome."""
+
+    store_id: str = attrs.field(converter=str)
+
+
+@attrs.frozen(kw_only=True)
 class RefreshExpiringTokens(Command):
     """Refresh the tokens that expire within ``threshold_hours`` (default: the configured window)."""
 
@@ -121,7 +128,7 @@ BATCHED: tuple[type[Command], ...] = (SweepAllStores, SweepDueStores)
 
 ALL_COMMANDS: tuple[type[Command], ...] = (
     SweepStore, SweepStoreNow, SweepAllStores, SweepDueStores, RepriceProducts, ApplyDecisions,
-    ProcessWebhook, RefreshExpiringTokens, CleanupOldData,
+    ProcessWebhook, EnsureStoreEvents, RefreshExpiringTokens, CleanupOldData,
 )
 
 __all__ = [
@@ -130,6 +137,7 @@ __all__ = [
     "ApplyDecisions",
     "CleanupOldData",
     "Command",
+    "EnsureStoreEvents",
     "ProcessWebhook",
     "RefreshExpiringTokens",
     "RepriceProducts",

@@ -24,6 +24,7 @@ from pricing_core.decision import DecisionRecord, DecisionStatus, statuses_befor
 from pricing_core.errors import InvalidTransition
 from pricing_core.runs import OptimizationRun
 from pricing_core.settings import TenantSettings
+from pricing_core.store_events import SallaWebhook, SubscriptionState
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
 
@@ -42,7 +43,9 @@ class Clock(Protocol):
 # ---------------------------------------------------------------------------------------------
 # Salla
 
-DEFAULT_SCOPE = "offline_access products.read_write"
+# ``webhooks.read_write`` lets the app subscribe each store to the store events it needs
+# (``usecases/subscriptions.py``); without it they must be subscribed in the Partner Portal.
+DEFAULT_SCOPE = "offline_access products.read_write webhooks.read_write"
 
 
 @attrs.frozen(kw_only=True)
@@ -140,6 +143,29 @@ class SallaCatalog(Protocol):
 
     def store_info(self, access_token: str) -> MerchantInfo:
         """The store's name, plan and currency."""
+        ...
+
+
+class SallaWebhooks(Protocol):
+    """Salla's Webhooks API for one store (the token picks the store): list and subscribe.
+
+    A port of its own rather than two more ``SallaCatalog`` methods: it needs another scope
+    (``webhooks.read_write``), only the subscription use case uses it, and the catalog's fakes
+    and callers need not know it exists. The real ``SallaMerchantClient`` implements both ports
+    over one HTTP session and one rate-limit pacer, since these requests spend the same
+    per-store budget.
+
+    Errors: ``MissingScope`` (401 naming the scope the token lacks), ``TokenRevoked`` (other
+    401), ``RateLimited``, ``SallaUnavailable``, ``BadResponse`` (e.g. 422: Salla refused the URL
+    or the event).
+    """
+
+    def list_webhooks(self, access_token: str) -> list[SallaWebhook]:
+        """Every webhook registered on the store (``GET /webhooks``, all pages)."""
+        ...
+
+    def subscribe_webhook(self, access_token: str, *, event: str, url: str, name: str) -> SallaWebhook:
+        """Register ``url`` for ``event`` on the store (``POST /webhooks/subscribe``, version 2)."""
         ...
 
 
@@ -477,6 +503,25 @@ class WebhookInbox(Protocol):
         ...
 
 
+class SubscriptionRepository(Protocol):
+    """The last store-event subscription check of each store (``SubscriptionState``).
+
+    On a store-bound unit of work only that store's record is visible, as for ``stores``.
+    """
+
+    def get(self, store_id: str) -> SubscriptionState | None:
+        """The store's last check, or None when never checked."""
+        ...
+
+    def save(self, state: SubscriptionState) -> None:
+        """Replace the store's record (the store must exist)."""
+        ...
+
+    def list_all(self) -> list[SubscriptionState]:
+        """Every visible record, ordered by store id."""
+        ...
+
+
 class RetentionRepository(Protocol):
     """Deletes old rows in batches (cleanup_old_data)."""
 
@@ -514,6 +559,7 @@ class UnitOfWork(Protocol):
     webhooks: WebhookInbox
     system_activity: ActivityRepository
     retention: RetentionRepository
+    subscriptions: SubscriptionRepository
     store: StoreScope | None
 
     def __enter__(self) -> Self: ...
@@ -585,11 +631,13 @@ __all__ = [
     "RunRepository",
     "SallaAuth",
     "SallaCatalog",
+    "SallaWebhooks",
     "SettingsRepository",
     "StoreContext",
     "StoreLocks",
     "StoreRepository",
     "StoreScope",
+    "SubscriptionRepository",
     "SystemSettingsRepository",
     "TaskQueue",
     "TokenRepository",

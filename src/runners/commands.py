@@ -18,6 +18,7 @@ from pricing_core.commands import (
     ApplyDecisions,
     CleanupOldData,
     Command,
+    EnsureStoreEvents,
     ProcessWebhook,
     RefreshExpiringTokens,
     RepriceProducts,
@@ -50,6 +51,7 @@ ROUTES: dict[type[Command], Route] = {
     RepriceProducts: Route("reprice_products", QUEUE_EVENTS),
     ApplyDecisions: Route("apply_decisions", QUEUE_EVENTS),
     ProcessWebhook: Route("process_webhook", QUEUE_WEBHOOKS, priority=1),
+    EnsureStoreEvents: Route("ensure_store_events", QUEUE_DEFAULT),
     RefreshExpiringTokens: Route("refresh_expiring_tokens", QUEUE_DEFAULT),
     CleanupOldData: Route("cleanup_old_data", QUEUE_DEFAULT),
 }

@@ -18,6 +18,7 @@ from pricing_core.commands import (
     ApplyDecisions,
     CleanupOldData,
     Command,
+    EnsureStoreEvents,
     ProcessWebhook,
     RefreshExpiringTokens,
     RepriceProducts,
@@ -43,8 +44,8 @@ def env() -> Iterator[tuple[Ports, Services, dramatiq.Broker]]:
     runtime = bootstrap(
         Config(dramatiq_min_backoff_ms=10, dramatiq_max_backoff_ms=50, retention_runs_days=30),
         ProcessKind.TEST, uow_factory=ports.uow_factory, locks=ports.locks, clock=ports.clock,
-        salla_auth=ports.salla_auth, salla_catalog=ports.salla_catalog, competitors=ports.competitors,
-        advisor=None,
+        salla_auth=ports.salla_auth, salla_catalog=ports.salla_catalog, salla_webhooks=ports.salla_catalog,
+        competitors=ports.competitors, advisor=None,
     )
     broker = runtime.broker
     assert is_in_process(broker)
@@ -271,3 +272,43 @@ def test_process_webhook_actor_knows_its_own_price_by_the_regular_price(env) -> 
                                 delivery_id="delivery-2"))
     drain(broker)
     assert len(runs(ports, "1")) == 1
+
+
+def test_ensure_store_events_actor_subscribes_once_and_retries_a_transient_failure(env) -> None:  # type: ignore[no-untyped-def]
+    ports, services, broker = env
+    seed(ports)
+    ports.salla_catalog.fail_next(SallaUnavailable("HTTP 503", status=503))  # first try: Salla down
+    send(broker, EnsureStoreEvents(store_id="1"))
+    drain(broker)
+    send(broker, EnsureStoreEvents(store_id="1"))  # a reinstall's check
+    drain(broker)
+    hooks = ports.salla_catalog.webhooks["1"]
+    assert [(h.event, h.url) for h in hooks] == [("product.price.updated",
+                                                  services.config.public_url.rstrip("/") + "/webhooks/salla")]
+    assert ports.salla_catalog.subscribe_calls["1"] == 1 and not broker.dead_letters
+    with ports.uow_factory() as uow:
+        state = uow.subscriptions.get("1")
+    assert state is not None and state.complete
+
+
+def test_an_authorization_whose_owner_salla_cannot_confirm_is_retried_by_the_worker(env) -> None:  # type: ignore[no-untyped-def]
+    ports, _, broker = env
+    tokens = ports.salla_auth.issue("7")
+    ports.salla_catalog.add_store("7", [])  # for the first sweep the install enqueues
+    calls: list[str] = []
+    real = ports.salla_auth.user_info
+
+    def flaky(access_token: str):  # type: ignore[no-untyped-def]
+        calls.append(access_token)
+        if len(calls) == 1:
+            raise SallaUnavailable("user info timed out")
+        return real(access_token)
+
+    ports.salla_auth.user_info = flaky  # type: ignore[method-assign]
+    send(broker, ProcessWebhook(event="app.store.authorize", merchant_id="7", delivery_id="auth-7",
+                                data={"access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
+                                      "expires": 1_900_000_000}))
+    drain(broker)
+    assert len(calls) == 2 and not broker.dead_letters
+    with ports.uow_factory("7") as uow:
+        assert uow.stores.get("7") is not None and uow.store.tokens.get() is not None

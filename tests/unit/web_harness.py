@@ -132,10 +132,11 @@ def signed(payload: dict[str, Any], secret: str = WEBHOOK_SECRET) -> tuple[bytes
 
 
 def make_harness(*, admin_token: str | None = ADMIN_TOKEN, webhook_secret: str | None = WEBHOOK_SECRET,
-                 sandbox: bool = False, public_url: str = "http://testserver", echoes: bool = False) -> Harness:
-    """Build the app over fresh fakes."""
+                 sandbox: bool = False, public_url: str = "http://testserver", echoes: bool = False,
+                 fake_options: dict[str, Any] | None = None) -> Harness:
+    """Build the app over fresh fakes (``fake_options`` go to ``create_fake_salla``)."""
     clock = FakeClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
-    fake = create_fake_salla(clock=clock)
+    fake = create_fake_salla(clock=clock, **(fake_options or {}))
     http = TestClient(fake.app, base_url=FAKE_ORIGIN)
     auth, catalog = build_salla(accounts_url=FAKE_ORIGIN, api_url=f"{FAKE_ORIGIN}/admin/v2",
                                 client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET,

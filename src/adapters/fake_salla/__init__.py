@@ -48,6 +48,8 @@ def create_fake_salla(
     leak_per_second: float | None = None,
     price_events: bool = True,
     state_path: Path | None = None,
+    portal_events: Sequence[str] = (),
+    strict_webhook_urls: bool = False,
 ) -> FakeSalla:
     """Build a fake Salla, deterministic from ``seed``.
 
@@ -63,7 +65,13 @@ def create_fake_salla(
     - ``token_expiry_field``: the token endpoint answers ``expires_in`` (default) or ``expires``.
     - ``bulk_delay``: seconds before a queued ``bulkPrice`` update shows (0: at once).
     - ``leak_per_second``: bucket leak; default plan limit / 60 (1.0 is the docs' other reading).
-    - ``price_events``: send ``product.price.updated`` for every product a bulk update changed.
+    - ``price_events``: send ``product.price.updated`` for every product a bulk update changed
+      (to whatever subscribed it: store events are delivered only when subscribed, see below).
+    - ``portal_events``: store events the app subscribed in the Partner Portal ("Store Events"),
+      delivered to ``webhook_url`` for every installed store. Other store events reach the app
+      only through a store webhook (``POST /admin/v2/webhooks/subscribe``); app events always.
+    - ``strict_webhook_urls``: refuse ``localhost``/``127.*``/``test.`` webhook URLs with 422, as
+      Salla does (off by default so a local sandbox can subscribe its own server).
     - ``state_path``: keep the mutable state (tokens, installs, prices; see ``FakeSalla.snapshot``)
       in this JSON file: restored now when it exists (an unusable file is moved aside with a
       warning and the fake starts from the seed), saved at most once a second after changes
@@ -87,6 +95,8 @@ def create_fake_salla(
         leak_per_second=leak_per_second,
         price_events=price_events,
         state_path=state_path,
+        portal_events=portal_events,
+        strict_webhook_urls=strict_webhook_urls,
     )
 
 

@@ -90,6 +90,13 @@ def routes(fake: FakeSalla) -> list[Route]:
         fake.uninstall_store(mid)
         return JSONResponse({"ok": True})
 
+    async def webhooks(request: Request) -> Response:
+        mid = merchant(request)
+        if mid is None:
+            return unknown_store()
+        with fake.lock:
+            return JSONResponse([h.to_json() for h in fake.store_webhooks.of_store(mid)])
+
     async def faults(request: Request) -> Response:
         mid = merchant(request)
         if mid is None:
@@ -146,6 +153,7 @@ def routes(fake: FakeSalla) -> list[Route]:
         Route("/_fake/stores/{merchant_id}/tokens", tokens, methods=["POST"]),
         Route("/_fake/stores/{merchant_id}/install", install, methods=["POST"]),
         Route("/_fake/stores/{merchant_id}/uninstall", uninstall, methods=["POST"]),
+        Route("/_fake/stores/{merchant_id}/webhooks", webhooks, methods=["GET"]),
         Route("/_fake/stores/{merchant_id}/faults", faults, methods=["POST"]),
         Route("/_fake/stores/{merchant_id}/latency", latency, methods=["POST"]),
         Route("/_fake/stores/{merchant_id}/bucket", bucket, methods=["GET", "POST"]),

@@ -19,7 +19,7 @@ import attrs
 import httpx
 
 from adapters.salla.pacing import RateLimitPacer, Sleep, backoff_delay, retry_after_seconds
-from pricing_core.errors import BadResponse, RateLimited, SallaUnavailable, TokenRevoked
+from pricing_core.errors import BadResponse, MissingScope, RateLimited, SallaUnavailable, TokenRevoked
 
 
 class HttpResponse(Protocol):
@@ -99,6 +99,17 @@ def body_message(status: int, body: object) -> str:
         if isinstance(body.get("message"), str):
             return str(body["message"])
     return f"HTTP {status}"
+
+
+_SCOPE_MARKER = "should have access to one of those scopes:"
+
+
+def missing_scope(message: str) -> str | None:
+    """The scope named by Salla's 401 "The access token should have access to one of those scopes: X"."""
+    _, found, rest = message.partition(_SCOPE_MARKER)
+    if not found:
+        return None
+    return rest.strip().split()[0].strip(" .,") if rest.strip() else ""
 
 
 def token_key(access_token: str) -> str:
@@ -203,7 +214,11 @@ class MerchantHttp:
                     self.pacer.after_rate_limited(key, retry_after + jitter)
                 continue
             if status == 401:
-                raise TokenRevoked(f"{method} {path}: {error_message(response)}", status=401)
+                message = error_message(response)
+                scope = missing_scope(message)
+                if scope is not None:
+                    raise MissingScope(f"{method} {path}: {message}", scope=scope)
+                raise TokenRevoked(f"{method} {path}: {message}", status=401)
             if status == 403:
                 raise SallaUnavailable(f"{method} {path}: forbidden ({error_message(response)})", status=403)
             if status >= 500:

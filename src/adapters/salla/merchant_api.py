@@ -26,12 +26,14 @@ from urllib.parse import parse_qsl, urlsplit
 import attrs
 
 from adapters.clock import SystemClock
+from adapters.salla import store_webhooks
 from adapters.salla.http import Answer, HttpClient, MerchantHttp, Tally, body_message
 from adapters.salla.pacing import RateLimitPacer, Sleep
 from adapters.salla.products import listed_regular_price, parse_product, split_variant_id
 from pricing_core.errors import BadResponse, RateLimited, SallaUnavailable
 from pricing_core.money import quantize
 from pricing_core.ports import ApplyReport, Clock, MerchantInfo, PriceUpdate, ProductPage, RejectedItem
+from pricing_core.store_events import SallaWebhook
 
 PER_PAGE = 60  # Salla's maximum page size
 BULK_CHUNK_SIZE = 200
@@ -221,6 +223,17 @@ class SallaMerchantClient:
             email=str(data["email"]) if data.get("email") else None,
             user_name=str(owner["name"]) if isinstance(owner, Mapping) and owner.get("name") else None,
         )
+
+    # ------------------------------------------------------------------------------------
+    # Store-event webhooks (the ``SallaWebhooks`` port, on the same session and pacer)
+
+    def list_webhooks(self, access_token: str) -> list[SallaWebhook]:
+        """``GET /webhooks``: every webhook registered on the store."""
+        return store_webhooks.list_webhooks(self._http, access_token)
+
+    def subscribe_webhook(self, access_token: str, *, event: str, url: str, name: str) -> SallaWebhook:
+        """``POST /webhooks/subscribe``: deliver ``event`` of the store to ``url``."""
+        return store_webhooks.subscribe_webhook(self._http, access_token, event=event, url=url, name=name)
 
     # ------------------------------------------------------------------------------------
     # Writing

@@ -33,6 +33,7 @@ def store_row(store: Store) -> dict[str, Any]:
         "deactivated_at": store.deactivated_at,
         "deactivation_reason": store.deactivation_reason,
         "last_run_at": store.last_run_at,
+        "uninstalled_at": store.uninstalled_at,
     }
 
 
@@ -49,6 +50,7 @@ def store_from(row: RowMapping) -> Store:
         deactivated_at=row["deactivated_at"],
         deactivation_reason=row["deactivation_reason"],
         last_run_at=row["last_run_at"],
+        uninstalled_at=row["uninstalled_at"],
     )
 
 
