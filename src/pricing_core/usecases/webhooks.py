@@ -9,6 +9,7 @@ after the commit.
   timestamp); ``app.installed`` may come before or after it, both orders end in the same store.
 - ``app.uninstalled``: deactivate the store and log it.
 - ``app.settings.updated``: validate and save the settings; invalid ones are logged, not applied.
+  A change of a pricing setting supersedes the pending decisions and reprices their products.
 - ``product.price.updated``: reprice that product, unless the new price is the one we just wrote.
 """
 
@@ -31,9 +32,8 @@ from pricing_core.ports import Clock, MerchantInfo, TaskQueue, UnitOfWork, UnitO
 from pricing_core.settings import TenantSettings
 from pricing_core.tokens import TokenPayloadError, token_set_from_payload
 from pricing_core.usecases.onboard import FIRST_SWEEP_TASK, merge_store, onboard_in
+from pricing_core.usecases.reprice import REPRICE_TASK
 from pricing_core.usecases.store_settings import SETTING_FIELDS, update_settings_in
-
-REPRICE_TASK = "reprice_products"
 
 APP_STORE_AUTHORIZE = "app.store.authorize"
 APP_INSTALLED = "app.installed"
@@ -168,7 +168,7 @@ def _apply(
     if event.event == APP_UNINSTALLED:
         return _uninstalled(uow, clock, event, store_id)
     if event.event == APP_SETTINGS_UPDATED:
-        return _settings_updated(uow, clock, event, store_id)
+        return _settings_updated(uow, clock, event, store_id, followups)
     return _price_updated(uow, event, store_id, followups)
 
 
@@ -254,7 +254,13 @@ def _uninstalled(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, store_id
     return WebhookOutcome.PROCESSED
 
 
-def _settings_updated(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, store_id: str) -> WebhookOutcome:
+def _settings_updated(
+    uow: UnitOfWork,
+    clock: Clock,
+    event: IncomingWebhook,
+    store_id: str,
+    followups: list[tuple[str, dict[str, object]]],
+) -> WebhookOutcome:
     if uow.stores.get(store_id) is None:
         return WebhookOutcome.IGNORED
     raw = event.data.get("settings")
@@ -265,7 +271,7 @@ def _settings_updated(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, sto
     changes = {k: v for k, v in raw.items() if k in SETTING_FIELDS and v not in (None, "")}
     ignored = sorted(k for k in raw if k not in SETTING_FIELDS)
     try:
-        update_settings_in(uow, clock, changes=changes, by="salla", source=APP_SETTINGS_UPDATED)
+        update = update_settings_in(uow, clock, changes=changes, by="salla", source=APP_SETTINGS_UPDATED)
     except ValidationError as exc:
         errors = [
             {"field": ".".join(str(p) for p in err["loc"]) or "settings", "message": err["msg"]}
@@ -284,6 +290,7 @@ def _settings_updated(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, sto
             },
         )
         return WebhookOutcome.REJECTED
+    followups.extend(update.followups(store_id))
     return WebhookOutcome.PROCESSED
 
 
