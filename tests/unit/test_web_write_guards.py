@@ -14,7 +14,7 @@ from html import unescape
 import attrs
 import pytest
 from starlette.testclient import TestClient
-from web_harness import FAKE_ORIGIN, WEBHOOK_SECRET, Harness, make_harness, signed
+from web_harness import ADMIN_TOKEN, FAKE_ORIGIN, WEBHOOK_SECRET, Harness, make_harness, signed
 
 from adapters.fake_salla import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from adapters.memory import FakeClock, InMemoryUnitOfWorkFactory
@@ -248,3 +248,16 @@ def test_approving_72_decisions_reads_salla_in_pages_not_72_gets(store: Store) -
     # The rest of the GETs are the adapter's sampled confirmation of the bulk write (3 products).
     assert stats.get("GET /products/{id}", 0) <= 3 * store.worker.salla_catalog.confirm_attempts
     assert stats.get(BULK, 0) == 1
+
+
+def test_an_admin_api_approval_is_rechecked_too(store: Store) -> None:
+    product = store.products[0]
+    (d,) = store.pending(product)
+    store.web.fake.set_price(store.fake_id, product.id, product.price + 1)
+    answer = store.web.client.post(f"/stores/{store.merchant_id}/decisions/approve", json={"decision_ids": [d.id]},
+                                   headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert answer.status_code == 200, answer.text
+    store.run_worker()
+    status, error = store.status(d)
+    assert status is DecisionStatus.FAILED and error is not None and "price in Salla changed" in error
+    assert store.requests(BULK) == 0
