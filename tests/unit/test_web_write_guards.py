@@ -232,11 +232,10 @@ def test_approving_72_decisions_reads_salla_in_pages_not_72_gets(store: Store) -
     with store.web.uow_factory(store.merchant_id) as uow:
         scope_of(uow).settings.save(TenantSettings(automation_mode=AutomationMode.MANUAL))
         uow.commit()
-    candidates = [p for p in (p for page in store.worker.salla_catalog.iter_product_pages(store.token())
-                              for p in page.products)
-                  if p.status == "sale" and p.variant_of is None and (p.cost_price is None or
-                  margin_floor(p.cost_price, Decimal("0.15"), Decimal("0.15"), p.prices_include_vat)
-                  < p.price * Decimal("0.95")) and p.cost_price is not None][:72]
+    listed = [p for page in store.worker.salla_catalog.iter_product_pages(store.token()) for p in page.products]
+    candidates = [p for p in listed if p.status == "sale" and p.variant_of is None and p.cost_price is not None
+                  and margin_floor(p.cost_price, Decimal("0.15"), Decimal("0.15"), p.prices_include_vat)
+                  < p.price * Decimal("0.95")][:72]
     assert len(candidates) == 72
     records = store.pending(*candidates)
     store.web.fake.reset_stats()
