@@ -34,7 +34,7 @@ def uow_factory() -> InMemoryUnitOfWorkFactory:
 def test_valid_changes_are_saved_and_logged(uow_factory) -> None:
     clock = FakeClock()
     saved = update_settings(uow_factory, RecordingQueue(), clock, store_id="1",
-                            changes={"automation_mode": "full-auto", "max_change_pct": "5"})
+                            changes={"automation_mode": "full-auto", "max_change_pct": "5"}).settings
     assert saved.automation_mode is AutomationMode.FULL_AUTO and saved.max_change_pct == Decimal("5")
     with uow_factory("1") as uow:
         assert uow.store is not None

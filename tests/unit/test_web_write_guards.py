@@ -150,6 +150,8 @@ def test_a_settings_change_supersedes_pending_decisions_and_reprices_them(store:
     assert store.status(first)[0] is DecisionStatus.PENDING  # not a pricing setting
     assert store.web.queue.named("reprice_products") == []
     assert store.post("/settings", {"min_profit_margin": "60"}).status_code == 303
+    assert "Pending approvals made under the old settings were withdrawn" in store.browser.get(
+        f"/dashboard/stores/{store.merchant_id}/settings").text
     assert store.status(first) == (DecisionStatus.SUPERSEDED, "settings changed")
     assert store.status(second) == (DecisionStatus.SUPERSEDED, "settings changed")
     (reprice,) = store.web.queue.named("reprice_products")

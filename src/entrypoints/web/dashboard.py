@@ -316,8 +316,8 @@ def save_settings(request: Request, store: Store, form: FormData) -> Response:
     s = web.services
     changes, raw = _changes_from_form(form)
     try:
-        update_settings(s.uow_factory, web.queue, s.clock, store_id=store.store_id, changes=changes,
-                        by=_who(request))
+        update = update_settings(s.uow_factory, web.queue, s.clock, store_id=store.store_id, changes=changes,
+                                 by=_who(request))
     except ValidationError as exc:
         errors: dict[str, str] = {}
         for err in exc.errors():
@@ -332,6 +332,8 @@ def save_settings(request: Request, store: Store, form: FormData) -> Response:
             "section": "settings",
         }, status=400)
     flash(request, "saved")
+    if update.superseded:
+        flash(request, "settings_superseded")
     return RedirectResponse(f"/dashboard/stores/{quote(store.store_id, safe='')}/settings", status_code=303)
 
 

@@ -147,8 +147,8 @@ def update_settings(
     changes: Mapping[str, Any],
     by: str = "merchant",
     source: str = "dashboard",
-) -> TenantSettings:
-    """Apply ``changes`` to the store's settings if the result validates; returns the saved settings.
+) -> SettingsUpdate:
+    """Apply ``changes`` to the store's settings if the result validates; returns what was done.
 
     Raises ``StoreNotFound`` for an unknown store and ``pydantic.ValidationError`` for invalid
     settings (nothing is saved then). Saving identical settings is a no-op and logs nothing. A
@@ -159,7 +159,7 @@ def update_settings(
         uow.commit()
     for task, kwargs in update.followups(str(store_id)):
         queue.enqueue(task, **kwargs)
-    return update.settings
+    return update
 
 
 __all__ = [
