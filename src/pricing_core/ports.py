@@ -134,7 +134,9 @@ class SallaCatalog(Protocol):
         ...
 
     def get_products(self, access_token: str, product_ids: Sequence[str]) -> ProductPage:
-        """Fetch a few products by id (event-driven repricing). Missing ones are in ``rejected``."""
+        """Fetch products by id (event repricing; the re-check before every write, which may ask for
+        hundreds: an adapter reads catalog pages when that costs fewer requests). Missing ones are
+        in ``rejected``."""
         ...
 
     def apply_prices(self, access_token: str, updates: Sequence[PriceUpdate]) -> ApplyReport:

@@ -380,6 +380,40 @@ def test_get_products_by_id_and_missing_ones(salla: Harness) -> None:
     assert any(r.product_id == "999" and "404" in r.reason for r in page.rejected)
 
 
+@pytest.mark.parametrize("count", [1, 3, 10, 72, 150])
+def test_get_products_by_many_ids_reads_catalog_pages_when_that_is_cheaper(salla: Harness, count: int) -> None:
+    """150 products = 3 pages: a few ids cost one GET each, many cost the pages, never more than pages + 1."""
+    token = salla.tokens()["access_token"]
+    listed = [p for page in salla.merchant.iter_product_pages(token) for p in page.products]
+    by_parent: dict[str, list[str]] = {}
+    for p in listed:
+        by_parent.setdefault(p.variant_of or p.id, []).append(p.id)
+    parents = list(by_parent)[-count:]
+    salla.fake.reset_stats()
+    page = salla.merchant.get_products(token, parents)
+    stats = salla.fake.stats(MERCHANT).by_route
+    assert sorted(p.id for p in page.products) == sorted(i for pid in parents for i in by_parent[pid])
+    assert {p.id: p for p in page.products} == {p.id: p for p in listed if (p.variant_of or p.id) in parents}
+    pages, gets = stats.get("GET /products", 0), stats.get("GET /products/{id}", 0)
+    if count < salla.merchant.page_read_min:
+        assert (pages, gets) == (0, count)
+    else:
+        assert pages + gets <= min(count, 3) + 1 and pages >= 1
+
+
+def test_get_products_of_a_large_catalog_falls_back_to_one_get_each(make_salla: Callable[..., Harness]) -> None:
+    salla = make_salla(stores=[SandboxStoreSpec(name="Big", plan="special", products=600, merchant_id=MERCHANT)])
+    token = salla.tokens()["access_token"]
+    ids = [str(pid) for pid in salla.fake.store(MERCHANT).products][-5:]
+    salla.fake.reset_stats()
+    page = salla.merchant.get_products(token, [*ids, "999"])
+    stats = salla.fake.stats(MERCHANT).by_route
+    # Page 1 (10 pages in all) held none of them: 6 GETs beat 9 more pages.
+    assert (stats.get("GET /products", 0), stats.get("GET /products/{id}", 0)) == (1, 6)
+    assert {p.variant_of or p.id for p in page.products} == set(ids)
+    assert any(r.product_id == "999" and "404" in r.reason for r in page.rejected)
+
+
 def test_store_info(salla: Harness) -> None:
     store = salla.fake.sandbox_stores()[1]
     info = salla.merchant.store_info(salla.tokens(store.merchant_id)["access_token"])

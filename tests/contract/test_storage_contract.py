@@ -243,6 +243,29 @@ def test_storage_active_stores_come_with_their_settings_or_the_defaults(uow_fact
     assert in_store(uow_factory, "1", lambda s: s.settings.get()) == TenantSettings()
 
 
+def test_storage_settings_saved_before_stricter_rules_are_read_leniently(
+    backend: tuple[str, object], uow_factory: UnitOfWorkFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A "beat by 200%" saved by an earlier release: the sweep listing and the store read it as match."""
+    if backend[0] == "memory":
+        pytest.skip("the memory backend keeps validated objects: nothing saved can outgrow the rules")
+    seed(uow_factory, store("1"), store("2"))
+    in_store(uow_factory, "1", lambda s: s.settings.save(TenantSettings(min_profit_margin=Decimal("40"))))
+    saved = TenantSettings(min_profit_margin=Decimal("40")).model_dump(mode="json")
+    saved.update(strategy="beat_percent", strategy_value="200")
+    t = storage_models.store_settings
+    with uow_factory("1") as uow:  # store-bound: row-level security lets the statement see the row
+        changed = uow.conn.execute(t.update().where(t.c.store_id == "1").values(settings=saved))  # type: ignore[attr-defined]
+        assert changed.rowcount == 1
+        uow.commit()
+    with uow_factory() as uow:
+        listing = dict((s.store_id, settings) for s, settings in uow.stores.list_active_with_settings())
+    read = in_store(uow_factory, "1", lambda s: s.settings.get())
+    assert listing["1"] == read and listing["2"] == TenantSettings()
+    assert (read.strategy, read.strategy_value, read.min_profit_margin) == (Strategy.MATCH, 0, Decimal("40"))
+    assert "store 1: saved settings no longer validate" in caplog.text
+
+
 def test_storage_tokens_round_trip_and_expiry_listings(uow_factory: UnitOfWorkFactory) -> None:
     seed(uow_factory, store("1"), store("2"), store("3"), store("4", is_active=False))
     assert in_store(uow_factory, "1", lambda s: s.tokens.get()) is None

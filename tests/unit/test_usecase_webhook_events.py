@@ -297,6 +297,32 @@ def test_invalid_settings_are_logged_not_applied(world: World) -> None:
     assert "min_profit_margin" in entry.description
 
 
+def test_settings_from_salla_supersede_pending_decisions_and_reprice_them_after_the_commit(world: World) -> None:
+    handle(world, world.authorize())
+    uow_factory, queue, clock = world.uow_factory, world.queue, world.clock
+    with uow_factory(MERCHANT) as uow:
+        uow.store.decisions.add_many([decision(MERCHANT, "d1", DecisionStatus.PENDING, clock.now())])
+        uow.commit()
+    queue.commands.clear()
+    event = delivery("app.settings.updated", {"id": 1, "settings": {"min_profit_margin": "60"}})
+    assert handle(world, event) is WebhookOutcome.PROCESSED
+    with uow_factory(MERCHANT) as uow:
+        record = uow.store.decisions.get("d1")
+    assert (record.status, record.error, record.decided_by) == (DecisionStatus.SUPERSEDED, "settings changed", "salla")
+    assert queue.of(RepriceProducts) == [RepriceProducts(store_id=MERCHANT, product_ids=("p-d1",))]
+
+
+def test_beat_by_200_percent_from_salla_is_refused_naming_the_field(world: World) -> None:
+    handle(world, world.authorize())
+    event = delivery("app.settings.updated", {"settings": {"strategy": "beat_percent", "strategy_value": 200}})
+    assert handle(world, event) is WebhookOutcome.REJECTED
+    _, _, settings, activity = snapshot(world.uow_factory)
+    assert settings == TenantSettings()
+    assert activity[0].metadata["errors"][0]["field"] == "strategy_value"
+    assert "strategy_value: Value error, strategy_value for beat_percent must be above 0 and at most 50" in (
+        activity[0].description)
+
+
 def test_price_updated_enqueues_repricing_of_that_product(world: World) -> None:
     handle(world, world.authorize())
     event = delivery("product.price.updated", {"id": 1462551237, "price": 150, "currency": "SAR"})

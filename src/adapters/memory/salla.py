@@ -158,6 +158,12 @@ class FakeSallaCatalog:
             store = self._stores[str(merchant_id)]
             store.products[product_id] = attrs.evolve(store.products[product_id], price=price)
 
+    def set_cost(self, merchant_id: str, product_id: str, cost: Decimal | None) -> None:
+        """Change a cost price in Salla (the merchant did it)."""
+        with self._lock:
+            store = self._stores[str(merchant_id)]
+            store.products[product_id] = attrs.evolve(store.products[product_id], cost_price=cost)
+
     def price(self, merchant_id: str, product_id: str) -> Decimal:
         """A product's current price."""
         with self._lock:

@@ -80,10 +80,7 @@ class SqlStores(_Unscoped):
             self._visible(select(t, s.c.settings).outerjoin(s, s.c.store_id == t.c.store_id), t).where(t.c.is_active)
         )
         return [
-            (
-                rows.store_from(r),
-                TenantSettings() if r["settings"] is None else TenantSettings.model_validate(r["settings"]),
-            )
+            (rows.store_from(r), rows.settings_from(r["store_id"], r["settings"]))
             for r in self._uow.conn.execute(query).mappings()
         ]
 

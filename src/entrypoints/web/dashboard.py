@@ -311,10 +311,12 @@ def _changes_from_form(form: FormData) -> tuple[dict[str, object], dict[str, str
 
 def save_settings(request: Request, store: Store, form: FormData) -> Response:
     """Validate and save; invalid values come back inline, next to their field, with a 400."""
-    s = web_state(request).services
+    web = web_state(request)
+    s = web.services
     changes, raw = _changes_from_form(form)
     try:
-        update_settings(s.uow_factory, s.clock, store_id=store.store_id, changes=changes, by=_who(request))
+        update = update_settings(s.uow_factory, web.queue, s.clock, store_id=store.store_id, changes=changes,
+                                 by=_who(request))
     except ValidationError as exc:
         errors: dict[str, str] = {}
         for err in exc.errors():
@@ -329,6 +331,8 @@ def save_settings(request: Request, store: Store, form: FormData) -> Response:
             "section": "settings",
         }, status=400)
     flash(request, "saved")
+    if update.superseded:
+        flash(request, "settings_superseded")
     return RedirectResponse(f"/dashboard/stores/{quote(store.store_id, safe='')}/settings", status_code=303)
 
 

@@ -59,6 +59,10 @@ LABELS: dict[str, dict[str, str]] = {
     "queue_depth": {"en": "Queue depth", "ar": "طول قائمة الانتظار"},
     "stores": {"en": "Stores", "ar": "المتاجر"},
     "saved": {"en": "Settings saved.", "ar": "تم حفظ الإعدادات."},
+    "settings_superseded": {
+        "en": "Pending approvals made under the old settings were withdrawn; fresh ones are being prepared.",
+        "ar": "سُحبت الموافقات المعلّقة المبنية على الإعدادات السابقة؛ يجري إعداد اقتراحات جديدة.",
+    },
     "run_enqueued": {"en": "A run was queued; refresh in a moment.", "ar": "تمت جدولة التشغيل؛ حدّث الصفحة بعد قليل."},
     "language": {"en": "العربية", "ar": "English"},
     "app_installed": {"en": "The app is installed", "ar": "تم تثبيت التطبيق"},

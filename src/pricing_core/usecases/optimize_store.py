@@ -197,6 +197,7 @@ class _Sweep:
         self.pending_by_product: dict[str, list[str]] = {}
         self.apply_batch = apply_batch
         self.to_apply: list[DecisionRecord] = []   # APPROVED (committed), not sent yet
+        self.read_now: dict[str, Product] = {}      # their products, as this run read them from Salla
         self.done = 0
         self.advice_cap = advice_cap
         self.full_sweep = full_sweep
@@ -475,15 +476,26 @@ class _Sweep:
             uow.commit()
 
         self.to_apply.extend(approved)
+        by_id = {p.id: p for p in gathered.products}
+        self.read_now.update((r.decision.product_id, by_id[r.decision.product_id]) for r in approved)
         if len(self.to_apply) >= self.apply_batch:
             self._flush(token)
         self._advance(gathered.size, gathered.total)
 
     def _flush(self, token: str) -> None:
-        """Send the approved decisions waiting so far, in one bulk (the adapter chunks it)."""
+        """Send the approved decisions waiting so far, in one bulk (the adapter chunks it).
+
+        ``apply_records`` re-checks them first against Salla's current price and cost; this run
+        read them from Salla on the page each was decided on (seconds ago; with an advisor that
+        ``wants_whole_run``, at most that advisor's call ago), so it hands them over instead of
+        spending more requests per batch. The store's settings
+        and the last price changes are read afresh either way.
+        """
         batch, self.to_apply = self.to_apply, []
+        read_now, self.read_now = self.read_now, {}
         if batch:
-            apply_records(self.ports, self.store_id, batch, access_token=token, run_id=self.run_id)
+            apply_records(self.ports, self.store_id, batch, access_token=token, run_id=self.run_id,
+                          current=read_now)
 
     def _proposals(
         self, context: StoreContext, products: Sequence[Product], offers: Mapping[str, Sequence[CompetitorOffer]]

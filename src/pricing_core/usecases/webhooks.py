@@ -12,6 +12,7 @@ after the commit.
   before a processed ``app.uninstalled`` of the store (a late retry) does not bring it back.
 - ``app.uninstalled``: deactivate the store, remember Salla's time of the uninstall, and log it.
 - ``app.settings.updated``: validate and save the settings; invalid ones are logged, not applied.
+  A change of a pricing setting supersedes the pending decisions and reprices their products.
 - ``product.price.updated``: reprice that product, unless the new price is the one we just wrote.
   "The new price" is the merchant's regular price, read by the ``AnnouncedPrice`` function the
   caller passes (the Salla adapter's ``listed_regular_price``): the payload's ``price`` is the
@@ -259,7 +260,7 @@ def _apply(
     if event.event == APP_UNINSTALLED:
         return _uninstalled(uow, clock, event, store_id)
     if event.event == APP_SETTINGS_UPDATED:
-        return _settings_updated(uow, clock, event, store_id)
+        return _settings_updated(uow, clock, event, store_id, followups)
     return _price_updated(uow, event, store_id, followups, announced_price)
 
 
@@ -370,7 +371,13 @@ def _uninstalled(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, store_id
     return WebhookOutcome.PROCESSED
 
 
-def _settings_updated(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, store_id: str) -> WebhookOutcome:
+def _settings_updated(
+    uow: UnitOfWork,
+    clock: Clock,
+    event: IncomingWebhook,
+    store_id: str,
+    followups: list[Command],
+) -> WebhookOutcome:
     if uow.stores.get(store_id) is None:
         return WebhookOutcome.IGNORED
     raw = event.data.get("settings")
@@ -381,7 +388,7 @@ def _settings_updated(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, sto
     changes = {k: v for k, v in raw.items() if k in SETTING_FIELDS and v not in (None, "")}
     ignored = sorted(k for k in raw if k not in SETTING_FIELDS)
     try:
-        update_settings_in(uow, clock, changes=changes, by="salla", source=APP_SETTINGS_UPDATED)
+        update = update_settings_in(uow, clock, changes=changes, by="salla", source=APP_SETTINGS_UPDATED)
     except ValidationError as exc:
         errors = [
             {"field": ".".join(str(p) for p in err["loc"]) or "settings", "message": err["msg"]}
@@ -400,6 +407,7 @@ def _settings_updated(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, sto
             },
         )
         return WebhookOutcome.REJECTED
+    followups.extend(update.followups(store_id))
     return WebhookOutcome.PROCESSED
 
 
