@@ -21,7 +21,7 @@ from adapters.fake_salla.fake import (
     InstallOrder,
 )
 from adapters.fake_salla.faults import Fault, StatsSnapshot
-from adapters.fake_salla.ratelimit import PlanRateLimiter, RateDecision, RateWindow
+from adapters.fake_salla.ratelimit import PlanRateLimiter, RateDecision, RateWindow, allowed_by_model
 from adapters.fake_salla.stores import PLAN_LIMITS, SandboxStore, SandboxStoreSpec
 from adapters.fake_salla.webhooks import DEFAULT_RETRY_INTERVALS, Delivery, Strategy, WebhookHttp, sign
 
@@ -104,6 +104,7 @@ __all__ = [
     "SandboxStoreSpec",
     "ScaledClock",
     "StatsSnapshot",
+    "allowed_by_model",
     "create_fake_salla",
     "sign",
 ]

@@ -18,6 +18,7 @@ What the docs leave open, and what this model chooses:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import attrs
 
@@ -174,3 +175,26 @@ class PlanRateLimiter:
         """The windows so far, oldest first, the open one (if any) last."""
         window = self._current(now, open_one=False)
         return [*self._closed, *([window.record(self.limit)] if window is not None else [])]
+
+
+def allowed_by_model(windows: Sequence[RateWindow], *, until: float) -> int:
+    """The most requests Salla's documented model lets one client send over ``windows``, up to ``until``.
+
+    Per window: the budget others left (``limit - prefilled``) plus one request per whole second
+    from the moment it was spent to the reset, or to ``until`` in the window still running:
+    ``limit - prefilled + floor(min(reset, until) - spent_at)``, e.g. up to 120 + (60 - t_spent)
+    on Plus. A window whose budget was never spent allows its budget, except the one that
+    ``until`` falls in: there the client stopped before the model limited it, and what it was
+    admitted is what it was allowed.
+    """
+    total = 0
+    for window in windows:
+        budget = window.limit - window.prefilled
+        if window.spent_at is not None:
+            end = min(float(window.reset_at), until)
+            total += budget + max(0, math.floor((end - window.spent_at) / LEAK_SECONDS + _EPSILON))
+        elif window.started_at <= until < window.reset_at:
+            total += window.admitted
+        else:
+            total += budget
+    return total
