@@ -70,6 +70,21 @@ def test_once_the_budget_is_spent_one_request_per_second_counted_from_the_empty_
     assert sent == pytest.approx([T0 + 1.3, T0 + 2.3, T0 + 3.3])
 
 
+def test_seconds_a_late_caller_missed_are_used_not_lost() -> None:
+    time = Timeline()
+    pacer = RateLimitPacer(answer_timeout=5, sleep=time.sleep, now=time.now, reserve=0)
+    pacer.before_request("s")
+    pacer.after_response("s", _headers(120, 0, T0 + 60))  # empty at T0: leak seconds T0+1, T0+2, ...
+    time.t += 3.5  # the caller was busy
+    sent = []
+    for _ in range(4):
+        pacer.before_request("s")
+        sent.append(time.t)
+        time.t += 0.1
+        pacer.after_response("s", _headers(120, 0, T0 + 60))
+    assert sent == pytest.approx([T0 + 3.5, T0 + 3.6, T0 + 3.7, T0 + 4.0])  # seconds 1-3 banked, then 4
+
+
 def test_the_reserve_is_spent_at_the_leak_rate_too() -> None:
     time = Timeline()
     pacer = RateLimitPacer(answer_timeout=5, sleep=time.sleep, now=time.now, reserve=2)

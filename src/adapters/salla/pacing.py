@@ -8,10 +8,11 @@ limit the answer is 429 with ``Retry-After``. ``RateLimitPacer`` plans for exact
 
 1. While more than ``reserve`` requests of the budget remain (the last ``X-RateLimit-Remaining``
    less the requests sent since), it sends at once.
-2. Then one request at a time, about one per second: once an answer shows nothing left, the
-   k-th request after it goes k seconds after that answer arrived. The budget ran out before
-   that answer, so Salla's k-th leak second has come by then, whatever the network's latency;
-   and never two within a second, so a Salla that does not bank unused leak seconds is met too.
+2. Then one request at a time, one per second: once an answer shows nothing left, the k-th
+   request after it goes k seconds after that answer arrived. The budget ran out before that
+   answer, so Salla's k-th leak second has come by then, whatever the network's latency. The
+   schedule does not drift: a request the caller was late for leaves its second to the next
+   one, as Salla's leaky bucket keeps a second not used until the reset.
 3. At ``X-RateLimit-Reset`` the window the headers described is over: one request reads the new
    window's headers, and the rest follow at once if they show a fresh budget.
 4. After a 429 nothing is sent under that key for ``Retry-After``.
@@ -73,11 +74,9 @@ def retry_after_seconds(headers: Mapping[str, str], default: float = 1.0) -> flo
 class _Window:
     """What the pacer believes about one key's rate-limit window."""
 
-    limit: int | None = None
     remaining: float | None = None  # requests the budget still has, less those sent since the answer
     reset_at: float | None = None  # X-RateLimit-Reset of the newest window seen
     answered_at: float | None = None
-    last_sent: float | None = None
     # Once an answer showed the budget empty: when it arrived, and requests sent since.
     paced_from: float | None = None
     paced: int = 0
@@ -155,8 +154,6 @@ class RateLimitPacer:
             due = window.paced_from + (window.paced + 1) * self.interval
         else:  # the reserve: Salla still has a few, spend them no faster than the leak
             due = (window.answered_at if window.answered_at is not None else now) + self.interval
-        if window.last_sent is not None:
-            due = max(due, window.last_sent + self.interval)
         if window.reset_at is not None:
             due = min(due, window.reset_at)
         return due - now
@@ -168,21 +165,17 @@ class RateLimitPacer:
             window.paced += 1
         if window.remaining is not None:
             window.remaining -= 1
-        window.last_sent = now
         window.in_flight += 1
 
     def after_response(self, key: str, headers: Mapping[str, str]) -> None:
         """Record an answer's ``X-RateLimit-*`` headers (or none, after a timeout) and release its slot."""
         window = self._window(key)
-        limit = _header_int(headers, "x-ratelimit-limit")
         remaining = _header_int(headers, "x-ratelimit-remaining")
         reset_at = _header_int(headers, "x-ratelimit-reset")
         with window.answers:
             window.in_flight = max(0, window.in_flight - 1)
             now = self._now()
             window.answered_at = now
-            if limit is not None and limit > 0:
-                window.limit = limit
             if remaining is not None and not (
                 reset_at is not None and window.reset_at is not None and reset_at < window.reset_at
             ):  # an answer about an older window than one already seen tells nothing now
