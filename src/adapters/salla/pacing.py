@@ -179,18 +179,22 @@ class RateLimitPacer:
             if remaining is not None and not (
                 reset_at is not None and window.reset_at is not None and reset_at < window.reset_at
             ):  # an answer about an older window than one already seen tells nothing now
+                # Without X-RateLimit-Reset every answer is taken as news about the window.
+                new_window = reset_at is None or window.reset_at is None or reset_at > window.reset_at
                 # Requests still in flight may not be counted in this answer yet.
                 estimate = float(max(0, remaining) - window.in_flight)
-                same_window = reset_at is not None and reset_at == window.reset_at
-                if same_window and window.remaining is not None:
+                if not new_window and window.remaining is not None:
                     # Answers of one window can arrive out of order: the lowest count is the newest.
                     estimate = min(estimate, window.remaining)
                 window.remaining = estimate
                 if reset_at is not None:
                     window.reset_at = float(reset_at)
-                if remaining > 0:
+                if new_window:
                     window.paced_from = None
-                elif window.paced_from is None:
+                # The first answer of a window to show it empty starts the one-per-second count.
+                # Later answers of that window may show leak seconds not used yet: the count
+                # already includes them, and restarting it from a later answer would lose them.
+                if remaining <= 0 and window.paced_from is None:
                     window.paced_from, window.paced = now, window.in_flight
             window.answers.notify_all()
 
