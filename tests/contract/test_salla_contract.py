@@ -8,6 +8,7 @@ expiry are exercised without waiting.
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import threading
@@ -514,6 +515,19 @@ def test_full_bucket_gives_a_real_429_and_the_client_waits_it_out(salla: Harness
     stats = salla.fake.stats(MERCHANT)
     assert stats.rate_limited == 1  # only the first request, before the client saw any header
     assert stats.requests == 4
+
+
+def test_a_read_that_spends_the_budget_slows_to_one_request_per_second_without_a_429(salla: Harness) -> None:
+    token = salla.tokens()["access_token"]
+    salla.fake.fill_bucket(MERCHANT, 119)  # one request of the minute's budget left (Plus: 120)
+    pages = list(salla.merchant.iter_product_pages(token))
+    assert len(pages) == 3
+    stats = salla.fake.stats(MERCHANT)
+    assert stats.requests == 3 and stats.rate_limited == 0
+    times = salla.fake.request_times(MERCHANT)
+    assert [round(b - a, 6) for a, b in itertools.pairwise(times)] == [1.0, 1.0]  # "1 request per second"
+    [window] = salla.fake.rate_windows(MERCHANT)
+    assert window.admitted == 3 and window.refused == 0
 
 
 def test_rate_limited_after_the_retries(salla: Harness) -> None:

@@ -21,7 +21,7 @@ from adapters.fake_salla.fake import (
     InstallOrder,
 )
 from adapters.fake_salla.faults import Fault, StatsSnapshot
-from adapters.fake_salla.ratelimit import LeakyBucket
+from adapters.fake_salla.ratelimit import PlanRateLimiter, RateDecision, RateWindow, allowed_by_model
 from adapters.fake_salla.stores import PLAN_LIMITS, SandboxStore, SandboxStoreSpec
 from adapters.fake_salla.webhooks import DEFAULT_RETRY_INTERVALS, Delivery, Strategy, WebhookHttp, sign
 
@@ -45,7 +45,6 @@ def create_fake_salla(
     invalid_grant_status: int = 400,
     token_expiry_field: Literal["expires_in", "expires"] = "expires_in",
     bulk_delay: float = 0.05,
-    leak_per_second: float | None = None,
     price_events: bool = True,
     state_path: Path | None = None,
     portal_events: Sequence[str] = (),
@@ -54,7 +53,7 @@ def create_fake_salla(
     """Build a fake Salla, deterministic from ``seed``.
 
     - ``clock`` (a ``Clock``, e.g. ``adapters.memory.clock.FakeClock``) drives token expiry and
-      the rate-limit buckets; without one the fake runs on the wall clock sped up ``time_scale``
+      the rate-limit windows; without one the fake runs on the wall clock sped up ``time_scale``
       times (changeable later with ``set_time_scale``).
     - ``stores`` replaces the default sandbox stores (``SandboxStoreSpec``).
     - ``webhook_url`` / ``webhook_secret`` / ``webhook_strategy`` ("signature", "token", "none")
@@ -64,7 +63,6 @@ def create_fake_salla(
     - ``invalid_grant_status``: 400 (fosite, default) or 401 (Salla's docs).
     - ``token_expiry_field``: the token endpoint answers ``expires_in`` (default) or ``expires``.
     - ``bulk_delay``: seconds before a queued ``bulkPrice`` update shows (0: at once).
-    - ``leak_per_second``: bucket leak; default plan limit / 60 (1.0 is the docs' other reading).
     - ``price_events``: send ``product.price.updated`` for every product a bulk update changed
       (to whatever subscribed it: store events are delivered only when subscribed, see below).
     - ``portal_events``: store events the app subscribed in the Partner Portal ("Store Events"),
@@ -92,7 +90,6 @@ def create_fake_salla(
         invalid_grant_status=invalid_grant_status,
         token_expiry_field=token_expiry_field,
         bulk_delay=bulk_delay,
-        leak_per_second=leak_per_second,
         price_events=price_events,
         state_path=state_path,
         portal_events=portal_events,
@@ -110,11 +107,14 @@ __all__ = [
     "FakeSalla",
     "Fault",
     "InstallOrder",
-    "LeakyBucket",
+    "PlanRateLimiter",
+    "RateDecision",
+    "RateWindow",
     "SandboxStore",
     "SandboxStoreSpec",
     "ScaledClock",
     "StatsSnapshot",
+    "allowed_by_model",
     "create_fake_salla",
     "sign",
 ]

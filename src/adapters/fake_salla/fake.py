@@ -34,7 +34,7 @@ from adapters.fake_salla.persistence import (
     read_state,
     write_state,
 )
-from adapters.fake_salla.ratelimit import BucketDecision, LeakyBucket
+from adapters.fake_salla.ratelimit import PlanRateLimiter, RateDecision, RateWindow
 from adapters.fake_salla.seed import seed_stores
 from adapters.fake_salla.stores import FakeStore, SandboxStore, SandboxStoreSpec
 from adapters.fake_salla.subscriptions import WebhookRegistry
@@ -104,7 +104,6 @@ class FakeSalla:
         invalid_grant_status: int = 400,
         token_expiry_field: Literal["expires_in", "expires"] = "expires_in",
         bulk_delay: float = 0.05,
-        leak_per_second: float | None = None,
         price_events: bool = True,
         state_path: Path | None = None,
         portal_events: Sequence[str] = (),
@@ -136,10 +135,7 @@ class FakeSalla:
             for product in store.products.values()
             for v in product.variants
         }
-        self._buckets = {
-            mid: LeakyBucket(store.rate_limit, leak_per_second=leak_per_second)
-            for mid, store in self._stores.items()
-        }
+        self._limiters = {mid: PlanRateLimiter(store.rate_limit) for mid, store in self._stores.items()}
         self._stats: dict[int, StoreStats] = {mid: StoreStats() for mid in self._stores}
         self._faults: dict[int, deque[Fault]] = {mid: deque() for mid in self._stores}
         self._latency: dict[int, float] = {}
@@ -487,20 +483,29 @@ class FakeSalla:
     # ------------------------------------------------------------------------------------
     # Rate limits, faults, statistics
 
-    def hit_bucket(self, merchant_id: int) -> BucketDecision:
-        """Account one Merchant API request of a store (called by the app)."""
+    def hit_bucket(self, merchant_id: int) -> RateDecision:
+        """Account one Merchant API request of a store against its rate limit (called by the app)."""
         with self.lock:
-            return self._buckets[merchant_id].hit(self.now_seconds())
+            return self._limiters[merchant_id].hit(self.now_seconds())
 
-    def fill_bucket(self, merchant_id: int | str, level: float | None = None) -> None:
-        """Fill a store's rate-limit bucket (default: full), as if other apps had spent it."""
-        with self.lock:
-            self._buckets[int(merchant_id)].fill(self.now_seconds(), level)
+    def fill_bucket(self, merchant_id: int | str, level: int | None = None) -> None:
+        """Mark ``level`` requests of the store's current minute budget as used (default: all of it).
 
-    def bucket_level(self, merchant_id: int | str) -> float:
-        """How many requests the store's bucket holds now."""
+        As if other apps had spent them; a full budget leaves one request per second until the
+        window resets. (Salla's docs call the limiter a leaky bucket, hence the name.)
+        """
         with self.lock:
-            return self._buckets[int(merchant_id)].level(self.now_seconds())
+            self._limiters[int(merchant_id)].fill(self.now_seconds(), level)
+
+    def bucket_level(self, merchant_id: int | str) -> int:
+        """Requests counted against the store's current minute budget (0 when no window is open)."""
+        with self.lock:
+            return self._limiters[int(merchant_id)].level(self.now_seconds())
+
+    def rate_windows(self, merchant_id: int | str) -> list[RateWindow]:
+        """The store's rate-limit windows so far (the last 1,000), oldest first, the open one last."""
+        with self.lock:
+            return self._limiters[int(merchant_id)].windows(self.now_seconds())
 
     def inject_fault(
         self, merchant_id: int | str, kind: FaultKind, *, count: int = 1, status: int = 503, seconds: float = 1.0
@@ -555,7 +560,7 @@ class FakeSalla:
             return list(self._stats[int(merchant_id)].times)
 
     def reset_stats(self) -> None:
-        """Forget the counters (buckets and faults stay)."""
+        """Forget the counters (rate-limit windows and faults stay)."""
         with self.lock:
             self._stats = {mid: StoreStats() for mid in self._stores}
             self.unauthenticated_requests = 0
@@ -594,7 +599,7 @@ class FakeSalla:
         revocation; each store's install flag; every product's prices, cost, sale price and
         status (and its SKUs' prices); bulk updates still queued; the stores' registered
         webhooks; the generators' states.
-        Not kept: rate-limit buckets, statistics, injected faults and latency, webhook
+        Not kept: rate-limit windows, statistics, injected faults and latency, webhook
         deliveries in flight, the clock (a restarted fake runs on the wall clock again).
         """
         with self.lock:

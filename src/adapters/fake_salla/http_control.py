@@ -129,7 +129,9 @@ def routes(fake: FakeSalla) -> list[Route]:
         if request.method == "POST":
             body = await _body(request)
             level = body.get("level")
-            fake.fill_bucket(mid, None if level is None else float(level))
+            if level is not None and (isinstance(level, bool) or not isinstance(level, int) or level < 0):
+                return JSONResponse({"error": "level must be a whole number of requests >= 0"}, status_code=400)
+            fake.fill_bucket(mid, level)
         return JSONResponse({"level": fake.bucket_level(mid)})
 
     async def time_scale(request: Request) -> Response:

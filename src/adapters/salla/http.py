@@ -1,9 +1,9 @@
 """Turning Salla's HTTP answers into the core's errors, with pacing and retries.
 
-Merchant API calls are retried: 429 after ``Retry-After``, 5xx, timeouts, connection errors
-and truncated bodies after a jittered backoff. Token-endpoint calls are never retried here:
-a refresh that timed out may have rotated the token on Salla's side, and sending the old
-refresh token again would be a reuse that revokes the whole chain.
+Merchant API calls are paced by ``RateLimitPacer`` and retried: 429 after ``Retry-After``,
+5xx, timeouts, connection errors and truncated bodies after a jittered backoff. Token-endpoint
+calls are never retried here: a refresh that timed out may have rotated the token on Salla's
+side, and sending the old refresh token again would be a reuse that revokes the whole chain.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import attrs
 import httpx
 
-from adapters.salla.pacing import RateLimitPacer, Sleep, backoff_delay, retry_after_seconds
+from adapters.salla.pacing import Now, RateLimitPacer, Sleep, backoff_delay, retry_after_seconds
 from pricing_core.errors import BadResponse, MissingScope, RateLimited, SallaUnavailable, TokenRevoked
 
 
@@ -143,6 +143,7 @@ class MerchantHttp:
         *,
         pacer: RateLimitPacer | None = None,
         sleep: Sleep = time.sleep,
+        now: Now = time.time,
         max_attempts: int = 5,
         backoff_base: float = 0.5,
         rng: random.Random | None = None,
@@ -150,7 +151,7 @@ class MerchantHttp:
         self.http = http
         self.api_url = api_url.rstrip("/")
         self.sleep = sleep
-        self.pacer = pacer if pacer is not None else RateLimitPacer(sleep=sleep)
+        self.pacer = pacer if pacer is not None else RateLimitPacer(sleep=sleep, now=now)
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self._rng = rng or random.Random()
@@ -202,13 +203,18 @@ class MerchantHttp:
                 if attempt < self.max_attempts:
                     self._backoff(attempt)
                 continue
+            except BaseException:
+                # Whatever else escapes, the pacer must not keep waiting for this answer.
+                self.pacer.after_response(key, {})
+                raise
             self.pacer.after_response(key, response.headers)
             status = response.status_code
             if status == 429:
                 retry_after = retry_after_seconds(response.headers)
                 last_error = RateLimited(f"{method} {path}: rate limited", retry_after=retry_after)
                 if attempt < self.max_attempts:
-                    # A little jitter so workers of one store that were refused together spread out.
+                    # A little jitter so workers of one store that were refused together spread out;
+                    # the next before_request waits it out.
                     with self._lock:
                         jitter = self._rng.uniform(0, 0.25)
                     self.pacer.after_rate_limited(key, retry_after + jitter)

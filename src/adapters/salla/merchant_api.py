@@ -94,11 +94,12 @@ class SallaMerchantClient:
     ) -> None:
         if not 1 <= per_page <= PER_PAGE:
             raise ValueError(f"per_page must be within 1..{PER_PAGE}")
+        self._clock: Clock = clock or SystemClock()
         self._http = MerchantHttp(
-            http, api_url, pacer=pacer, sleep=sleep, max_attempts=max_attempts, backoff_base=backoff_base, rng=rng
+            http, api_url, pacer=pacer, sleep=sleep, now=self._seconds, max_attempts=max_attempts,
+            backoff_base=backoff_base, rng=rng,
         )
         self._sleep = sleep
-        self._clock: Clock = clock or SystemClock()
         self.per_page = per_page
         self.bulk_chunk_size = bulk_chunk_size
         self.confirm_sample = confirm_sample
@@ -114,6 +115,11 @@ class SallaMerchantClient:
     def pacer(self) -> RateLimitPacer:
         """The rate-limit pacer (shared by every store this client serves, keyed by token)."""
         return self._http.pacer
+
+    def _seconds(self) -> float:
+        # The pacer compares this with X-RateLimit-Reset: the injected clock, so a test or a
+        # benchmark that moves the fake Salla's clock moves the pacer's with it.
+        return self._clock.now().timestamp()
 
     def _today(self) -> date:
         return self._clock.now().date()
