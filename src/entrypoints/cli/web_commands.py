@@ -4,12 +4,15 @@ With no configuration: SQLite under ``./var`` (migrated at start), the in-proces
 worker and scheduler, and the fake Salla sandbox mounted at ``/sandbox`` with its demo stores.
 ``ADMIN_API_TOKEN``, ``SALLA_WEBHOOK_SECRET``, ``SESSION_SECRET`` and ``PUBLIC_URL`` are
 honoured; when the first two are unset, one-off random values are generated and printed so the
-admin API, the operator view and the webhook endpoint can still be exercised.
+admin API, the operator view and the webhook endpoint can still be exercised. The sandbox is
+served on loopback only unless ``--expose-sandbox`` says otherwise: its control API hands out any
+sandbox store's tokens.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import os
 import secrets
@@ -31,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")), help="port (default 8000)")
+    serve.add_argument("--expose-sandbox", action="store_true",
+                       help="allow the Salla sandbox on a non-loopback --host (its control API hands out "
+                            "every sandbox store's tokens: only on a network you trust)")
     serve.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "info").lower(),
                        choices=["critical", "error", "warning", "info", "debug"])
     serve.set_defaults(handler=_serve)
@@ -61,6 +67,20 @@ def effective_config(env: dict[str, str], host: str, port: int) -> tuple[Config,
     return config, notes
 
 
+def is_loopback(host: str) -> bool:
+    """True when ``host`` binds to this machine only: ``localhost`` or a loopback address (127.0.0.0/8, ::1).
+
+    Any other name counts as reachable from outside: it may resolve to a public address.
+    """
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -69,6 +89,12 @@ def _serve(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise CommandError(f"--port must be 1..65535, got {args.port}")
     config, notes = effective_config(dict(os.environ), args.host, args.port)
+    if config.uses_sandbox and not args.expose_sandbox and not is_loopback(args.host):
+        raise CommandError(
+            f"refusing to serve the Salla sandbox on {args.host or 'every interface'}: its control API hands out "
+            "every sandbox store's tokens; use --host 127.0.0.1, configure real Salla credentials, "
+            "or pass --expose-sandbox on a network you trust"
+        )
     try:
         app = build_embedded_app(config)
     except CommandError:
@@ -111,4 +137,4 @@ def build_embedded_app(config: Config) -> Starlette:
     return create_app(config, services=services, queue=queue, background=background)
 
 
-__all__ = ["build_embedded_app", "effective_config", "register"]
+__all__ = ["build_embedded_app", "effective_config", "is_loopback", "register"]
