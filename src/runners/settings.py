@@ -43,13 +43,15 @@ def _days(env: Mapping[str, str], key: str, default: int) -> int:
 
 
 def retention_policy(env: Mapping[str, str] | None = None) -> RetentionPolicy:
-    """Retention ages from ``RETENTION_RUNS_DAYS``, ``RETENTION_ACTIVITY_DAYS``, ``RETENTION_OFFERS_DAYS``."""
+    """Retention ages from ``RETENTION_RUNS_DAYS``, ``RETENTION_ACTIVITY_DAYS``, ``RETENTION_OFFERS_DAYS``,
+    ``RETENTION_WEBHOOKS_DAYS``."""
     env = os.environ if env is None else env
     default = RetentionPolicy()
     return RetentionPolicy(
         runs_days=_days(env, "RETENTION_RUNS_DAYS", default.runs_days),
         activity_days=_days(env, "RETENTION_ACTIVITY_DAYS", default.activity_days),
         offers_days=_days(env, "RETENTION_OFFERS_DAYS", default.offers_days),
+        webhooks_days=_days(env, "RETENTION_WEBHOOKS_DAYS", default.webhooks_days),
     )
 
 

@@ -750,3 +750,22 @@ def test_storage_concurrent_units_of_work_on_different_stores(uow_factory: UnitO
         assert in_store(uow_factory, sid, lambda s: s.products.count(), commit=False) == 3
     with uow_factory() as uow:
         assert len(uow.system_activity.list(limit=100)) == 18
+
+
+def test_storage_webhook_inbox_entries_older_than_a_cutoff_are_deleted(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("1"))
+    cutoff = T0 + timedelta(days=7)
+    with uow_factory() as uow:
+        for i in range(5):
+            assert uow.webhooks.record(f"old-{i}", event="app.installed", store_id="1", at=T0 + timedelta(hours=i))
+        assert uow.webhooks.record("claim", event="schedule.optimize_all_stores", store_id=None, at=T0)
+        assert uow.webhooks.record("new", event="app.installed", store_id="1", at=cutoff)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.retention.delete_webhooks_before(cutoff, batch_size=2) == 6
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.webhooks.record("new", event="app.installed", store_id="1", at=cutoff) is False  # kept
+        assert uow.webhooks.record("old-0", event="app.installed", store_id="1", at=cutoff) is True  # forgotten
+        assert uow.webhooks.record("claim", event="schedule.x", store_id=None, at=cutoff) is True
+        assert uow.retention.delete_webhooks_before(cutoff) == 0
