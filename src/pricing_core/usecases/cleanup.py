@@ -1,4 +1,4 @@
-"""Retention: delete old runs, activity, competitor offers and webhook inbox entries (the weekly ``cleanup_old_data``)."""
+"""Retention: delete old runs, activity, offers and webhook inbox entries (the weekly ``cleanup_old_data``)."""
 
 from __future__ import annotations
 
