@@ -236,3 +236,49 @@ def test_process_webhook_actor_handles_price_updates_once_and_reprices(env) -> N
         [decision] = uow.store.decisions.list(run_id=run.id)
     assert decision.decision.old_price == Decimal("110")
     assert ports.salla_catalog.price("1", "a") == decision.decision.suggested_price == Decimal("103.00")
+
+
+@pytest.fixture
+def actors_without_worker() -> Iterator[tuple[Ports, dramatiq.Broker]]:
+    """The actors on the in-process broker; the test starts the workers it wants."""
+    broker = actors.use_broker(build_broker(None))
+    ports = make_ports()
+    actors.configure(build_services(
+        Config(), uow_factory=ports.uow_factory, locks=ports.locks, clock=ports.clock,
+        salla_auth=ports.salla_auth, salla_catalog=ports.salla_catalog, competitors=ports.competitors,
+        advisor=None,
+    ))
+    try:
+        yield ports, broker
+    finally:
+        actors.configure(None)
+
+
+def test_the_batch_and_the_hourly_check_firing_at_six_sweep_a_due_store_once(actors_without_worker) -> None:  # type: ignore[no-untyped-def]
+    from adapters.memory import FakeClock, InMemoryUnitOfWorkFactory
+    from runners.scheduler import DatabaseFireClaims, PeriodicScheduler
+    from runners.settings import schedules
+
+    ports, broker = actors_without_worker
+    seed(ports, "1")
+    seed(ports, "2", mode=AutomationMode.SEMI_AUTO)
+    six = ports.clock.now().replace(hour=6, minute=0, second=2, microsecond=0)
+    ports.clock.set(six)
+    scheduler = PeriodicScheduler(DramatiqQueue(broker), DatabaseFireClaims(InMemoryUnitOfWorkFactory(), FakeClock()),
+                                  schedules({}), now=lambda: six)
+    assert scheduler.fire("optimize_all_stores") and scheduler.fire("check_and_optimize_stores")
+
+    # Fan-outs take milliseconds, sweeps take minutes: both fan-outs are done before a sweep starts.
+    for queues in (["default"], ["sweeps", "events"]):
+        worker = dramatiq.Worker(broker, queues=set(queues), worker_threads=1, worker_timeout=50)
+        worker.start()
+        try:
+            for queue in queues:
+                broker.join(queue, timeout=20_000)
+        finally:
+            worker.stop()
+    for store_id in ("1", "2"):
+        [run] = runs(ports, store_id)
+        assert run.status is RunStatus.COMPLETED and run.started_at == six
+    applies = ports.salla_catalog.applies
+    assert applies and set(applies.values()) == {1}          # and no price written twice
