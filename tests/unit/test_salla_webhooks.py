@@ -138,3 +138,8 @@ def test_a_refusal_carries_what_could_be_read_and_its_status() -> None:
 def test_valid_surrogate_pairs_and_escaped_backslashes_are_text() -> None:
     event = parse_webhook(b'{"event":"app.installed","merchant":1,"data":{"a":"\\ud83d\\ude00","b":"\\\\udc80"}}')
     assert event.data == {"a": "\U0001f600", "b": "\\udc80"}
+
+
+def test_a_merchant_id_with_leading_zeros_names_the_same_store() -> None:
+    assert parse_webhook(b'{"event":"app.installed","merchant":"0042","data":{}}').merchant_id == "42"
+    assert parse_webhook(b'{"event":"app.installed","merchant":42,"data":{}}').merchant_id == "42"

@@ -211,7 +211,7 @@ def parse_webhook(raw_body: bytes, *, now: datetime | None = None) -> WebhookEve
         or len(text) > MAX_MERCHANT_DIGITS
     ):
         raise rejected(400, f"webhook without a numeric merchant id: {_shown(merchant)}", event)
-    merchant_id = text
+    merchant_id = str(int(text))  # "0042" is store 42, not a store of its own
     if _may_hold_surrogate(raw_body) and _holds_lone_surrogate(payload):
         raise rejected(400, "webhook body has text that is not Unicode (a lone surrogate)", event, merchant_id)
     data = payload.get("data", {})
