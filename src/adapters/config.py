@@ -137,6 +137,9 @@ class Config(BaseSettings):
     retention_runs_days: int = _env("RETENTION_RUNS_DAYS", default=90, ge=1)
     retention_activity_days: int = _env("RETENTION_ACTIVITY_DAYS", default=180, ge=1)
     retention_offers_days: int = _env("RETENTION_OFFERS_DAYS", default=30, ge=1)
+    # The webhook inbox must outlive Salla's redeliveries (3 retries ~5 minutes apart) and the
+    # scheduler's fire claims (2 days), which share its table.
+    retention_webhooks_days: int = _env("RETENTION_WEBHOOKS_DAYS", default=7, ge=2)
     embedded_worker_threads: int = _env("EMBEDDED_WORKER_THREADS", default=2, ge=1, le=64)
     dramatiq_namespace: str = _env("DRAMATIQ_NAMESPACE", default="salla-optimizer")
     dramatiq_max_retries: int = _env("DRAMATIQ_MAX_RETRIES", default=5, ge=0)

@@ -533,6 +533,10 @@ class RetentionRepository(Protocol):
         """Delete old runs, activity and offers across stores; counts by table."""
         ...
 
+    def delete_webhooks_before(self, received_before: datetime, *, batch_size: int = 1000) -> int:
+        """Forget webhook inbox entries received before ``received_before``; how many were deleted."""
+        ...
+
 
 class StoreScope(Protocol):
     """The repositories of one store. They cannot reach another store's rows."""

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 
 class AutomationMode(StrEnum):
@@ -80,6 +93,21 @@ MAX_BEAT_PERCENT = Decimal(50)
 MAX_ABOVE_PERCENT = Decimal(100)
 MAX_BEAT_AMOUNT = Decimal(1000)
 
+# A competitor or store name is kept as long as the offers table keeps one; a name is one line of
+# text, never a control character (PostgreSQL cannot store NUL, a newline splits the log).
+MAX_NAME_LENGTH = 255
+MAX_OWN_STORE_NAMES = 50
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _one_line(value: str) -> str:
+    if _CONTROL.search(value):
+        raise PydanticCustomError("one_line", "must be one line of text, without control characters")
+    return value
+
+
+Name = Annotated[str, StringConstraints(max_length=MAX_NAME_LENGTH), AfterValidator(_one_line)]
+
 # Default (low, medium) upper bounds on the size of a change, in percent, per tolerance.
 DEFAULT_RISK_THRESHOLDS: dict[RiskTolerance, tuple[Decimal, Decimal]] = {
     RiskTolerance.LOW: (Decimal("2"), Decimal("8")),
@@ -107,7 +135,7 @@ class TenantSettings(BaseModel):
     reference: Reference = Reference.LOWEST
     strategy: Strategy = Strategy.MATCH
     strategy_value: Decimal = Field(default=Decimal("0"), ge=0, description="Percent or amount, per strategy")
-    reference_competitor: str | None = None
+    reference_competitor: Name | None = None
     fallback: Fallback = Fallback.HOLD
     target_margin: Decimal | None = Field(default=None, ge=0, lt=95)
 
@@ -124,7 +152,7 @@ class TenantSettings(BaseModel):
                                  description="Offers this far below/above the median of 3+ offers are outliers")
     offer_agreement_pct: Decimal = Field(default=Decimal("5"), ge=0, le=100,
                                          description="A reading agrees with another within this percent")
-    own_store_names: tuple[str, ...] = ()
+    own_store_names: tuple[Name, ...] = Field(default=(), max_length=MAX_OWN_STORE_NAMES)
 
     risk_low_max_pct: Decimal | None = Field(default=None, gt=0)
     risk_medium_max_pct: Decimal | None = Field(default=None, gt=0)
@@ -253,6 +281,8 @@ __all__ = [
     "MAX_ABOVE_PERCENT",
     "MAX_BEAT_AMOUNT",
     "MAX_BEAT_PERCENT",
+    "MAX_NAME_LENGTH",
+    "MAX_OWN_STORE_NAMES",
     "AutomationMode",
     "DirectionLock",
     "Fallback",

@@ -197,7 +197,7 @@ def retention_policy(services: Services) -> RetentionPolicy:
     """The retention ages of the configuration."""
     config = services.config
     return RetentionPolicy(runs_days=config.retention_runs_days, activity_days=config.retention_activity_days,
-                           offers_days=config.retention_offers_days)
+                           offers_days=config.retention_offers_days, webhooks_days=config.retention_webhooks_days)
 
 
 HANDLERS: dict[type[Command], Handler] = {

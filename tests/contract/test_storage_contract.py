@@ -852,3 +852,45 @@ def test_storage_concurrent_units_of_work_on_different_stores(uow_factory: UnitO
         assert in_store(uow_factory, sid, lambda s: s.products.count(), commit=False) == 3
     with uow_factory() as uow:
         assert len(uow.system_activity.list(limit=100)) == 18
+
+
+def test_storage_webhook_inbox_entries_older_than_a_cutoff_are_deleted(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("1"))
+    cutoff = T0 + timedelta(days=7)
+    with uow_factory() as uow:
+        for i in range(5):
+            assert uow.webhooks.record(f"old-{i}", event="app.installed", store_id="1", at=T0 + timedelta(hours=i))
+        assert uow.webhooks.record("claim", event="schedule.optimize_all_stores", store_id=None, at=T0)
+        assert uow.webhooks.record("new", event="app.installed", store_id="1", at=cutoff)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.retention.delete_webhooks_before(cutoff, batch_size=2) == 6
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.webhooks.record("new", event="app.installed", store_id="1", at=cutoff) is False  # kept
+        assert uow.webhooks.record("old-0", event="app.installed", store_id="1", at=cutoff) is True  # forgotten
+        assert uow.webhooks.record("claim", event="schedule.x", store_id=None, at=cutoff) is True
+        assert uow.retention.delete_webhooks_before(cutoff) == 0
+
+
+def test_storage_a_refused_delivery_is_recorded_once_on_the_right_log(uow_factory: UnitOfWorkFactory) -> None:
+    """The system-wide entry of an unknown store's refusal passes row-level security on PostgreSQL."""
+    from adapters.memory import FakeClock
+    from pricing_core.usecases.webhook_refusals import record_refused_delivery
+
+    seed(uow_factory, store("1"))
+    clock = FakeClock(T0)
+
+    def refuse(delivery_id: str, merchant_id: str | None) -> bool:
+        return record_refused_delivery(uow_factory, clock, delivery_id=delivery_id, event="app.installed",
+                                       merchant_id=merchant_id, status=422, reason="created_at 1e+300 is no time")
+
+    assert refuse("d-known", "1") and refuse("d-unknown", "999") and refuse("d-none", None)
+    assert not refuse("d-known", "1") and not refuse("d-unknown", "999")      # retries: not logged again
+    on_store = in_store(uow_factory, "1", lambda s: s.activity.list(activity_type=ActivityType.WEBHOOK_REFUSED),
+                        commit=False)
+    assert [e.metadata["delivery_id"] for e in on_store] == ["d-known"]
+    with uow_factory() as uow:
+        system = [e for e in uow.system_activity.list(activity_type=ActivityType.WEBHOOK_REFUSED)
+                  if e.store_id is None]
+    assert sorted(e.metadata["delivery_id"] for e in system) == ["d-none", "d-unknown"]

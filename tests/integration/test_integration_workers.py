@@ -29,6 +29,7 @@ from pricing_core.decision import DecisionStatus
 from pricing_core.ports import scope_of
 from pricing_core.runs import RunStatus, RunType
 from pricing_core.settings import AutomationMode, TenantSettings
+from pricing_core.usecases.sweeps import sweep_run_key
 from support.runners import LoopbackFake, WorkerProcess, install_store, runs_by_key, wait_until
 from support.servers import PostgresServer, free_port
 
@@ -125,7 +126,7 @@ def test_batch_sweep_agrees_everywhere(world: World) -> None:
     world.send(SweepAllStores(batch_key="b1"))
     swept = world.swept()
     assert len(swept) == 13 and len(world.stores()) == STORES
-    wait_until(lambda: len(completed(world, "scheduled:b1")) == len(swept), timeout=90, what="13 sweeps")
+    wait_until(lambda: len(completed(world, sweep_run_key("b1"))) == len(swept), timeout=90, what="13 sweeps")
 
     totals: Counter[str] = Counter()
     for store_id in world.stores():
@@ -180,7 +181,7 @@ def test_kill_9_mid_sweep_finishes_every_store_and_applies_nothing_twice(world: 
     def mid_sweep() -> bool:
         cut.clear()
         for store_id in swept:
-            run = runs_by_key(world.services, store_id, "scheduled:b2")
+            run = runs_by_key(world.services, store_id, sweep_run_key("b2"))
             if run is not None and run.status is RunStatus.RUNNING and decided(world, store_id, run.id) > 0:
                 cut[store_id] = run.id
         return len(cut) >= 2
@@ -192,12 +193,12 @@ def test_kill_9_mid_sweep_finishes_every_store_and_applies_nothing_twice(world: 
         world.fake.fake.set_latency(store_id, 0.0)
     world.worker("w3")
     world.worker("w4")
-    wait_until(lambda: len(completed(world, "scheduled:b2")) == len(swept), timeout=120,
+    wait_until(lambda: len(completed(world, sweep_run_key("b2"))) == len(swept), timeout=120,
                what="every sweep of the second batch")
 
     for store_id in swept:
-        run = runs_by_key(world.services, store_id, "scheduled:b2")
-        first = runs_by_key(world.services, store_id, "scheduled:b1")
+        run = runs_by_key(world.services, store_id, sweep_run_key("b2"))
+        first = runs_by_key(world.services, store_id, sweep_run_key("b1"))
         with world.services.uow_factory(store_id) as uow:
             decisions = scope_of(uow).decisions.list(run_id=run.id, limit=10_000)
         prices = world.fake.fake.prices(store_id)

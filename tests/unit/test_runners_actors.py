@@ -307,8 +307,41 @@ def test_an_authorization_whose_owner_salla_cannot_confirm_is_retried_by_the_wor
     ports.salla_auth.user_info = flaky  # type: ignore[method-assign]
     send(broker, ProcessWebhook(event="app.store.authorize", merchant_id="7", delivery_id="auth-7",
                                 data={"access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
-                                      "expires": 1_900_000_000}))
+                                      "expires": int(tokens.expires_at.timestamp())}))
     drain(broker)
     assert len(calls) == 2 and not broker.dead_letters
     with ports.uow_factory("7") as uow:
         assert uow.stores.get("7") is not None and uow.store.tokens.get() is not None
+
+
+def test_the_batch_and_the_hourly_check_firing_at_six_sweep_a_due_store_once() -> None:
+    from adapters.memory import FakeClock, InMemoryUnitOfWorkFactory
+    from runners.scheduler import DatabaseFireClaims, PeriodicScheduler
+
+    ports = make_ports()
+    runtime = bootstrap(Config(), ProcessKind.TEST, uow_factory=ports.uow_factory, locks=ports.locks,
+                        clock=ports.clock, salla_auth=ports.salla_auth, salla_catalog=ports.salla_catalog,
+                        competitors=ports.competitors, advisor=None)
+    broker = runtime.broker  # the actors, declared; the test starts the workers it wants
+    seed(ports, "1")
+    seed(ports, "2", mode=AutomationMode.SEMI_AUTO)
+    six = ports.clock.now().replace(hour=6, minute=0, second=2, microsecond=0)
+    ports.clock.set(six)
+    scheduler = PeriodicScheduler(runtime.services.queue, DatabaseFireClaims(InMemoryUnitOfWorkFactory(), FakeClock()),
+                                  Config().schedules, now=lambda: six)
+    assert scheduler.fire("optimize_all_stores") and scheduler.fire("check_and_optimize_stores")
+
+    # Fan-outs take milliseconds, sweeps take minutes: both fan-outs are done before a sweep starts.
+    for queues in (["default"], ["sweeps", "events"]):
+        worker = dramatiq.Worker(broker, queues=set(queues), worker_threads=1, worker_timeout=50)
+        worker.start()
+        try:
+            for queue in queues:
+                broker.join(queue, timeout=20_000)
+        finally:
+            worker.stop()
+    for store_id in ("1", "2"):
+        [run] = runs(ports, store_id)
+        assert run.status is RunStatus.COMPLETED and run.started_at == six
+    applies = ports.salla_catalog.applies
+    assert applies and set(applies.values()) == {1}          # and no price written twice

@@ -73,7 +73,7 @@ class _State:
     activity: list[ActivityEntry] = attrs.Factory(list)
     price_history: list[tuple[int, str, PricePoint]] = attrs.Factory(list)
     system_settings: dict[str, _SystemSetting] = attrs.Factory(dict)
-    webhooks: set[str] = attrs.Factory(set)
+    webhooks: dict[str, tuple[str | None, datetime]] = attrs.Factory(dict)  # delivery id -> (store, received)
     subscriptions: dict[str, SubscriptionState] = attrs.Factory(dict)
 
     def copy(self) -> _State:
@@ -88,7 +88,7 @@ class _State:
             activity=list(self.activity),
             price_history=list(self.price_history),
             system_settings={k: attrs.evolve(v) for k, v in self.system_settings.items()},
-            webhooks=set(self.webhooks),
+            webhooks=dict(self.webhooks),
             subscriptions=dict(self.subscriptions),
         )
 
@@ -582,7 +582,7 @@ class _Webhooks:
             return False
 
         def op(state: _State) -> None:
-            state.webhooks.add(delivery_id)
+            state.webhooks[delivery_id] = (store_id, at)
 
         self._uow.write(op)
         return True
@@ -653,6 +653,19 @@ class _Retention:
 
         counts: dict[str, int] = self._uow.write(op)
         return counts
+
+    def delete_webhooks_before(self, received_before: datetime, *, batch_size: int = 1000) -> int:
+        bound = self._uow.bound_store
+
+        def op(state: _State) -> int:
+            old = [k for k, (store_id, at) in state.webhooks.items()
+                   if at < received_before and (bound is None or store_id == bound)]
+            for key in old:
+                del state.webhooks[key]
+            return len(old)
+
+        deleted: int = self._uow.write(op)
+        return deleted
 
 
 class InMemoryStoreScope:

@@ -14,7 +14,13 @@ from adapters.salla.http import HttpClient
 from adapters.salla.merchant_api import SallaApplyReport, SallaMerchantClient
 from adapters.salla.oauth import SallaOAuthClient
 from adapters.salla.pacing import RateLimitPacer, Sleep
-from adapters.salla.webhooks import WebhookEvent, parse_webhook, token_set_from_authorize, verify_webhook
+from adapters.salla.webhooks import (
+    RejectedDelivery,
+    WebhookEvent,
+    parse_webhook,
+    token_set_from_authorize,
+    verify_webhook,
+)
 from pricing_core.ports import Clock
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -49,6 +55,7 @@ def build_salla(
 __all__ = [
     "HttpClient",
     "RateLimitPacer",
+    "RejectedDelivery",
     "SallaApplyReport",
     "SallaMerchantClient",
     "SallaOAuthClient",

@@ -223,8 +223,12 @@ class SqlRetention(_Unscoped):
             "offers": self._delete(offers, offers.c.observed_at < offers_before, batch_size),
         }
 
-    def _delete(self, table: Table, condition: Any, batch_size: int) -> int:
-        key = table.c.id
+    def delete_webhooks_before(self, received_before: datetime, *, batch_size: int = 1000) -> int:
+        inbox = models.processed_webhooks
+        return self._delete(inbox, inbox.c.received_at < received_before, batch_size, key=inbox.c.delivery_id)
+
+    def _delete(self, table: Table, condition: Any, batch_size: int, *, key: Any = None) -> int:
+        key = table.c.id if key is None else key
         deleted = 0
         while True:
             batch = self._visible(select(key).where(condition), table).limit(batch_size).scalar_subquery()

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from entrypoints.web.forms import FormRejected, read_text_form
 from entrypoints.web.i18n import LANGUAGES
 from entrypoints.web.pages import flash, render, render_error
 from entrypoints.web.security import (
@@ -103,7 +104,10 @@ def store_action(handler: FormAction) -> Callable[[Request], Any]:
     async def action(request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool
 
-        form = await request.form()
+        try:
+            form = await read_text_form(request)
+        except FormRejected as exc:
+            return _form_refused(request, exc)
         store = await run_in_threadpool(_visible_store, request)
         if store is None:
             return _not_found(request)
@@ -115,6 +119,11 @@ def store_action(handler: FormAction) -> Callable[[Request], Any]:
     action.__name__ = handler.__name__
     action.__doc__ = handler.__doc__
     return action
+
+
+def _form_refused(request: Request, exc: FormRejected) -> Response:
+    """A form that is not plain text (a file in a text field, a body too large): say what and where."""
+    return render_error(request, exc.status, "Form not accepted", str(exc))
 
 
 def _who(request: Request) -> str:
@@ -144,7 +153,10 @@ def set_language(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     """End the session."""
-    form = await request.form()
+    try:
+        form = await read_text_form(request)
+    except FormRejected as exc:
+        return _form_refused(request, exc)
     if not csrf_ok(request, form.get("csrf_token")):
         return render_error(request, 403, "Form expired", "Reload the page and try again.")
     request.session.clear()
@@ -418,7 +430,10 @@ def operator_login_form(request: Request) -> Response:
 
 async def operator_login(request: Request) -> Response:
     """Check the admin token and start an operator session."""
-    form = await request.form()
+    try:
+        form = await read_text_form(request)
+    except FormRejected as exc:
+        return _form_refused(request, exc)
     web = web_state(request)
     if not csrf_ok(request, form.get("csrf_token")):
         return render_error(request, 403, "Form expired", "Reload the page and try again.")
