@@ -27,6 +27,13 @@ def _int(env: Mapping[str, str], key: str, default: int) -> int:
         raise ValueError(f"{key} must be an integer, got {raw!r}") from exc
 
 
+def _non_negative(env: Mapping[str, str], key: str, default: int) -> int:
+    value = _int(env, key, default)
+    if value < 0:
+        raise ValueError(f"{key} must not be negative, got {value}")
+    return value
+
+
 def _secret_repr(value: object) -> str:
     """``repr`` of a secret: whether it is set, never its value (a repr can end up in a log)."""
     return "'***'" if value else repr(value)
@@ -66,6 +73,11 @@ class Config:
     competitor_pages_file: str | None = None
     token_refresh_threshold_hours: int = 24
     sandbox_seed: int = 7
+    # Recovery of work a stopped process left in flight (see pricing_core.usecases.recovery).
+    recovery_applying_after_seconds: int = 600
+    recovery_approved_after_seconds: int = 600
+    recovery_running_after_seconds: int = 900
+    recovery_max_resumes: int = 3
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -92,6 +104,10 @@ class Config:
             competitor_pages_file=env.get("COMPETITOR_PAGES_FILE") or None,
             token_refresh_threshold_hours=_int(env, "TOKEN_REFRESH_THRESHOLD_HOURS", 24),
             sandbox_seed=_int(env, "SANDBOX_SEED", 7),
+            recovery_applying_after_seconds=_non_negative(env, "RECOVERY_APPLYING_AFTER_SECONDS", 600),
+            recovery_approved_after_seconds=_non_negative(env, "RECOVERY_APPROVED_AFTER_SECONDS", 600),
+            recovery_running_after_seconds=_non_negative(env, "RECOVERY_RUNNING_AFTER_SECONDS", 900),
+            recovery_max_resumes=_non_negative(env, "RECOVERY_MAX_RESUMES", 3),
         )
 
     @property

@@ -29,6 +29,7 @@ class ActivityType(StrEnum):
     SYSTEM_TOKEN_REFRESH_FAILED = "system_token_refresh_failed"
     SYSTEM_CLEANUP = "system_cleanup"
     SYSTEM_KEYS_ROTATED = "system_keys_rotated"
+    SYSTEM_RECOVERY = "system_recovery"
 
 
 @attrs.frozen(kw_only=True)

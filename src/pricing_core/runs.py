@@ -27,7 +27,14 @@ class RunStatus(StrEnum):
 
 @attrs.frozen(kw_only=True)
 class OptimizationRun:
-    """One sweep: what it looked at, what it changed, how long it took, and why it failed if it did."""
+    """One sweep: what it looked at, what it changed, how long it took, and why it failed if it did.
+
+    ``run_key`` is the key the run id derives from (``usecases.context.run_id_for``): a run can be
+    resumed by sending its key again. ``updated_at`` is the run's heartbeat, moved on every page of
+    progress, so a long healthy sweep is told apart from one whose process died; ``recoveries``
+    counts how often the recovery loop resumed it (bounded, so a run that kills its process every
+    time is closed instead of resumed forever).
+    """
 
     id: str
     store_id: str
@@ -41,6 +48,14 @@ class OptimizationRun:
     products_queued: int = 0
     products_skipped: int = 0
     error: str | None = None
+    run_key: str | None = None
+    updated_at: datetime | None = None
+    recoveries: int = 0
+
+    @property
+    def last_progress_at(self) -> datetime:
+        """When the run last showed a sign of life: its heartbeat, or its start when it has none."""
+        return self.updated_at or self.started_at
 
 
 __all__ = ["OptimizationRun", "RunStatus", "RunType"]

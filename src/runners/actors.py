@@ -235,6 +235,14 @@ def cleanup_old_data() -> None:
     log.info("cleanup_old_data: %s", cleanup(s.uow_factory, s.clock, retention_policy()))
 
 
+@dramatiq.actor(queue_name=QUEUE_DEFAULT)
+def recover_stuck_work() -> None:
+    """Every 5 minutes: reconcile, re-enqueue, resume or close the work a stopped process left in flight."""
+    from runners.recovery import recover_now
+
+    recover_now(services(), _queue())
+
+
 ACTOR_NAMES = (
     "optimize_store",
     "manual_optimize",
@@ -245,6 +253,7 @@ ACTOR_NAMES = (
     "process_webhook",
     "refresh_expiring_tokens",
     "cleanup_old_data",
+    "recover_stuck_work",
 )
 
 __all__ = [
@@ -258,6 +267,7 @@ __all__ = [
     "optimize_all_stores",
     "optimize_store",
     "process_webhook",
+    "recover_stuck_work",
     "refresh_expiring_tokens",
     "reprice_products",
     "services",

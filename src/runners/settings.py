@@ -18,6 +18,8 @@ DEFAULT_SCHEDULES: dict[str, tuple[str, str]] = {
     "refresh_expiring_tokens": ("SCHEDULE_REFRESH_EXPIRING_TOKENS", "0 */12 * * *"),  # every 12 hours
     # weekly, Sunday 03:30; day names because APScheduler 3 numbers days from Monday, unlike cron
     "cleanup_old_data": ("SCHEDULE_CLEANUP_OLD_DATA", "30 3 * * sun"),
+    # every 5 minutes: decisions and runs a stopped process left in flight (the timeouts are in Config)
+    "recover_stuck_work": ("SCHEDULE_RECOVER_STUCK_WORK", "*/5 * * * *"),
 }
 
 

@@ -110,7 +110,8 @@ def _worker(args: argparse.Namespace) -> int:
     import dramatiq
 
     from runners import actors
-    from runners.broker import setup_broker
+    from runners.broker import DramatiqQueue, setup_broker
+    from runners.recovery import recover_in_background
 
     broker = setup_broker()
     actors.services()  # fail fast on a bad configuration instead of on the first message
@@ -126,6 +127,8 @@ def _worker(args: argparse.Namespace) -> int:
     worker.start()
     logging.getLogger("salla_optimizer.worker").info("worker %d started with %d threads", os.getpid(),
                                                      args.threads)
+    # Work a stopped process left in flight (its messages may be gone): see docs/operations.md.
+    recover_in_background(actors.services(), DramatiqQueue(broker))
     try:
         while not stop.wait(1.0):
             pass
@@ -158,6 +161,7 @@ def _worker_processes(args: argparse.Namespace) -> int:
 def _scheduler(args: argparse.Namespace) -> int:
     _logging()
     from runners.broker import DramatiqQueue, is_in_process, setup_broker
+    from runners.recovery import recover_in_background
     from runners.scheduler import PeriodicScheduler, claims_for
     from runners.settings import schedules
 
@@ -176,6 +180,7 @@ def _scheduler(args: argparse.Namespace) -> int:
         DramatiqQueue(broker).enqueue(args.once)
         print(f"enqueued {args.once}")
         return 0
+    recover_in_background(services, DramatiqQueue(broker))
     scheduler = periodic.build()
     for job in scheduler.get_jobs():
         logging.getLogger("salla_optimizer.scheduler").info("job %s: %s", job.id, job.trigger)

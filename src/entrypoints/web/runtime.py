@@ -21,7 +21,13 @@ log = logging.getLogger(__name__)
 
 
 class EmbeddedBackground:
-    """In-process worker threads and the APScheduler cron jobs (database fire claims)."""
+    """In-process worker threads, the APScheduler cron jobs (database fire claims), and recovery at start.
+
+    The in-process queue does not survive the process: whatever a previous run of the server left
+    approved, applying or running is found in the database by the recovery pass made at start
+    (with the lost-queue policy: approved and running work is taken up at once) and every five
+    minutes after (``recover_stuck_work``).
+    """
 
     def __init__(self, services: Services, broker: dramatiq.Broker, queue: TaskQueue, *, threads: int = 2) -> None:
         self.services = services
@@ -30,12 +36,14 @@ class EmbeddedBackground:
         self.threads = threads
         self._worker: Any = None
         self._scheduler: Any = None
+        self.recovery: Any = None  # the start-up recovery thread
 
     def start(self) -> None:
         """Start the worker threads and the scheduler."""
         from apscheduler.schedulers.background import BackgroundScheduler
 
         from runners.broker import start_worker
+        from runners.recovery import recover_in_background
         from runners.scheduler import PeriodicScheduler, claims_for
         from runners.settings import schedules
 
@@ -44,6 +52,7 @@ class EmbeddedBackground:
         periodic = PeriodicScheduler(self.queue, claims, schedules())
         self._scheduler = periodic.install(BackgroundScheduler(timezone="UTC"))
         self._scheduler.start()
+        self.recovery = recover_in_background(self.services, self.queue, after_restart=True)
         log.info("in-process worker (%d threads) and scheduler started", self.threads)
 
     def stop(self) -> None:

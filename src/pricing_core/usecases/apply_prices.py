@@ -343,4 +343,16 @@ def _bump(run: OptimizationRun, *, updated: int) -> OptimizationRun:
     return attrs.evolve(run, products_updated=run.products_updated + updated)
 
 
-__all__ = ["DEFAULT_APPLY_LOCK_WAIT", "OPTIMIZER", "ApplyResult", "apply_decisions", "apply_records"]
+# The recovery use case reconciles and records outcomes exactly as this module does.
+reconcile_with_salla = _already_in_salla
+record_apply_outcome = _finish
+
+__all__ = [
+    "DEFAULT_APPLY_LOCK_WAIT",
+    "OPTIMIZER",
+    "ApplyResult",
+    "apply_decisions",
+    "apply_records",
+    "reconcile_with_salla",
+    "record_apply_outcome",
+]
