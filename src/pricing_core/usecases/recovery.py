@@ -475,7 +475,7 @@ class _Pass:
                 "Recovery after an interruption: " + _summary(counts),
                 at=self.ports.clock.now(),
                 metadata={
-                    **counts,
+                    "counts": counts,
                     "applied": list(result.applied[:_ACTIVITY_SAMPLE]),
                     "returned_to_pending": list(result.returned[:_ACTIVITY_SAMPLE]),
                     "failed": dict(list(result.failed.items())[:_ACTIVITY_SAMPLE]),
