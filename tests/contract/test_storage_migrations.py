@@ -77,6 +77,7 @@ def test_storage_migration_0002_gives_existing_runs_a_heartbeat(database_url: st
     # so the recovery loop neither misses a dead one nor takes a finished one for running.
     engine = make_engine(database_url)
     try:
+        downgrade(engine, "base")   # the PostgreSQL database is shared by the module's tests
         upgrade(engine, "0001")
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
