@@ -19,7 +19,9 @@ import attrs
 
 from pricing_core.activity import ActivityEntry, ActivityType
 from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, Product
-from pricing_core.decision import DecisionRecord, DecisionStatus
+from pricing_core.commands import Command
+from pricing_core.decision import DecisionRecord, DecisionStatus, statuses_before
+from pricing_core.errors import InvalidTransition
 from pricing_core.runs import OptimizationRun
 from pricing_core.settings import TenantSettings
 from pricing_core.stores import Store
@@ -191,10 +193,13 @@ class PricingAdvisor(Protocol):
 
 
 class TaskQueue(Protocol):
-    """Hands work to the runners (Dramatiq in production, inline or stub in tests)."""
+    """Hands work to the runners (Dramatiq in production, an in-memory recorder in tests).
 
-    def enqueue(self, task: str, /, **kwargs: object) -> None:
-        """Enqueue ``task`` (an actor name such as ``optimize_store``) with keyword arguments."""
+    The runners keep the one table from command to actor (``runners/commands.py``).
+    """
+
+    def dispatch(self, command: Command) -> None:
+        """Queue ``command`` for a worker; returns once the broker has it."""
         ...
 
 
@@ -404,11 +409,13 @@ class DecisionRepository(Protocol):
         error: str | None = None,
         expected: Collection[DecisionStatus] | None = None,
     ) -> None:
-        """Move decisions to ``status`` (validity of the move is the use case's business).
+        """Move decisions to ``status``, as a compare-and-set in one statement.
 
-        With ``expected``, only decisions whose status is still one of those move (a
-        compare-and-set in the same statement), so a concurrent move made since they were read
-        (a merchant's approval during a sweep) is not overwritten.
+        Only decisions whose status is still one the lifecycle allows the move from
+        (``statuses_before(status)``), narrowed to ``expected`` when given, move; the others are
+        left as they are, so a concurrent move made since they were read (a merchant's approval
+        during a sweep) is never overwritten and no decision leaves a final status. Use
+        ``checked_expected`` to compute the set.
         """
         ...
 
@@ -548,6 +555,24 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self, store_id: str | None = None) -> UnitOfWork: ...
 
 
+def checked_expected(
+    status: DecisionStatus, expected: Collection[DecisionStatus] | None
+) -> frozenset[DecisionStatus]:
+    """The statuses a move to ``status`` may start from: the lifecycle's, narrowed to ``expected``.
+
+    ``InvalidTransition`` when ``expected`` names a status the lifecycle forbids the move from (a
+    caller's mistake, not a race).
+    """
+    allowed = statuses_before(status)
+    if expected is None:
+        return allowed
+    wanted = frozenset(expected)
+    if not wanted <= allowed:
+        bad = ", ".join(sorted(s.value for s in wanted - allowed))
+        raise InvalidTransition(f"a decision cannot move from {bad} to {status.value}")
+    return wanted
+
+
 def scope_of(uow: UnitOfWork) -> StoreScope:
     """The store scope of a store-bound unit of work (raises if the unit of work is unscoped)."""
     if uow.store is None:
@@ -589,6 +614,7 @@ __all__ = [
     "UnitOfWork",
     "UnitOfWorkFactory",
     "WebhookInbox",
+    "checked_expected",
     "echo_price_key",
     "scope_of",
 ]

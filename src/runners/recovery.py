@@ -3,8 +3,8 @@
 The use case (``pricing_core.usecases.recovery``) reads what the database says is in flight, so
 it does not need the lost messages. This module builds its policy from the configuration, runs a
 pass with logging, and starts the pass a process makes when it starts (in a thread, so a slow
-Salla does not delay serving or consuming). The periodic pass is the ``recover_stuck_work`` actor,
-enqueued by the scheduler (or the embedded server's in-process scheduler).
+Salla does not delay serving or consuming). The periodic pass is the ``RecoverStuckWork``
+command's actor, dispatched by the scheduler (or the embedded server's in-process scheduler).
 """
 
 from __future__ import annotations
@@ -12,14 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
+from adapters.config import Config
+from adapters.services import Services
 from pricing_core.usecases.recovery import RecoveryPolicy, RecoveryReport, recover_stuck_work
-
-if TYPE_CHECKING:
-    from adapters.config import Config
-    from adapters.wiring import Services
-    from pricing_core.ports import TaskQueue
 
 log = logging.getLogger("salla_optimizer.recovery")
 
@@ -34,7 +30,7 @@ def recovery_policy(config: Config) -> RecoveryPolicy:
     )
 
 
-def recover_now(services: Services, queue: TaskQueue, *, after_restart: bool = False) -> RecoveryReport:
+def recover_now(services: Services, *, after_restart: bool = False) -> RecoveryReport:
     """One recovery pass with the configured policy; ``after_restart`` when this process's queue was lost.
 
     Logs what it did (INFO when anything moved, WARNING for stores it could not recover).
@@ -42,8 +38,8 @@ def recover_now(services: Services, queue: TaskQueue, *, after_restart: bool = F
     policy = recovery_policy(services.config)
     if after_restart:
         policy = policy.after_restart()
-    report = recover_stuck_work(services, queue, policy=policy,
-                                threshold_hours=float(services.config.token_refresh_threshold_hours))
+    report = recover_stuck_work(services, services.queue, policy=policy,
+                                threshold_hours=services.token_threshold_hours)
     for store in report.stores:
         if store.error:
             log.warning("recovery of store %s: %s", store.store_id, store.error)
@@ -54,12 +50,12 @@ def recover_now(services: Services, queue: TaskQueue, *, after_restart: bool = F
     return report
 
 
-def recover_in_background(services: Services, queue: TaskQueue, *, after_restart: bool = False) -> threading.Thread:
+def recover_in_background(services: Services, *, after_restart: bool = False) -> threading.Thread:
     """Run the start-up pass in a daemon thread (a failure is logged; the periodic pass tries again)."""
 
     def run() -> None:
         try:
-            recover_now(services, queue, after_restart=after_restart)
+            recover_now(services, after_restart=after_restart)
         except Exception:  # the database may not be reachable yet: the next periodic pass runs anyway
             log.exception("recovery at start failed")
 

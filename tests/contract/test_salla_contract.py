@@ -336,7 +336,7 @@ def test_quirky_products_are_read(salla: Harness) -> None:
         if pid in rejected:
             assert fake_product.sale_price, rejected[pid]  # only running sales are skipped here
             continue
-        if any(v.has_special_price for v in fake_product.variants):
+        if any(v.own_price for v in fake_product.variants):
             quirks["own-priced SKUs"] += 1
             for variant in fake_product.variants:
                 parsed = products[f"{pid}:{variant.id}"]
@@ -448,7 +448,7 @@ def test_bulk_apply_reports_refused_items_and_applies_the_rest(salla: Harness) -
 
 def test_own_priced_skus_are_written_one_by_one(salla: Harness) -> None:
     store = salla.fake.store(MERCHANT)
-    product = next(p for p in store.products.values() if any(v.has_special_price for v in p.variants))
+    product = next(p for p in store.products.values() if any(v.own_price for v in p.variants))
     variant = product.variants[0]
     core_id = f"{product.id}:{variant.id}"
     report = salla.merchant.apply_prices(salla.tokens()["access_token"], [PriceUpdate(product_id=core_id,

@@ -513,6 +513,23 @@ def test_storage_decision_status_changes(uow_factory: UnitOfWorkFactory) -> None
     in_store(uow_factory, "1001", check, commit=False)
 
 
+def test_storage_decision_status_changes_follow_the_lifecycle(uow_factory: UnitOfWorkFactory) -> None:
+    """A move the lifecycle forbids (out of a final status, or skipping APPROVED) changes nothing."""
+    seed(uow_factory)
+    in_store(uow_factory, "1001", lambda s: s.decisions.add_many([record("d1"), record("d2")]))
+    later = T0 + timedelta(hours=1)
+    in_store(uow_factory, "1001", lambda s: s.decisions.set_status(["d1"], DecisionStatus.REJECTED, at=later))
+    in_store(uow_factory, "1001", lambda s: s.decisions.set_status(["d1", "d2"], DecisionStatus.APPLYING, at=later))
+    in_store(uow_factory, "1001", lambda s: s.decisions.set_status(["d1"], DecisionStatus.PENDING, at=later))
+
+    def check(s: StoreScope) -> None:
+        d1, d2 = (s.decisions.get(i) for i in ("d1", "d2"))
+        assert d1 is not None and d1.status is DecisionStatus.REJECTED   # final: stays
+        assert d2 is not None and d2.status is DecisionStatus.PENDING    # PENDING -> APPLYING is not a move
+
+    in_store(uow_factory, "1001", check, commit=False)
+
+
 def test_storage_decision_status_change_with_expected_status_is_a_compare_and_set(
     uow_factory: UnitOfWorkFactory,
 ) -> None:

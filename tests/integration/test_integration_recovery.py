@@ -29,13 +29,13 @@ import pytest
 from adapters.config import Config
 from adapters.fake_salla import SandboxStoreSpec, create_fake_salla
 from adapters.storage import build_storage
-from adapters.storage.testing import free_port
 from pricing_core.activity import ActivityType
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.ports import UnitOfWorkFactory, scope_of
 from pricing_core.runs import OptimizationRun, RunStatus
 from pricing_core.usecases.recovery import INTERRUPTED, RETURNED_NOTE
-from runners.testing import LoopbackFake, ServeProcess, wait_until
+from support.runners import LoopbackFake, ServeProcess, wait_until
+from support.servers import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 

@@ -21,23 +21,24 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import dramatiq
 import pytest
 from cryptography.fernet import Fernet
 from dramatiq.brokers.redis import RedisBroker
 
 from adapters.config import Config
 from adapters.fake_salla import SandboxStoreSpec, create_fake_salla
+from adapters.services import Services
 from adapters.storage import migrate
-from adapters.storage.testing import PostgresServer, free_port
-from adapters.wiring import Services, build_services
+from bootstrap import build_services
 from pricing_core.activity import ActivityType
+from pricing_core.commands import Command, SweepAllStores
 from pricing_core.decision import DecisionStatus
 from pricing_core.ports import scope_of
 from pricing_core.runs import RunStatus, RunType
 from pricing_core.settings import AutomationMode, TenantSettings
 from pricing_core.usecases.decisions import approve_decisions
-from runners.testing import LoopbackFake, WorkerProcess, install_store, runs_by_key, wait_until
+from support.runners import LoopbackFake, WorkerProcess, install_store, runs_by_key, wait_until
+from support.servers import PostgresServer, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(240)]
 
@@ -62,9 +63,8 @@ class World:
         for worker in self.workers:
             worker.stop()
 
-    def send(self, actor: str, queue: str = "default", **kwargs: object) -> None:
-        self.broker.enqueue(dramatiq.Message(queue_name=queue, actor_name=actor, args=(), kwargs=kwargs,
-                                             options={}))
+    def send(self, command: Command) -> None:
+        self.services.queue.dispatch(command)
 
     def stores(self) -> list[str]:
         with self.services.uow_factory() as uow:
@@ -105,7 +105,7 @@ def world(postgres_server: PostgresServer, redis_url: str, tmp_path_factory: pyt
     config = Config(database_url=database_url, redis_url=redis_url, salla_client_id=fake.fake.client_id,
                     salla_client_secret=fake.fake.client_secret, salla_accounts_url=fake.origin,
                     salla_api_url=f"{fake.origin}/admin/v2", token_encryption_keys=(env["TOKEN_ENCRYPTION_KEYS"],),
-                    sandbox_seed=21, var_dir=tmp)
+                    sandbox_seed=21, var_dir=tmp, dramatiq_namespace=namespace)
     services = build_services(config)
     for index, store in enumerate(fake.fake.sandbox_stores()):
         install_store(services, fake.fake, store.merchant_id,
@@ -141,7 +141,7 @@ def first_batch(world: World) -> dict[str, dict[str, Decimal]]:
     world.worker("w1")
     world.worker("w2")
     original = {s: world.fake.fake.prices(s) for s in world.stores()}
-    world.send("optimize_all_stores", batch_key="b1")
+    world.send(SweepAllStores(batch_key="b1"))
     swept = world.swept()
     assert len(swept) == 13 and len(world.stores()) == STORES
     wait_until(lambda: len(completed(world, "scheduled:b1")) == len(swept), timeout=90, what="13 sweeps")
@@ -200,7 +200,7 @@ def test_kill_9_mid_sweep_finishes_every_store_and_applies_nothing_twice(
     victim = world.worker("victim")
     for store_id in world.stores():
         world.fake.fake.set_latency(store_id, 0.25)   # slow Salla: a sweep takes seconds
-    world.send("optimize_all_stores", batch_key="b2")
+    world.send(SweepAllStores(batch_key="b2"))
     swept = world.swept()
     cut: dict[str, str] = {}
 
@@ -243,16 +243,6 @@ def test_kill_9_mid_sweep_finishes_every_store_and_applies_nothing_twice(
     assert sum(world.fake.sent.values()) > 0
 
 
-class _Approvals:
-    """``TaskQueue`` for the merchant's approvals sent from this process to the worker processes."""
-
-    def __init__(self, world: World) -> None:
-        self.world = world
-
-    def enqueue(self, task: str, /, **kwargs: object) -> None:
-        self.world.send(task, queue="events", **kwargs)
-
-
 def test_kill_9_with_the_messages_lost_is_healed_by_recovery_from_the_database(
     world: World, first_batch: dict[str, dict[str, Decimal]]
 ) -> None:
@@ -263,7 +253,6 @@ def test_kill_9_with_the_messages_lost_is_healed_by_recovery_from_the_database(
     for store_id in world.stores():
         world.fake.fake.set_latency(store_id, 0.3)
     # The merchants of the semi-auto stores approve everything pending, and a batch starts.
-    approvals = _Approvals(world)
     approved: dict[str, list[str]] = {}
     for store_id in world.swept():
         if world.mode(store_id) is not AutomationMode.SEMI_AUTO:
@@ -271,12 +260,12 @@ def test_kill_9_with_the_messages_lost_is_healed_by_recovery_from_the_database(
         with world.services.uow_factory(store_id) as uow:
             ids = [d.id for d in scope_of(uow).decisions.list(status=DecisionStatus.PENDING, limit=1000)]
         if ids:
-            approve_decisions(world.services.uow_factory, approvals, world.services.clock, store_id=store_id,
+            approve_decisions(world.services.uow_factory, world.services.queue, world.services.clock, store_id=store_id,
                               decision_ids=ids)
             approved[store_id] = ids
     assert approved
     world.fake.reset_counts()
-    world.send("optimize_all_stores", batch_key="b3")
+    world.send(SweepAllStores(batch_key="b3"))
 
     def cut() -> list[str]:
         return [s for s in world.swept() if (r := runs_by_key(world.services, s, "scheduled:b3")) is not None

@@ -9,7 +9,8 @@ import pytest
 from usecase_support import Ports, add_store, make_ports, product
 
 from adapters.config import Config
-from adapters.wiring import Services, build_services
+from adapters.services import Services
+from bootstrap import build_services
 from entrypoints.cli import main, runner_commands
 from pricing_core.errors import SallaUnavailable
 from pricing_core.settings import AutomationMode

@@ -75,6 +75,7 @@ def test_applying_left_by_a_crash_is_reconciled_or_resent() -> None:
     ports, pending = setup_pending()
     a, b = pending["a"], pending["b"]
     with ports.uow_factory("1") as uow:
+        uow.store.decisions.set_status([a.id, b.id], DecisionStatus.APPROVED, at=ports.clock.now())
         uow.store.decisions.set_status([a.id, b.id], DecisionStatus.APPLYING, at=ports.clock.now())
         uow.commit()
     # "a" reached Salla before the crash, "b" did not

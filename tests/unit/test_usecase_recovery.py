@@ -12,6 +12,7 @@ from usecase_support import Ports, add_store, make_ports, product, run_of
 
 from adapters.memory.queue import RecordingQueue
 from pricing_core.activity import ActivityType
+from pricing_core.commands import ApplyDecisions, SweepStore, SweepStoreNow
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.errors import SallaUnavailable
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
@@ -60,11 +61,15 @@ def merchant_pending(ports: Ports) -> dict[str, DecisionRecord]:
     return pending
 
 
-def move(ports: Ports, ids: list[str], status: DecisionStatus, by: str | None = None) -> None:
-    with ports.uow_factory("1") as uow:
+def move(ports: Ports, ids: list[str], status: DecisionStatus, by: str | None = None, store_id: str = "1") -> None:
+    """Put decisions in ``status`` along their lifecycle (a pending one is approved on its way to applying)."""
+    path = [DecisionStatus.APPROVED, status] if status is DecisionStatus.APPLYING else [status]
+    with ports.uow_factory(store_id) as uow:
         assert uow.store is not None
-        uow.store.decisions.set_status(ids, status, at=ports.clock.now(), by=by)
+        for step in path:
+            uow.store.decisions.set_status(ids, step, at=ports.clock.now(), by=by)
         uow.commit()
+    assert {r.status for r in decisions(ports, store_id).values() if r.id in ids} == {status}
 
 
 def sweep_ports() -> Ports:
@@ -91,12 +96,11 @@ def kill_on_page(ports: Ports, page: int) -> None:
 
 
 def sweep_queue(ports: Ports) -> RecordingQueue:
-    """A queue that runs the resumed sweeps and the re-enqueued approvals inline, as a worker would."""
+    """A queue that runs the resumed sweeps and the re-sent approvals inline, as a worker would."""
     return RecordingQueue({
-        "optimize_store": lambda store_id, run_type, run_key: optimize_store(
-            ports, store_id, run_type=RunType(run_type), run_key=run_key),
-        "manual_optimize": lambda store_id, run_key: optimize_store(ports, store_id, run_key=run_key),
-        "apply_decisions": lambda store_id, decision_ids: apply_decisions(ports, store_id, decision_ids),
+        SweepStore: lambda c: optimize_store(ports, c.store_id, run_type=RunType(c.run_type), run_key=c.run_key),
+        SweepStoreNow: lambda c: optimize_store(ports, c.store_id, run_key=c.run_key),
+        ApplyDecisions: lambda c: apply_decisions(ports, c.store_id, list(c.decision_ids)),
     })
 
 
@@ -119,7 +123,7 @@ def test_applying_decisions_are_sorted_by_what_salla_shows() -> None:
 
     [store] = report.stores
     assert store.applied == (a.id,) and store.returned == (b.id,) and set(store.failed) == {c.id}
-    assert queue.messages == [] and ports.salla_catalog.applies == {}    # nothing sent
+    assert queue.commands == [] and ports.salla_catalog.applies == {}    # nothing sent
     now = decisions(ports)
     assert now["a"].status is DecisionStatus.APPLIED
     assert now["b"].status is DecisionStatus.PENDING and now["b"].error == RETURNED_NOTE
@@ -151,7 +155,7 @@ def test_nothing_is_touched_before_its_timeout() -> None:
     ports.clock.advance(minutes=9)
     queue = RecordingQueue()
     report = recover_stuck_work(ports, queue, policy=POLICY)
-    assert report.stores == () and not report.acted and queue.messages == []
+    assert report.stores == () and not report.acted and queue.commands == []
     assert activity(ports, None, ActivityType.SYSTEM_RECOVERY) == []
     assert decisions(ports)["a"].status is DecisionStatus.APPLYING
 
@@ -164,10 +168,7 @@ def test_salla_unreachable_leaves_applying_for_the_next_pass_and_other_stores_go
     optimize_store(ports, "2", run_key="k1")
     [z] = decisions(ports, "2", status=DecisionStatus.PENDING).values()
     move(ports, [pending["a"].id], DecisionStatus.APPLYING, by="merchant")
-    with ports.uow_factory("2") as uow:
-        assert uow.store is not None
-        uow.store.decisions.set_status([z.id], DecisionStatus.APPLYING, at=ports.clock.now(), by="merchant")
-        uow.commit()
+    move(ports, [z.id], DecisionStatus.APPLYING, by="merchant", store_id="2")
     ports.clock.advance(minutes=11)
     ports.salla_catalog.fail_next(SallaUnavailable("HTTP 503"))
 
@@ -196,15 +197,15 @@ def test_lost_approvals_are_enqueued_again_once_per_timeout_and_applied_once() -
 
     report = recover_stuck_work(ports, queue, policy=POLICY)
     assert set(report.stores[0].reenqueued) == set(ids)
-    [message] = queue.named("apply_decisions")
-    assert message["store_id"] == "1" and set(message["decision_ids"]) == set(ids)
+    [message] = queue.of(ApplyDecisions)
+    assert message.store_id == "1" and set(message.decision_ids) == set(ids)
     assert recover_stuck_work(ports, queue, policy=POLICY).stores == ()   # touched: not again at once
     ports.clock.advance(minutes=11)
     recover_stuck_work(ports, queue, policy=POLICY)
-    assert len(queue.named("apply_decisions")) == 2                      # still not applied: sent again
+    assert len(queue.of(ApplyDecisions)) == 2                            # still not applied: sent again
 
-    for kwargs in queue.named("apply_decisions"):                          # both messages are delivered
-        apply_decisions(ports, **kwargs)
+    for command in queue.of(ApplyDecisions):                               # both messages are delivered
+        apply_decisions(ports, command.store_id, list(command.decision_ids))
     assert ports.salla_catalog.applies == {("1", "a"): 1, ("1", "b"): 1}
     assert {r.status for r in decisions(ports).values() if r.id in ids} == {DecisionStatus.APPLIED}
 
@@ -240,8 +241,8 @@ def test_a_dead_sweep_is_resumed_with_its_key_and_finishes_without_double_writes
     report = recover_stuck_work(ports, queue, policy=POLICY)
 
     assert report.stores[0].resumed == (run.id,) and report.stores[0].reenqueued == ()
-    assert queue.named("optimize_store") == [{"store_id": "1", "run_type": "scheduled", "run_key": "scheduled:b1"}]
-    assert queue.named("apply_decisions") == []        # the sweep's own approval is left to its resume
+    assert queue.of(SweepStore) == [SweepStore(store_id="1", run_type="scheduled", run_key="scheduled:b1")]
+    assert queue.of(ApplyDecisions) == []              # the sweep's own approval is left to its resume
     done = run_of(ports, "1", "scheduled:b1")
     assert done.status is RunStatus.COMPLETED and done.products_analyzed == 7 and done.recoveries == 1
     assert ports.salla_catalog.applies == {("1", "e"): 1, ("1", "g"): 1}
@@ -292,7 +293,7 @@ def test_a_live_sweep_is_left_alone_but_the_merchants_applying_decisions_are_not
         report = recover_stuck_work(ports, queue, policy=POLICY)
     [store] = report.stores
     assert store.left == "a sweep of the store is running"
-    assert store.returned == (merchants.id,) and store.resumed == () and queue.messages == []
+    assert store.returned == (merchants.id,) and store.resumed == () and queue.commands == []
     assert decisions(ports)["e"].status is DecisionStatus.APPLYING
     assert run_of(ports, "1", "k1").status is RunStatus.RUNNING
 
@@ -310,7 +311,7 @@ def test_the_heartbeat_keeps_a_long_sweep_from_looking_dead() -> None:
         uow.commit()
     queue = RecordingQueue()
     [store] = recover_stuck_work(ports, queue, policy=POLICY).stores   # listed for its sweep's approved "e"
-    assert not store.acted and queue.messages == []
+    assert not store.acted and queue.commands == []
     assert run_of(ports, "1", "k1").status is RunStatus.RUNNING
     assert decisions(ports)["e"].status is DecisionStatus.APPROVED       # its run still owns it
 
@@ -352,14 +353,14 @@ def test_runs_that_cannot_be_resumed_are_closed_with_the_reason() -> None:
     assert "event repricing is not resumed" in closed["1"][event_run]
     assert "no run key" in closed["2"]["old-run"] and "resumed 3 time(s)" in closed["3"][tired.id]
     assert all(reason.startswith(INTERRUPTED) for c in closed.values() for reason in c.values())
-    assert queue.named("optimize_store") == [] and queue.named("manual_optimize") == []
+    assert queue.of(SweepStore) == [] and queue.of(SweepStoreNow) == []
     with ports.uow_factory("1") as uow:
         assert uow.store is not None
         run = uow.store.runs.get(event_run)
     assert run is not None and run.status is RunStatus.FAILED and run.error == closed["1"][event_run]
     assert run.finished_at == ports.clock.now()
     # the closed event run's approved decision is applied through apply_decisions instead
-    assert len(queue.named("apply_decisions")) == 1
+    assert len(queue.of(ApplyDecisions)) == 1
     assert ports.salla_catalog.applies == {("1", "e"): 1}
     failed = activity(ports, "1", ActivityType.OPTIMIZATION_FAILED)
     assert failed and failed[0].metadata["by"] == "recovery"
@@ -376,7 +377,7 @@ def test_a_dead_run_overtaken_by_a_later_sweep_is_closed_not_resumed() -> None:
     queue = sweep_queue(ports)
     report = recover_stuck_work(ports, queue, policy=POLICY)
     [reason] = report.stores[0].closed.values()
-    assert "a later sweep of the store has started since" in reason and queue.messages == []
+    assert "a later sweep of the store has started since" in reason and queue.commands == []
 
 
 def test_a_manual_run_is_resumed_through_manual_optimize() -> None:
@@ -387,7 +388,7 @@ def test_a_manual_run_is_resumed_through_manual_optimize() -> None:
     ports.clock.advance(LATER)
     queue = sweep_queue(ports)
     recover_stuck_work(ports, queue, policy=POLICY)
-    assert queue.named("manual_optimize") == [{"store_id": "1", "run_key": "manual:m1"}]
+    assert queue.of(SweepStoreNow) == [SweepStoreNow(store_id="1", run_key="manual:m1")]
     assert run_of(ports, "1", "manual:m1").status is RunStatus.COMPLETED
 
 
@@ -435,7 +436,7 @@ def test_an_inactive_stores_work_is_closed_with_the_reason() -> None:
     report = recover_stuck_work(ports, queue, policy=POLICY)
 
     [store] = report.stores
-    assert queue.messages == []
+    assert queue.commands == []
     assert set(store.failed) == {first.id, second.id, decisions(ports)["e"].id}
     assert "app uninstalled" in store.failed[first.id] and store.closed
     assert run_of(ports, "1", "k1").status is RunStatus.FAILED

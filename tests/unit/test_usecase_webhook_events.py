@@ -9,14 +9,15 @@ import pytest
 from web_harness import decision
 
 from adapters.memory import FakeClock, InMemoryUnitOfWorkFactory, RecordingQueue
+from adapters.salla.products import listed_regular_price
 from pricing_core.activity import ActivityType
 from pricing_core.catalog import PricePoint
+from pricing_core.commands import RepriceProducts, SweepStoreNow
 from pricing_core.decision import DecisionStatus
 from pricing_core.errors import SallaUnavailable
 from pricing_core.ports import MerchantInfo
 from pricing_core.settings import AutomationMode, TenantSettings
-from pricing_core.usecases.onboard import FIRST_SWEEP_TASK
-from pricing_core.usecases.webhooks import REPRICE_TASK, WebhookDelivery, WebhookOutcome, handle_webhook_event
+from pricing_core.usecases.webhooks import WebhookDelivery, WebhookOutcome, handle_webhook_event
 
 MERCHANT = "1234509876"
 EXPIRES = int(datetime(2026, 1, 15, 12, 0, tzinfo=UTC).timestamp())
@@ -58,7 +59,7 @@ def test_authorize_creates_store_with_tokens_whose_expires_is_a_unix_timestamp(p
     assert tokens is not None and tokens.access_token == "ory_at_x" and tokens.refresh_token == "ory_rt_x"
     assert tokens.expires_at == datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
     assert settings == TenantSettings()
-    assert ports[1].named(FIRST_SWEEP_TASK) == [{"store_id": MERCHANT}]
+    assert ports[1].of(SweepStoreNow) == [SweepStoreNow(store_id=MERCHANT)]
 
 
 def test_authorize_uses_the_merchant_lookup_for_a_new_store(ports) -> None:
@@ -93,14 +94,14 @@ def test_installed_and_authorize_in_either_order_end_with_the_same_complete_stor
     assert settings == TenantSettings()
     kinds = sorted(e.activity_type.value for e in activity)
     assert kinds == ["store_onboarded", "tokens_authorized"]
-    assert ports[1].named(FIRST_SWEEP_TASK) == [{"store_id": MERCHANT}]
+    assert ports[1].of(SweepStoreNow) == [SweepStoreNow(store_id=MERCHANT)]
 
 
 def test_a_repeated_delivery_is_dropped(ports) -> None:
     assert handle(ports, AUTHORIZE) is WebhookOutcome.PROCESSED
     assert handle(ports, AUTHORIZE) is WebhookOutcome.DUPLICATE
     *_, activity = snapshot(ports[0])
-    assert len(activity) == 2 and len(ports[1].messages) == 1
+    assert len(activity) == 2 and len(ports[1].commands) == 1
 
 
 def test_uninstalled_deactivates_and_logs(ports) -> None:
@@ -151,7 +152,7 @@ def test_price_updated_enqueues_repricing_of_that_product(ports) -> None:
     handle(ports, AUTHORIZE)
     event = delivery("product.price.updated", {"id": 1462551237, "price": 150, "currency": "SAR"})
     assert handle(ports, event) is WebhookOutcome.PROCESSED
-    assert ports[1].named(REPRICE_TASK) == [{"store_id": MERCHANT, "product_ids": ["1462551237"]}]
+    assert ports[1].of(RepriceProducts) == [RepriceProducts(store_id=MERCHANT, product_ids=("1462551237",))]
 
 
 def test_price_updated_echoing_our_own_change_is_ignored(ports) -> None:
@@ -162,8 +163,39 @@ def test_price_updated_echoing_our_own_change_is_ignored(ports) -> None:
         uow.store.price_history.add_many([PricePoint(product_id="7", price="99.95", changed_at=clock.now())])
         uow.commit()
     echo = delivery("product.price.updated", {"id": 7, "price": 99.95})
-    assert handle(ports, echo) is WebhookOutcome.IGNORED
-    assert queue.named(REPRICE_TASK) == []
+    assert handle(ports, echo, announced_price=listed_regular_price) is WebhookOutcome.IGNORED
+    assert queue.of(RepriceProducts) == []
+
+
+def test_price_updated_compares_the_regular_price_not_the_sale_price(ports) -> None:
+    """Salla's documented payload: ``price`` is the effective (sale) price, ``regular_price`` the merchant's."""
+    uow_factory, queue, clock = ports
+    handle(ports, AUTHORIZE)
+    with uow_factory(MERCHANT) as uow:
+        assert uow.store is not None
+        uow.store.price_history.add_many([PricePoint(product_id="7", price="150", changed_at=clock.now())])
+        uow.commit()
+    # We wrote 150 (regular); a sale of 85 is running: still our own price, not the merchant's change.
+    on_sale = {"id": 7, "price": 85, "regular_price": 150, "sale_price": {"amount": 85, "expired_at": None}}
+    assert handle(ports, delivery("product.price.updated", on_sale), announced_price=listed_regular_price) \
+        is WebhookOutcome.IGNORED
+    # The merchant raised the regular price to 200 and put it on sale at 150: ``price`` equals what
+    # we wrote, yet the merchant's price changed.
+    moved = {"id": 7, "price": 150, "regular_price": 200, "sale_price": {"amount": 150, "expired_at": None}}
+    assert handle(ports, delivery("product.price.updated", moved), announced_price=listed_regular_price) \
+        is WebhookOutcome.PROCESSED
+    assert queue.of(RepriceProducts) == [RepriceProducts(store_id=MERCHANT, product_ids=("7",))]
+
+
+def test_price_updated_without_a_price_reader_reprices_every_event(ports) -> None:
+    uow_factory, queue, clock = ports
+    handle(ports, AUTHORIZE)
+    with uow_factory(MERCHANT) as uow:
+        assert uow.store is not None
+        uow.store.price_history.add_many([PricePoint(product_id="7", price="99.95", changed_at=clock.now())])
+        uow.commit()
+    assert handle(ports, delivery("product.price.updated", {"id": 7, "price": 99.95})) is WebhookOutcome.PROCESSED
+    assert queue.of(RepriceProducts) == [RepriceProducts(store_id=MERCHANT, product_ids=("7",))]
 
 
 @pytest.mark.parametrize("status", ["approved", "applying", "applied"])
@@ -176,16 +208,16 @@ def test_price_updated_for_a_price_we_are_applying_is_ignored(ports, status) -> 
         uow.store.decisions.add_many([decision(MERCHANT, "d1", DecisionStatus(status), clock.now())])
         uow.commit()
     echo = delivery("product.price.updated", {"id": "p-d1", "price": 90})  # the decision's suggested price
-    assert handle(ports, echo) is WebhookOutcome.IGNORED
+    assert handle(ports, echo, announced_price=listed_regular_price) is WebhookOutcome.IGNORED
     other = delivery("product.price.updated", {"id": "p-d1", "price": 95})  # the merchant changed it
-    assert handle(ports, other) is WebhookOutcome.PROCESSED
-    assert queue.named(REPRICE_TASK) == [{"store_id": MERCHANT, "product_ids": ["p-d1"]}]
+    assert handle(ports, other, announced_price=listed_regular_price) is WebhookOutcome.PROCESSED
+    assert queue.of(RepriceProducts) == [RepriceProducts(store_id=MERCHANT, product_ids=("p-d1",))]
 
 
 def test_price_updated_for_an_inactive_or_unknown_store_is_ignored(ports) -> None:
     event = delivery("product.price.updated", {"id": 1, "price": 10}, "d-p")
     assert handle(ports, event) is WebhookOutcome.IGNORED
-    assert ports[1].messages == []
+    assert ports[1].commands == []
 
 
 def test_unhandled_events_and_missing_merchant_are_ignored(ports) -> None:

@@ -8,6 +8,7 @@ import pytest
 from web_harness import FAKE_ORIGIN, Harness, make_harness
 
 from pricing_core.activity import ActivityType
+from pricing_core.commands import SweepStoreNow
 from pricing_core.tokens import token_health
 
 
@@ -64,7 +65,7 @@ def test_full_install_creates_the_store_and_a_merchant_session(web: Harness) -> 
         assert token_health(uow.store.tokens.get(), web.services.clock.now()).healthy
         kinds = {e.activity_type for e in uow.store.activity.list()}
     assert {ActivityType.STORE_ONBOARDED, ActivityType.TOKENS_AUTHORIZED} <= kinds
-    assert web.queue.named("manual_optimize") == [{"store_id": merchant}]
+    assert web.queue.of(SweepStoreNow) == [SweepStoreNow(store_id=merchant)]
     page = browser.get(f"/dashboard/stores/{merchant}")
     assert page.status_code == 200 and store.store_name in page.text
 

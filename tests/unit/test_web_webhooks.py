@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from web_harness import WEBHOOK_SECRET, Harness, make_harness, signed
 
+from pricing_core.commands import ProcessWebhook
 from pricing_core.usecases.webhooks import WebhookDelivery, handle_webhook_event
 
 AUTHORIZE = {
@@ -34,7 +35,7 @@ def test_a_signed_delivery_is_acknowledged_and_queued(web: Harness) -> None:
     body, headers = signed(INSTALLED)
     response = post(web, body, headers)
     assert response.status_code == 200 and response.json()["status"] == "accepted"
-    (message,) = web.queue.named("process_webhook")
+    (message,) = [c.as_message() for c in web.queue.of(ProcessWebhook)]
     assert message["event"] == "app.installed" and message["merchant_id"] == "1234509876"
     assert message["delivery_id"] == hashlib.sha256(body).hexdigest()
     assert message["created_at"].startswith("2026-03-01T12:00:00")
@@ -44,8 +45,8 @@ def test_an_authorization_is_stored_here_and_its_tokens_never_enter_the_queue(we
     body, headers = signed(AUTHORIZE)
     response = post(web, body, headers)
     assert response.status_code == 200 and response.json()["status"] == "processed"
-    assert web.queue.named("process_webhook") == []
-    assert "ory_at_a" not in repr(web.queue.messages) and "ory_rt_a" not in repr(web.queue.messages)
+    assert web.queue.of(ProcessWebhook) == []
+    assert "ory_at_a" not in repr(web.queue.commands) and "ory_rt_a" not in repr(web.queue.commands)
     with web.uow_factory("1234509876") as uow:
         assert uow.store is not None
         tokens = uow.store.tokens.get()
@@ -71,7 +72,7 @@ def test_unverified_deliveries_are_401_and_nothing_is_queued(web: Harness, heade
     body, _ = signed(AUTHORIZE)
     response = post(web, body, {"Content-Type": "application/json", **headers})
     assert response.status_code == 401
-    assert web.queue.messages == []
+    assert web.queue.commands == []
     with web.uow_factory() as uow:
         assert uow.stores.list_all() == []
 
@@ -79,14 +80,14 @@ def test_unverified_deliveries_are_401_and_nothing_is_queued(web: Harness, heade
 def test_a_signature_over_other_bytes_is_rejected(web: Harness) -> None:
     body, headers = signed(AUTHORIZE)
     response = post(web, body.replace(b"ory_at_a", b"ory_at_b"), headers)
-    assert response.status_code == 401 and web.queue.messages == []
+    assert response.status_code == 401 and web.queue.commands == []
 
 
 def test_without_a_configured_secret_everything_is_rejected() -> None:
     web = make_harness(webhook_secret=None)
     body, headers = signed(AUTHORIZE)
     assert post(web, body, headers).status_code == 401
-    assert web.queue.messages == []
+    assert web.queue.commands == []
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"[1,2]", b'{"event":"app.installed"}',
@@ -96,7 +97,7 @@ def test_malformed_signed_bodies_are_400(web: Harness, body: bytes) -> None:
 
     signature = hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
     response = post(web, body, {"Content-Type": "application/json", "X-Salla-Signature": signature})
-    assert response.status_code == 400 and web.queue.messages == []
+    assert response.status_code == 400 and web.queue.commands == []
 
 
 def test_an_oversized_body_is_413(web: Harness) -> None:
@@ -113,7 +114,7 @@ def test_an_oversized_streamed_body_without_length_is_413(web: Harness) -> None:
             yield body[start:start + 65536]
 
     response = web.client.post("/webhooks/salla", content=chunks(), headers=headers)
-    assert response.status_code == 413 and web.queue.messages == []
+    assert response.status_code == 413 and web.queue.commands == []
 
 
 def test_a_repeated_delivery_is_acknowledged_but_queued_once(web: Harness) -> None:
@@ -121,32 +122,32 @@ def test_a_repeated_delivery_is_acknowledged_but_queued_once(web: Harness) -> No
     assert post(web, body, headers).json()["status"] == "accepted"
     again = post(web, body, headers)
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
-    assert len(web.queue.named("process_webhook")) == 1
+    assert len(web.queue.of(ProcessWebhook)) == 1
 
 
 def test_a_queue_failure_is_503_and_the_retry_is_accepted(web: Harness) -> None:
     body, headers = signed(INSTALLED)
-    original = web.queue.enqueue
+    original = web.queue.dispatch
 
-    def broken(task: str, /, **kwargs: object) -> None:
+    def broken(command: object) -> None:
         raise ConnectionError("redis down")
 
-    web.queue.enqueue = broken  # type: ignore[method-assign]
+    web.queue.dispatch = broken  # type: ignore[method-assign]
     assert post(web, body, headers).status_code == 503
-    web.queue.enqueue = original  # type: ignore[method-assign]
+    web.queue.dispatch = original  # type: ignore[method-assign]
     assert post(web, body, headers).json()["status"] == "accepted"
 
 
 def test_queued_deliveries_processed_by_the_use_case_create_the_store_once(web: Harness) -> None:
-    """The worker side: the queued kwargs rebuild the delivery the use case handles exactly once."""
+    """The worker side: the queued command rebuilds the delivery the use case handles exactly once."""
     outcomes: list[str] = []
 
-    def process_webhook(**kwargs: object) -> None:
-        delivery = WebhookDelivery(**kwargs)  # type: ignore[arg-type]
+    def process_webhook(command: ProcessWebhook) -> None:
+        delivery = WebhookDelivery(**command.as_message())
         outcome = handle_webhook_event(web.uow_factory, web.queue, web.services.clock, delivery)
         outcomes.append(outcome.value)
 
-    web.queue.handlers["process_webhook"] = process_webhook
+    web.queue.handlers[ProcessWebhook] = process_webhook
     body, headers = signed(INSTALLED)
     post(web, body, headers)
     web.app.state.web.recent_deliveries = type(web.app.state.web.recent_deliveries)()  # a restarted server
@@ -176,4 +177,4 @@ def test_webhook_metrics_count_outcomes(web: Harness) -> None:
 
 def test_other_methods_on_the_webhook_path_are_405(web: Harness) -> None:
     assert web.client.get("/webhooks/salla").status_code == 405
-    assert web.queue.messages == []
+    assert web.queue.commands == []

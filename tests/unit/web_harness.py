@@ -34,13 +34,14 @@ FAKE_ORIGIN = "http://fake-salla.test"
 
 @attrs.define
 class Services:
-    """The fields of ``adapters.wiring.Services`` the web app reads."""
+    """The fields of ``adapters.services.Services`` the web app reads (``WebServices``)."""
 
     config: Config
     uow_factory: InMemoryUnitOfWorkFactory
     clock: FakeClock
     salla_auth: SallaAuth
     salla_catalog: SallaCatalog
+    queue: RecordingQueue
     fake_salla: FakeSalla | None = None
     echoes: MemoryPriceEchoes | None = None
 
@@ -141,9 +142,9 @@ def make_harness(*, admin_token: str | None = ADMIN_TOKEN, webhook_secret: str |
                                 http=http, clock=clock)
     config = Config(admin_api_token=admin_token, salla_webhook_secret=webhook_secret,
                     session_secret="test-session-secret", public_url=public_url)
-    services = Services(config=config, uow_factory=InMemoryUnitOfWorkFactory(), clock=clock,
-                        salla_auth=auth, salla_catalog=catalog, fake_salla=fake if sandbox else None,
-                        echoes=MemoryPriceEchoes(clock) if echoes else None)
     queue = RecordingQueue()
-    app = create_app(config, services=services, queue=queue)
+    services = Services(config=config, uow_factory=InMemoryUnitOfWorkFactory(), clock=clock,
+                        salla_auth=auth, salla_catalog=catalog, queue=queue, fake_salla=fake if sandbox else None,
+                        echoes=MemoryPriceEchoes(clock) if echoes else None)
+    app = create_app(services)
     return Harness(app=app, client=TestClient(app), services=services, queue=queue, fake=fake, config=config)

@@ -13,7 +13,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -164,6 +164,10 @@ class FakeSalla:
         """The fake's current time."""
         return self.clock.now()
 
+    def today(self) -> date:
+        """The fake's current date in Riyadh (Salla's time), which decides whether a sale runs."""
+        return self.clock.now().astimezone(RIYADH).date()
+
     def now_seconds(self) -> float:
         """The fake's current time as Unix seconds."""
         return self.clock.now().timestamp()
@@ -312,24 +316,28 @@ class FakeSalla:
         payload = self._envelope(event, int(merchant_id), data)
         return sender.send(event, int(merchant_id), encode_event(payload))
 
-    def _price_event_data(self, product: FakeProduct) -> dict[str, Any]:
+    def price_event_data(self, product: FakeProduct) -> dict[str, Any]:
+        """``product.price.updated`` data as Salla documents it (flat numbers, ``sale_price`` an object).
+
+        ``price`` is the effective price (the sale price during a sale), ``regular_price`` the
+        merchant's; ``sale_price`` keeps its amount and end date after the sale ended, as the
+        documented example shows (price 150, regular 150, sale 85 expired 2025-12-01).
+        """
         rate = Decimal("0.15")
-        tax = (product.price * rate).quantize(Decimal("0.01"))
+        effective = product.effective_price(self.today())
+        tax = (effective * rate).quantize(Decimal("0.01"))
         sale = product.sale_price
         return {
             "id": product.id,
             "sku": product.sku,
-            "mpn": None,
-            "gtin": product.gtin,
-            # Flat numbers here, unlike the API's {amount, currency} objects.
+            "mpn": "",
+            "gtin": product.gtin or "",
             "cost": money_json(product.cost_price) if product.cost_price is not None else None,
             "starting_price": None,
-            "price": money_json(product.price),
-            "sale_price": (
-                {"amount": money_json(sale), "expired_at": product.sale_end} if sale else None
-            ),
+            "price": money_json(effective),
+            "sale_price": {"amount": money_json(sale) if sale else 0, "expired_at": product.sale_end if sale else None},
             "tax": money_json(tax),
-            "taxed_price": money_json(product.price + tax),
+            "taxed_price": money_json(effective + tax),
             "regular_price": money_json(product.price),
             "currency": product.currency,
             "with_tax": product.with_tax,
@@ -339,7 +347,7 @@ class FakeSalla:
         """Send ``product.price.updated`` for one product with its current prices."""
         with self.lock:
             product = self.store(merchant_id).products[int(product_id)]
-            data = self._price_event_data(product)
+            data = self.price_event_data(product)
         return self.emit_event(merchant_id, "product.price.updated", data)
 
     def wait_webhooks(self, timeout: float = 5.0) -> bool:
@@ -416,7 +424,7 @@ class FakeSalla:
             for product in self.store(merchant_id).products.values():
                 result[str(product.id)] = product.price
                 for variant in product.variants:
-                    if variant.has_special_price:
+                    if variant.own_price:
                         result[f"{product.id}:{variant.id}"] = variant.price
             return result
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import json
 import math
 from collections.abc import Awaitable, Callable
@@ -43,6 +45,20 @@ def not_found() -> JSONResponse:
 def ok(data: object, status: int = 200, **extra: object) -> JSONResponse:
     """Salla's success envelope."""
     return JSONResponse({"status": status, "success": True, "data": data, **extra}, status_code=status)
+
+
+def encode_cursor(page: int, per_page: int) -> str:
+    """An opaque ``cursor`` for the light format's next page (Salla's are opaque too)."""
+    return base64.urlsafe_b64encode(f"{page}:{per_page}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[int, int] | None:
+    """(page, per_page) from ``encode_cursor``'s output; None for anything else."""
+    try:
+        page, per_page = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
+        return max(1, int(page)), min(MAX_PER_PAGE, max(1, int(per_page)))
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
 
 
 def _amount(value: object) -> Decimal | None:
@@ -155,18 +171,29 @@ def routes(fake: FakeSalla) -> list[Route]:
         })
 
     def _product_json(request: Request, product: FakeProduct) -> dict[str, Any]:
-        return product.to_json(admin_base=base_url(request))
+        return product.to_json(admin_base=base_url(request), today=fake.today())
+
+    def _invalid(field: str, message: str) -> JSONResponse:
+        return envelope_error(422, "validation_failed", "alert.invalid_fields", {field: [message]})
 
     async def list_products(request: Request, store: FakeStore) -> Response:
+        """Pages as documented: full format with ``pagination`` (its ``links.next`` is
+        ``products?page=N``, without ``per_page``), light format with ``cursor{current, next}``."""
         params = request.query_params
+        light = params.get("format") == "light"
         try:
             page = max(1, int(params.get("page", "1")))
             per_page = min(MAX_PER_PAGE, max(1, int(params.get("per_page", str(DEFAULT_PER_PAGE)))))
         except ValueError:
-            return envelope_error(422, "validation_failed", "alert.invalid_fields",
-                                  {"page": ["يجب أن يكون رقمًا صحيحًا."]})
+            return _invalid("page", "يجب أن يكون رقمًا صحيحًا.")
+        if light and params.get("cursor"):
+            decoded = decode_cursor(params["cursor"])
+            if decoded is None:
+                return _invalid("cursor", "قيمة cursor غير صالحة.")
+            page, per_page = decoded
         keyword = params.get("keyword", "").strip().lower()
         status = params.get("status")
+        today = fake.today()
         with fake.lock:
             products = [
                 p for p in store.products.values()
@@ -176,14 +203,19 @@ def routes(fake: FakeSalla) -> list[Route]:
             total = len(products)
             total_pages = max(1, math.ceil(total / per_page))
             chunk = products[(page - 1) * per_page : page * per_page]
-            light = params.get("format") == "light"
-            items = [p.to_light_json() if light else _product_json(request, p) for p in chunk]
+            items = [p.to_light_json(today) if light else _product_json(request, p) for p in chunk]
         url = f"{base_url(request)}/products"
+        if light:
+            # The documented next link repeats the filters and carries an opaque cursor.
+            filters = "".join(f"&{k}={params[k]}" for k in ("keyword", "status") if params.get(k))
+            next_link = (f"{url}?format=light{filters}&cursor={encode_cursor(page + 1, per_page)}&page={page + 1}"
+                         if page < total_pages else None)
+            return ok(items, filters={}, cursor={"current": page, "next": next_link})
         link_map: dict[str, str] = {}
         if page > 1:
-            link_map["previous"] = f"{url}?page={page - 1}&per_page={per_page}"
+            link_map["previous"] = f"{url}?page={page - 1}"
         if page < total_pages:
-            link_map["next"] = f"{url}?page={page + 1}&per_page={per_page}"
+            link_map["next"] = f"{url}?page={page + 1}"
         # PHP serializes an empty map as a list; Salla's docs show both {} and [] (fixed per store).
         links: dict[str, str] | list[str] = link_map if link_map or store.merchant_id % 2 else []
         pagination = {
@@ -289,10 +321,10 @@ def routes(fake: FakeSalla) -> list[Route]:
                 if price is None:
                     return envelope_error(422, "validation_failed", "null", {"price": ["حقل price يجب أن يكون رقمًا."]})
                 variant.price = price
-                variant.has_special_price = True
+                variant.own_price = True
             if "cost_price" in body:
                 variant.cost_price = _amount(body["cost_price"])
-            return ok(variant.to_json(product.currency), status=201)
+            return ok(variant.to_json(product, fake.today()), status=201)
 
     async def unknown(request: Request) -> Response:
         return not_found()

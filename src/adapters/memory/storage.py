@@ -41,6 +41,7 @@ from pricing_core.ports import (
     SystemSettingsRepository,
     TokenRepository,
     WebhookInbox,
+    checked_expected,
 )
 from pricing_core.runs import OptimizationRun, RunStatus
 from pricing_core.settings import TenantSettings
@@ -445,13 +446,13 @@ class _Decisions:
         expected: Collection[DecisionStatus] | None = None,
     ) -> None:
         ids = list(decision_ids)
-        allowed = None if expected is None else frozenset(expected)
+        allowed = checked_expected(status, expected)
 
         def op(state: _State) -> None:
             mine = state.decisions.get(self._store_id, {})
             for decision_id in ids:
                 current = mine.get(decision_id)
-                if current is None or (allowed is not None and current.status not in allowed):
+                if current is None or current.status not in allowed:
                     continue
                 mine[decision_id] = attrs.evolve(
                     current,

@@ -13,10 +13,10 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from entrypoints.cli import CommandError
+from entrypoints.cli import CommandError, load_config, load_runtime
 
 if TYPE_CHECKING:
-    from adapters.wiring import Services
+    from adapters.services import Services
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -76,18 +76,11 @@ def _help(parser: argparse.ArgumentParser) -> Any:
 
 
 def _services() -> Services:
-    from adapters.config import Config
-    from adapters.wiring import build_services
-
-    try:
-        return build_services(Config.from_env())
-    except Exception as exc:
-        raise CommandError(f"cannot start: {type(exc).__name__}: {exc}") from exc
+    return load_runtime("cli").services
 
 
-def _logging() -> None:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
+def _logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
 
 
 def _threshold(args: argparse.Namespace, services: Services) -> float:
@@ -100,21 +93,20 @@ def _threshold(args: argparse.Namespace, services: Services) -> float:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    if not os.environ.get("REDIS_URL"):
+    config = load_config()
+    if not config.redis_url:
         raise CommandError("worker needs REDIS_URL (without it, `serve` runs an in-process worker)")
     if args.processes < 1 or args.threads < 1:
         raise CommandError("--processes and --threads must be at least 1")
     if args.processes > 1:
         return _worker_processes(args)
-    _logging()
+    _logging(config.log_level)
     import dramatiq
 
-    from runners import actors
-    from runners.broker import DramatiqQueue, setup_broker
     from runners.recovery import recover_in_background
 
-    broker = setup_broker()
-    actors.services()  # fail fast on a bad configuration instead of on the first message
+    runtime = load_runtime("worker")  # fails fast on a bad configuration, not on the first message
+    broker = runtime.broker
     if args.metrics_port:
         from prometheus_client import start_http_server
 
@@ -128,13 +120,13 @@ def _worker(args: argparse.Namespace) -> int:
     logging.getLogger("salla_optimizer.worker").info("worker %d started with %d threads", os.getpid(),
                                                      args.threads)
     # Work a stopped process left in flight (its messages may be gone): see docs/operations.md.
-    recover_in_background(actors.services(), DramatiqQueue(broker))
+    recover_in_background(runtime.services)
     try:
         while not stop.wait(1.0):
             pass
     finally:
         worker.stop(timeout=30_000)
-        actors.services().close()
+        runtime.close()
     return 0
 
 
@@ -159,28 +151,24 @@ def _worker_processes(args: argparse.Namespace) -> int:
 
 
 def _scheduler(args: argparse.Namespace) -> int:
-    _logging()
-    from runners.broker import DramatiqQueue, is_in_process, setup_broker
-    from runners.recovery import recover_in_background
-    from runners.scheduler import PeriodicScheduler, claims_for
-    from runners.settings import schedules
-
-    services = _services()
-    broker = setup_broker()
-    if is_in_process(broker):
+    config = load_config()
+    if not config.redis_url:
         raise CommandError("scheduler needs REDIS_URL: its messages must reach worker processes")
-    periodic = PeriodicScheduler(
-        DramatiqQueue(broker),
-        claims_for(services.config.redis_url, services.uow_factory, services.clock),
-        schedules(),
-    )
+    _logging(config.log_level)
+    from runners.scheduler import command_for
+
+    runtime = load_runtime("scheduler")
+    services = runtime.services
+    periodic = runtime.scheduler()
     if args.once:
         if args.once not in periodic.triggers:
             raise CommandError(f"unknown job {args.once!r}; one of {sorted(periodic.triggers)}")
-        DramatiqQueue(broker).enqueue(args.once)
+        services.queue.dispatch(command_for(args.once))
         print(f"enqueued {args.once}")
         return 0
-    recover_in_background(services, DramatiqQueue(broker))
+    from runners.recovery import recover_in_background
+
+    recover_in_background(services)
     scheduler = periodic.build()
     for job in scheduler.get_jobs():
         logging.getLogger("salla_optimizer.scheduler").info("job %s: %s", job.id, job.trigger)
@@ -188,7 +176,7 @@ def _scheduler(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    services.close()
+    runtime.close()
     return 0
 
 

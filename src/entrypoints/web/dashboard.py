@@ -21,7 +21,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from entrypoints.web.app import queue_depth, web_state
 from entrypoints.web.i18n import LANGUAGES
 from entrypoints.web.pages import flash, render, render_error
 from entrypoints.web.security import (
@@ -33,8 +32,10 @@ from entrypoints.web.security import (
     same_secret,
     start_operator_session,
 )
+from entrypoints.web.state import queue_depth, web_state
 from entrypoints.web.views import decision_view, run_view, store_summary
 from pricing_core.activity import ActivityType
+from pricing_core.commands import SweepStoreNow
 from pricing_core.decision import DecisionStatus
 from pricing_core.errors import DecisionNotFound, InvalidTransition
 from pricing_core.ports import scope_of
@@ -48,8 +49,6 @@ from pricing_core.usecases.decisions import (
 )
 from pricing_core.usecases.store_settings import update_settings
 from pricing_core.usecases.token_status import summarize_token_status
-
-MANUAL_RUN_TASK = "manual_optimize"
 
 # Fields shown first in the settings form; the rest go under "advanced".
 MAIN_SETTINGS = (
@@ -343,7 +342,7 @@ def run_now(request: Request, store: Store, form: FormData) -> Response:
     if not store.is_active:
         flash(request, f"Store is inactive: {store.deactivation_reason or 'deactivated'}", "error")
     else:
-        web.queue.enqueue(MANUAL_RUN_TASK, store_id=store.store_id)
+        web.queue.dispatch(SweepStoreNow(store_id=store.store_id))
         flash(request, "run_enqueued")
     return RedirectResponse(f"/dashboard/stores/{quote(store.store_id, safe='')}", status_code=303)
 

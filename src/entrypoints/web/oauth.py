@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from entrypoints.web.app import SANDBOX_PREFIX, WebState, web_state
 from entrypoints.web.pages import render_error
 from entrypoints.web.security import SESSION_OAUTH_STATE, same_secret, start_merchant_session
+from entrypoints.web.state import SANDBOX_PREFIX, WebState, web_state
 from pricing_core.errors import SallaError, TokenRevoked
 from pricing_core.usecases.onboard import onboard_store
 

@@ -32,11 +32,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from adapters.salla.products import listed_regular_price
 from adapters.salla.webhooks import parse_webhook, verify_webhook
-from entrypoints.web.app import web_state
 from entrypoints.web.bodies import read_capped
+from entrypoints.web.state import web_state
+from pricing_core.commands import ProcessWebhook
 from pricing_core.errors import WebhookRejected
-from pricing_core.money import MoneyError, to_decimal
 from pricing_core.ports import PriceEchoes
 from pricing_core.usecases.webhooks import (
     APP_STORE_AUTHORIZE,
@@ -44,8 +45,6 @@ from pricing_core.usecases.webhooks import (
     WebhookDelivery,
     handle_webhook_event,
 )
-
-PROCESS_TASK = "process_webhook"
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +95,13 @@ async def receive_delivery(request: Request) -> Response:
         web.recent_deliveries.add(event.delivery_id)
         return _answer(request, started, "processed", 200, outcome.value)
     try:
-        web.queue.enqueue(
-            PROCESS_TASK,
+        web.queue.dispatch(ProcessWebhook(
             event=event.event,
             merchant_id=event.merchant_id,
             created_at=created_at,
             data=dict(event.data),
             delivery_id=event.delivery_id,
-        )
+        ))
     except Exception as exc:
         # Not acknowledged, so Salla delivers it again later; nothing was recorded.
         log.exception("could not enqueue webhook %s", event.delivery_id)
@@ -114,23 +112,22 @@ async def receive_delivery(request: Request) -> Response:
 
 
 def _is_our_echo(echoes: PriceEchoes, event: str, merchant_id: str, data: Mapping[str, Any]) -> bool:
-    """True for a ``product.price.updated`` whose product and price we are writing (or just wrote).
+    """True for a ``product.price.updated`` whose product and regular price we are writing (or just wrote).
 
-    One dict lookup or one Redis ``EXISTS``; anything unreadable is not an echo and is queued as
-    before, where the worker's own check (recent decisions, price history) still applies.
+    The regular price, read by the Salla adapter (``listed_regular_price``), because that is
+    what we write: during a sale the payload's ``price`` is the sale price. One dict lookup or
+    one Redis ``EXISTS``; anything unreadable is not an echo and is queued as before, where the
+    worker's own check (recent decisions, price history) still applies.
     """
     if event != PRODUCT_PRICE_UPDATED or not merchant_id:
         return False
     product_id = data.get("id")
-    raw = data.get("price")
-    if isinstance(raw, Mapping):  # flat numbers in store events; tolerate ``{"amount": ...}`` too
-        raw = raw.get("amount")
-    if product_id in (None, "") or raw is None:
+    price = listed_regular_price(data)
+    if product_id in (None, "") or price is None:
         return False
     try:
-        price = to_decimal(raw)
         return echoes.is_echo(str(merchant_id), str(product_id), price)
-    except (MoneyError, ArithmeticError):  # not a price, or beyond what 2 decimals can spell
+    except ArithmeticError:  # beyond what 2 decimals can spell
         return False
 
 
@@ -158,4 +155,4 @@ class WebhookFastPath:
         await self.app(scope, receive, send)
 
 
-__all__ = ["PROCESS_TASK", "WEBHOOK_PATH", "WebhookFastPath", "routes"]
+__all__ = ["WEBHOOK_PATH", "WebhookFastPath", "routes"]

@@ -24,8 +24,7 @@ from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.errors import StoreBusy
 from pricing_core.money import quantize
 from pricing_core.ports import PriceUpdate, scope_of
-from pricing_core.runs import OptimizationRun
-from pricing_core.usecases.context import APPLY_LOCK, ApplyPorts, echoes_of
+from pricing_core.usecases.context import APPLY_LOCK, ApplyPorts
 from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS, ensure_fresh_tokens
 
 # Activity entries list at most this many products each (the decisions keep the full record).
@@ -242,11 +241,9 @@ def _expect_echoes(ports: ApplyPorts, store_id: str, updates: Sequence[PriceUpda
     not match and takes the worker's path. Recorded for the whole batch, also for items Salla will refuse: an
     unused expectation only lingers until its TTL.
     """
-    found = echoes_of(ports)
-    if found is None or not updates:
+    if ports.echoes is None or not updates:
         return
-    echoes, ttl = found
-    echoes.expect(store_id, {u.product_id: u.price for u in updates}, ttl_seconds=ttl)
+    ports.echoes.expect(store_id, {u.product_id: u.price for u in updates}, ttl_seconds=ports.echo_ttl_seconds)
 
 
 def _already_in_salla(
@@ -335,12 +332,8 @@ def _finish(
         if run_id is not None and applied:
             run = scope.runs.get(run_id)
             if run is not None:
-                scope.runs.update(_bump(run, updated=len(applied)))
+                scope.runs.update(run.counted(updated=len(applied)))
         uow.commit()
-
-
-def _bump(run: OptimizationRun, *, updated: int) -> OptimizationRun:
-    return attrs.evolve(run, products_updated=run.products_updated + updated)
 
 
 # The recovery use case reconciles and records outcomes exactly as this module does.

@@ -13,14 +13,11 @@ from datetime import datetime
 import attrs
 
 from pricing_core.activity import ActivityType
+from pricing_core.commands import SweepStoreNow
 from pricing_core.ports import Clock, MerchantInfo, TaskQueue, UnitOfWork, UnitOfWorkFactory, scope_of
 from pricing_core.settings import TenantSettings
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
-
-# The actor that runs a store's first sweep. ``manual_optimize`` runs now, whatever the
-# schedule and the automation mode say, which is what a merchant who just installed expects.
-FIRST_SWEEP_TASK = "manual_optimize"
 
 
 @attrs.frozen(kw_only=True)
@@ -125,9 +122,10 @@ def onboard_store(
         result = onboard_in(uow, clock, tokens=tokens, merchant=merchant, source=source)
         uow.commit()
     if result.needs_first_sweep:
-        # After the commit: the worker must find the store and its tokens.
-        queue.enqueue(FIRST_SWEEP_TASK, store_id=result.store.store_id)
+        # After the commit: the worker must find the store and its tokens. ``SweepStoreNow`` runs
+        # whatever the schedule and the automation mode say, as a merchant who just installed expects.
+        queue.dispatch(SweepStoreNow(store_id=result.store.store_id))
     return result
 
 
-__all__ = ["FIRST_SWEEP_TASK", "OnboardResult", "merge_store", "onboard_in", "onboard_store"]
+__all__ = ["OnboardResult", "merge_store", "onboard_in", "onboard_store"]

@@ -248,8 +248,7 @@ class _Sweep:
                 # A redelivered message of a run that finished: nothing left to do.
                 return existing, True, SweepResult(store_id=self.store_id, run=existing, resumed=True)
             if existing is not None:
-                run = attrs.evolve(existing, status=RunStatus.RUNNING, error=None, finished_at=None,
-                                   run_key=existing.run_key or self.run_key, updated_at=now)
+                run = attrs.evolve(existing.resumed(), run_key=existing.run_key or self.run_key).beat(now)
                 runs.update(run)
             else:
                 # The key is kept with the run so the recovery loop can resume it after a crash.
@@ -274,8 +273,7 @@ class _Sweep:
         with self.ports.uow_factory(self.store_id) as uow:
             scope = scope_of(uow)
             run = self._current_run(scope)
-            run = attrs.evolve(run, status=RunStatus.COMPLETED, finished_at=now, error=None, updated_at=now,
-                               duration_seconds=(now - run.started_at).total_seconds())
+            run = run.completed(now)
             scope.runs.update(run)
             if self.full_sweep:
                 self._mark_last_run(uow.stores, run.started_at)
@@ -307,10 +305,9 @@ class _Sweep:
         with self.ports.uow_factory(self.store_id) as uow:
             scope = scope_of(uow)
             run = scope.runs.get(self.run_id)
-            if run is None:
-                return None
-            run = attrs.evolve(run, status=RunStatus.FAILED, finished_at=now, error=reason, updated_at=now,
-                               duration_seconds=(now - run.started_at).total_seconds())
+            if run is None or run.status is not RunStatus.RUNNING:
+                return run  # nothing to fail: it never started, or finished before the error
+            run = run.failed(now, reason)
             scope.runs.update(run)
             scope.activity.log(
                 ActivityType.OPTIMIZATION_FAILED,
@@ -487,13 +484,10 @@ class _Sweep:
                     self.pending_by_product.pop(pid, None)
             run = self._current_run(scope)
             self.last_beat = self.ports.clock.now()
-            scope.runs.update(attrs.evolve(
-                run,
-                updated_at=self.last_beat,
-                products_analyzed=run.products_analyzed + len(records),
-                products_queued=run.products_queued + sum(r.status is DecisionStatus.PENDING for r in records),
-                products_skipped=run.products_skipped + gathered.rejected
-                + sum(r.decision.action is Action.SKIPPED for r in records),
+            scope.runs.update(run.beat(self.last_beat).counted(
+                analyzed=len(records),
+                queued=sum(r.status is DecisionStatus.PENDING for r in records),
+                skipped=gathered.rejected + sum(r.decision.action is Action.SKIPPED for r in records),
             ))
             uow.commit()
 

@@ -14,10 +14,10 @@ Across stores it finds:
   second time behind their back; Salla shows a third price, or the product is gone -> FAILED with
   the reason;
 - APPROVED decisions whose application never happened after ``approved_after``: their
-  ``apply_decisions`` is enqueued again (idempotent: only APPROVED decisions move, under the
+  application (``ApplyDecisions``) is dispatched again (idempotent: only APPROVED decisions move, under the
   store's apply lock);
 - runs RUNNING whose last progress (the heartbeat a sweep moves on every page) is older than
-  ``running_after``: resumed by enqueueing the sweep again with its run key (it continues where
+  ``running_after``: resumed by dispatching the sweep again with its run key (it continues where
   it stopped), or closed as failed ("interrupted: the process stopped") when they cannot be
   resumed (event runs, runs without a key, runs already resumed ``max_resumes`` times, runs a
   later sweep has overtaken).
@@ -41,6 +41,7 @@ from typing import Any
 import attrs
 
 from pricing_core.activity import ActivityType
+from pricing_core.commands import ApplyDecisions, SweepStore, SweepStoreNow
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.errors import SallaError, TokenRevoked
 from pricing_core.ports import TaskQueue, scope_of
@@ -48,11 +49,8 @@ from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.stores import Store
 from pricing_core.usecases.apply_prices import OPTIMIZER, reconcile_with_salla, record_apply_outcome
 from pricing_core.usecases.context import APPLY_LOCK, SWEEP_LOCK, ApplyPorts
-from pricing_core.usecases.decisions import APPLY_TASK
 from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS, ensure_fresh_tokens
-from pricing_core.usecases.sweeps import OPTIMIZE_STORE
 
-MANUAL_OPTIMIZE = "manual_optimize"
 # The reason a run closed by recovery carries (the merchant and the operator see it).
 INTERRUPTED = "interrupted: the process stopped"
 # The note on a decision put back to pending: Salla never showed its price.
@@ -365,8 +363,7 @@ class _Pass:
                     continue  # finished, or moved on, since it was listed
                 reason = self._why_not_resume(run, recent)
                 if reason is None:
-                    scope.runs.update(attrs.evolve(run, updated_at=self.ports.clock.now(),
-                                                   recoveries=run.recoveries + 1))
+                    scope.runs.update(attrs.evolve(run.beat(self.ports.clock.now()), recoveries=run.recoveries + 1))
                     self.resume.append(run)
                     resumed.add(run.id)
                 else:
@@ -387,9 +384,7 @@ class _Pass:
 
     def _close(self, scope: Any, run: OptimizationRun, reason: str) -> None:
         now = self.ports.clock.now()
-        closed = attrs.evolve(run, status=RunStatus.FAILED, finished_at=now, updated_at=now, error=reason,
-                              duration_seconds=(now - run.started_at).total_seconds())
-        scope.runs.update(closed)
+        scope.runs.update(run.failed(now, reason))
         scope.activity.log(ActivityType.OPTIMIZATION_FAILED, f"Optimization failed: {reason}", at=now,
                            metadata={"run_id": run.id, "run_type": run.run_type.value, "error": reason,
                                      "products_analyzed": run.products_analyzed,
@@ -454,14 +449,14 @@ class _Pass:
         try:
             for start in range(0, len(self.to_apply), _ENQUEUE_CHUNK):
                 chunk = self.to_apply[start:start + _ENQUEUE_CHUNK]
-                self.queue.enqueue(APPLY_TASK, store_id=self.store_id, decision_ids=chunk)
+                self.queue.dispatch(ApplyDecisions(store_id=self.store_id, decision_ids=chunk))
                 sent.extend(chunk)
             for run in self.resume:
                 if run.run_type is RunType.MANUAL:
-                    self.queue.enqueue(MANUAL_OPTIMIZE, store_id=self.store_id, run_key=run.run_key)
+                    self.queue.dispatch(SweepStoreNow(store_id=self.store_id, run_key=run.run_key))
                 else:
-                    self.queue.enqueue(OPTIMIZE_STORE, store_id=self.store_id, run_type=run.run_type.value,
-                                       run_key=run.run_key)
+                    self.queue.dispatch(SweepStore(store_id=self.store_id, run_type=run.run_type.value,
+                                                   run_key=run.run_key))
                 resumed.append(run)
         except Exception as exc:  # the queue is down: what was touched comes back after the timeouts
             self.errors.append(f"enqueue: {type(exc).__name__}: {exc}")
@@ -516,7 +511,6 @@ def _summary(counts: Mapping[str, int]) -> str:
 
 __all__ = [
     "INTERRUPTED",
-    "MANUAL_OPTIMIZE",
     "RETURNED_NOTE",
     "RecoveryPolicy",
     "RecoveryReport",

@@ -10,6 +10,9 @@ after the commit.
 - ``app.uninstalled``: deactivate the store and log it.
 - ``app.settings.updated``: validate and save the settings; invalid ones are logged, not applied.
 - ``product.price.updated``: reprice that product, unless the new price is the one we just wrote.
+  "The new price" is the merchant's regular price, read by the ``AnnouncedPrice`` function the
+  caller passes (the Salla adapter's ``listed_regular_price``): the payload's ``price`` is the
+  sale price during a sale, and what we write and remember is the regular price.
 """
 
 from __future__ import annotations
@@ -24,16 +27,14 @@ import attrs
 from pydantic import ValidationError
 
 from pricing_core.activity import ActivityType
+from pricing_core.commands import Command, RepriceProducts, SweepStoreNow
 from pricing_core.decision import DecisionStatus
 from pricing_core.errors import SallaError
-from pricing_core.money import MoneyError, to_decimal
 from pricing_core.ports import Clock, MerchantInfo, TaskQueue, UnitOfWork, UnitOfWorkFactory, scope_of
 from pricing_core.settings import TenantSettings
 from pricing_core.tokens import TokenPayloadError, token_set_from_payload
-from pricing_core.usecases.onboard import FIRST_SWEEP_TASK, merge_store, onboard_in
+from pricing_core.usecases.onboard import merge_store, onboard_in
 from pricing_core.usecases.store_settings import SETTING_FIELDS, update_settings_in
-
-REPRICE_TASK = "reprice_products"
 
 APP_STORE_AUTHORIZE = "app.store.authorize"
 APP_INSTALLED = "app.installed"
@@ -98,6 +99,13 @@ class WebhookOutcome(StrEnum):
 MerchantLookup = Callable[[str], MerchantInfo]
 """Reads a store's name, plan and currency with a fresh access token (``SallaCatalog.store_info``)."""
 
+AnnouncedPrice = Callable[[Mapping[str, Any]], Decimal | None]
+"""Reads the merchant's regular price from a ``product.price.updated`` payload; None when it shows none.
+
+Salla's payload shape belongs to the Salla adapter (``adapters.salla.products.listed_regular_price``);
+the use case only compares the result with the prices it wrote.
+"""
+
 
 def handle_webhook_event(
     uow_factory: UnitOfWorkFactory,
@@ -106,27 +114,32 @@ def handle_webhook_event(
     event: IncomingWebhook,
     *,
     merchant_lookup: MerchantLookup | None = None,
+    announced_price: AnnouncedPrice | None = None,
 ) -> WebhookOutcome:
     """Apply one delivery exactly once; returns what happened.
 
     ``merchant_lookup``, when given, is called with the new access token of an
     ``app.store.authorize`` for a store we do not know yet, to learn its name and plan (the
     event itself carries only the merchant id). Its failures are tolerated.
+
+    ``announced_price`` reads the regular price of a ``product.price.updated``; without it no
+    such event is recognized as our own echo and each one reprices its product (safe, but one
+    sweep of work per echo).
     """
     store_id = None if event.merchant_id in (None, "") else str(event.merchant_id)
     merchant = _lookup_merchant(uow_factory, event, store_id, merchant_lookup)
-    followups: list[tuple[str, dict[str, object]]] = []
+    followups: list[Command] = []
     with uow_factory(store_id) as uow:
         if not uow.webhooks.record(event.delivery_id, event=event.event, store_id=store_id, at=clock.now()):
             return WebhookOutcome.DUPLICATE
         if store_id is None or event.event not in HANDLED_EVENTS:
             outcome = WebhookOutcome.IGNORED
         else:
-            outcome = _apply(uow, clock, event, store_id, merchant, followups)
+            outcome = _apply(uow, clock, event, store_id, merchant, followups, announced_price)
         # Commit also for ignored and rejected deliveries: the inbox must remember them.
         uow.commit()
-    for task, kwargs in followups:
-        queue.enqueue(task, **kwargs)
+    for command in followups:
+        queue.dispatch(command)
     return outcome
 
 
@@ -159,7 +172,8 @@ def _apply(
     event: IncomingWebhook,
     store_id: str,
     merchant: MerchantInfo | None,
-    followups: list[tuple[str, dict[str, object]]],
+    followups: list[Command],
+    announced_price: AnnouncedPrice | None,
 ) -> WebhookOutcome:
     if event.event == APP_STORE_AUTHORIZE:
         return _authorize(uow, clock, event, store_id, merchant, followups)
@@ -169,7 +183,7 @@ def _apply(
         return _uninstalled(uow, clock, event, store_id)
     if event.event == APP_SETTINGS_UPDATED:
         return _settings_updated(uow, clock, event, store_id)
-    return _price_updated(uow, event, store_id, followups)
+    return _price_updated(uow, event, store_id, followups, announced_price)
 
 
 def _authorize(
@@ -178,7 +192,7 @@ def _authorize(
     event: IncomingWebhook,
     store_id: str,
     merchant: MerchantInfo | None,
-    followups: list[tuple[str, dict[str, object]]],
+    followups: list[Command],
 ) -> WebhookOutcome:
     try:
         # ``expires`` in this event is a Unix timestamp (Salla's docs), ``expires_in`` a duration.
@@ -205,7 +219,7 @@ def _authorize(
         )
     result = onboard_in(uow, clock, tokens=tokens, merchant=merchant, source=APP_STORE_AUTHORIZE)
     if result.needs_first_sweep:
-        followups.append((FIRST_SWEEP_TASK, {"store_id": store_id}))
+        followups.append(SweepStoreNow(store_id=store_id))
     return WebhookOutcome.PROCESSED
 
 
@@ -288,18 +302,22 @@ def _settings_updated(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, sto
 
 
 def _price_updated(
-    uow: UnitOfWork, event: IncomingWebhook, store_id: str, followups: list[tuple[str, dict[str, object]]]
+    uow: UnitOfWork,
+    event: IncomingWebhook,
+    store_id: str,
+    followups: list[Command],
+    announced_price: AnnouncedPrice | None,
 ) -> WebhookOutcome:
     store = uow.stores.get(store_id)
     product_id = event.data.get("id")
     if store is None or not store.is_active or product_id in (None, ""):
         return WebhookOutcome.IGNORED
     product_id = str(product_id)
-    new_price = _price_of(event.data.get("price"))
+    new_price = announced_price(event.data) if announced_price is not None else None
     if new_price is not None and _is_our_own_price(uow, product_id, new_price):
         # Salla echoes our own bulk price update back as this event; repricing it would loop.
         return WebhookOutcome.IGNORED
-    followups.append((REPRICE_TASK, {"store_id": store_id, "product_ids": [product_id]}))
+    followups.append(RepriceProducts(store_id=store_id, product_ids=(product_id,)))
     return WebhookOutcome.PROCESSED
 
 
@@ -319,18 +337,6 @@ def _is_our_own_price(uow: UnitOfWork, product_id: str, price: Decimal) -> bool:
         return True
     recent = scope.decisions.list(product_id=product_id, limit=5)
     return any(r.status in _WRITTEN and r.decision.suggested_price == price for r in recent)
-
-
-def _price_of(raw: object) -> Decimal | None:
-    # Store events carry flat numbers; be lenient with ``{"amount": ...}`` objects as well.
-    if isinstance(raw, Mapping):
-        raw = raw.get("amount")
-    if raw is None:
-        return None
-    try:
-        return to_decimal(raw)
-    except MoneyError:
-        return None
 
 
 def _log_rejected(uow: UnitOfWork, clock: Clock, store_id: str, event: IncomingWebhook, why: str) -> None:
@@ -361,7 +367,7 @@ __all__ = [
     "APP_UNINSTALLED",
     "HANDLED_EVENTS",
     "PRODUCT_PRICE_UPDATED",
-    "REPRICE_TASK",
+    "AnnouncedPrice",
     "IncomingWebhook",
     "MerchantLookup",
     "WebhookDelivery",
