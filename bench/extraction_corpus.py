@@ -73,7 +73,8 @@ class Score:
 class Result:
     """The scores of one run over the corpus."""
 
-    scores: dict[str, Score] = field(default_factory=lambda: {k: Score() for k in ("price", "currency", "availability")})
+    scores: dict[str, Score] = field(
+        default_factory=lambda: {k: Score() for k in ("price", "currency", "availability")})
     misses: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     times_ms: list[float] = field(default_factory=list)
     pages: int = 0
@@ -117,7 +118,8 @@ def run(pages: list[tuple[dict[str, Any], str]], repeat: int) -> Result:
         }
         for attribute, ok in checks.items():
             if not ok:
-                want = {"price": want_price, "currency": truth["currency"], "availability": truth["in_stock"]}[attribute]
+                want = {"price": want_price, "currency": truth["currency"],
+                        "availability": truth["in_stock"]}[attribute]
                 got = {"price": price, "currency": currency, "availability": in_stock}[attribute]
                 why = getattr(found, "reason", None)
                 result.misses[entry["site"]].append(
@@ -129,7 +131,7 @@ def report(result: Result, repeat: int) -> bool:
     """Print the figures and misses; True when every target is met."""
     times = sorted(result.times_ms)
     median = statistics.median(times)
-    p90 = times[min(len(times) - 1, int(round(0.9 * (len(times) - 1))))]
+    p90 = times[min(len(times) - 1, round(0.9 * (len(times) - 1)))]
     print(f"corpus: {result.pages} pages from {result.sites} sites")
     print(f"{'':>14} {'precision':>9} {'recall':>7} {'F1':>6}  (tp/fp/fn)")
     for name, score in result.scores.items():

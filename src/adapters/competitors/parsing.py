@@ -69,6 +69,7 @@ _SYMBOL_AS_DECIMAL = re.compile(r"\s*\d+\s*[€$£]\s*\d{1,2}\s*")
 # The last separator of a number, with exactly three digits after it and no more digits.
 _LAST_GROUP = re.compile(r"(\d)([.,])(\d{3})(?!\d)")
 _DEFAULT_DECIMALS = 2
+_MACHINE_NUMBER = re.compile(r"\d+(\.\d+)?")
 
 
 @attrs.frozen
@@ -193,7 +194,7 @@ def read_amount(text: str | None, *, currency_hint: str | None = None,
 
 def _ambiguous_grouping(number_text: str, currency: str | None) -> bool:
     """True when a final ``.ddd`` / ``,ddd`` could be decimals or thousands and nothing settles it."""
-    separators = re.findall(r"[.,]", number_text)
+    separators: list[str] = re.findall(r"[.,]", number_text)
     if len(separators) != 1 or not _LAST_GROUP.search(number_text):
         return False  # "1,299.500" or "129.90": the form itself tells
     if currency is None:
@@ -228,9 +229,10 @@ def parse_price(text: str, *, currency_hint: str | None = None) -> ParsedPrice |
 
 
 def parse_amount(value: object, *, currency_hint: str | None = None) -> Decimal | None:
-    """A positive amount from a number, or from text such as ``"1,299.00"``, ``"١٬٢٩٩٫٥٠"``, ``"2.5e3"``.
+    """A positive amount from a structured value: a number, or text such as ``"1,299.00"``, ``"2.5e3"``.
 
-    Numbers (structured data, JSON feeds) go through the core's ``to_decimal``; text through
+    Numbers and bare machine numbers (``"12.500"``: the dot is a decimal point, as schema.org and
+    feeds write them) go through the core's ``to_decimal``; display text through
     :func:`parse_price`. Returns None when there is no positive amount that can be read safely.
     """
     if isinstance(value, bool) or value is None:
@@ -242,6 +244,15 @@ def parse_amount(value: object, *, currency_hint: str | None = None) -> Decimal 
             return None
         return amount if amount > 0 else None
     if isinstance(value, str):
+        plain = normalize_text(value)
+        if _MACHINE_NUMBER.fullmatch(plain):
+            # A bare machine number ("1299.5", "12.500") as structured data and feeds write them:
+            # the dot is a decimal point (schema.org's rule), never a thousands separator.
+            try:
+                amount = to_decimal(plain)
+            except MoneyError:
+                return None
+            return amount if amount > 0 else None
         parsed = parse_price(value, currency_hint=currency_hint)
         return parsed.amount if parsed else None
     return None
