@@ -50,6 +50,19 @@ EXPECTED: dict[str, tuple[str | None, str | None, bool | None]] = {
     "ae_B0D83GHDW2": ("55.00", "AED", True),
     "ae_B0DBZPXJRH": ("30.99", "AED", True),
     "ae_appliances": (None, None, None),
+    "tn_mytek-lenovo": ("1199", "TND", True),
+    # "En arrivage" (incoming) with an enabled add-to-cart button: read as in stock (truth: not clear).
+    "tn_mytek-xiaomi": ("579", "TND", True),
+    "tn_sbs-rtx5050": ("999", "TND", True),
+    "tn_sbs-rtx5060": ("1189", "TND", False),
+    "tn_spacenet-dell": ("2999.00", "TND", True),
+    "tn_skymil-listing": (None, None, None),
+    "tn_megapc-listing": (None, None, None),
+    "tn_tunisiatech-listing": (None, None, None),
+    "tn_spacenet-listing": (None, None, None),
+    "tn_tunisianet-search": (None, None, None),
+    "in_ajio-puma": ("2640", "INR", True),
+    "ua_brain-iphone": ("65799", "UAH", False),
 }
 
 

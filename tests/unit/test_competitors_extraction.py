@@ -90,7 +90,13 @@ def test_several_prices_shown_without_structured_data_give_no_price():
     <button>Add to cart</button></body>"""
     found = extract(html, "https://shop.sa/desk")
     assert found.price is None and "2 different prices" in (found.reason or "")
-    assert found.in_stock is True  # the buy button
+    assert found.in_stock is None  # a page without a price of its own: its buttons may be other products'
+
+
+def test_a_withdrawn_product_without_a_price_is_out_of_stock():
+    html = '<body><h1>Tully Sconce</h1><span class="price-state nla">No longer available</span></body>'
+    found = extract(html, "https://www.potterybarn.com/products/tully")
+    assert (found.price, found.in_stock) == (None, False)
 
 
 def test_the_buy_buttons_state_tells_stock():

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import attrs
 import lxml.etree
 import lxml.html
+from extruct.w3cmicrodata import LxmlMicrodataExtractor
 
 from adapters.competitors.parsing import normalize_currency, normalize_text, parse_amount, parse_price
 
@@ -90,6 +91,7 @@ _ELSEWHERE = re.compile(
     r"recently|swiper|product-?card|listing-?card|product-?tile|grid-?item|recs\b|bundle|accessor|"
     r"cart-?summary|mini-?cart|site-?footer|site-?header|mega-?menu",
     re.IGNORECASE)
+_STOCK_WORD = re.compile(r"availab|stock|inventory", re.IGNORECASE)
 _SAVE_TEXT = re.compile(r"\b(save|you save|off)\b|وفر|خصم|%", re.IGNORECASE)
 
 _META_TAG = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
@@ -101,7 +103,17 @@ def _has_microdata(raw_html: str) -> bool:
 
 
 def _has_rdfa(raw_html: str) -> bool:
-    return ("typeof=" in raw_html or "typeof =" in raw_html) and ("Product" in raw_html or "Offer" in raw_html)
+    """True when an RDFa ``typeof`` attribute names a Product or an Offer (checked without a regex)."""
+    start = 0
+    for _ in range(500):
+        at = raw_html.find("typeof=", start)
+        if at == -1:
+            return False
+        value = raw_html[at + 7:at + 80].split(">", 1)[0]
+        if "Product" in value or "Offer" in value:
+            return True
+        start = at + 7
+    return False
 
 _META_PRICE = ("product:price:amount", "og:price:amount", "product:price")
 _META_SALE_PRICE = ("product:sale_price:amount", "og:sale_price:amount")
@@ -490,7 +502,24 @@ class _Scan:
     """What one pass over the document found: shown prices and stock signals."""
 
     prices: tuple[tuple[Decimal, str | None, bool], ...]
-    stock: bool | None
+    labels: bool | None  # what availability labels say
+    button: bool | None  # the buy button: present and enabled, or disabled
+
+    @property
+    def stock(self) -> bool | None:
+        """Labels first; the buy button when no label says anything."""
+        return self.labels if self.labels is not None else self.button
+
+
+_CLASS_KINDS = {"elsewhere": _ELSEWHERE, "crossed": _NOT_THE_PRICE, "price": _PRICE_WORD, "main": _MAIN_PRICE_WORD,
+                "stock": _STOCK_WORD}
+_NO_KINDS: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=8192)
+def _class_kinds(classes: str) -> frozenset[str]:
+    """Which of the class-word families a class/id string belongs to (pages repeat these strings a lot)."""
+    return frozenset(kind for kind, pattern in _CLASS_KINDS.items() if pattern.search(classes))
 
 
 def _scan(doc: lxml.html.HtmlElement, currency_hint: str | None, *, want_price: bool) -> _Scan:
@@ -510,21 +539,20 @@ def _scan(doc: lxml.html.HtmlElement, currency_hint: str | None, *, want_price: 
         parent = element.getparent()
         inherited = flags.get(parent, (False, False)) if parent is not None else (False, False)
         classes = _classes(element)
-        has_classes = len(classes) > 2
-        elsewhere = inherited[0] or tag in _ELSEWHERE_TAGS or (has_classes and bool(_ELSEWHERE.search(classes)))
-        crossed = (inherited[1] or tag in _CROSSED_TAGS or element.get("data-a-strike") == "true"
-                   or (has_classes and bool(_NOT_THE_PRICE.search(classes))))
+        kinds = _class_kinds(classes) if len(classes) > 2 else _NO_KINDS
+        elsewhere = inherited[0] or tag in _ELSEWHERE_TAGS or "elsewhere" in kinds
+        crossed = inherited[1] or tag in _CROSSED_TAGS or element.get("data-a-strike") == "true" or "crossed" in kinds
         flags[element] = (elsewhere, crossed)
         if elsewhere or tag in _SKIPPED:
             continue
         if want_price and not crossed and len(element) <= 6 and (
-                (has_classes and _PRICE_WORD.search(classes)) or element.get("data-price") is not None):
+                "price" in kinds or element.get("data-price") is not None):
             text = element.get("data-price") or _shown_text(element)
             if text.strip() and len(text) <= 80 and not _SAVE_TEXT.search(text):
                 parsed = parse_price(text, currency_hint=currency_hint)
                 if parsed is not None:
-                    prices.append((parsed.amount, parsed.currency, bool(_MAIN_PRICE_WORD.search(classes))))
-        if has_classes and _STOCK_WORD.search(classes):
+                    prices.append((parsed.amount, parsed.currency, "main" in kinds))
+        if "stock" in kinds:
             state = _stock_from_text(element.text_content())
             if state is not None:
                 verdicts.append(state)
@@ -536,11 +564,10 @@ def _scan(doc: lxml.html.HtmlElement, currency_hint: str | None, *, want_price: 
             label = f"{classes} {element.get('name', '')} {element.get('value', '')} {element.text_content()[:60]}"
             if _BUY_WORDS.search(label):
                 button = _button_state(element)
-    stock = False if False in verdicts else True if verdicts else button
-    return _Scan(tuple(prices), stock)
+    labels = False if False in verdicts else True if verdicts else None
+    return _Scan(tuple(prices), labels, button)
 
 
-_STOCK_WORD = re.compile(r"availab|stock|inventory", re.IGNORECASE)
 _LABEL_TAGS = frozenset({"span", "div", "p", "strong", "b", "em", "li", "h2", "h3", "h4", "label"})
 
 
@@ -587,6 +614,7 @@ KNOWN_SITES: dict[str, KnownSite] = {
     ),
 }
 _REGION_CHARS = 30_000
+_MAX_MICRODATA_PRODUCTS = 8
 
 
 def _known_site(url: str) -> str | None:
@@ -752,7 +780,7 @@ def extract(html: str, url: str, *, selectors: SiteSelectors | None = None) -> P
         confidence = CONFIDENCE["agreed"] if chosen.price in structured_prices else CONFIDENCE["selector"]
     notes = [*selector_problems, *notes]
     in_stock = _stock(readings, chosen)
-    if in_stock is None and doc is not None:
+    if in_stock is None and doc is not None and chosen is not None:
         in_stock = _scan(doc, None, want_price=False).stock
     if selector_problems:
         # A selector that stopped matching means the page changed: whatever is read is not trusted.
@@ -780,9 +808,12 @@ def _document_readings(doc: lxml.html.HtmlElement, html: str, url: str, found: S
                        ) -> list[Reading]:
     readings: list[Reading] = []
     hint = _currency_hint(found)
-    if _has_microdata(html):
-        from extruct.w3cmicrodata import LxmlMicrodataExtractor  # only pages that carry microdata pay for it
-
+    listed = html.count("schema.org/Product")
+    if listed > _MAX_MICRODATA_PRODUCTS:
+        # A list of products (a category or search page): extruct's microdata reader is quadratic
+        # in the items, and no one of them is this page's product anyway.
+        readings.append(Reading(None, None, None, "microdata", note=f"{listed} products marked up: a list page"))
+    elif _has_microdata(html):
         try:
             items = [_microdata_as_jsonld(i) for i in LxmlMicrodataExtractor().extract_items(doc, url)]
             reading = _structured_reading(items, "microdata", [url])
@@ -809,8 +840,12 @@ def _document_readings(doc: lxml.html.HtmlElement, html: str, url: str, found: S
     text = _text_reading(scan.prices) if want_price else None
     if text is not None:
         readings.append(text)
-    if scan.stock is not None:
-        readings.append(Reading(None, None, scan.stock, "page"))
+    page_has_price = any(r.price is not None for r in (*found, *readings))
+    # On a page without a price of its own (a list, a withdrawn product) buy buttons belong to other
+    # products: only an out-of-stock label speaks for the page.
+    stock = scan.stock if page_has_price else (False if scan.labels is False else None)
+    if stock is not None:
+        readings.append(Reading(None, None, stock, "page"))
     return readings
 
 
