@@ -63,6 +63,8 @@ EXPECTED: dict[str, tuple[str | None, str | None, bool | None]] = {
     "tn_tunisianet-search": (None, None, None),
     "in_ajio-puma": ("2640", "INR", True),
     "ua_brain-iphone": ("65799", "UAH", False),
+    "au_legear-glove": ("49.95", "AUD", True),
+    "vn_bachhoaxanh-pork": ("50700", "VND", True),  # "50.700₫": the dong has no decimals
 }
 
 
