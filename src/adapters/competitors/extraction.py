@@ -35,6 +35,7 @@ import attrs
 import lxml.etree
 import lxml.html
 from extruct.w3cmicrodata import LxmlMicrodataExtractor
+from lxml.cssselect import CSSSelector
 
 from adapters.competitors.parsing import normalize_currency, normalize_text, parse_amount, parse_price
 
@@ -176,8 +177,6 @@ def compile_selector(selector: str) -> Callable[[lxml.html.HtmlElement], list[An
     try:
         if text.startswith(("/", "(", "./")):
             return lxml.etree.XPath(text)  # type: ignore[no-any-return]
-        from lxml.cssselect import CSSSelector  # cssselect is a dependency; imported here to keep lxml's startup lean
-
         return CSSSelector(text)  # type: ignore[no-any-return]
     except (lxml.etree.XPathError, SyntaxError, ValueError) as exc:
         raise SelectorError(f"not a CSS selector or XPath: {selector!r} ({exc})") from exc

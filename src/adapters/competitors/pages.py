@@ -237,8 +237,8 @@ class _FirstReading:
 class PageSource:
     """``CompetitorSource`` over competitor product pages.
 
-    ``recheck_delay`` (seconds) separates the first and the second fetch of a page whose offer
-    could lower our price: in stock and priced below ours plus ``recheck_above_pct`` percent (a
+    ``recheck_delay`` (seconds, default 10) separates the first and the second fetch of a page whose
+    offer could lower our price: in stock and priced below ours plus ``recheck_above_pct`` percent (a
     "beat by" strategy can lower our price below a competitor priced a little above it). Other
     offers get no second reading; the core then treats them as uncorroborated, which only ever
     means "ask the merchant". ``clock``/``sleep`` are injectable for tests.
@@ -254,7 +254,7 @@ class PageSource:
         own_store: OwnStoreLookup = no_own_store,
         default_currency: str = "SAR",
         max_workers: int = 4,
-        recheck_delay: float = 30.0,
+        recheck_delay: float = 10.0,
         recheck_above_pct: Decimal = Decimal("10"),
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -281,6 +281,9 @@ class PageSource:
         return _FirstReading(product, listing, page, fetched_at)
 
     def _read_again(self, first: _FirstReading) -> PageExtraction | str:
+        wait = first.fetched_at + self.recheck_delay - self._clock()
+        if wait > 0:
+            self._sleep(wait)
         result = self.fetcher.fetch(first.listing.url, fresh=True)
         if result.html is None:
             return result.error or "no content"
@@ -304,15 +307,13 @@ class PageSource:
         # Threads overlap different domains; the throttle keeps each domain to its own pace.
         with ThreadPoolExecutor(max_workers=max(1, min(self.max_workers, len(jobs)))) as pool:
             firsts = list(pool.map(lambda job: self._read(job[0], job[1]), jobs))
-            rechecks = [f for f in firsts if isinstance(f, _FirstReading) and self._needs_second(f)]
+            # Each second fetch starts recheck_delay after its own first fetch, earliest first: pages
+            # fetched early in a long (throttled) first pass are read again without waiting more.
+            rechecks = sorted((f for f in firsts if isinstance(f, _FirstReading) and self._needs_second(f)),
+                              key=lambda f: f.fetched_at)
             seconds: dict[int, PageExtraction | str] = {}
-            if rechecks:
-                # One wait for the batch: every second fetch starts at least recheck_delay after its first.
-                wait = max(f.fetched_at for f in rechecks) + self.recheck_delay - self._clock()
-                if wait > 0:
-                    self._sleep(wait)
-                for first, second in zip(rechecks, pool.map(self._read_again, rechecks), strict=True):
-                    seconds[id(first)] = second
+            for first, second in zip(rechecks, pool.map(self._read_again, rechecks), strict=True):
+                seconds[id(first)] = second
         for outcome in firsts:
             if isinstance(outcome, PageFailure):
                 log.info("no offer from %s for product %s: %s", outcome.url, outcome.product_id, outcome.reason)
