@@ -65,6 +65,8 @@ EXPECTED: dict[str, tuple[str | None, str | None, bool | None]] = {
     "ua_brain-iphone": ("65799", "UAH", False),
     "au_legear-glove": ("49.95", "AUD", True),
     "vn_bachhoaxanh-pork": ("50700", "VND", True),  # "50.700₫": the dong has no decimals
+    "in_amazon-lamp": ("499.00", "INR", True),
+    "ms2_amazon-tshirt": ("15.99", "USD", True),
 }
 
 

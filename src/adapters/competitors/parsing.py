@@ -53,9 +53,15 @@ _CURRENCY_WORDS: tuple[tuple[str, str], ...] = (
     ("د.ب", "BHD"), ("دينار بحريني", "BHD"), ("BHD", "BHD"), ("BD", "BHD"),
     ("د.أ", "JOD"), ("JOD", "JOD"),
     ("ج.م", "EGP"), ("جنيه", "EGP"), ("EGP", "EGP"),
+    ("TND", "TND"), ("DT", "TND"), ("د.ت", "TND"),
     ("USD", "USD"), ("US$", "USD"), ("$", "USD"), ("EUR", "EUR"), ("€", "EUR"),
-    ("GBP", "GBP"), ("£", "GBP"),
+    ("GBP", "GBP"), ("£", "GBP"), ("INR", "INR"), ("₹", "INR"), ("UAH", "UAH"), ("₴", "UAH"),
+    ("VND", "VND"), ("₫", "VND"), ("AUD", "AUD"), ("A$", "AUD"), ("AU$", "AUD"),
 )
+# The separator a three-decimal currency's market writes its decimals with: "12.500 KD" in the
+# Gulf, "127,000 DT" in Tunisia. A lone separator before three digits is the decimal point only
+# when it is this one; the other could be a thousands separator, and is refused.
+_THREE_DECIMALS_POINT = {"KWD": ".", "BHD": ".", "OMR": ".", "JOD": ".", "IQD": ".", "LYD": ".", "TND": ","}
 _CURRENCY_WORDS = tuple(sorted(_CURRENCY_WORDS, key=lambda item: -len(item[0])))
 _ISO_CODES = frozenset(code for _, code in _CURRENCY_WORDS)
 _NUMBER = re.compile(r"\d")
@@ -182,10 +188,12 @@ def read_amount(text: str | None, *, currency_hint: str | None = None,
     if _EXPONENT.search(strip_currency(normalized)):
         return None  # "2.5e3 and more": an exponent inside prose is not read as its mantissa
     plain = _codes_for_arabic_words(normalized)
-    if decimal_separator is None and minor_unit(_currency_of(normalized, currency_hint)) == 3:
+    currency = _currency_of(normalized, currency_hint)
+    if decimal_separator is None and minor_unit(currency) == 3:
+        point = _THREE_DECIMALS_POINT.get(currency or "", ".")
         tokens = _NUMBER_TOKEN.findall(strip_currency(plain))
-        if tokens and re.search(r"\.\d{3}$", tokens[0]):
-            decimal_separator = "."
+        if tokens and re.search(rf"{re.escape(point)}\d{{3}}$", tokens[0]):
+            decimal_separator = point
     amount = Price.fromstring(plain, currency_hint=currency_hint, decimal_separator=decimal_separator).amount
     if amount is None or not amount.is_finite():
         return None
@@ -200,7 +208,8 @@ def _ambiguous_grouping(number_text: str, currency: str | None) -> bool:
     if currency is None:
         return True
     if minor_unit(currency) == 3:
-        return separators[0] == ","  # "1,250 KD": one thousand two hundred fifty, or 1.25?
+        # "1,250 KD": one thousand two hundred fifty, or 1.25? "127,000 DT" is 127 in Tunisia.
+        return separators[0] != _THREE_DECIMALS_POINT.get(currency or "", ".")
     return False  # a two- or zero-decimal currency: three digits after the separator are thousands
 
 
