@@ -55,9 +55,6 @@ UNTRUSTED = Decimal("0")
 _PRODUCT_TYPES = frozenset({"Product", "ProductGroup", "IndividualProduct", "ProductModel", "Book", "Vehicle",
                             "SomeProducts", "Car"})
 _OFFER_TYPES = frozenset({"Offer", "AggregateOffer"})
-# Properties under which a page lists *other* products (related, similar, accessories, lists).
-_OTHER_PRODUCTS = frozenset({"isRelatedTo", "isSimilarTo", "isAccessoryOrSparePartFor", "isConsumableFor",
-                             "itemListElement", "mainEntityOfPage", "subjectOf", "review", "isVariantOf"})
 _LIST_PRICE_TYPES = ("listprice", "strikethroughprice", "msrp", "srp", "invoiceprice", "minimumadvertisedprice")
 
 _OUT_OF_STOCK = ("outofstock", "soldout", "discontinued", "out of stock", "sold out", "out_of_stock", "oos")
@@ -255,7 +252,11 @@ def _json_ld_items(raw_html: str) -> list[Any]:
 
 
 def _top_nodes(items: Iterable[Any]) -> Iterator[Mapping[str, Any]]:
-    """The page's own top-level nodes: items, ``@graph`` members and lists of them."""
+    """The page's own top-level nodes: items, ``@graph`` members and lists of them.
+
+    Nodes nested in a property (``isRelatedTo``, ``isSimilarTo``, ``itemListElement`` ...) are other
+    products the page mentions, never candidates for the page's own product.
+    """
     for item in items:
         if isinstance(item, list):
             yield from _top_nodes(item)
