@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -14,18 +15,23 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import dramatiq
 from cryptography.fernet import Fernet
 from dramatiq.brokers.redis import RedisBroker
 
 from adapters.config import Config
 from adapters.fake_salla import PLAN_LIMITS, SandboxStoreSpec, create_fake_salla
+from adapters.services import Services
 from adapters.storage import migrate
-from adapters.storage.testing import PostgresServer, RedisServer, free_port
-from adapters.wiring import Services, build_services
+
+# Test support (throwaway servers, the runner harness) lives under tests/support.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from bootstrap import build_services
 from pricing_core.activity import ActivityType
+from pricing_core.commands import Command
 from pricing_core.settings import AutomationMode, TenantSettings
-from runners.testing import LoopbackFake, WorkerProcess, install_store
+from support.runners import LoopbackFake, WorkerProcess, install_store
+from support.servers import PostgresServer, RedisServer, free_port
 
 PLANS = ("plus", "pro", "special")
 
@@ -42,11 +48,9 @@ class Loopback:
     workers: list[WorkerProcess] = field(default_factory=list)
     store_ids: list[str] = field(default_factory=list)
 
-    def send(self, actor: str, queue: str = "default", **kwargs: object) -> dramatiq.Message:  # type: ignore[type-arg]
-        """Enqueue a message for ``actor`` (no actor declaration needed in this process)."""
-        message: dramatiq.Message = dramatiq.Message(  # type: ignore[type-arg]
-            queue_name=queue, actor_name=actor, args=(), kwargs=kwargs, options={})
-        return self.broker.enqueue(message)
+    def send(self, command: Command) -> None:
+        """Dispatch ``command`` to the worker processes (through the services' queue, like any producer)."""
+        self.services.queue.dispatch(command)
 
     def start_workers(self, count: int, threads: int, queues: Sequence[str] | None = None) -> None:
         """Start ``count`` more worker processes (optionally only for ``queues``); wait until they are connected."""
@@ -102,8 +106,12 @@ def loopback(*, stores: int, products: int, seed: int = 5, modes: Sequence[Autom
         specs = [SandboxStoreSpec(name=f"Bench store {i:03d}", plan=PLANS[i % 3], products=products,
                                   quirks=False) for i in range(stores)]
         webhook_url = f"http://127.0.0.1:{webhook_port}/webhooks/salla" if webhook_port else None
+        # The benchmark stores are installed directly (no subscription check runs), so the app's
+        # price events are subscribed the Partner Portal way: for every store, to the app's URL.
         fake = LoopbackFake(create_fake_salla(seed=seed, stores=specs, webhook_url=webhook_url,
-                                              webhook_secret=webhook_secret), free_port()).start()
+                                              webhook_secret=webhook_secret,
+                                              portal_events=("product.price.updated",) if webhook_url else ()),
+                            free_port()).start()
         keys = Fernet.generate_key().decode()
         env = {
             **fake.env(),
@@ -119,7 +127,7 @@ def loopback(*, stores: int, products: int, seed: int = 5, modes: Sequence[Autom
         config = Config(database_url=database_url, redis_url=redis_server.url, salla_client_id=fake.fake.client_id,
                         salla_client_secret=fake.fake.client_secret, salla_accounts_url=fake.origin,
                         salla_api_url=f"{fake.origin}/admin/v2", token_encryption_keys=(keys,), sandbox_seed=seed,
-                        var_dir=tmp)
+                        var_dir=tmp, dramatiq_namespace="bench")
         services = build_services(config)
         ids = []
         for index, store in enumerate(fake.fake.sandbox_stores()):

@@ -57,7 +57,7 @@ SETTINGS = TenantSettings(automation_mode=AutomationMode.SEMI_AUTO)
 
 @attrs.define
 class BenchPorts:
-    """The sweep's ports, in memory (the attribute names of ``adapters.wiring.Services``)."""
+    """The sweep's ports, in memory (the attribute names of ``adapters.services.Services``)."""
 
     uow_factory: InMemoryUnitOfWorkFactory
     locks: ThreadStoreLocks

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _runner_harness import loopback, peak_rate, plan_limit
 
+from pricing_core.commands import SweepAllStores
 from pricing_core.usecases.context import run_id_for
 
 
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         cpu0 = os.times()
         workers_cpu0 = sum(process_cpu(w.pid) for w in world.workers)
         started = time.monotonic()
-        world.send("optimize_all_stores", batch_key=batch)
+        world.send(SweepAllStores(batch_key=batch))
         done: dict[str, dict[str, object]] = {}
         while len(done) < len(run_ids):
             if time.monotonic() - started > args.timeout:

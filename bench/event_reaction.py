@@ -40,11 +40,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _runner_harness import loopback, percentile
 
-from adapters.storage.testing import free_port
+from pricing_core.commands import SweepStore
 from pricing_core.decision import DecisionStatus
 from pricing_core.ports import scope_of
 from pricing_core.runs import RunType
 from pricing_core.usecases.context import run_id_for
+from support.servers import free_port
 
 
 def start_web(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -135,8 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             # the harness alternates full-auto and semi-auto stores
             warm = {run_id_for(s, "scheduled:warm"): s for s in event_stores}
             for store_id in event_stores:
-                world.send("optimize_store", queue="sweeps", store_id=store_id, run_type="scheduled",
-                           run_key="scheduled:warm")
+                world.send(SweepStore(store_id=store_id, run_type="scheduled", run_key="scheduled:warm"))
             while len(world.completed_runs(set(warm))) < len(warm):
                 time.sleep(0.5)
             candidates = []
@@ -152,8 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             load = {run_id_for(s, "scheduled:load"): s for s in load_stores}
             load_started = time.monotonic()
             for store_id in load_stores:
-                world.send("optimize_store", queue="sweeps", store_id=store_id, run_type="scheduled",
-                           run_key="scheduled:load")
+                world.send(SweepStore(store_id=store_id, run_type="scheduled", run_key="scheduled:load"))
             time.sleep(3.0)   # the load is under way
 
             hook_url = f"http://127.0.0.1:{web_port}/webhooks/salla"

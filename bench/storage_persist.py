@@ -8,7 +8,7 @@
     ``INSERT ... SELECT FROM unnest(...)``) against the naive loop of one INSERT per row, in one
     run, each in one transaction, each on an empty table.
 
-Starts its own throwaway PostgreSQL (``adapters.storage.testing``, as the test fixtures do).
+Starts its own throwaway PostgreSQL (``support.servers``, as the test fixtures do).
 Run: ``python bench/storage_persist.py [--decisions N] [--repeat R] [--write FILE]`` (``--write`` saves the markdown
 report to FILE; copy its figures into docs/benchmarks.md).
 Exits non-zero when the statement counts differ.
@@ -32,9 +32,13 @@ from adapters.config import Config
 from adapters.storage import SqlUnitOfWorkFactory, build_storage, models
 from adapters.storage.crypto import generate_key
 from adapters.storage.rows import decision_row
-from adapters.storage.testing import PostgresServer, count_statements, persist_sweep, sample_sweep
+
+# Test support (throwaway servers, the runner harness) lives under tests/support.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
 from pricing_core.ports import scope_of
 from pricing_core.stores import Store
+from support.servers import PostgresServer, count_statements, persist_sweep, sample_sweep
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 SIZES = (100, 10_000)

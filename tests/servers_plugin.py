@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.storage.testing import PostgresServer, RedisServer
+from support.servers import PostgresServer, RedisServer
 
 
 @pytest.fixture(scope="session")

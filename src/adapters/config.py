@@ -1,4 +1,9 @@
-"""Configuration read from the environment, once, into a frozen value object.
+"""The service's configuration: the one reader of the environment, on pydantic-settings.
+
+Every knob of every process kind (web, worker, scheduler, CLI) is a field here, named after its
+environment variable. ``Config(...)`` is a plain value (tests build it with keyword arguments and
+it reads nothing); ``Config.from_env()`` reads the environment once, at start, and fails with
+one line naming the variable when a value is wrong (``ConfigError``).
 
 Unset means the embedded default: SQLite under ``./var``, the in-process broker, and the
 built-in fake Salla sandbox.
@@ -7,92 +12,238 @@ built-in fake Salla sandbox.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
-import attrs
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 SALLA_ACCOUNTS_URL = "https://accounts.salla.sa"
 SALLA_API_URL = "https://api.salla.dev/admin/v2"
 
+# The environment variable holding each LLM provider's key, by the provider prefix of LLM_MODEL
+# ("openai/gpt-4o-mini", "anthropic/claude-..."). A model without a prefix is an OpenAI model,
+# as in crewai and litellm. These are the providers' own conventions; the key read is handed to
+# the LLM client explicitly (``Config.llm_api_key``).
+PROVIDER_KEYS: dict[str, tuple[str, ...]] = {
+    "openai": ("OPENAI_API_KEY",),
+    "anthropic": ("ANTHROPIC_API_KEY",),
+    "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+    "google": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+    "azure": ("AZURE_API_KEY",),
+    "groq": ("GROQ_API_KEY",),
+    "mistral": ("MISTRAL_API_KEY",),
+    "deepseek": ("DEEPSEEK_API_KEY",),
+    "openrouter": ("OPENROUTER_API_KEY",),
+    "ollama": (),  # a local server needs no key
+}
 
-def _int(env: Mapping[str, str], key: str, default: int) -> int:
-    raw = env.get(key)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"{key} must be an integer, got {raw!r}") from exc
+# Fields whose values are secrets: never in a repr, masked in ``doctor``.
+SECRET_FIELDS = frozenset({
+    "salla_client_secret", "salla_webhook_secret", "admin_api_token", "session_secret",
+    "token_encryption_keys", "tavily_api_key", "llm_api_key",
+})
+# Fields that are URLs with a password to mask in reprs.
+URL_FIELDS = frozenset({"database_url", "redis_url"})
 
 
-def _secret_repr(value: object) -> str:
-    """``repr`` of a secret: whether it is set, never its value (a repr can end up in a log)."""
-    return "'***'" if value else repr(value)
+class ConfigError(ValueError):
+    """The configuration is unusable; the message is one line naming the variable."""
 
 
-def _url_repr(value: str | None) -> str:
-    """``repr`` of a connection URL with its password masked."""
+def provider_of(model: str) -> str:
+    """The provider prefix of a model name (``"openai"`` when there is none)."""
+    return model.split("/", 1)[0].casefold() if "/" in model else "openai"
+
+
+def provider_key_names(model: str) -> tuple[str, ...]:
+    """The environment variables that may hold the key of ``model``'s provider."""
+    provider = provider_of(model)
+    return PROVIDER_KEYS.get(provider, (f"{provider.upper()}_API_KEY",))
+
+
+def mask_url(value: str | None) -> str | None:
+    """A connection URL with its password replaced by ``***``."""
     if not value:
-        return repr(value)
+        return value
     parts = urlsplit(value)
     if parts.password is None:
-        return repr(value)
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return repr(urlunsplit(parts._replace(netloc=netloc)))
+        return value
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
 
 
-@attrs.frozen(kw_only=True)
-class Config:
-    """Everything the composition root needs to build the service."""
+def _env(name: str, *, default: Any, **kwargs: Any) -> Any:
+    """A field read from the environment variable ``name`` (and settable by its field name)."""
+    return Field(default=default, validation_alias=AliasChoices(name), **kwargs)
 
-    var_dir: Path = Path("var")
-    database_url: str | None = attrs.field(default=None, repr=_url_repr)
-    redis_url: str | None = attrs.field(default=None, repr=_url_repr)
-    salla_client_id: str | None = None
-    salla_client_secret: str | None = attrs.field(default=None, repr=_secret_repr)
-    salla_accounts_url: str | None = None
-    salla_api_url: str | None = None
-    salla_webhook_secret: str | None = attrs.field(default=None, repr=_secret_repr)
-    oauth_callback_url: str | None = None
-    public_url: str = "http://127.0.0.1:8000"
-    admin_api_token: str | None = attrs.field(default=None, repr=_secret_repr)
-    session_secret: str | None = attrs.field(default=None, repr=_secret_repr)
-    token_encryption_keys: tuple[str, ...] = attrs.field(default=(), repr=_secret_repr)
-    llm_model: str | None = None
-    tavily_api_key: str | None = attrs.field(default=None, repr=_secret_repr)
-    competitor_feed_url: str | None = None
-    competitor_pages_file: str | None = None
-    token_refresh_threshold_hours: int = 24
-    sandbox_seed: int = 7
+
+_Keys = Annotated[tuple[str, ...], NoDecode]
+
+
+class Config(BaseSettings):
+    """Everything the composition root (``bootstrap``) needs to build any process kind.
+
+    Each field's environment variable is its upper-case name unless noted; README's configuration
+    table and ``.env.example`` document every one (a test keeps the three in step).
+    """
+
+    model_config = SettingsConfigDict(
+        frozen=True, populate_by_name=True, extra="ignore", env_ignore_empty=True, validate_default=True,
+    )
+
+    # -- storage and broker
+    var_dir: Path = _env("SALLA_OPTIMIZER_VAR_DIR", default=Path("var"))
+    database_url: str | None = _env("DATABASE_URL", default=None)
+    redis_url: str | None = _env("REDIS_URL", default=None)
+    token_encryption_keys: _Keys = _env("TOKEN_ENCRYPTION_KEYS", default=())
+
+    # -- Salla
+    salla_client_id: str | None = _env("SALLA_CLIENT_ID", default=None)
+    salla_client_secret: str | None = _env("SALLA_CLIENT_SECRET", default=None)
+    salla_accounts_url: str | None = _env("SALLA_ACCOUNTS_URL", default=None)
+    salla_api_url: str | None = _env("SALLA_API_URL", default=None)
+    salla_webhook_secret: str | None = _env("SALLA_WEBHOOK_SECRET", default=None)
+    oauth_callback_url: str | None = _env("OAUTH_CALLBACK_URL", default=None)
+    public_url: str = _env("PUBLIC_URL", default="http://127.0.0.1:8000")
+    token_refresh_threshold_hours: int = _env("TOKEN_REFRESH_THRESHOLD_HOURS", default=24, ge=1, le=24 * 30)
+    sandbox_seed: int = _env("SANDBOX_SEED", default=7)
+    price_echo_ttl_seconds: float = _env("PRICE_ECHO_TTL_SECONDS", default=15 * 60.0, gt=0)
+
+    # -- web
+    admin_api_token: str | None = _env("ADMIN_API_TOKEN", default=None)
+    session_secret: str | None = _env("SESSION_SECRET", default=None)
+    host: str = _env("HOST", default="127.0.0.1")
+    port: int = _env("PORT", default=8000, ge=1, le=65535)
+    log_level: str = _env("LOG_LEVEL", default="info")
+    gil_switch_interval: float = _env("GIL_SWITCH_INTERVAL", default=0.001, gt=0, le=1)
+
+    # -- competitors and advisors
+    llm_model: str | None = _env("LLM_MODEL", default=None)
+    llm_api_key: str | None = _env("LLM_API_KEY", default=None)
+    tavily_api_key: str | None = _env("TAVILY_API_KEY", default=None)
+    competitor_feed_url: str | None = _env("COMPETITOR_FEED_URL", default=None)
+    competitor_pages_file: str | None = _env("COMPETITOR_PAGES_FILE", default=None)
+    competitor_source: str = _env("COMPETITOR_SOURCE", default="auto", pattern="^(auto|sandbox)$")
+
+    # -- runners: schedules (crontab, UTC; "off" disables a job), retention, Dramatiq
+    schedule_optimize_all_stores: str = _env("SCHEDULE_OPTIMIZE_ALL_STORES", default="0 */6 * * *")
+    schedule_check_and_optimize_stores: str = _env("SCHEDULE_CHECK_AND_OPTIMIZE_STORES", default="0 * * * *")
+    schedule_refresh_expiring_tokens: str = _env("SCHEDULE_REFRESH_EXPIRING_TOKENS", default="0 */12 * * *")
+    # Day names because APScheduler 3 numbers days from Monday, unlike cron.
+    schedule_cleanup_old_data: str = _env("SCHEDULE_CLEANUP_OLD_DATA", default="30 3 * * sun")
+    retention_runs_days: int = _env("RETENTION_RUNS_DAYS", default=90, ge=1)
+    retention_activity_days: int = _env("RETENTION_ACTIVITY_DAYS", default=180, ge=1)
+    retention_offers_days: int = _env("RETENTION_OFFERS_DAYS", default=30, ge=1)
+    embedded_worker_threads: int = _env("EMBEDDED_WORKER_THREADS", default=2, ge=1, le=64)
+    dramatiq_namespace: str = _env("DRAMATIQ_NAMESPACE", default="salla-optimizer")
+    dramatiq_max_retries: int = _env("DRAMATIQ_MAX_RETRIES", default=5, ge=0)
+    dramatiq_time_limit_ms: int = _env("DRAMATIQ_TIME_LIMIT_MS", default=30 * 60 * 1000, ge=1000)
+    dramatiq_min_backoff_ms: int = _env("DRAMATIQ_MIN_BACKOFF_MS", default=1000, ge=1)
+    dramatiq_max_backoff_ms: int = _env("DRAMATIQ_MAX_BACKOFF_MS", default=5 * 60 * 1000, ge=1)
+    dramatiq_heartbeat_timeout_ms: int = _env("DRAMATIQ_HEARTBEAT_TIMEOUT_MS", default=60_000, ge=1000)
+    dramatiq_maintenance_chance: int = _env("DRAMATIQ_MAINTENANCE_CHANCE", default=1000, ge=1)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # ``Config(...)`` is a plain value; only ``from_env`` reads the environment (explicitly).
+        return (init_settings,)
+
+    @field_validator("token_encryption_keys", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_level(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value not in ("critical", "error", "warning", "info", "debug"):
+            raise ValueError("must be one of critical, error, warning, info, debug")
+        return value
+
+    @field_validator("public_url", "salla_accounts_url", "salla_api_url", "oauth_callback_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgres://", "postgresql", "sqlite")):
+            raise ValueError("must be a postgresql:// (or sqlite:///) URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _backoff_order(self) -> Config:
+        if self.dramatiq_min_backoff_ms > self.dramatiq_max_backoff_ms:
+            raise ValueError("DRAMATIQ_MIN_BACKOFF_MS must not exceed DRAMATIQ_MAX_BACKOFF_MS")
+        return self
+
+    # ------------------------------------------------------------------------------------------
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
-        """Read the configuration from ``env`` (default: ``os.environ``)."""
-        env = os.environ if env is None else env
-        keys = tuple(k.strip() for k in env.get("TOKEN_ENCRYPTION_KEYS", "").split(",") if k.strip())
-        return cls(
-            var_dir=Path(env.get("SALLA_OPTIMIZER_VAR_DIR", "var")),
-            database_url=env.get("DATABASE_URL") or None,
-            redis_url=env.get("REDIS_URL") or None,
-            salla_client_id=env.get("SALLA_CLIENT_ID") or None,
-            salla_client_secret=env.get("SALLA_CLIENT_SECRET") or None,
-            salla_accounts_url=env.get("SALLA_ACCOUNTS_URL") or None,
-            salla_api_url=env.get("SALLA_API_URL") or None,
-            salla_webhook_secret=env.get("SALLA_WEBHOOK_SECRET") or None,
-            oauth_callback_url=env.get("OAUTH_CALLBACK_URL") or None,
-            public_url=env.get("PUBLIC_URL", "http://127.0.0.1:8000"),
-            admin_api_token=env.get("ADMIN_API_TOKEN") or None,
-            session_secret=env.get("SESSION_SECRET") or None,
-            token_encryption_keys=keys,
-            llm_model=env.get("LLM_MODEL") or None,
-            tavily_api_key=env.get("TAVILY_API_KEY") or None,
-            competitor_feed_url=env.get("COMPETITOR_FEED_URL") or None,
-            competitor_pages_file=env.get("COMPETITOR_PAGES_FILE") or None,
-            token_refresh_threshold_hours=_int(env, "TOKEN_REFRESH_THRESHOLD_HOURS", 24),
-            sandbox_seed=_int(env, "SANDBOX_SEED", 7),
-        )
+        """Read the configuration from ``env`` (default: ``os.environ``); ``ConfigError`` names a bad variable.
+
+        The LLM provider's key is read from the provider's own variable (``OPENAI_API_KEY``, ...)
+        when ``LLM_API_KEY`` is not set.
+        """
+        env = dict(os.environ if env is None else env)
+        values = _MappingEnvSource(cls, env)()
+        model = env.get("LLM_MODEL", "").strip()
+        if model and not env.get("LLM_API_KEY"):
+            key = next((env[name] for name in provider_key_names(model) if env.get(name)), None)
+            if key:
+                values["llm_api_key"] = key
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise ConfigError(describe_config_error(exc)) from exc
+
+    def evolve(self, **changes: Any) -> Config:
+        """A validated copy with ``changes`` applied (``model_copy(update=...)`` would skip validation)."""
+        try:
+            return type(self)(**{**self.model_dump(), **changes})
+        except ValidationError as exc:
+            raise ConfigError(describe_config_error(exc)) from exc
+
+    def with_stored_credentials(self, lookup: Callable[[str], str | None]) -> Config:
+        """The Salla credentials from ``system_settings`` (``lookup(key)``) where stored; the environment's otherwise.
+
+        ``salla-optimizer settings import-env`` stores them encrypted; a stored value wins, so an
+        operator can rotate the secret without redeploying every process.
+        """
+        client_id = lookup("SALLA_CLIENT_ID")
+        secret = lookup("SALLA_CLIENT_SECRET")
+        if client_id is None and secret is None:
+            return self
+        return self.evolve(salla_client_id=client_id or self.salla_client_id,
+                           salla_client_secret=secret or self.salla_client_secret)
 
     @property
     def uses_sandbox(self) -> bool:
@@ -110,3 +261,77 @@ class Config:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
         return url
+
+    @property
+    def schedules(self) -> dict[str, str]:
+        """Crontab expression per periodic job; an empty or ``off`` value disables that job."""
+        result = {}
+        for job in ("optimize_all_stores", "check_and_optimize_stores", "refresh_expiring_tokens",
+                    "cleanup_old_data"):
+            value = str(getattr(self, f"schedule_{job}")).strip()
+            if value and value.lower() not in ("off", "none", "disabled"):
+                result[job] = value
+        return result
+
+    def __repr_args__(self) -> Any:
+        # A repr can end up in a log: say whether a secret is set, never its value.
+        for name, value in super().__repr_args__():
+            if name in SECRET_FIELDS:
+                yield name, ("***" if value else value)
+            elif name in URL_FIELDS:
+                yield name, mask_url(value)
+            else:
+                yield name, value
+
+
+def env_name(field: str) -> str:
+    """The environment variable of a ``Config`` field."""
+    info: FieldInfo = Config.model_fields[field]
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return field.upper()
+
+
+def env_names() -> dict[str, str]:
+    """Every ``Config`` field's environment variable, by field name."""
+    return {field: env_name(field) for field in Config.model_fields}
+
+
+def describe_config_error(error: ValidationError) -> str:
+    """One line naming the first bad variable and what is wrong with it."""
+    item = error.errors()[0]
+    loc = item.get("loc", ())
+    field = str(loc[0]) if loc else ""
+    name = env_name(field) if field in Config.model_fields else (field or "configuration")
+    message = str(item.get("msg", "invalid value")).removeprefix("Value error, ")
+    value = item.get("input")
+    shown = "" if field in SECRET_FIELDS or isinstance(value, dict) else f" (got {value!r})"
+    return f"{name}: {message}{shown}"
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    """pydantic-settings' environment source over an explicit mapping (``from_env(env)``), not ``os.environ``."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
+        self._mapping = env
+        super().__init__(settings_cls, case_sensitive=True, env_ignore_empty=True)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {key: value for key, value in self._mapping.items() if value != ""}
+
+
+__all__ = [
+    "PROVIDER_KEYS",
+    "SALLA_ACCOUNTS_URL",
+    "SALLA_API_URL",
+    "SECRET_FIELDS",
+    "Config",
+    "ConfigError",
+    "describe_config_error",
+    "env_name",
+    "env_names",
+    "mask_url",
+    "provider_key_names",
+    "provider_of",
+]

@@ -10,6 +10,7 @@ from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, P
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
 from pricing_core.engine import price_catalog, price_product
 from pricing_core.money import MoneyError
+from pricing_core.recheck import recheck_decision
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.schedule import is_due, takes_scheduled_runs
 from pricing_core.settings import (
@@ -61,6 +62,7 @@ __all__ = [
     "is_due",
     "price_catalog",
     "price_product",
+    "recheck_decision",
     "takes_scheduled_runs",
     "token_health",
 ]

@@ -8,6 +8,8 @@ from enum import StrEnum
 
 import attrs
 
+from pricing_core.errors import InvalidTransition
+
 
 class RiskLevel(StrEnum):
     """How risky a proposed change is; decides, with the automation mode, who applies it."""
@@ -79,9 +81,45 @@ class DecisionStatus(StrEnum):
     RECORDED = "recorded"          # no_change / skipped: kept for the audit trail only
 
 
+# The lifecycle of a persisted decision: from each status, where it may go. A decision is created
+# PENDING (waits for the merchant), APPROVED (auto-apply) or RECORDED (no change, skipped).
+DECISION_TRANSITIONS: dict[DecisionStatus, frozenset[DecisionStatus]] = {
+    DecisionStatus.PENDING: frozenset({DecisionStatus.APPROVED, DecisionStatus.REJECTED, DecisionStatus.SUPERSEDED,
+                                       DecisionStatus.FAILED}),
+    # FAILED: a write-time guard refused it; APPLIED: found already written when reconciling.
+    DecisionStatus.APPROVED: frozenset({DecisionStatus.APPLYING, DecisionStatus.APPLIED, DecisionStatus.FAILED,
+                                        DecisionStatus.SUPERSEDED}),
+    # PENDING: recovery found it never landed and hands it back to the merchant; APPROVED: a
+    # transient Salla failure leaves it queued for another attempt.
+    DecisionStatus.APPLYING: frozenset({DecisionStatus.APPLIED, DecisionStatus.FAILED, DecisionStatus.PENDING,
+                                        DecisionStatus.APPROVED}),
+    DecisionStatus.APPLIED: frozenset(),
+    DecisionStatus.REJECTED: frozenset(),
+    DecisionStatus.FAILED: frozenset(),
+    DecisionStatus.SUPERSEDED: frozenset(),
+    DecisionStatus.RECORDED: frozenset(),
+}
+INITIAL_DECISION_STATUSES = frozenset({DecisionStatus.PENDING, DecisionStatus.APPROVED, DecisionStatus.RECORDED})
+
+
+def may_move(current: DecisionStatus, target: DecisionStatus) -> bool:
+    """True when the lifecycle lets a decision go from ``current`` to ``target``."""
+    return target in DECISION_TRANSITIONS[current]
+
+
+def statuses_before(target: DecisionStatus) -> frozenset[DecisionStatus]:
+    """Every status a decision may move to ``target`` from (a repository's compare-and-set)."""
+    return frozenset(s for s, nexts in DECISION_TRANSITIONS.items() if target in nexts)
+
+
 @attrs.frozen(kw_only=True)
 class DecisionRecord:
-    """A persisted decision of one store: the core's decision plus its workflow state."""
+    """A persisted decision of one store: the core's decision plus its workflow state.
+
+    It owns its lifecycle (``DECISION_TRANSITIONS``): ``moved_to`` returns the record in its new
+    status or raises ``InvalidTransition``; repositories persist moves as a compare-and-set on the
+    statuses the lifecycle allows them from, so a concurrent move is never overwritten.
+    """
 
     id: str
     store_id: str
@@ -94,5 +132,24 @@ class DecisionRecord:
     error: str | None = None
     decided_by: str | None = None
 
+    def moved_to(
+        self, status: DecisionStatus, *, at: datetime, by: str | None = None, error: str | None = None
+    ) -> DecisionRecord:
+        """This decision in ``status``; ``InvalidTransition`` when the lifecycle forbids the move."""
+        if not may_move(self.status, status):
+            raise InvalidTransition(f"decision {self.id} is {self.status.value}; it cannot become {status.value}")
+        return attrs.evolve(self, status=status, updated_at=at, error=error,
+                            decided_by=by if by is not None else self.decided_by)
 
-__all__ = ["Action", "DecisionRecord", "DecisionStatus", "PricingDecision", "RiskLevel"]
+
+__all__ = [
+    "DECISION_TRANSITIONS",
+    "INITIAL_DECISION_STATUSES",
+    "Action",
+    "DecisionRecord",
+    "DecisionStatus",
+    "PricingDecision",
+    "RiskLevel",
+    "may_move",
+    "statuses_before",
+]

@@ -19,9 +19,12 @@ import attrs
 
 from pricing_core.activity import ActivityEntry, ActivityType
 from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, Product
-from pricing_core.decision import DecisionRecord, DecisionStatus
+from pricing_core.commands import Command
+from pricing_core.decision import DecisionRecord, DecisionStatus, statuses_before
+from pricing_core.errors import InvalidTransition
 from pricing_core.runs import OptimizationRun
 from pricing_core.settings import TenantSettings
+from pricing_core.store_events import SallaWebhook, SubscriptionState
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
 
@@ -40,7 +43,9 @@ class Clock(Protocol):
 # ---------------------------------------------------------------------------------------------
 # Salla
 
-DEFAULT_SCOPE = "offline_access products.read_write"
+# ``webhooks.read_write`` lets the app subscribe each store to the store events it needs
+# (``usecases/subscriptions.py``); without it they must be subscribed in the Partner Portal.
+DEFAULT_SCOPE = "offline_access products.read_write webhooks.read_write"
 
 
 @attrs.frozen(kw_only=True)
@@ -129,7 +134,9 @@ class SallaCatalog(Protocol):
         ...
 
     def get_products(self, access_token: str, product_ids: Sequence[str]) -> ProductPage:
-        """Fetch a few products by id (event-driven repricing). Missing ones are in ``rejected``."""
+        """Fetch products by id (event repricing; the re-check before every write, which may ask for
+        hundreds: an adapter reads catalog pages when that costs fewer requests). Missing ones are
+        in ``rejected``."""
         ...
 
     def apply_prices(self, access_token: str, updates: Sequence[PriceUpdate]) -> ApplyReport:
@@ -138,6 +145,29 @@ class SallaCatalog(Protocol):
 
     def store_info(self, access_token: str) -> MerchantInfo:
         """The store's name, plan and currency."""
+        ...
+
+
+class SallaWebhooks(Protocol):
+    """Salla's Webhooks API for one store (the token picks the store): list and subscribe.
+
+    A port of its own rather than two more ``SallaCatalog`` methods: it needs another scope
+    (``webhooks.read_write``), only the subscription use case uses it, and the catalog's fakes
+    and callers need not know it exists. The real ``SallaMerchantClient`` implements both ports
+    over one HTTP session and one rate-limit pacer, since these requests spend the same
+    per-store budget.
+
+    Errors: ``MissingScope`` (401 naming the scope the token lacks), ``TokenRevoked`` (other
+    401), ``RateLimited``, ``SallaUnavailable``, ``BadResponse`` (e.g. 422: Salla refused the URL
+    or the event).
+    """
+
+    def list_webhooks(self, access_token: str) -> list[SallaWebhook]:
+        """Every webhook registered on the store (``GET /webhooks``, all pages)."""
+        ...
+
+    def subscribe_webhook(self, access_token: str, *, event: str, url: str, name: str) -> SallaWebhook:
+        """Register ``url`` for ``event`` on the store (``POST /webhooks/subscribe``, version 2)."""
         ...
 
 
@@ -191,10 +221,13 @@ class PricingAdvisor(Protocol):
 
 
 class TaskQueue(Protocol):
-    """Hands work to the runners (Dramatiq in production, inline or stub in tests)."""
+    """Hands work to the runners (Dramatiq in production, an in-memory recorder in tests).
 
-    def enqueue(self, task: str, /, **kwargs: object) -> None:
-        """Enqueue ``task`` (an actor name such as ``optimize_store``) with keyword arguments."""
+    The runners keep the one table from command to actor (``runners/commands.py``).
+    """
+
+    def dispatch(self, command: Command) -> None:
+        """Queue ``command`` for a worker; returns once the broker has it."""
         ...
 
 
@@ -386,11 +419,13 @@ class DecisionRepository(Protocol):
         error: str | None = None,
         expected: Collection[DecisionStatus] | None = None,
     ) -> None:
-        """Move decisions to ``status`` (validity of the move is the use case's business).
+        """Move decisions to ``status``, as a compare-and-set in one statement.
 
-        With ``expected``, only decisions whose status is still one of those move (a
-        compare-and-set in the same statement), so a concurrent move made since they were read
-        (a merchant's approval during a sweep) is not overwritten.
+        Only decisions whose status is still one the lifecycle allows the move from
+        (``statuses_before(status)``), narrowed to ``expected`` when given, move; the others are
+        left as they are, so a concurrent move made since they were read (a merchant's approval
+        during a sweep) is never overwritten and no decision leaves a final status. Use
+        ``checked_expected`` to compute the set.
         """
         ...
 
@@ -470,6 +505,25 @@ class WebhookInbox(Protocol):
         ...
 
 
+class SubscriptionRepository(Protocol):
+    """The last store-event subscription check of each store (``SubscriptionState``).
+
+    On a store-bound unit of work only that store's record is visible, as for ``stores``.
+    """
+
+    def get(self, store_id: str) -> SubscriptionState | None:
+        """The store's last check, or None when never checked."""
+        ...
+
+    def save(self, state: SubscriptionState) -> None:
+        """Replace the store's record (the store must exist)."""
+        ...
+
+    def list_all(self) -> list[SubscriptionState]:
+        """Every visible record, ordered by store id."""
+        ...
+
+
 class RetentionRepository(Protocol):
     """Deletes old rows in batches (cleanup_old_data)."""
 
@@ -507,6 +561,7 @@ class UnitOfWork(Protocol):
     webhooks: WebhookInbox
     system_activity: ActivityRepository
     retention: RetentionRepository
+    subscriptions: SubscriptionRepository
     store: StoreScope | None
 
     def __enter__(self) -> Self: ...
@@ -528,6 +583,24 @@ class UnitOfWorkFactory(Protocol):
     """Opens units of work: ``uow_factory()`` unscoped, ``uow_factory(store_id)`` bound to one store."""
 
     def __call__(self, store_id: str | None = None) -> UnitOfWork: ...
+
+
+def checked_expected(
+    status: DecisionStatus, expected: Collection[DecisionStatus] | None
+) -> frozenset[DecisionStatus]:
+    """The statuses a move to ``status`` may start from: the lifecycle's, narrowed to ``expected``.
+
+    ``InvalidTransition`` when ``expected`` names a status the lifecycle forbids the move from (a
+    caller's mistake, not a race).
+    """
+    allowed = statuses_before(status)
+    if expected is None:
+        return allowed
+    wanted = frozenset(expected)
+    if not wanted <= allowed:
+        bad = ", ".join(sorted(s.value for s in wanted - allowed))
+        raise InvalidTransition(f"a decision cannot move from {bad} to {status.value}")
+    return wanted
 
 
 def scope_of(uow: UnitOfWork) -> StoreScope:
@@ -560,17 +633,20 @@ __all__ = [
     "RunRepository",
     "SallaAuth",
     "SallaCatalog",
+    "SallaWebhooks",
     "SettingsRepository",
     "StoreContext",
     "StoreLocks",
     "StoreRepository",
     "StoreScope",
+    "SubscriptionRepository",
     "SystemSettingsRepository",
     "TaskQueue",
     "TokenRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
     "WebhookInbox",
+    "checked_expected",
     "echo_price_key",
     "scope_of",
 ]

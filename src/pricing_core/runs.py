@@ -7,6 +7,8 @@ from enum import StrEnum
 
 import attrs
 
+from pricing_core.errors import InvalidTransition
+
 
 class RunType(StrEnum):
     """Why a sweep ran."""
@@ -27,7 +29,12 @@ class RunStatus(StrEnum):
 
 @attrs.frozen(kw_only=True)
 class OptimizationRun:
-    """One sweep: what it looked at, what it changed, how long it took, and why it failed if it did."""
+    """One sweep: what it looked at, what it changed, how long it took, and why it failed if it did.
+
+    It owns its lifecycle and its counters: ``resumed`` (a redelivered or recovered run goes on),
+    ``completed`` and ``failed`` (RUNNING only; a finished run cannot finish again), and
+    ``counted`` (the one way a counter grows). Invalid moves raise ``InvalidTransition``.
+    """
 
     id: str
     store_id: str
@@ -41,6 +48,36 @@ class OptimizationRun:
     products_queued: int = 0
     products_skipped: int = 0
     error: str | None = None
+
+    def resumed(self) -> OptimizationRun:
+        """The run going on after an interruption (RUNNING again; a completed run is not resumed)."""
+        if self.status is RunStatus.COMPLETED:
+            raise InvalidTransition(f"run {self.id} is completed; it cannot be resumed")
+        return attrs.evolve(self, status=RunStatus.RUNNING, error=None, finished_at=None, duration_seconds=None)
+
+    def completed(self, at: datetime) -> OptimizationRun:
+        """The run finished without error at ``at``."""
+        return self._finished(RunStatus.COMPLETED, at, None)
+
+    def failed(self, at: datetime, error: str) -> OptimizationRun:
+        """The run stopped at ``at`` because of ``error``."""
+        return self._finished(RunStatus.FAILED, at, error)
+
+    def _finished(self, status: RunStatus, at: datetime, error: str | None) -> OptimizationRun:
+        if self.status is not RunStatus.RUNNING:
+            raise InvalidTransition(f"run {self.id} is {self.status.value}; only a running run can become "
+                                    f"{status.value}")
+        return attrs.evolve(self, status=status, finished_at=at, error=error,
+                            duration_seconds=max(0.0, (at - self.started_at).total_seconds()))
+
+    def counted(self, *, analyzed: int = 0, updated: int = 0, queued: int = 0, skipped: int = 0) -> OptimizationRun:
+        """The run with its counters grown (the only place they change)."""
+        if min(analyzed, updated, queued, skipped) < 0:
+            raise ValueError("run counters only grow")
+        return attrs.evolve(self, products_analyzed=self.products_analyzed + analyzed,
+                            products_updated=self.products_updated + updated,
+                            products_queued=self.products_queued + queued,
+                            products_skipped=self.products_skipped + skipped)
 
 
 __all__ = ["OptimizationRun", "RunStatus", "RunType"]

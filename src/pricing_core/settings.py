@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 
 class AutomationMode(StrEnum):
@@ -74,6 +75,11 @@ class NoCostPolicy(StrEnum):
     ASK = "ask"
 
 
+# Upper limits of ``strategy_value`` per strategy (see ``TenantSettings._value_fits_strategy``).
+MAX_BEAT_PERCENT = Decimal(50)
+MAX_ABOVE_PERCENT = Decimal(100)
+MAX_BEAT_AMOUNT = Decimal(1000)
+
 # Default (low, medium) upper bounds on the size of a change, in percent, per tolerance.
 DEFAULT_RISK_THRESHOLDS: dict[RiskTolerance, tuple[Decimal, Decimal]] = {
     RiskTolerance.LOW: (Decimal("2"), Decimal("8")),
@@ -132,6 +138,42 @@ class TenantSettings(BaseModel):
             raise ValueError("min_profit_margin must be below 95 (percent)")
         return value
 
+    @field_validator("strategy_value")
+    @classmethod
+    def _value_fits_strategy(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        """``strategy_value`` read per strategy (``strategy`` is validated first: it is declared first).
+
+        - ``match``: the value means nothing and is ignored (stored as 0), so switching a form
+          back to ``match`` does not trip over the old percent.
+        - ``beat_percent``: above 0 and at most 50. Beating by 0% is ``match``; beyond 50% the
+          target is half the competitor's price, and "beat by 200%" is a negative target that
+          only the margin floor stops: every price driven to the floor.
+        - ``above_percent``: 0 to 100 (at most twice the reference).
+        - ``beat_amount``: 0 to 1,000 in the store's currency. The amount is the same for every
+          product, cheap or dear, so a large one is a floor-for-everything in disguise; 1,000
+          still lets a store of expensive goods (a 20,000 SAR watch) undercut meaningfully, and
+          wider gaps belong in ``beat_percent``. The guards bound every move anyway.
+
+        ``target_margin`` below ``min_profit_margin`` is accepted on purpose: the floor wins, so
+        such a target means "move to the floor", and refusing it would make raising the minimum
+        margin (the safe direction) fail until the target is raised too.
+        """
+        strategy = info.data.get("strategy")
+        if strategy is None:  # the strategy itself is invalid; its own error names it
+            return value
+        if strategy is Strategy.MATCH:
+            return Decimal(0)
+        if strategy is Strategy.BEAT_PERCENT and not 0 < value <= MAX_BEAT_PERCENT:
+            raise ValueError(f"strategy_value for beat_percent must be above 0 and at most {MAX_BEAT_PERCENT} "
+                             f"(percent below the reference), not {value}")
+        if strategy is Strategy.ABOVE_PERCENT and value > MAX_ABOVE_PERCENT:
+            raise ValueError(f"strategy_value for above_percent must be between 0 and {MAX_ABOVE_PERCENT} "
+                             f"(percent above the reference), not {value}")
+        if strategy is Strategy.BEAT_AMOUNT and value > MAX_BEAT_AMOUNT:
+            raise ValueError(f"strategy_value for beat_amount must be between 0 and {MAX_BEAT_AMOUNT} "
+                             f"(an amount below the reference, in the store's currency), not {value}")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> TenantSettings:
         if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
@@ -163,6 +205,39 @@ class TenantSettings(BaseModel):
         return self.vat_rate / Decimal(100)
 
 
+def load_stored_settings(data: Mapping[str, object]) -> tuple[TenantSettings, tuple[str, ...]]:
+    """Settings saved by an earlier release, read leniently: ``(settings, what was repaired and why)``.
+
+    Validation got stricter for ``strategy_value`` (per strategy), and a setting may be retired.
+    A store whose saved settings no longer validate must not fail every sweep (nor the
+    scheduler's listing of all stores), so two repairs are made, and reported for the caller to log:
+    a key that is no longer a setting is dropped, and a ``strategy_value`` that no longer fits its
+    strategy reverts the strategy to ``match`` (value 0), the conservative choice: it never
+    undercuts the reference. Anything else still raises: guessing a margin or a price limit
+    could sell below what the merchant set.
+    """
+    try:
+        return TenantSettings.model_validate(data), ()
+    except ValidationError as exc:
+        error = exc
+    repaired = dict(data)
+    notes: list[str] = []
+    for item in error.errors():
+        loc = item.get("loc", ())
+        field = str(loc[0]) if loc else ""
+        message = str(item.get("msg", "invalid value")).removeprefix("Value error, ")
+        if item.get("type") == "extra_forbidden":
+            repaired.pop(field, None)
+            notes.append(f"{field}: no longer a setting; dropped")
+        elif field == "strategy_value":
+            notes.append(f"{message}; the strategy reverts to match until the settings are saved again")
+            repaired["strategy"] = Strategy.MATCH.value
+            repaired["strategy_value"] = "0"
+        else:
+            raise error
+    return TenantSettings.model_validate(repaired), tuple(notes)
+
+
 def describe_errors(error: ValidationError) -> dict[str, str]:
     """A validation error as ``{field: message}`` for forms, APIs and one-line CLI errors."""
     out: dict[str, str] = {}
@@ -175,6 +250,9 @@ def describe_errors(error: ValidationError) -> dict[str, str]:
 
 __all__ = [
     "DEFAULT_RISK_THRESHOLDS",
+    "MAX_ABOVE_PERCENT",
+    "MAX_BEAT_AMOUNT",
+    "MAX_BEAT_PERCENT",
     "AutomationMode",
     "DirectionLock",
     "Fallback",
@@ -186,4 +264,5 @@ __all__ = [
     "TenantSettings",
     "ValidationError",
     "describe_errors",
+    "load_stored_settings",
 ]

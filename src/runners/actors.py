@@ -1,90 +1,65 @@
-"""Thin Dramatiq actors over the core's use cases.
+"""Thin Dramatiq actors over the core's use cases, declared on a broker with explicit services.
 
-Each actor looks up the process's ``Services`` lazily (built from the environment on first use;
-``configure(services)`` installs others, e.g. in tests or the embedded server), calls one use
-case, and turns its outcome into Dramatiq's language: a failure worth retrying raises
-``RetryLater`` (the Retries middleware backs off and redelivers), a permanent one is recorded by
-the use case and swallowed. Delivery is at least once, so every actor is idempotent: sweeps
-carry a run key (default: the message id, which a redelivery keeps).
+``declare_actors(broker, services)`` declares one actor per command of ``runners.commands.ROUTES``
+on ``broker``; each rebuilds its command from the message, calls one use case with ``services``
+(given, never looked up), and turns the outcome into Dramatiq's language: a failure worth retrying
+raises ``RetryLater`` (the Retries middleware backs off and redelivers), a permanent one is
+recorded by the use case and swallowed. Delivery is at least once, so every actor is idempotent:
+sweeps carry a run key (default: the message id, which a redelivery keeps).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import dramatiq
 from dramatiq.middleware import CurrentMessage
 
-from pricing_core.errors import StoreNotFound
+from adapters.salla.products import listed_regular_price
+from adapters.services import Services
+from pricing_core.commands import (
+    ApplyDecisions,
+    CleanupOldData,
+    Command,
+    EnsureStoreEvents,
+    ProcessWebhook,
+    RefreshExpiringTokens,
+    RepriceProducts,
+    SweepAllStores,
+    SweepDueStores,
+    SweepStore,
+    SweepStoreNow,
+)
+from pricing_core.errors import RateLimited, SallaError, SallaUnavailable, StoreBusy, StoreNotFound, TokenRevoked
 from pricing_core.runs import RunType
-from runners.broker import QUEUE_DEFAULT, QUEUE_EVENTS, QUEUE_SWEEPS, QUEUE_WEBHOOKS, RetryLater, setup_broker
-
-if TYPE_CHECKING:
-    from adapters.wiring import Services
-    from pricing_core.usecases.optimize_store import SweepResult
+from pricing_core.usecases.apply_prices import apply_decisions
+from pricing_core.usecases.cleanup import RetentionPolicy, cleanup_old_data
+from pricing_core.usecases.context import new_key
+from pricing_core.usecases.optimize_store import SweepResult, optimize_store
+from pricing_core.usecases.refresh_tokens import refresh_expiring_tokens
+from pricing_core.usecases.reprice import reprice_products
+from pricing_core.usecases.subscriptions import ensure_store_subscriptions
+from pricing_core.usecases.sweeps import check_and_optimize_stores, optimize_all_stores
+from pricing_core.usecases.webhooks import WebhookDelivery, handle_webhook_event
+from runners.broker import RetryLater
+from runners.commands import ROUTES
 
 log = logging.getLogger("salla_optimizer.actors")
 
-broker = setup_broker()
-
-_services: Services | None = None
-_services_lock = threading.Lock()
-
-
-def configure(services: Services | None) -> None:
-    """Use ``services`` in this process's actors (None: build from the environment on next use)."""
-    global _services
-    with _services_lock:
-        _services = services
-
-
-def services() -> Services:
-    """This process's services, built from the environment on first use."""
-    global _services
-    with _services_lock:
-        if _services is None:
-            from adapters.config import Config
-            from adapters.wiring import build_services
-
-            _services = build_services(Config.from_env())
-        return _services
-
-
-def use_broker(new_broker: dramatiq.Broker) -> dramatiq.Broker:
-    """Re-declare every actor on ``new_broker`` and make it the process's broker (tests, embedded server)."""
-    global broker
-    setup_broker(new_broker)
-    for name in ACTOR_NAMES:
-        actor = globals()[name]
-        actor.broker = new_broker
-        new_broker.declare_actor(actor)
-    broker = new_broker
-    return new_broker
-
-
-def _queue() -> Any:
-    from runners.broker import DramatiqQueue
-
-    return DramatiqQueue(broker)
+Handler = Callable[[Services, Any], None]
 
 
 def _message_key(prefix: str) -> str:
     message = CurrentMessage.get_current_message()
     if message is None:  # called directly, outside a worker
-        from pricing_core.usecases.context import new_key
-
         return f"{prefix}:{new_key()}"
     return f"{prefix}:{message.message_id}"
 
 
-def _threshold() -> float:
-    return float(services().config.token_refresh_threshold_hours)
-
-
 def _settle(result: SweepResult) -> None:
-    """A JSON summary of a sweep; raises ``RetryLater`` when the failure is worth retrying."""
+    """Log a sweep's outcome; raises ``RetryLater`` when the failure is worth retrying."""
     run = result.run
     summary: dict[str, Any] = {
         "store_id": result.store_id,
@@ -101,165 +76,157 @@ def _settle(result: SweepResult) -> None:
         log.info("sweep of store %s: %s", result.store_id, summary)
 
 
-# ---------------------------------------------------------------------------------------------
-# Sweeps
+def _sweep(services: Services, store_id: str, run_type: RunType, run_key: str | None) -> None:
+    try:
+        result = optimize_store(services, store_id, run_type=run_type, run_key=run_key or _message_key(run_type.value),
+                                threshold_hours=services.token_threshold_hours)
+    except StoreNotFound:
+        log.warning("sweep: store %s does not exist; dropped", store_id)
+        return
+    _settle(result)
 
 
-@dramatiq.actor(queue_name=QUEUE_SWEEPS, priority=10)
-def optimize_store(
-    store_id: str, run_type: str = RunType.SCHEDULED.value, run_key: str | None = None
-) -> None:
+def sweep_store(services: Services, command: SweepStore) -> None:
     """One sweep of one store; ``run_key`` makes redeliveries resume the same run."""
-    from pricing_core.usecases.optimize_store import optimize_store as sweep
-
-    try:
-        result = sweep(services(), store_id, run_type=RunType(run_type),
-                       run_key=run_key or _message_key(run_type), threshold_hours=_threshold())
-    except StoreNotFound:
-        log.warning("optimize_store: store %s does not exist; dropped", store_id)
-        return
-    _settle(result)
+    _sweep(services, command.store_id, RunType(command.run_type), command.run_key)
 
 
-@dramatiq.actor(queue_name=QUEUE_SWEEPS, priority=5)
-def manual_optimize(store_id: str, run_key: str | None = None) -> None:
+def sweep_store_now(services: Services, command: SweepStoreNow) -> None:
     """The merchant's "Run now" (or a first sweep after install): immediate, also in manual mode."""
-    from pricing_core.usecases.optimize_store import optimize_store as sweep
-
-    try:
-        result = sweep(services(), store_id, run_type=RunType.MANUAL,
-                       run_key=run_key or _message_key(RunType.MANUAL.value), threshold_hours=_threshold())
-    except StoreNotFound:
-        log.warning("manual_optimize: store %s does not exist; dropped", store_id)
-        return
-    _settle(result)
+    _sweep(services, command.store_id, RunType.MANUAL, command.run_key)
 
 
-@dramatiq.actor(queue_name=QUEUE_DEFAULT)
-def optimize_all_stores(batch_key: str | None = None) -> None:
-    """Every 6 hours: one ``optimize_store`` per active store not in manual mode."""
-    from pricing_core.usecases.sweeps import optimize_all_stores as fan_out
-
-    s = services()
-    result = fan_out(s.uow_factory, _queue(), s.clock, batch_key=batch_key or _message_key("batch"))
+def sweep_all_stores(services: Services, command: SweepAllStores) -> None:
+    """Every 6 hours: one ``SweepStore`` per active store not in manual mode."""
+    result = optimize_all_stores(services.uow_factory, services.queue, services.clock,
+                                 batch_key=command.batch_key or _message_key("batch"))
     log.info("optimize_all_stores %s: %d sweeps enqueued, %d stores passed over", result.batch_key,
              len(result.enqueued), len(result.passed))
 
 
-@dramatiq.actor(queue_name=QUEUE_DEFAULT)
-def check_and_optimize_stores(batch_key: str | None = None) -> None:
+def sweep_due_stores(services: Services, command: SweepDueStores) -> None:
     """Hourly: a sweep for each store whose ``update_frequency_hours`` has elapsed."""
-    from pricing_core.usecases.sweeps import check_and_optimize_stores as fan_out
-
-    s = services()
-    result = fan_out(s.uow_factory, _queue(), s.clock, batch_key=batch_key or _message_key("smart"))
+    result = check_and_optimize_stores(services.uow_factory, services.queue, services.clock,
+                                       batch_key=command.batch_key or _message_key("smart"))
     log.info("check_and_optimize_stores %s: %d sweeps enqueued, %d stores passed over", result.batch_key,
              len(result.enqueued), len(result.passed))
 
 
-# ---------------------------------------------------------------------------------------------
-# Events and approvals
-
-
-@dramatiq.actor(queue_name=QUEUE_EVENTS, priority=0)
-def reprice_products(store_id: str, product_ids: list[str], run_key: str | None = None) -> None:
-    """Event-driven repricing of a few products (``product.price.updated``, competitor feed changes)."""
-    from pricing_core.usecases.reprice import reprice_products as reprice
-
+def reprice(services: Services, command: RepriceProducts) -> None:
+    """Event-driven repricing of a few products (``product.price.updated``, competitor changes)."""
     try:
-        result = reprice(services(), store_id, product_ids, run_key=run_key or _message_key(RunType.EVENT.value),
-                         threshold_hours=_threshold())
+        result = reprice_products(services, command.store_id, list(command.product_ids),
+                                  run_key=command.run_key or _message_key(RunType.EVENT.value),
+                                  threshold_hours=services.token_threshold_hours)
     except StoreNotFound:
-        log.warning("reprice_products: store %s does not exist; dropped", store_id)
+        log.warning("reprice_products: store %s does not exist; dropped", command.store_id)
         return
     _settle(result)
 
 
-@dramatiq.actor(queue_name=QUEUE_EVENTS, priority=0)
-def apply_decisions(store_id: str, decision_ids: list[str]) -> None:
+def apply(services: Services, command: ApplyDecisions) -> None:
     """Apply decisions the merchant approved. Idempotent: applied ones are ignored on redelivery."""
-    from pricing_core.errors import RateLimited, SallaUnavailable, StoreBusy, TokenRevoked
-    from pricing_core.usecases.apply_prices import apply_decisions as apply
-
     try:
-        result = apply(services(), store_id, decision_ids, threshold_hours=_threshold())
+        result = apply_decisions(services, command.store_id, list(command.decision_ids),
+                                 threshold_hours=services.token_threshold_hours)
     except (SallaUnavailable, RateLimited, StoreBusy) as exc:
-        raise RetryLater(f"store {store_id}: {exc}") from exc
+        raise RetryLater(f"store {command.store_id}: {exc}") from exc
     except (TokenRevoked, StoreNotFound) as exc:
-        log.warning("apply_decisions: store %s cannot be reached: %s", store_id, exc)
+        log.warning("apply_decisions: store %s cannot be reached: %s", command.store_id, exc)
         return
-    log.info("apply_decisions store %s: %d applied, %d failed, %d ignored", store_id, result.applied_count,
+    log.info("apply_decisions store %s: %d applied, %d failed, %d ignored", command.store_id, result.applied_count,
              len(result.failed), len(result.ignored))
 
 
-@dramatiq.actor(queue_name=QUEUE_WEBHOOKS, priority=1)
-def process_webhook(
-    event: str, merchant_id: str | None, data: dict[str, Any], delivery_id: str, created_at: str | None = None
-) -> None:
+def process_webhook(services: Services, command: ProcessWebhook) -> None:
     """Worker side of ``POST /webhooks/salla``: handle one verified delivery exactly once.
 
-    The web route only verifies and enqueues; ``handle_webhook_event`` records the delivery in
+    The web route only verifies and dispatches; ``handle_webhook_event`` records the delivery in
     the webhook inbox in the same transaction as its effects (a redelivery is a duplicate) and
-    enqueues follow-up work (``reprice_products``, ``manual_optimize``).
+    dispatches follow-up work (``RepriceProducts``, ``SweepStoreNow``).
     """
-    from pricing_core.usecases.webhooks import WebhookDelivery, handle_webhook_event
-
-    s = services()
-    delivery = WebhookDelivery(event=event, merchant_id=merchant_id, data=data, delivery_id=delivery_id,
-                               created_at=created_at)
-    outcome = handle_webhook_event(s.uow_factory, _queue(), s.clock, delivery,
-                                   merchant_lookup=s.salla_catalog.store_info)
-    log.debug("webhook %s (%s): %s", delivery_id, event, outcome.value)
-
-
-# ---------------------------------------------------------------------------------------------
-# Upkeep
+    delivery = WebhookDelivery(event=command.event, merchant_id=command.merchant_id, data=command.data,
+                               delivery_id=command.delivery_id, created_at=command.created_at)
+    try:
+        outcome = handle_webhook_event(services.uow_factory, services.queue, services.clock, delivery,
+                                       user_info=services.salla_auth.user_info,
+                                       announced_price=listed_regular_price)
+    except SallaError as exc:
+        # An authorization whose tokens Salla could not confirm yet: nothing was recorded.
+        raise RetryLater(f"webhook {command.delivery_id}: {exc}") from exc
+    log.debug("webhook %s (%s): %s", command.delivery_id, command.event, outcome.value)
 
 
-@dramatiq.actor(queue_name=QUEUE_DEFAULT)
-def refresh_expiring_tokens(threshold_hours: float | None = None) -> None:
+def ensure_store_events(services: Services, command: EnsureStoreEvents) -> None:
+    """After an install: subscribe the store to the store events it needs (idempotent), record the outcome."""
+    store_id = command.store_id
+    # The web app's webhook route (``entrypoints.web.webhooks.WEBHOOK_PATH``; runners do not import entrypoints).
+    callback_url = services.config.public_url.rstrip("/") + "/webhooks/salla"
+    try:
+        result = ensure_store_subscriptions(services, store_id, callback_url=callback_url,
+                                            threshold_hours=services.token_threshold_hours)
+    except StoreNotFound:
+        log.warning("ensure_store_events: store %s does not exist; dropped", store_id)
+        return
+    if result.retryable and result.state is not None:
+        raise RetryLater(f"store {store_id}: {result.state.error}")
+    if result.state is None:
+        log.info("ensure_store_events: store %s skipped: %s", store_id, result.skipped_reason)
+    elif result.state.complete:
+        log.info("ensure_store_events: store %s subscribed (%s); new: %s", store_id,
+                 ", ".join(result.state.subscribed), ", ".join(result.created) or "none")
+    else:
+        log.warning("ensure_store_events: store %s lacks %s: %s", store_id, ", ".join(result.state.missing),
+                    result.state.error)
+
+
+def refresh_tokens(services: Services, command: RefreshExpiringTokens) -> None:
     """Every 12 hours: refresh tokens expiring within the threshold (default from the config, 24 h)."""
-    from pricing_core.usecases.refresh_tokens import refresh_expiring_tokens as refresh
-
-    report = refresh(services(), threshold_hours=threshold_hours if threshold_hours is not None else _threshold())
+    threshold = command.threshold_hours if command.threshold_hours is not None else services.token_threshold_hours
+    report = refresh_expiring_tokens(services, threshold_hours=threshold)
     log.info("refresh_expiring_tokens: %s", report.as_dict())
 
 
-@dramatiq.actor(queue_name=QUEUE_DEFAULT)
-def cleanup_old_data() -> None:
+def cleanup(services: Services, command: CleanupOldData) -> None:
     """Weekly: delete old runs, activity and offers (ages from ``RETENTION_*_DAYS``)."""
-    from pricing_core.usecases.cleanup import cleanup_old_data as cleanup
-    from runners.settings import retention_policy
-
-    s = services()
-    log.info("cleanup_old_data: %s", cleanup(s.uow_factory, s.clock, retention_policy()))
+    log.info("cleanup_old_data: %s", cleanup_old_data(services.uow_factory, services.clock,
+                                                      retention_policy(services)))
 
 
-ACTOR_NAMES = (
-    "optimize_store",
-    "manual_optimize",
-    "optimize_all_stores",
-    "check_and_optimize_stores",
-    "reprice_products",
-    "apply_decisions",
-    "process_webhook",
-    "refresh_expiring_tokens",
-    "cleanup_old_data",
-)
+def retention_policy(services: Services) -> RetentionPolicy:
+    """The retention ages of the configuration."""
+    config = services.config
+    return RetentionPolicy(runs_days=config.retention_runs_days, activity_days=config.retention_activity_days,
+                           offers_days=config.retention_offers_days)
 
-__all__ = [
-    "ACTOR_NAMES",
-    "apply_decisions",
-    "broker",
-    "check_and_optimize_stores",
-    "cleanup_old_data",
-    "configure",
-    "manual_optimize",
-    "optimize_all_stores",
-    "optimize_store",
-    "process_webhook",
-    "refresh_expiring_tokens",
-    "reprice_products",
-    "services",
-    "use_broker",
-]
+
+HANDLERS: dict[type[Command], Handler] = {
+    SweepStore: sweep_store,
+    SweepStoreNow: sweep_store_now,
+    SweepAllStores: sweep_all_stores,
+    SweepDueStores: sweep_due_stores,
+    RepriceProducts: reprice,
+    ApplyDecisions: apply,
+    ProcessWebhook: process_webhook,
+    EnsureStoreEvents: ensure_store_events,
+    RefreshExpiringTokens: refresh_tokens,
+    CleanupOldData: cleanup,
+}
+
+
+def declare_actors(broker: dramatiq.Broker, services: Services) -> dict[type[Command], dramatiq.Actor[Any, Any]]:
+    """Declare every command's actor on ``broker``, bound to ``services``; returns them by command type."""
+    actors: dict[type[Command], dramatiq.Actor[Any, Any]] = {}
+    for kind, route in ROUTES.items():
+        handler = HANDLERS[kind]
+
+        def run(handler: Handler = handler, kind: type[Command] = kind, **kwargs: Any) -> None:
+            handler(services, kind(**kwargs))
+
+        run.__name__ = route.actor_name
+        actors[kind] = dramatiq.Actor(run, broker=broker, actor_name=route.actor_name,
+                                      queue_name=route.queue_name, priority=route.priority, options={})
+    return actors
+
+
+__all__ = ["HANDLERS", "declare_actors", "retention_policy"]

@@ -1,20 +1,18 @@
-"""The Dramatiq broker: Redis when ``REDIS_URL`` is set, otherwise in-process (StubBroker + worker threads).
+"""The Dramatiq broker (Redis, or in-process) and the ``TaskQueue`` adapter over it.
 
 Middleware, on both: retries with exponential backoff (only for failures worth retrying),
 time limits, the current message (run keys derive from message ids), and Prometheus metrics
 in the process's default registry (the web app's ``/metrics`` serves them; a worker process
-can serve its own with ``--metrics-port``).
+can serve its own with ``--metrics-port``). Every knob comes from ``Config`` (``DRAMATIQ_*``).
 
-``DramatiqQueue`` is the core's ``TaskQueue`` port over a broker: ``enqueue("optimize_store",
-store_id=...)`` sends to the actor of that name.
+``DramatiqQueue`` is the core's ``TaskQueue`` port: ``dispatch(ApplyDecisions(...))`` sends a
+message to the command's actor, queue and priority from ``runners.commands.ROUTES``.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-from collections.abc import Mapping
 from typing import Any
 
 import dramatiq
@@ -31,23 +29,13 @@ from dramatiq.middleware import (
 )
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 
-NAMESPACE = "salla-optimizer"
-
-# Queues: sweeps are long; events (repricing, approvals) must not wait behind them, nor behind a
-# flood of webhook deliveries (Salla echoes every price we write); fan-outs and upkeep are tiny.
-QUEUE_SWEEPS = "sweeps"
-QUEUE_EVENTS = "events"
-QUEUE_WEBHOOKS = "webhooks"
-QUEUE_DEFAULT = "default"
+from adapters.config import Config
+from pricing_core.commands import Command
+from runners.commands import QUEUE_DEFAULT, QUEUE_EVENTS, QUEUE_SWEEPS, QUEUE_WEBHOOKS, route_of
 
 
 class RetryLater(Exception):
     """Raised by an actor whose work failed in a way a later attempt may fix (timeouts, 5xx, 429, busy)."""
-
-
-def _env_int(env: Mapping[str, str], key: str, default: int) -> int:
-    raw = env.get(key, "")
-    return int(raw) if raw.strip() else default
 
 
 def _should_retry(retries: int, exception: BaseException, *, max_retries: int) -> bool:
@@ -107,20 +95,19 @@ class Metrics(Middleware):
         self.after_process_message(broker, message)
 
 
-def middleware_from_env(env: Mapping[str, str] | None = None) -> list[Middleware]:
-    """The middleware stack, tunable through ``DRAMATIQ_*`` variables (see docs/operations.md)."""
-    env = os.environ if env is None else env
-    max_retries = _env_int(env, "DRAMATIQ_MAX_RETRIES", 5)
+def middleware_for(config: Config) -> list[Middleware]:
+    """The middleware stack, tuned by ``DRAMATIQ_*`` (see docs/operations.md)."""
+    max_retries = config.dramatiq_max_retries
     return [
         AgeLimit(),
-        TimeLimit(time_limit=_env_int(env, "DRAMATIQ_TIME_LIMIT_MS", 30 * 60 * 1000)),
+        TimeLimit(time_limit=config.dramatiq_time_limit_ms),
         ShutdownNotifications(),
         Callbacks(),
         Pipelines(),
         Retries(
             max_retries=max_retries,
-            min_backoff=_env_int(env, "DRAMATIQ_MIN_BACKOFF_MS", 1000),
-            max_backoff=_env_int(env, "DRAMATIQ_MAX_BACKOFF_MS", 5 * 60 * 1000),
+            min_backoff=config.dramatiq_min_backoff_ms,
+            max_backoff=config.dramatiq_max_backoff_ms,
             retry_when=lambda retries, exc: _should_retry(retries, exc, max_retries=max_retries),
         ),
         CurrentMessage(),
@@ -128,47 +115,25 @@ def middleware_from_env(env: Mapping[str, str] | None = None) -> list[Middleware
     ]
 
 
-def build_broker(redis_url: str | None = None, env: Mapping[str, str] | None = None) -> dramatiq.Broker:
-    """A Redis broker for ``redis_url``, else an in-process StubBroker; with the middleware stack.
+def build_broker(config: Config, redis_client: Any = None) -> dramatiq.Broker:
+    """A Redis broker over ``redis_client`` (the process's one Redis pool), else an in-process StubBroker.
 
     ``DRAMATIQ_HEARTBEAT_TIMEOUT_MS`` (default 60 s) is how long a silent worker keeps its
     unacknowledged messages before another worker takes them back: the recovery time after a
     worker is killed.
     """
-    env = os.environ if env is None else env
-    middleware = middleware_from_env(env)
-    if redis_url:
+    middleware = middleware_for(config)
+    if redis_client is not None:
         from dramatiq.brokers.redis import RedisBroker
 
         return RedisBroker(  # type: ignore[no-untyped-call]
-            url=redis_url,
-            namespace=env.get("DRAMATIQ_NAMESPACE", NAMESPACE),
+            client=redis_client,
+            namespace=config.dramatiq_namespace,
             middleware=middleware,
-            heartbeat_timeout=_env_int(env, "DRAMATIQ_HEARTBEAT_TIMEOUT_MS", 60_000),
-            maintenance_chance=_env_int(env, "DRAMATIQ_MAINTENANCE_CHANCE", 1000),
+            heartbeat_timeout=config.dramatiq_heartbeat_timeout_ms,
+            maintenance_chance=config.dramatiq_maintenance_chance,
         )
     return StubBroker(middleware=middleware)
-
-
-_setup_lock = threading.Lock()
-_configured: dramatiq.Broker | None = None
-
-
-def setup_broker(broker: dramatiq.Broker | None = None) -> dramatiq.Broker:
-    """Install ``broker`` (default: built from ``REDIS_URL``) as the process's broker, once.
-
-    Actors are declared against the global broker when ``runners.actors`` is imported, so this
-    runs before that import (``runners.actors`` calls it itself).
-    """
-    global _configured
-    with _setup_lock:
-        if broker is not None:
-            _configured = broker
-            dramatiq.set_broker(broker)
-        elif _configured is None:
-            _configured = build_broker(os.environ.get("REDIS_URL") or None)
-            dramatiq.set_broker(_configured)
-        return _configured
 
 
 def is_in_process(broker: dramatiq.Broker) -> bool:
@@ -176,27 +141,36 @@ def is_in_process(broker: dramatiq.Broker) -> bool:
     return isinstance(broker, StubBroker)
 
 
-def start_worker(broker: dramatiq.Broker | None = None, *, threads: int = 2) -> dramatiq.Worker:
-    """Start worker threads in this process (the embedded default, tests, ``salla-optimizer worker``)."""
-    import runners.actors  # noqa: F401 - declares the actors (and so the queues) before consuming
-
-    worker = dramatiq.Worker(broker or setup_broker(), worker_threads=threads, worker_timeout=100)
-    worker.start()
-    return worker
-
-
 class DramatiqQueue:
-    """``TaskQueue`` port: send a message to the actor named ``task``."""
+    """``TaskQueue`` port over a broker, plus the probes ``/health`` and the operator view use."""
 
-    def __init__(self, broker: dramatiq.Broker | None = None) -> None:
-        import runners.actors  # noqa: F401 - the actors must be declared to be looked up by name
+    def __init__(self, broker: dramatiq.Broker) -> None:
+        self.broker = broker
 
-        self.broker = broker or setup_broker()
+    def dispatch(self, command: Command) -> None:
+        """Send ``command`` to its actor (``runners.commands.ROUTES``); JSON-serializable fields only."""
+        route = route_of(command)
+        # The actor may live in another process: the message is built from the table, not looked up.
+        self.broker.enqueue(dramatiq.Message(
+            queue_name=route.queue_name, actor_name=route.actor_name, args=(), kwargs=command.as_message(),
+            options={},
+        ))
 
-    def enqueue(self, task: str, /, **kwargs: object) -> None:
-        """Send ``task`` with keyword arguments (JSON-serializable values only)."""
-        actor = self.broker.get_actor(task)
-        actor.send_with_options(kwargs=kwargs)
+    def ping(self) -> bool:
+        """True when the broker answers (Redis PING; the in-process broker always does)."""
+        client = getattr(self.broker, "client", None)  # only RedisBroker has one
+        return bool(client.ping()) if client is not None else True
+
+    def depth(self) -> int:
+        """Messages waiting over every declared queue."""
+        broker: Any = self.broker  # StubBroker or RedisBroker; their internals differ
+        total = 0
+        for name in broker.get_declared_queues():
+            if is_in_process(broker):
+                total += broker.queues[name].qsize()
+            else:
+                total += int(broker.client.llen(f"{broker.namespace}:{name}"))
+        return total
 
 
 __all__ = [
@@ -209,7 +183,5 @@ __all__ = [
     "RetryLater",
     "build_broker",
     "is_in_process",
-    "middleware_from_env",
-    "setup_broker",
-    "start_worker",
+    "middleware_for",
 ]

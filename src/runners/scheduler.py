@@ -1,8 +1,8 @@
 """The periodic scheduler: APScheduler cron triggers that enqueue the periodic actors.
 
-Jobs (crontab expressions in UTC, configurable, see ``runners.settings``):
-``optimize_all_stores`` every 6 h, ``check_and_optimize_stores`` hourly,
-``refresh_expiring_tokens`` every 12 h, ``cleanup_old_data`` weekly.
+Jobs (crontab expressions in UTC, ``SCHEDULE_<JOB>`` in ``Config``; their commands in
+``runners.commands.PERIODIC``): ``optimize_all_stores`` every 6 h, ``check_and_optimize_stores``
+hourly, ``refresh_expiring_tokens`` every 12 h, ``cleanup_old_data`` weekly.
 
 Several scheduler processes may run (for availability); each fire is enqueued once. Before
 enqueueing, a scheduler *claims* the (job, scheduled fire time) pair: with Redis a ``SET NX``
@@ -23,13 +23,13 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from pricing_core.commands import BATCHED, Command
 from pricing_core.ports import Clock, TaskQueue, UnitOfWorkFactory
 from pricing_core.usecases.sweeps import batch_key_for
+from runners.commands import PERIODIC
 
 log = logging.getLogger("salla_optimizer.scheduler")
 
-# Jobs whose actor takes the batch key (fan-outs); the others take no arguments.
-_BATCHED = frozenset({"optimize_all_stores", "check_and_optimize_stores"})
 CLAIM_TTL = timedelta(days=2)
 
 
@@ -95,6 +95,9 @@ class PeriodicScheduler:
     ) -> None:
         self.queue = queue
         self.claims = claims
+        unknown = set(schedules) - set(PERIODIC)
+        if unknown:
+            raise ValueError(f"no periodic job named {sorted(unknown)}; known: {sorted(PERIODIC)}")
         self.triggers = {job: CronTrigger.from_crontab(expr, timezone=UTC) for job, expr in schedules.items()}
         self.grace = timedelta(seconds=grace_seconds)
         self.now = now
@@ -123,8 +126,7 @@ class PeriodicScheduler:
         if not self.claims.claim(job, when):
             log.info("%s at %s already enqueued by another scheduler", job, when.isoformat())
             return False
-        kwargs: dict[str, object] = {"batch_key": batch_key_for(when)} if job in _BATCHED else {}
-        self.queue.enqueue(job, **kwargs)
+        self.queue.dispatch(command_for(job, batch_key_for(when)))
         log.info("enqueued %s for %s", job, when.isoformat())
         return True
 
@@ -144,12 +146,17 @@ class PeriodicScheduler:
         return scheduler
 
 
-def claims_for(redis_url: str | None, uow_factory: UnitOfWorkFactory, clock: Clock) -> FireClaims:
-    """Redis claims when Redis is configured (it is already the broker), database claims otherwise."""
-    if redis_url:
-        import redis
+def command_for(job: str, batch_key: str | None = None) -> Command:
+    """The command of one fire of ``job``; fan-outs carry the batch key of the fire time."""
+    kind = PERIODIC[job]
+    return kind(batch_key=batch_key) if kind in BATCHED else kind()  # type: ignore[call-arg]
 
-        return RedisFireClaims(redis.Redis.from_url(redis_url))
+
+def claims_for(redis_client: Any, uow_factory: UnitOfWorkFactory, clock: Clock) -> FireClaims:
+    """Redis claims over the process's Redis pool when Redis is configured (it is already the broker),
+    database claims otherwise."""
+    if redis_client is not None:
+        return RedisFireClaims(redis_client)
     return DatabaseFireClaims(uow_factory, clock)
 
 
@@ -161,4 +168,5 @@ __all__ = [
     "RedisFireClaims",
     "claim_key",
     "claims_for",
+    "command_for",
 ]

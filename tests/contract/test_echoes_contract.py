@@ -61,23 +61,27 @@ def test_redis_keys_carry_the_ttl(redis_url: str) -> None:
 
 
 def test_redis_fails_open_when_the_server_is_gone() -> None:
-    from adapters.storage.testing import free_port
+    from support.servers import free_port
 
     store = RedisPriceEchoes.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_timeout=0.2)
     store.expect("100", {"1": Decimal("1")}, ttl_seconds=60)  # logged, not raised
     assert store.is_echo("100", "1", Decimal("1")) is False
 
 
-def test_with_redis_url_separate_processes_share_expectations(redis_url: str) -> None:
+def test_with_redis_url_separate_processes_share_expectations(redis_url: str, tmp_path) -> None:
     from adapters.config import Config
-    from adapters.wiring import build_echoes
+    from adapters.memory import InMemoryUnitOfWorkFactory
+    from bootstrap import ProcessKind, bootstrap
 
-    # what build_services gives the web process and a worker process: two clients, one Redis
-    web, worker = (build_echoes(Config(redis_url=redis_url), FakeClock()) for _ in range(2))
+    # what bootstrap gives the web process and a worker process: two pools, one Redis
+    config = Config(redis_url=redis_url, var_dir=tmp_path)
+    web, worker = (bootstrap(config, kind, uow_factory=InMemoryUnitOfWorkFactory(), locks=object())
+                   for kind in (ProcessKind.SERVE, ProcessKind.WORKER))
     try:
-        assert isinstance(web, RedisPriceEchoes) and web is not worker
-        worker.expect("300", {"7": Decimal("12.5")}, ttl_seconds=60)
-        assert web.is_echo("300", "7", Decimal("12.50"))
+        assert isinstance(web.services.echoes, RedisPriceEchoes) and web.services.echoes is not worker.services.echoes
+        worker.services.echoes.expect("300", {"7": Decimal("12.5")}, ttl_seconds=60)
+        assert web.services.echoes.is_echo("300", "7", Decimal("12.50"))
     finally:
         web.close()
+        worker.close()
         worker.close()

@@ -27,6 +27,7 @@ from pricing_core.errors import StoreNotFound
 from pricing_core.ports import StoreScope, UnitOfWorkFactory, scope_of
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.settings import AutomationMode, RiskTolerance, Strategy, TenantSettings
+from pricing_core.store_events import SubscriptionState
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
 
@@ -240,6 +241,29 @@ def test_storage_active_stores_come_with_their_settings_or_the_defaults(uow_fact
     assert [(s.store_id, settings) for s, settings in listing] == [("1", TenantSettings()), ("2", custom)]
     assert in_store(uow_factory, "2", lambda s: s.settings.get()) == custom
     assert in_store(uow_factory, "1", lambda s: s.settings.get()) == TenantSettings()
+
+
+def test_storage_settings_saved_before_stricter_rules_are_read_leniently(
+    backend: tuple[str, object], uow_factory: UnitOfWorkFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A "beat by 200%" saved by an earlier release: the sweep listing and the store read it as match."""
+    if backend[0] == "memory":
+        pytest.skip("the memory backend keeps validated objects: nothing saved can outgrow the rules")
+    seed(uow_factory, store("1"), store("2"))
+    in_store(uow_factory, "1", lambda s: s.settings.save(TenantSettings(min_profit_margin=Decimal("40"))))
+    saved = TenantSettings(min_profit_margin=Decimal("40")).model_dump(mode="json")
+    saved.update(strategy="beat_percent", strategy_value="200")
+    t = storage_models.store_settings
+    with uow_factory("1") as uow:  # store-bound: row-level security lets the statement see the row
+        changed = uow.conn.execute(t.update().where(t.c.store_id == "1").values(settings=saved))  # type: ignore[attr-defined]
+        assert changed.rowcount == 1
+        uow.commit()
+    with uow_factory() as uow:
+        listing = dict((s.store_id, settings) for s, settings in uow.stores.list_active_with_settings())
+    read = in_store(uow_factory, "1", lambda s: s.settings.get())
+    assert listing["1"] == read and listing["2"] == TenantSettings()
+    assert (read.strategy, read.strategy_value, read.min_profit_margin) == (Strategy.MATCH, 0, Decimal("40"))
+    assert "store 1: saved settings no longer validate" in caplog.text
 
 
 def test_storage_tokens_round_trip_and_expiry_listings(uow_factory: UnitOfWorkFactory) -> None:
@@ -466,6 +490,23 @@ def test_storage_decision_status_changes(uow_factory: UnitOfWorkFactory) -> None
     in_store(uow_factory, "1001", check, commit=False)
 
 
+def test_storage_decision_status_changes_follow_the_lifecycle(uow_factory: UnitOfWorkFactory) -> None:
+    """A move the lifecycle forbids (out of a final status, or skipping APPROVED) changes nothing."""
+    seed(uow_factory)
+    in_store(uow_factory, "1001", lambda s: s.decisions.add_many([record("d1"), record("d2")]))
+    later = T0 + timedelta(hours=1)
+    in_store(uow_factory, "1001", lambda s: s.decisions.set_status(["d1"], DecisionStatus.REJECTED, at=later))
+    in_store(uow_factory, "1001", lambda s: s.decisions.set_status(["d1", "d2"], DecisionStatus.APPLYING, at=later))
+    in_store(uow_factory, "1001", lambda s: s.decisions.set_status(["d1"], DecisionStatus.PENDING, at=later))
+
+    def check(s: StoreScope) -> None:
+        d1, d2 = (s.decisions.get(i) for i in ("d1", "d2"))
+        assert d1 is not None and d1.status is DecisionStatus.REJECTED   # final: stays
+        assert d2 is not None and d2.status is DecisionStatus.PENDING    # PENDING -> APPLYING is not a move
+
+    in_store(uow_factory, "1001", check, commit=False)
+
+
 def test_storage_decision_status_change_with_expected_status_is_a_compare_and_set(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
@@ -597,6 +638,67 @@ def test_storage_webhook_deliveries_are_recorded_once(uow_factory: UnitOfWorkFac
         assert uow.webhooks.record("dlv-3", event="x", store_id=None, at=T0) is True  # rolled back
     with uow_factory() as uow:
         assert uow.webhooks.record("dlv-3", event="x", store_id=None, at=T0) is True
+
+
+def test_storage_store_keeps_the_uninstall_time(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("5"))
+    uninstalled = T0 + timedelta(days=2)
+    with uow_factory("5") as uow:
+        current = uow.stores.get("5")
+        assert current is not None and current.uninstalled_at is None
+        uow.stores.upsert(attrs.evolve(current, is_active=False, uninstalled_at=uninstalled))
+        uow.commit()
+    with uow_factory() as uow:
+        got = uow.stores.get("5")
+        assert got is not None and got.uninstalled_at == uninstalled and got.uninstalled_at.tzinfo is not None
+        listed = [s for s, _ in uow.stores.token_overview()]
+        assert listed[0].uninstalled_at == uninstalled
+
+
+def _subscription(store_id: str, **changes: object) -> SubscriptionState:
+    values: dict[str, object] = {"store_id": store_id, "callback_url": "https://optimizer.example/webhooks/salla",
+                                 "subscribed": ("product.price.updated",), "missing": (), "checked_at": T0}
+    values.update(changes)
+    return SubscriptionState(**values)  # type: ignore[arg-type]
+
+
+def test_storage_subscription_states_round_trip_per_store(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("20"), store("3"), store("100"))
+    failed = _subscription("3", subscribed=(), missing=("product.price.updated", "order.created"),
+                           error="Salla refused: the token lacks webhooks.read_write", scope_missing=True,
+                           checked_at=T0 + timedelta(minutes=5))
+    with uow_factory() as uow:
+        assert uow.subscriptions.get("3") is None and uow.subscriptions.list_all() == []
+        uow.subscriptions.save(_subscription("20"))
+        uow.subscriptions.save(failed)
+        uow.commit()
+    with uow_factory("100") as uow:
+        uow.subscriptions.save(_subscription("100", subscribed=()))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.subscriptions.get("3") == failed
+        assert [x.store_id for x in uow.subscriptions.list_all()] == ["100", "20", "3"]
+        uow.subscriptions.save(_subscription("3", checked_at=T0 + timedelta(hours=1)))  # the next check replaces it
+        uow.commit()
+    with uow_factory() as uow:
+        got = uow.subscriptions.get("3")
+        assert got == _subscription("3", checked_at=T0 + timedelta(hours=1)) and got.complete
+        assert got.checked_at.tzinfo is not None
+
+
+def test_storage_subscription_states_are_store_scoped(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("A"), store("B"))
+    with uow_factory() as uow:
+        uow.subscriptions.save(_subscription("A"))
+        uow.commit()
+    with uow_factory("B") as uow:
+        assert uow.subscriptions.get("A") is None and uow.subscriptions.list_all() == []
+        with pytest.raises(ValueError):
+            uow.subscriptions.save(_subscription("A", error="hijacked"))
+    with uow_factory() as uow, pytest.raises(StoreNotFound):
+        uow.subscriptions.save(_subscription("404"))
+    with uow_factory("A") as uow:
+        assert uow.subscriptions.get("A") == _subscription("A")
 
 
 def test_storage_retention_deletes_old_rows_in_batches(uow_factory: UnitOfWorkFactory) -> None:

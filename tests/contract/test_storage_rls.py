@@ -19,6 +19,7 @@ from pricing_core.decision import Action, DecisionRecord, DecisionStatus, Pricin
 from pricing_core.ports import scope_of
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.settings import TenantSettings
+from pricing_core.store_events import SubscriptionState
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
 
@@ -64,6 +65,8 @@ def _fill(factory: SqlUnitOfWorkFactory, store_id: str) -> None:
         )
         s.activity.log(ActivityType.STORE_ONBOARDED, "hi", at=NOW)
         s.price_history.add_many([PricePoint(product_id="p1", price=Decimal("10"), changed_at=NOW)])
+        uow.subscriptions.save(SubscriptionState(store_id=store_id, callback_url="https://x.example/webhooks/salla",
+                                                 checked_at=NOW))
         uow.commit()
 
 

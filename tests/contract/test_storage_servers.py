@@ -6,7 +6,7 @@ import psycopg
 import pytest
 import redis
 
-from adapters.storage.testing import PostgresServer, RedisServer, ServerUnavailable, find_pg_bin
+from support.servers import PostgresServer, RedisServer, ServerUnavailable, find_pg_bin
 
 
 @pytest.mark.postgres
@@ -42,7 +42,7 @@ def test_storage_missing_binaries_are_named(monkeypatch: pytest.MonkeyPatch) -> 
         find_pg_bin()
     with pytest.raises(ServerUnavailable, match="initdb, pg_ctl"):
         PostgresServer()
-    monkeypatch.setattr("adapters.storage.testing.shutil.which", lambda _name: None)
-    monkeypatch.setattr("adapters.storage.testing.Path.exists", lambda _self: False)
+    monkeypatch.setattr("support.servers.shutil.which", lambda _name: None)
+    monkeypatch.setattr("support.servers.Path.exists", lambda _self: False)
     with pytest.raises(ServerUnavailable, match="redis-server not found"):
         RedisServer()

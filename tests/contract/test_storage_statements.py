@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from adapters.config import Config
 from adapters.storage import SqlUnitOfWorkFactory, build_storage, models
 from adapters.storage.crypto import generate_key
-from adapters.storage.testing import count_statements, persist_sweep, sample_sweep
 from pricing_core.ports import scope_of
 from pricing_core.stores import Store
+from support.servers import count_statements, persist_sweep, sample_sweep
 
 NOW = datetime(2026, 4, 1, 3, 0, tzinfo=UTC)
 

@@ -22,7 +22,8 @@ from starlette.testclient import TestClient
 from adapters.config import Config
 from adapters.fake_salla import FakeSalla, create_fake_salla
 from adapters.salla import build_salla
-from adapters.wiring import SANDBOX_ORIGIN, Services, build_services
+from adapters.services import Services
+from bootstrap import SANDBOX_ORIGIN, build_services
 from pricing_core.activity import ActivityType
 from pricing_core.errors import TokenRevoked
 from pricing_core.ports import MerchantInfo

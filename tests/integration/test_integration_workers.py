@@ -14,22 +14,23 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import dramatiq
 import pytest
 from cryptography.fernet import Fernet
 from dramatiq.brokers.redis import RedisBroker
 
 from adapters.config import Config
 from adapters.fake_salla import SandboxStoreSpec, create_fake_salla
+from adapters.services import Services
 from adapters.storage import migrate
-from adapters.storage.testing import PostgresServer, free_port
-from adapters.wiring import Services, build_services
+from bootstrap import build_services
 from pricing_core.activity import ActivityType
+from pricing_core.commands import Command, SweepAllStores
 from pricing_core.decision import DecisionStatus
 from pricing_core.ports import scope_of
 from pricing_core.runs import RunStatus, RunType
 from pricing_core.settings import AutomationMode, TenantSettings
-from runners.testing import LoopbackFake, WorkerProcess, install_store, runs_by_key, wait_until
+from support.runners import LoopbackFake, WorkerProcess, install_store, runs_by_key, wait_until
+from support.servers import PostgresServer, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(240)]
 
@@ -49,9 +50,8 @@ class World:
         self.workers.append(w)
         return w
 
-    def send(self, actor: str, queue: str = "default", **kwargs: object) -> None:
-        self.broker.enqueue(dramatiq.Message(queue_name=queue, actor_name=actor, args=(), kwargs=kwargs,
-                                             options={}))
+    def send(self, command: Command) -> None:
+        self.services.queue.dispatch(command)
 
     def stores(self) -> list[str]:
         with self.services.uow_factory() as uow:
@@ -92,7 +92,7 @@ def world(postgres_server: PostgresServer, redis_url: str, tmp_path_factory: pyt
     config = Config(database_url=database_url, redis_url=redis_url, salla_client_id=fake.fake.client_id,
                     salla_client_secret=fake.fake.client_secret, salla_accounts_url=fake.origin,
                     salla_api_url=f"{fake.origin}/admin/v2", token_encryption_keys=(env["TOKEN_ENCRYPTION_KEYS"],),
-                    sandbox_seed=21, var_dir=tmp)
+                    sandbox_seed=21, var_dir=tmp, dramatiq_namespace=namespace)
     services = build_services(config)
     for index, store in enumerate(fake.fake.sandbox_stores()):
         install_store(services, fake.fake, store.merchant_id,
@@ -122,7 +122,7 @@ def test_batch_sweep_agrees_everywhere(world: World) -> None:
     world.worker("w1")
     world.worker("w2")
     original = {s: world.fake.fake.prices(s) for s in world.stores()}
-    world.send("optimize_all_stores", batch_key="b1")
+    world.send(SweepAllStores(batch_key="b1"))
     swept = world.swept()
     assert len(swept) == 13 and len(world.stores()) == STORES
     wait_until(lambda: len(completed(world, "scheduled:b1")) == len(swept), timeout=90, what="13 sweeps")
@@ -173,7 +173,7 @@ def test_kill_9_mid_sweep_finishes_every_store_and_applies_nothing_twice(world: 
     victim = world.workers[0]
     for store_id in world.stores():
         world.fake.fake.set_latency(store_id, 0.25)   # slow Salla: a sweep takes seconds
-    world.send("optimize_all_stores", batch_key="b2")
+    world.send(SweepAllStores(batch_key="b2"))
     swept = world.swept()
     cut: dict[str, str] = {}
 

@@ -7,9 +7,9 @@ import sys
 import pytest
 
 import adapters.agents as agents
-from adapters.agents import CrewAIAdvisor, RuleBasedAdvisor, build_advisor, provider_of
+from adapters.agents import CrewAIAdvisor, RuleBasedAdvisor, build_advisor
 from adapters.agents.crew import AnalystReport, parse_report
-from adapters.config import Config
+from adapters.config import Config, provider_of
 from pricing_core import CompetitorOffer, Product, TenantSettings
 from pricing_core.ports import StoreContext
 
@@ -33,8 +33,8 @@ def fresh_announcement(monkeypatch):
 
 def test_without_a_model_the_rule_based_advisor_is_used_and_said_once(fresh_announcement, caplog):
     with caplog.at_level(logging.WARNING, logger="adapters.agents"):
-        first = build_advisor(Config(), env={})
-        second = build_advisor(Config(llm_model="openai/gpt-4o-mini"), env={})
+        first = build_advisor(Config())
+        second = build_advisor(Config(llm_model="openai/gpt-4o-mini"))
     assert isinstance(first, RuleBasedAdvisor) and isinstance(second, RuleBasedAdvisor)
     messages = [r.getMessage() for r in caplog.records]
     assert messages == ["using the rule-based advisor because LLM_MODEL is not set"]
@@ -42,14 +42,16 @@ def test_without_a_model_the_rule_based_advisor_is_used_and_said_once(fresh_anno
 
 def test_a_model_without_its_key_falls_back_with_the_reason(fresh_announcement, caplog):
     with caplog.at_level(logging.WARNING, logger="adapters.agents"):
-        advisor = build_advisor(Config(llm_model="anthropic/claude-3-5-haiku"), env={"OPENAI_API_KEY": "x"})
-    assert isinstance(advisor, RuleBasedAdvisor)
-    assert "needs ANTHROPIC_API_KEY" in caplog.text
+        config = Config.from_env({"LLM_MODEL": "anthropic/claude-3-5-haiku", "OPENAI_API_KEY": "x"})
+        advisor = build_advisor(config)
+    assert isinstance(advisor, RuleBasedAdvisor) and config.llm_api_key is None
+    assert "needs LLM_API_KEY or ANTHROPIC_API_KEY" in caplog.text
 
 
 def test_a_model_with_its_key_gets_the_crew_advisor(fresh_announcement):
-    advisor = build_advisor(Config(llm_model="gpt-4o-mini", tavily_api_key="tvly-x"), env={"OPENAI_API_KEY": "k"},
-                            token_budget=5000, batch_size=10)
+    config = Config.from_env({"LLM_MODEL": "gpt-4o-mini", "TAVILY_API_KEY": "tvly-x", "OPENAI_API_KEY": "k"})
+    assert config.llm_api_key == "k"  # the provider's own variable, read by Config
+    advisor = build_advisor(config, token_budget=5000, batch_size=10)
     assert isinstance(advisor, CrewAIAdvisor)
     assert (advisor.token_budget, advisor.batch_size, advisor.source) == (5000, 10, "crewai:gpt-4o-mini")
     assert advisor.search is not None

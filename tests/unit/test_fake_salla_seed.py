@@ -33,8 +33,8 @@ def test_catalog_is_realistic() -> None:
     assert any(re.search(r"[\u0600-\u06FF]", p.name) and re.search(r"[A-Za-z]", p.name) for p in products)
     assert any(p.cost_price is None for p in products)
     assert any(p.cost_style == "string" for p in products)
-    assert any(p.variants and not any(v.has_special_price for v in p.variants) for p in products)
-    assert any(any(v.has_special_price for v in p.variants) for p in products)
+    assert any(p.variants and not any(v.own_price for v in p.variants) for p in products)
+    assert any(any(v.own_price for v in p.variants) for p in products)
     assert any(p.sale_price for p in products)
     assert all(p.price > 0 for p in products)
     assert all(p.cost_price is None or p.cost_price < p.price for p in products)
@@ -44,7 +44,7 @@ def test_custom_store_specs() -> None:
     stores = seed_stores(3, [SandboxStoreSpec(name="Bench", plan="plus", products=1000, quirks=False)])
     (store,) = stores
     assert len(store.products) == 1000 and store.rate_limit == 120
-    assert not any(v.has_special_price for p in store.products.values() for v in p.variants)
+    assert not any(v.own_price for p in store.products.values() for v in p.variants)
     assert not any(p.cost_style == "string" or p.quantity_as_string for p in store.products.values())
     with pytest.raises(ValueError):
         SandboxStoreSpec(name="x", plan="gold")

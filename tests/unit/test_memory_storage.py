@@ -61,7 +61,7 @@ def test_memory_concurrent_commits_to_different_stores_keep_both() -> None:
 
 
 def test_memory_replayed_commits_keep_idempotency_keys_unique() -> None:
-    from adapters.storage.testing import sample_sweep
+    from support.servers import sample_sweep
 
     factory = InMemoryUnitOfWorkFactory()
     with factory() as uow:

@@ -11,38 +11,57 @@ import pytest
 from usecase_support import Ports, add_store, make_ports, product
 
 from adapters.config import Config
-from adapters.wiring import Services, build_services
+from adapters.services import Services
+from bootstrap import ProcessKind, bootstrap
 from pricing_core.activity import ActivityType
+from pricing_core.commands import (
+    ApplyDecisions,
+    CleanupOldData,
+    Command,
+    EnsureStoreEvents,
+    ProcessWebhook,
+    RefreshExpiringTokens,
+    RepriceProducts,
+    SweepAllStores,
+    SweepDueStores,
+    SweepStore,
+    SweepStoreNow,
+)
 from pricing_core.decision import DecisionStatus
 from pricing_core.errors import SallaUnavailable, TokenRevoked
 from pricing_core.runs import RunStatus, RunType
 from pricing_core.settings import AutomationMode
 from pricing_core.usecases.context import run_id_for
-from runners import actors
-from runners.broker import DramatiqQueue, build_broker, is_in_process
+from runners.broker import is_in_process
+from runners.commands import route_of
 
 QUEUES = ("default", "webhooks", "sweeps", "events")
 
 
 @pytest.fixture
 def env() -> Iterator[tuple[Ports, Services, dramatiq.Broker]]:
-    broker = actors.use_broker(build_broker(None, env={"DRAMATIQ_MIN_BACKOFF_MS": "10",
-                                                       "DRAMATIQ_MAX_BACKOFF_MS": "50"}))
-    assert is_in_process(broker)
     ports = make_ports()
-    services = build_services(
-        Config(), uow_factory=ports.uow_factory, locks=ports.locks, clock=ports.clock,
-        salla_auth=ports.salla_auth, salla_catalog=ports.salla_catalog, competitors=ports.competitors,
-        advisor=None,
+    runtime = bootstrap(
+        Config(dramatiq_min_backoff_ms=10, dramatiq_max_backoff_ms=50, retention_runs_days=30),
+        ProcessKind.TEST, uow_factory=ports.uow_factory, locks=ports.locks, clock=ports.clock,
+        salla_auth=ports.salla_auth, salla_catalog=ports.salla_catalog, salla_webhooks=ports.salla_catalog,
+        competitors=ports.competitors, advisor=None,
     )
-    actors.configure(services)
+    broker = runtime.broker
+    assert is_in_process(broker)
     worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=50)
     worker.start()
     try:
-        yield ports, services, broker
+        yield ports, runtime.services, broker
     finally:
         worker.stop()
-        actors.configure(None)
+
+
+def send(broker: dramatiq.Broker, command: Command) -> dramatiq.Message:  # type: ignore[type-arg]
+    """Send ``command`` as the queue adapter would, and return the message (its id names default run keys)."""
+    route = route_of(command)
+    return broker.enqueue(dramatiq.Message(queue_name=route.queue_name, actor_name=route.actor_name, args=(),
+                                           kwargs=command.as_message(), options={}))
 
 
 def drain(broker: dramatiq.Broker) -> None:
@@ -69,8 +88,9 @@ def runs(ports: Ports, store_id: str) -> list:  # type: ignore[type-arg]
 def test_optimize_store_actor_runs_a_sweep_and_redelivery_is_idempotent(env) -> None:  # type: ignore[no-untyped-def]
     ports, _, broker = env
     seed(ports)
-    actors.optimize_store.send("1", "scheduled", "scheduled:k1")
-    actors.optimize_store.send("1", "scheduled", "scheduled:k1")   # the same message delivered again
+    send(broker, SweepStore(store_id="1", run_type="scheduled", run_key="scheduled:k1"))
+    # the same message delivered again
+    send(broker, SweepStore(store_id="1", run_type="scheduled", run_key="scheduled:k1"))
     drain(broker)
     [run] = runs(ports, "1")
     assert run.id == run_id_for("1", "scheduled:k1") and run.status is RunStatus.COMPLETED
@@ -81,7 +101,7 @@ def test_optimize_store_actor_runs_a_sweep_and_redelivery_is_idempotent(env) -> 
 def test_optimize_store_without_run_key_uses_the_message_id(env) -> None:  # type: ignore[no-untyped-def]
     ports, _, broker = env
     seed(ports)
-    message = actors.optimize_store.send("1", "manual")
+    message = send(broker, SweepStore(store_id="1", run_type="manual"))
     drain(broker)
     [run] = runs(ports, "1")
     assert run.id == run_id_for("1", f"manual:{message.message_id}")
@@ -91,7 +111,7 @@ def test_transient_failure_is_retried_until_it_completes(env) -> None:  # type: 
     ports, _, broker = env
     seed(ports)
     ports.salla_catalog.fail_next(SallaUnavailable("timeout"), SallaUnavailable("503", status=503))
-    actors.optimize_store.send("1", "scheduled", "scheduled:k1")
+    send(broker, SweepStore(store_id="1", run_type="scheduled", run_key="scheduled:k1"))
     drain(broker)
     [run] = runs(ports, "1")   # the same run, resumed by each retry
     assert run.status is RunStatus.COMPLETED and run.products_analyzed == 3
@@ -104,7 +124,7 @@ def test_permanent_failure_is_recorded_not_retried(env) -> None:  # type: ignore
     ports, _, broker = env
     seed(ports)
     ports.salla_catalog.fail_next(TokenRevoked("The access token is invalid", status=401))
-    actors.optimize_store.send("1", "scheduled", "scheduled:k1")
+    send(broker, SweepStore(store_id="1", run_type="scheduled", run_key="scheduled:k1"))
     drain(broker)
     [run] = runs(ports, "1")
     assert run.status is RunStatus.FAILED and "access token is invalid" in (run.error or "")
@@ -114,7 +134,7 @@ def test_permanent_failure_is_recorded_not_retried(env) -> None:  # type: ignore
 def test_manual_optimize_sweeps_a_manual_store(env) -> None:  # type: ignore[no-untyped-def]
     ports, _, broker = env
     seed(ports, mode=AutomationMode.MANUAL)
-    DramatiqQueue(broker).enqueue("manual_optimize", store_id="1")
+    send(broker, SweepStoreNow(store_id="1"))
     drain(broker)
     [run] = runs(ports, "1")
     assert run.run_type is RunType.MANUAL and run.status is RunStatus.COMPLETED
@@ -127,8 +147,8 @@ def test_optimize_all_stores_fans_out_to_non_manual_stores(env) -> None:  # type
     seed(ports, "2", mode=AutomationMode.SEMI_AUTO)
     seed(ports, "3", mode=AutomationMode.MANUAL)
     seed(ports, "4", active=False)
-    actors.optimize_all_stores.send(batch_key="20260101T1200")
-    actors.optimize_all_stores.send(batch_key="20260101T1200")     # redelivered fan-out
+    send(broker, SweepAllStores(batch_key="20260101T1200"))
+    send(broker, SweepAllStores(batch_key="20260101T1200"))     # redelivered fan-out
     drain(broker)
     assert [len(runs(ports, s)) for s in ("1", "2", "3", "4")] == [1, 1, 0, 0]
     assert runs(ports, "1")[0].run_type is RunType.SCHEDULED
@@ -139,10 +159,10 @@ def test_check_and_optimize_stores_only_sweeps_due_stores(env) -> None:  # type:
     ports, _, broker = env
     seed(ports, "1")
     seed(ports, "2")
-    actors.optimize_store.send("1", "manual", "manual:earlier")
+    send(broker, SweepStore(store_id="1", run_type="manual", run_key="manual:earlier"))
     drain(broker)
     ports.clock.advance(hours=1)
-    actors.check_and_optimize_stores.send(batch_key="b1")
+    send(broker, SweepDueStores(batch_key="b1"))
     drain(broker)
     assert len(runs(ports, "1")) == 1          # ran an hour ago, every 6 h
     assert [r.run_type for r in runs(ports, "2")] == [RunType.SMART]
@@ -163,7 +183,7 @@ def test_refresh_expiring_tokens_actor_covers_each_outcome(env) -> None:  # type
         return original(token)
 
     ports.salla_auth.refresh = refresh  # type: ignore[method-assign]
-    actors.refresh_expiring_tokens.send()
+    send(broker, RefreshExpiringTokens())
     drain(broker)
     with ports.uow_factory() as uow:
         active = {s.store_id: s.is_active for s in uow.stores.list_all()}
@@ -176,7 +196,7 @@ def test_refresh_expiring_tokens_actor_covers_each_outcome(env) -> None:  # type
 def test_reprice_products_actor(env) -> None:  # type: ignore[no-untyped-def]
     ports, _, broker = env
     seed(ports)
-    DramatiqQueue(broker).enqueue("reprice_products", store_id="1", product_ids=["a"])
+    send(broker, RepriceProducts(store_id="1", product_ids=("a",)))
     drain(broker)
     [run] = runs(ports, "1")
     assert run.run_type is RunType.EVENT and run.products_analyzed == 1
@@ -186,28 +206,27 @@ def test_reprice_products_actor(env) -> None:  # type: ignore[no-untyped-def]
 def test_apply_decisions_actor_applies_approved(env) -> None:  # type: ignore[no-untyped-def]
     ports, _, broker = env
     seed(ports, mode=AutomationMode.MANUAL)
-    actors.manual_optimize.send("1")
+    send(broker, SweepStoreNow(store_id="1"))
     drain(broker)
     with ports.uow_factory("1") as uow:
         [pending] = uow.store.decisions.list(status=DecisionStatus.PENDING, product_id="a")
         uow.store.decisions.set_status([pending.id], DecisionStatus.APPROVED, at=ports.clock.now(), by="merchant")
         uow.commit()
-    DramatiqQueue(broker).enqueue("apply_decisions", store_id="1", decision_ids=[pending.id])
-    DramatiqQueue(broker).enqueue("apply_decisions", store_id="1", decision_ids=[pending.id])
+    send(broker, ApplyDecisions(store_id="1", decision_ids=(pending.id,)))
+    send(broker, ApplyDecisions(store_id="1", decision_ids=(pending.id,)))
     drain(broker)
     with ports.uow_factory("1") as uow:
         assert uow.store.decisions.get(pending.id).status is DecisionStatus.APPLIED
     assert ports.salla_catalog.applies == {("1", "a"): 1}
 
 
-def test_cleanup_old_data_actor(env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_cleanup_old_data_actor(env) -> None:  # type: ignore[no-untyped-def]
     ports, _, broker = env
     seed(ports)
-    actors.optimize_store.send("1", "manual", "manual:old")
+    send(broker, SweepStore(store_id="1", run_type="manual", run_key="manual:old"))
     drain(broker)
     ports.clock.advance(days=100)
-    monkeypatch.setenv("RETENTION_RUNS_DAYS", "30")
-    actors.cleanup_old_data.send()
+    send(broker, CleanupOldData())
     drain(broker)
     assert runs(ports, "1") == []
     with ports.uow_factory() as uow:
@@ -217,7 +236,7 @@ def test_cleanup_old_data_actor(env, monkeypatch) -> None:  # type: ignore[no-un
 
 def test_unknown_store_is_dropped(env) -> None:  # type: ignore[no-untyped-def]
     _, _, broker = env
-    actors.optimize_store.send("nope", "scheduled", "k")
+    send(broker, SweepStore(store_id="nope", run_type="scheduled", run_key="k"))
     drain(broker)
     assert not broker.dead_letters
 
@@ -227,8 +246,8 @@ def test_process_webhook_actor_handles_price_updates_once_and_reprices(env) -> N
     seed(ports)
     ports.salla_catalog.set_price("1", "a", Decimal("110"))   # the merchant changed it in Salla
     for _ in range(2):  # Salla delivers at least once
-        actors.process_webhook.send(event="product.price.updated", merchant_id="1",
-                                    data={"id": "a", "price": 110}, delivery_id="delivery-1")
+        send(broker, ProcessWebhook(event="product.price.updated", merchant_id="1",
+                                        data={"id": "a", "price": 110}, delivery_id="delivery-1"))
     drain(broker)
     [run] = runs(ports, "1")
     assert run.run_type is RunType.EVENT and run.products_analyzed == 1
@@ -236,3 +255,60 @@ def test_process_webhook_actor_handles_price_updates_once_and_reprices(env) -> N
         [decision] = uow.store.decisions.list(run_id=run.id)
     assert decision.decision.old_price == Decimal("110")
     assert ports.salla_catalog.price("1", "a") == decision.decision.suggested_price == Decimal("103.00")
+
+
+def test_process_webhook_actor_knows_its_own_price_by_the_regular_price(env) -> None:  # type: ignore[no-untyped-def]
+    """The worker reads ``regular_price`` (Salla's adapter): during a sale ``price`` is the sale price."""
+    ports, _, broker = env
+    seed(ports)
+    ports.salla_catalog.set_price("1", "a", Decimal("110"))
+    send(broker, ProcessWebhook(event="product.price.updated", merchant_id="1",
+                                data={"id": "a", "price": 110}, delivery_id="delivery-1"))
+    drain(broker)
+    assert len(runs(ports, "1")) == 1 and ports.salla_catalog.price("1", "a") == Decimal("103.00")
+    # Salla announces our 103 while a sale of 95 runs: our own price, no second repricing.
+    echo = {"id": "a", "price": 95, "regular_price": 103, "sale_price": {"amount": 95, "expired_at": None}}
+    send(broker, ProcessWebhook(event="product.price.updated", merchant_id="1", data=echo,
+                                delivery_id="delivery-2"))
+    drain(broker)
+    assert len(runs(ports, "1")) == 1
+
+
+def test_ensure_store_events_actor_subscribes_once_and_retries_a_transient_failure(env) -> None:  # type: ignore[no-untyped-def]
+    ports, services, broker = env
+    seed(ports)
+    ports.salla_catalog.fail_next(SallaUnavailable("HTTP 503", status=503))  # first try: Salla down
+    send(broker, EnsureStoreEvents(store_id="1"))
+    drain(broker)
+    send(broker, EnsureStoreEvents(store_id="1"))  # a reinstall's check
+    drain(broker)
+    hooks = ports.salla_catalog.webhooks["1"]
+    assert [(h.event, h.url) for h in hooks] == [("product.price.updated",
+                                                  services.config.public_url.rstrip("/") + "/webhooks/salla")]
+    assert ports.salla_catalog.subscribe_calls["1"] == 1 and not broker.dead_letters
+    with ports.uow_factory() as uow:
+        state = uow.subscriptions.get("1")
+    assert state is not None and state.complete
+
+
+def test_an_authorization_whose_owner_salla_cannot_confirm_is_retried_by_the_worker(env) -> None:  # type: ignore[no-untyped-def]
+    ports, _, broker = env
+    tokens = ports.salla_auth.issue("7")
+    ports.salla_catalog.add_store("7", [])  # for the first sweep the install enqueues
+    calls: list[str] = []
+    real = ports.salla_auth.user_info
+
+    def flaky(access_token: str):  # type: ignore[no-untyped-def]
+        calls.append(access_token)
+        if len(calls) == 1:
+            raise SallaUnavailable("user info timed out")
+        return real(access_token)
+
+    ports.salla_auth.user_info = flaky  # type: ignore[method-assign]
+    send(broker, ProcessWebhook(event="app.store.authorize", merchant_id="7", delivery_id="auth-7",
+                                data={"access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
+                                      "expires": 1_900_000_000}))
+    drain(broker)
+    assert len(calls) == 2 and not broker.dead_letters
+    with ports.uow_factory("7") as uow:
+        assert uow.stores.get("7") is not None and uow.store.tokens.get() is not None

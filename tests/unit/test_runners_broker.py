@@ -8,8 +8,10 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Retries, TimeLimit
 from prometheus_client import REGISTRY
 
-from runners import actors
-from runners.broker import DramatiqQueue, Metrics, RetryLater, build_broker, is_in_process, middleware_from_env
+from adapters.config import Config
+from pricing_core.commands import Command, SweepStoreNow
+from runners.broker import DramatiqQueue, Metrics, RetryLater, build_broker, is_in_process, middleware_for
+from runners.commands import ROUTES, route_of
 
 
 def sample(name: str, **labels: str) -> float:
@@ -17,8 +19,8 @@ def sample(name: str, **labels: str) -> float:
 
 
 def test_middleware_is_configurable_from_env() -> None:
-    stack = middleware_from_env({"DRAMATIQ_MAX_RETRIES": "2", "DRAMATIQ_TIME_LIMIT_MS": "5000",
-                                 "DRAMATIQ_MIN_BACKOFF_MS": "7"})
+    stack = middleware_for(Config.from_env({"DRAMATIQ_MAX_RETRIES": "2", "DRAMATIQ_TIME_LIMIT_MS": "5000",
+                                            "DRAMATIQ_MIN_BACKOFF_MS": "7"}))
     retries = next(m for m in stack if isinstance(m, Retries))
     limit = next(m for m in stack if isinstance(m, TimeLimit))
     assert (retries.max_retries, retries.min_backoff, limit.time_limit) == (2, 7, 5000)
@@ -28,15 +30,18 @@ def test_middleware_is_configurable_from_env() -> None:
 
 
 def test_without_redis_the_broker_is_in_process() -> None:
-    broker = build_broker(None, env={})
+    broker = build_broker(Config())
     assert isinstance(broker, StubBroker) and is_in_process(broker)
 
 
 @pytest.mark.redis
 def test_with_redis_url_the_broker_is_redis(redis_url: str) -> None:
+    import redis
     from dramatiq.brokers.redis import RedisBroker
 
-    broker = build_broker(redis_url, env={"DRAMATIQ_HEARTBEAT_TIMEOUT_MS": "4000", "DRAMATIQ_NAMESPACE": "t1"})
+    config = Config.from_env({"REDIS_URL": redis_url, "DRAMATIQ_HEARTBEAT_TIMEOUT_MS": "4000",
+                              "DRAMATIQ_NAMESPACE": "t1"})
+    broker = build_broker(config, redis.Redis.from_url(redis_url))
     try:
         assert isinstance(broker, RedisBroker) and not is_in_process(broker)
         assert broker.heartbeat_timeout == 4000 and broker.namespace == "t1"
@@ -45,31 +50,43 @@ def test_with_redis_url_the_broker_is_redis(redis_url: str) -> None:
         broker.close()
 
 
-def test_queue_sends_to_actors_by_name_and_metrics_count_them() -> None:
-    broker = actors.use_broker(build_broker(None, env={"DRAMATIQ_MIN_BACKOFF_MS": "10",
-                                                       "DRAMATIQ_MAX_BACKOFF_MS": "20",
-                                                       "DRAMATIQ_MAX_RETRIES": "1"}))
-    calls: list[int] = []
+def test_queue_sends_commands_to_their_actors_and_metrics_count_them() -> None:
+    broker = build_broker(Config(dramatiq_min_backoff_ms=10, dramatiq_max_backoff_ms=20, dramatiq_max_retries=1))
+    calls: list[str] = []
+    route = route_of(SweepStoreNow)
 
-    def flaky(n: int) -> None:
-        calls.append(n)
+    def flaky(store_id: str, run_key: str | None = None) -> None:
+        calls.append(store_id)
         if len(calls) == 1:
             raise RetryLater("first attempt fails")
 
-    dramatiq.actor(flaky, actor_name="flaky_probe", queue_name="default", broker=broker)
-    labels = {"queue_name": "default", "actor_name": "flaky_probe"}
+    dramatiq.actor(flaky, actor_name=route.actor_name, queue_name=route.queue_name, broker=broker)
+    labels = {"queue_name": route.queue_name, "actor_name": route.actor_name}
     before = (sample("salla_optimizer_messages_total", **labels), sample("salla_optimizer_message_errors_total",
                                                                           **labels))
-    DramatiqQueue(broker).enqueue("flaky_probe", n=3)
+    DramatiqQueue(broker).dispatch(SweepStoreNow(store_id="3"))
     worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
     worker.start()
     try:
-        broker.join("default", timeout=10_000)
+        broker.join(route.queue_name, timeout=10_000)
     finally:
         worker.stop()
-    assert calls == [3, 3]                      # retried once with backoff, then succeeded
+    assert calls == ["3", "3"]                  # retried once with backoff, then succeeded
     assert sample("salla_optimizer_messages_total", **labels) - before[0] == 2
     assert sample("salla_optimizer_message_errors_total", **labels) - before[1] == 1
     assert sample("salla_optimizer_message_retries_total", **labels) >= 1
-    with pytest.raises(dramatiq.ActorNotFound):
-        DramatiqQueue(broker).enqueue("no_such_actor")
+    with pytest.raises(KeyError):  # a command with no route is refused before it reaches a broker
+        DramatiqQueue(broker).dispatch(UnroutedCommand())
+
+
+class UnroutedCommand(Command):
+    """A command the table does not know."""
+
+
+def test_every_command_has_one_actor_and_handler() -> None:
+    from pricing_core.commands import ALL_COMMANDS
+    from runners.actors import HANDLERS
+
+    assert set(ROUTES) == set(ALL_COMMANDS) == set(HANDLERS)
+    names = [route.actor_name for route in ROUTES.values()]
+    assert len(names) == len(set(names))

@@ -8,17 +8,23 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from adapters.config import Config, ConfigError
 from adapters.memory.clock import FakeClock
 from adapters.memory.queue import RecordingQueue
 from adapters.memory.storage import InMemoryUnitOfWorkFactory
+from pricing_core.commands import RefreshExpiringTokens, SweepAllStores, SweepDueStores
+from runners.commands import PERIODIC
 from runners.scheduler import DatabaseFireClaims, PeriodicScheduler, RedisFireClaims, claim_key
-from runners.settings import DEFAULT_SCHEDULES, retention_policy, schedules
 
 FIRE = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def at(when: datetime):  # type: ignore[no-untyped-def]
     return lambda: when
+
+
+def schedules(env: dict[str, str]) -> dict[str, str]:
+    return Config.from_env(env).schedules
 
 
 def test_default_schedules_match_the_design() -> None:
@@ -30,7 +36,7 @@ def test_default_schedules_match_the_design() -> None:
     }
     custom = schedules({"SCHEDULE_REFRESH_EXPIRING_TOKENS": "0 */6 * * *", "SCHEDULE_CLEANUP_OLD_DATA": "off"})
     assert custom["refresh_expiring_tokens"] == "0 */6 * * *" and "cleanup_old_data" not in custom
-    assert set(DEFAULT_SCHEDULES) == set(schedules({}))
+    assert set(PERIODIC) == set(schedules({}))
 
 
 def test_jobs_are_installed_with_their_next_fire_times() -> None:
@@ -38,7 +44,7 @@ def test_jobs_are_installed_with_their_next_fire_times() -> None:
     PeriodicScheduler(RecordingQueue(), DatabaseFireClaims(InMemoryUnitOfWorkFactory(), FakeClock()),
                       schedules({})).install(scheduler)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == set(DEFAULT_SCHEDULES)
+    assert set(jobs) == set(PERIODIC)
     after = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
     next_times = {name: job.trigger.get_next_fire_time(None, after) for name, job in jobs.items()}
     assert next_times["check_and_optimize_stores"] == datetime(2026, 3, 1, 13, 0, tzinfo=UTC)
@@ -53,8 +59,8 @@ def test_fire_enqueues_the_actor_with_a_batch_key_from_the_scheduled_time() -> N
                                   schedules({}), now=at(FIRE + timedelta(seconds=7)))
     assert scheduler.fire("optimize_all_stores")
     assert scheduler.fire("refresh_expiring_tokens")
-    assert queue.named("optimize_all_stores") == [{"batch_key": "20260301T1200"}]
-    assert queue.named("refresh_expiring_tokens") == [{}]
+    assert queue.of(SweepAllStores) == [SweepAllStores(batch_key="20260301T1200")]
+    assert queue.of(RefreshExpiringTokens) == [RefreshExpiringTokens()]
 
 
 def test_two_schedulers_enqueue_each_fire_once_database_claims() -> None:
@@ -78,12 +84,12 @@ def test_two_schedulers_enqueue_each_fire_once_database_claims() -> None:
     for t in threads:
         t.join()
     assert sorted(results) == [False, True]
-    assert len(queue.named("check_and_optimize_stores")) == 1
+    assert len(queue.of(SweepDueStores)) == 1
     # the next hour is a new fire
     third = PeriodicScheduler(queue, DatabaseFireClaims(uow_factory, FakeClock()), schedules({}),
                               now=at(FIRE + timedelta(hours=1, seconds=2)))
     assert third.fire("check_and_optimize_stores")
-    assert [m["batch_key"] for m in queue.named("check_and_optimize_stores")] == ["20260301T1200", "20260301T1300"]
+    assert [m.batch_key for m in queue.of(SweepDueStores)] == ["20260301T1200", "20260301T1300"]
 
 
 def test_fire_outside_the_schedule_is_ignored() -> None:
@@ -91,7 +97,7 @@ def test_fire_outside_the_schedule_is_ignored() -> None:
     scheduler = PeriodicScheduler(queue, DatabaseFireClaims(InMemoryUnitOfWorkFactory(), FakeClock()),
                                   schedules({}), now=at(FIRE + timedelta(hours=2)), grace_seconds=60)
     assert not scheduler.fire("optimize_all_stores")   # last 6-hourly fire was 2 h ago
-    assert queue.messages == []
+    assert queue.commands == []
 
 
 def test_claim_key_is_stable_across_timezones() -> None:
@@ -100,10 +106,20 @@ def test_claim_key_is_stable_across_timezones() -> None:
 
 
 def test_retention_from_env() -> None:
-    policy = retention_policy({"RETENTION_RUNS_DAYS": "10", "RETENTION_OFFERS_DAYS": "3"})
+    from runners.actors import retention_policy
+
+    config = Config.from_env({"RETENTION_RUNS_DAYS": "10", "RETENTION_OFFERS_DAYS": "3"})
+    policy = retention_policy(attrs_services(config))
     assert (policy.runs_days, policy.offers_days, policy.activity_days) == (10, 3, 180)
-    with pytest.raises(ValueError, match="RETENTION_RUNS_DAYS"):
-        retention_policy({"RETENTION_RUNS_DAYS": "ten"})
+    with pytest.raises(ConfigError, match="RETENTION_RUNS_DAYS"):
+        Config.from_env({"RETENTION_RUNS_DAYS": "ten"})
+
+
+def attrs_services(config: Config):  # type: ignore[no-untyped-def]
+    """Just enough of a services bundle for ``retention_policy`` (it reads the configuration only)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(config=config)
 
 
 @pytest.mark.redis
@@ -119,6 +135,6 @@ def test_two_schedulers_enqueue_each_fire_once_redis_claims(redis_url: str) -> N
         for i in range(3)
     ]
     outcomes = [s.fire("optimize_all_stores") for s in schedulers]
-    assert outcomes.count(True) == 1 and len(queue.named("optimize_all_stores")) == 1
+    assert outcomes.count(True) == 1 and len(queue.of(SweepAllStores)) == 1
     key = f"{namespace}:{claim_key('optimize_all_stores', FIRE)}"
     assert client.get(key) == b"s0" and 0 < client.ttl(key) <= 2 * 24 * 3600

@@ -157,3 +157,54 @@ def test_build_salla_shares_one_client() -> None:
     assert oauth.user_info("tok").merchant_id == "847769313"
     assert oauth.authorize_url(state="x", redirect_uri="https://app/cb").startswith("https://a.test/oauth2/auth?")
     assert merchant.per_page == 60
+
+
+DOCS = Path(__file__).parents[1] / "contract" / "salla_docs"
+
+
+def _documented(name: str) -> Any:
+    return json.loads((DOCS / name).read_text(encoding="utf-8"))
+
+
+def test_confirmation_compares_the_regular_price_during_a_sale() -> None:
+    """We wrote 159; Salla shows ``price`` 79 (a running sale) and ``regular_price`` 159: confirmed."""
+    on_sale = _documented("list_products.json")["data"][1]  # product 1994210129
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(201, json=_documented("bulk_price_201.json"))
+        return httpx.Response(200, json={"status": 200, "success": True, "data": on_sale})
+
+    report = _merchant(handler).apply_prices("tok", [PriceUpdate(product_id="1994210129", price=Decimal(159))])
+    assert report.confirmed == ("1994210129",) and report.unconfirmed == ()
+    # 79 was never the merchant's price: writing 79 stays unconfirmed
+    report = _merchant(handler, confirm_attempts=1).apply_prices(
+        "tok", [PriceUpdate(product_id="1994210129", price=Decimal(79))])
+    assert report.confirmed == () and report.unconfirmed == ("1994210129",)
+
+
+@pytest.mark.parametrize(("answer", "written", "failure"), [
+    # documented model example: price 90.5 is the sale price, the regular price is 100.33
+    (_documented("product_variant_model_example.json"), "100.33", None),
+    (_documented("product_variant_model_example.json"), "90.5", "Salla kept 100.33 instead of 90.50"),
+    # documented 201: no regular_price and no sale, so ``price`` is the regular price
+    (_documented("variant_update_201.json")["data"], "13.5", None),
+    (_documented("variant_update_201.json")["data"], "14", "Salla kept 13.50 instead of 14.00"),
+    # a sale and no regular_price: the answer does not show what we wrote, which is no refusal
+    ({"id": 5, "price": {"amount": 20}, "sale_price": {"amount": 20}}, "30", None),
+], ids=["model-regular", "model-sale-price-is-not-ours", "doc-201", "doc-201-kept", "sale-only"])
+def test_variant_answers_are_compared_regular_with_regular(answer: Any, written: str, failure: str | None) -> None:
+    client = _merchant(lambda r: httpx.Response(201, json={"status": 201, "success": True, "data": answer}))
+    report = client.apply_prices("tok", [PriceUpdate(product_id="1:5", price=Decimal(written))])
+    if failure is None:
+        assert report.accepted == ("1:5",) and report.failed == {}
+    else:
+        assert report.accepted == () and report.failed == {"1:5": failure}
+
+
+def test_documented_variant_404_and_422() -> None:
+    for status, fixture, reason in [(404, "variant_update_404.json", "SKU not found (404)"),
+                                    (422, "variant_update_422.json", "refused by Salla")]:
+        client = _merchant(lambda r, s=status, f=fixture: httpx.Response(s, json=_documented(f)))
+        report = client.apply_prices("tok", [PriceUpdate(product_id="1:5", price=Decimal(3))])
+        assert report.failed["1:5"].startswith(reason)

@@ -6,11 +6,12 @@ import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.salla.products import parse_product, read_amount, split_variant_id, variant_id
+from adapters.salla.products import listed_regular_price, parse_product, read_amount, split_variant_id, variant_id
 
 FIXTURES = Path(__file__).parents[1] / "contract" / "salla_fixtures"
 TODAY = date(2026, 1, 15)
@@ -109,6 +110,7 @@ product_like = st.fixed_dictionaries(
         "id": json_values, "price": json_values, "cost_price": json_values, "quantity": json_values,
         "sale_price": json_values, "sale_end": json_values, "skus": json_values, "name": json_values,
         "with_tax": json_values, "status": json_values, "sku": json_values,
+        "regular_price": json_values, "prices": json_values,
     },
 )
 
@@ -121,3 +123,120 @@ def test_parse_never_raises_and_accounts_for_the_product(raw: object) -> None:
     for product in products:
         assert product.price >= 0
         assert product.cost_price is None or product.cost_price >= 0
+    regular = listed_regular_price(raw)  # never raises either
+    assert regular is None or regular == regular.quantize(Decimal("0.01"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Sale prices and variants, as Salla documents them (tests/contract/salla_docs)
+
+DOCS = Path(__file__).parents[1] / "contract" / "salla_docs"
+
+
+def _documented(name: str) -> Any:
+    return json.loads((DOCS / name).read_text(encoding="utf-8"))
+
+
+def _parse_all(items: list[Any], today: date) -> tuple[dict[str, Any], dict[str | None, str]]:
+    products: dict[str, Any] = {}
+    reasons: dict[str | None, str] = {}
+    for raw in items:
+        ok, bad = parse_product(raw, today=today)
+        products.update({p.id: p for p in ok})
+        reasons.update({r.product_id: r.reason for r in bad})
+    return products, reasons
+
+
+def test_documented_on_sale_product_is_left_alone_and_never_priced_from_the_sale_price() -> None:
+    items = _documented("list_products.json")["data"]
+    during, reasons = _parse_all(items, date(2025, 6, 1))
+    assert "1994210129" not in during
+    assert reasons["1994210129"] == (
+        "skipped: on sale at 79 until 2025-06-23 (regular price 159); the merchant's promotion is left alone"
+    )
+    # After the sale's end date Salla may still report 79 as ``price``: the merchant's price is 159.
+    after, reasons = _parse_all(items, date(2025, 6, 24))
+    assert reasons == {}
+    skirt = after["1994210129"]
+    assert skirt.price == Decimal("159") and skirt.cost_price == Decimal("10") and skirt.quantity == 1
+    assert skirt.variant_of is None  # its SKUs show regular_price 0: "the product's", so they fold in
+    shirt = after["1672932878"]
+    assert shirt.price == Decimal("100") and shirt.cost_price == Decimal("35")
+    assert shirt.quantity is None  # quantity "50" next to unlimited_quantity: true
+    assert set(after) == {"1672932878", "1994210129"}
+
+
+def test_documented_product_details_and_light_formats() -> None:
+    (product,), rejected = parse_product(_documented("product_details.json")["data"], today=TODAY)
+    assert rejected == [] and product.price == Decimal("100") and product.cost_price == Decimal("35")
+    light, reasons = _parse_all(_documented("list_products_light.json")["data"], TODAY)
+    assert reasons == {} and light["1840141304"].price == Decimal("910.8") and light["1840141304"].cost_price is None
+    nested = _documented("list_products_light_format.json")["data"]
+    # prices{} nested, sale_end a Unix timestamp (2025-06-12): on sale at 141.45 below a regular 250.7
+    _, reasons = _parse_all(nested, date(2025, 6, 1))
+    assert reasons["1182964224"].startswith("skipped: on sale at 141.45 until 2025-06-12 (regular price 250.7)")
+    after, _ = _parse_all(nested, date(2025, 6, 13))
+    assert after["1182964224"].price == Decimal("250.7")
+
+
+def _product(**fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"id": 9, "name": "عطر", "price": {"amount": 100, "currency": "SAR"},
+                            "regular_price": {"amount": 100, "currency": "SAR"},
+                            "sale_price": {"amount": 0, "currency": "SAR"}, "sale_end": None, "cost_price": "40"}
+    return {**base, **fields}
+
+
+def _sku(sku_id: int, price: Any, regular: Any, sale: Any = None, cost: Any = 0, **extra: Any) -> dict[str, Any]:
+    return {"id": sku_id, "price": {"amount": price, "currency": "SAR"},
+            "regular_price": {"amount": regular, "currency": "SAR"},
+            "sale_price": {"amount": sale, "currency": "SAR"} if sale is not None else {},
+            "cost_price": {"amount": cost, "currency": "SAR"}, "sku": f"S-{sku_id}", **extra}
+
+
+def test_sku_regular_price_zero_means_the_products() -> None:
+    raw = _product(skus=[_sku(1, 100, 0, has_special_price=True), _sku(2, 100, 0)])
+    (product,), rejected = parse_product(raw, today=TODAY)
+    # has_special_price alone is not a price of its own (Salla sets it for a sale price)
+    assert rejected == [] and product.id == "9" and product.price == Decimal("100")
+
+
+def test_own_priced_skus_are_priced_by_their_regular_price_and_their_own_sales_left_alone() -> None:
+    raw = _product(skus=[_sku(1, 100, 0), _sku(2, 120, 120, cost=55), _sku(3, 99, 130, sale=99)])
+    products, rejected = parse_product(raw, today=TODAY)
+    by_id = {p.id: p for p in products}
+    assert by_id["9:1"].price == Decimal("100")  # regular 0: the product's
+    assert by_id["9:1"].cost_price is None  # cost 0 on a SKU: not set, never "costs nothing"
+    assert by_id["9:2"].price == Decimal("120") and by_id["9:2"].cost_price == Decimal("55")
+    assert [r.product_id for r in rejected] == ["9:3"]
+    assert rejected[0].reason.startswith("variant skipped: on sale at 99 (regular price 130)")
+
+
+def test_sale_rules() -> None:
+    # a sale at or above the regular price is no sale
+    (p,), _ = parse_product(_product(sale_price={"amount": 100, "currency": "SAR"}, sale_end="2099-01-01"),
+                            today=TODAY)
+    assert p.price == Decimal("100")
+    # an open-ended sale ({} or null end) runs
+    _, (r,) = parse_product(_product(price={"amount": 80}, sale_price={"amount": 80}, sale_end={}), today=TODAY)
+    assert r.reason.startswith("skipped: on sale at 80 (regular price 100)")
+    # only the sale price and no regular price shown: left alone, never priced from the sale price
+    _, (r,) = parse_product(_product(price=80, regular_price=None, sale_price=80, sale_end="2020-01-01"), today=TODAY)
+    assert "not the regular price" in r.reason
+    # regular_price 0 or absent, no sale: ``price`` is the merchant's price
+    (p,), _ = parse_product(_product(price=70, regular_price=0), today=TODAY)
+    assert p.price == Decimal("70")
+    _, (r,) = parse_product(_product(regular_price={"amount": "N/A"}), today=TODAY)
+    assert r.reason.startswith("regular_price is not a number")
+
+
+def test_listed_regular_price_reads_every_documented_shape() -> None:
+    assert listed_regular_price(_documented("webhook_product_price_updated.json")["data"]) == Decimal("150.00")
+    assert listed_regular_price(_documented("variant_update_201.json")["data"]) == Decimal("13.50")
+    # the model example: price 90.5 is the sale price; the variant's regular price is 100.33
+    assert listed_regular_price(_documented("product_variant_model_example.json")) == Decimal("100.33")
+    sale_product = _documented("list_products.json")["data"][1]
+    assert listed_regular_price(sale_product) == Decimal("159.00")
+    assert listed_regular_price({"price": 79, "sale_price": {"amount": 79}}) is None  # sale price only
+    assert listed_regular_price({"regular_price": 150}) == Decimal("150.00")
+    for garbage in (None, [], "150", {"price": "N/A"}, {"price": 5, "regular_price": "x"}):
+        assert listed_regular_price(garbage) is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from adapters.config import Config
 from adapters.storage import build_storage, import_env_settings, lookup_setting
 from adapters.storage.crypto import generate_key
+from adapters.storage.migrate import head_revision
 from entrypoints.cli import main
 
 
@@ -25,7 +25,7 @@ def test_storage_cli_migrate_import_env_and_rotate(
     var_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["migrate"]) == 0
-    assert "is at revision 0001" in capsys.readouterr().out
+    assert f"is at revision {head_revision()}" in capsys.readouterr().out
     assert (var_dir / "salla-optimizer.db").exists()
 
     monkeypatch.setenv("SALLA_CLIENT_ID", "client-from-env")
@@ -71,25 +71,21 @@ def test_storage_cli_keys_generate_prints_a_usable_key(capsys: pytest.CaptureFix
     build_storage(Config(database_url="sqlite://", token_encryption_keys=(key,)), migrate_schema=False)
 
 
-def test_storage_setting_lookup_prefers_the_database_then_warns_and_uses_env(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_storage_setting_lookup_reads_the_database_and_import_takes_the_configured_values(tmp_path: Path) -> None:
     factory, _ = build_storage(Config(var_dir=tmp_path))
-    env = {"SALLA_CLIENT_ID": "env-id", "SALLA_CLIENT_SECRET": "env-secret"}
+    config = Config(salla_client_id="env-id", salla_client_secret="env-secret")
     try:
-        with caplog.at_level(logging.WARNING):
-            assert lookup_setting(factory, "SALLA_CLIENT_ID", env) == "env-id"
-        assert "System credentials not in database, using environment fallback" in caplog.text
-        assert lookup_setting(factory, "SALLA_CLIENT_ID", {}) is None
-        assert import_env_settings(factory, env) == {"SALLA_CLIENT_ID": "imported", "SALLA_CLIENT_SECRET": "imported"}
-        caplog.clear()
-        with caplog.at_level(logging.WARNING):
-            assert lookup_setting(factory, "SALLA_CLIENT_SECRET", {"SALLA_CLIENT_SECRET": "other"}) == "env-secret"
-        assert caplog.text == ""
-        assert import_env_settings(factory, {"SALLA_CLIENT_ID": "new-id"}, overwrite=True) == {
+        assert lookup_setting(factory, "SALLA_CLIENT_ID") is None  # the environment is Config's to read
+        assert import_env_settings(config, uow_factory=factory) == {"SALLA_CLIENT_ID": "imported",
+                                                                    "SALLA_CLIENT_SECRET": "imported"}
+        assert lookup_setting(factory, "SALLA_CLIENT_SECRET") == "env-secret"
+        assert import_env_settings(config.evolve(salla_client_id="other"), uow_factory=factory) == {
+            "SALLA_CLIENT_ID": "kept", "SALLA_CLIENT_SECRET": "kept"}
+        assert import_env_settings(Config(salla_client_id="new-id"), uow_factory=factory, overwrite=True) == {
             "SALLA_CLIENT_ID": "imported",
             "SALLA_CLIENT_SECRET": "missing",
         }
-        assert lookup_setting(factory, "SALLA_CLIENT_ID", {}) == "new-id"
+        assert lookup_setting(factory, "SALLA_CLIENT_ID") == "new-id"
+        assert config.with_stored_credentials(lambda key: lookup_setting(factory, key)).salla_client_id == "new-id"
     finally:
         factory.engine.dispose()

@@ -20,9 +20,9 @@ from pricing_core.usecases.optimize_store import optimize_store
 
 @attrs.define
 class EchoingPorts(Ports):
-    """The usecase fakes plus the optional echoes port (as ``adapters.wiring.Services`` has it)."""
+    """The usecase fakes with an in-memory echoes port (as ``adapters.services.Services`` has it)."""
 
-    echoes: MemoryPriceEchoes | None = None
+    echoes: MemoryPriceEchoes | None = None  # type: ignore[assignment]
     echo_ttl_seconds: float = DEFAULT_ECHO_TTL_SECONDS
 
 
@@ -49,7 +49,7 @@ def echoing(ports: Ports, *, ttl: float = DEFAULT_ECHO_TTL_SECONDS) -> tuple[Ech
     echoes = MemoryPriceEchoes(ports.clock)
     catalog = CheckingCatalog(ports.salla_catalog, echoes, "1")
     fields = {f.name: getattr(ports, f.name) for f in attrs.fields(Ports)}
-    return EchoingPorts(**{**fields, "salla_catalog": catalog}, echoes=echoes, echo_ttl_seconds=ttl), catalog
+    return EchoingPorts(**{**fields, "salla_catalog": catalog, "echoes": echoes, "echo_ttl_seconds": ttl}), catalog
 
 
 def test_approved_prices_are_expected_before_salla_is_called() -> None:
@@ -90,8 +90,8 @@ def test_a_sweeps_auto_applied_prices_are_expected_before_sending() -> None:
         assert ports.salla_catalog.price("1", pid) == price
 
 
-def test_bundles_without_an_echoes_port_still_apply() -> None:
-    ports = make_ports()  # no ``echoes`` attribute at all
+def test_bundles_with_no_echoes_port_still_apply() -> None:
+    ports = make_ports()  # ``echoes`` is None: nothing is recorded
     add_store(ports, "1", [product("a", "100")])
     ports.competitors.prices = {"a": [("x", "103"), ("y", "103")]}
     result = optimize_store(ports, "1", run_key="k1")

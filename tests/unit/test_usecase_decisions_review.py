@@ -9,11 +9,11 @@ import pytest
 
 from adapters.memory import FakeClock, InMemoryUnitOfWorkFactory, RecordingQueue
 from pricing_core.activity import ActivityType
+from pricing_core.commands import ApplyDecisions
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
 from pricing_core.errors import DecisionNotFound, InvalidTransition
 from pricing_core.stores import Store
 from pricing_core.usecases.decisions import (
-    APPLY_TASK,
     approve_decision,
     approve_decisions,
     reject_decision,
@@ -70,7 +70,7 @@ def test_approve_one_marks_approved_logs_and_enqueues_apply(ports) -> None:
     assert result.moved == ("100-a",)
     assert status_of(uow_factory, STORE, "100-a") is DecisionStatus.APPROVED
     assert status_of(uow_factory, STORE, "100-b") is DecisionStatus.PENDING
-    assert queue.named(APPLY_TASK) == [{"store_id": STORE, "decision_ids": ["100-a"]}]
+    assert queue.of(ApplyDecisions) == [ApplyDecisions(store_id=STORE, decision_ids=("100-a",))]
     with uow_factory(STORE) as uow:
         assert uow.store is not None
         (entry,) = uow.store.activity.list(activity_type=ActivityType.DECISION_APPROVED)
@@ -82,7 +82,7 @@ def test_reject_one_marks_rejected_without_enqueueing(ports) -> None:
     uow_factory, queue, clock = ports
     reject_decision(uow_factory, clock, store_id=STORE, decision_id="100-b")
     assert status_of(uow_factory, STORE, "100-b") is DecisionStatus.REJECTED
-    assert queue.messages == []
+    assert queue.commands == []
     with uow_factory(STORE) as uow:
         assert uow.store is not None
         assert len(uow.store.activity.list(activity_type=ActivityType.DECISION_REJECTED)) == 1
@@ -93,14 +93,16 @@ def test_single_review_of_a_non_pending_decision_is_an_invalid_transition(ports,
     uow_factory, queue, clock = ports
     with uow_factory(STORE) as uow:
         assert uow.store is not None
-        uow.store.decisions.set_status(["100-a"], status, at=clock.now())
+        # along the lifecycle: an applied decision was approved first
+        for step in ((DecisionStatus.APPROVED, status) if status is DecisionStatus.APPLIED else (status,)):
+            uow.store.decisions.set_status(["100-a"], step, at=clock.now())
         uow.commit()
     with pytest.raises(InvalidTransition):
         approve_decision(uow_factory, queue, clock, store_id=STORE, decision_id="100-a")
     with pytest.raises(InvalidTransition):
         reject_decision(uow_factory, clock, store_id=STORE, decision_id="100-a")
     assert status_of(uow_factory, STORE, "100-a") is status
-    assert queue.messages == []
+    assert queue.commands == []
 
 
 def test_another_stores_decision_is_not_found_and_untouched(ports) -> None:
@@ -120,7 +122,7 @@ def test_bulk_approve_moves_only_pending_and_enqueues_one_apply(ports) -> None:
     )
     assert result.moved == ("100-a", "100-b")
     assert dict(result.skipped) == {"100-done": DecisionStatus.APPLIED}
-    assert queue.named(APPLY_TASK) == [{"store_id": STORE, "decision_ids": ["100-a", "100-b"]}]
+    assert queue.of(ApplyDecisions) == [ApplyDecisions(store_id=STORE, decision_ids=("100-a", "100-b",))]
     assert status_of(uow_factory, STORE, "100-done") is DecisionStatus.APPLIED
     with uow_factory(STORE) as uow:
         assert uow.store is not None
@@ -130,7 +132,7 @@ def test_bulk_approve_moves_only_pending_and_enqueues_one_apply(ports) -> None:
 def test_bulk_with_nothing_pending_enqueues_nothing(ports) -> None:
     uow_factory, queue, clock = ports
     result = approve_decisions(uow_factory, queue, clock, store_id=STORE, decision_ids=["100-done"])
-    assert result.moved == () and queue.messages == []
+    assert result.moved == () and queue.commands == []
 
 
 def test_bulk_reject(ports) -> None:
@@ -170,5 +172,5 @@ def test_a_decision_moved_by_someone_else_meanwhile_is_not_overwritten(ports) ->
     result = approve_decisions(uow_factory, queue, clock, store_id=STORE, decision_ids=["100-a", "100-b"])
     assert result.moved == ("100-b",)
     assert result.skipped == {"100-a": DecisionStatus.SUPERSEDED}
-    assert queue.named(APPLY_TASK) == [{"store_id": STORE, "decision_ids": ["100-b"]}]
+    assert queue.of(ApplyDecisions) == [ApplyDecisions(store_id=STORE, decision_ids=("100-b",))]
     assert status_of(uow_factory, STORE, "100-a") is DecisionStatus.SUPERSEDED

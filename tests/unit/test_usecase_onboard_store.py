@@ -8,10 +8,11 @@ import pytest
 
 from adapters.memory import FakeClock, InMemoryUnitOfWorkFactory, RecordingQueue
 from pricing_core.activity import ActivityType
+from pricing_core.commands import SweepStoreNow
 from pricing_core.ports import MerchantInfo
 from pricing_core.settings import AutomationMode, TenantSettings
 from pricing_core.tokens import TokenSet
-from pricing_core.usecases.onboard import FIRST_SWEEP_TASK, onboard_store
+from pricing_core.usecases.onboard import onboard_store
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def test_new_store_gets_row_tokens_default_settings_logs_and_first_sweep(ports) 
         assert uow.store.settings.get() == TenantSettings()
         types = [e.activity_type for e in uow.store.activity.list()]
     assert sorted(types) == sorted([ActivityType.STORE_ONBOARDED, ActivityType.TOKENS_AUTHORIZED])
-    assert queue.named(FIRST_SWEEP_TASK) == [{"store_id": "847769313"}]
+    assert queue.of(SweepStoreNow) == [SweepStoreNow(store_id="847769313")]
 
 
 def test_existing_active_store_rotates_tokens_keeps_settings_and_does_not_resweep(ports) -> None:
@@ -75,7 +76,7 @@ def test_existing_active_store_rotates_tokens_keeps_settings_and_does_not_reswee
         authorized = uow.store.activity.list(activity_type=ActivityType.TOKENS_AUTHORIZED)
         onboarded = uow.store.activity.list(activity_type=ActivityType.STORE_ONBOARDED)
     assert len(authorized) == 2 and len(onboarded) == 1
-    assert len(queue.named(FIRST_SWEEP_TASK)) == 1
+    assert len(queue.of(SweepStoreNow)) == 1
 
 
 def test_reinstall_reactivates_a_deactivated_store(ports) -> None:
@@ -94,7 +95,7 @@ def test_reinstall_reactivates_a_deactivated_store(ports) -> None:
         assert store is not None
         assert store.is_active and store.deactivation_reason is None and store.deactivated_at is None
         assert store.installed_at == clock.now()
-    assert len(queue.named(FIRST_SWEEP_TASK)) == 2
+    assert len(queue.of(SweepStoreNow)) == 2
 
 
 def test_onboarding_is_scoped_to_the_merchant_store(ports) -> None:

@@ -69,6 +69,7 @@ def test_reconcile_does_not_overwrite_a_price_the_merchant_set_after_the_crash()
     ports, pending = _manual_store_with_pending()
     a = pending["a"]
     with ports.uow_factory("1") as uow:
+        uow.store.decisions.set_status([a.id], DecisionStatus.APPROVED, at=ports.clock.now())
         uow.store.decisions.set_status([a.id], DecisionStatus.APPLYING, at=ports.clock.now())
         uow.commit()
     ports.salla_catalog.set_price("1", "a", Decimal("120"))   # the merchant's own change meanwhile
@@ -84,6 +85,7 @@ def test_reconcile_resends_when_salla_still_shows_the_old_price() -> None:
     ports, pending = _manual_store_with_pending()
     a = pending["a"]
     with ports.uow_factory("1") as uow:
+        uow.store.decisions.set_status([a.id], DecisionStatus.APPROVED, at=ports.clock.now())
         uow.store.decisions.set_status([a.id], DecisionStatus.APPLYING, at=ports.clock.now())
         uow.commit()
     result = apply_decisions(ports, "1", [a.id])

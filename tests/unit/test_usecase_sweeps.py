@@ -5,6 +5,7 @@ from __future__ import annotations
 from usecase_support import add_store, make_ports, product
 
 from adapters.memory.queue import RecordingQueue
+from pricing_core.commands import SweepStore
 from pricing_core.settings import AutomationMode, TenantSettings
 from pricing_core.usecases.optimize_store import optimize_store
 from pricing_core.usecases.sweeps import check_and_optimize_stores, optimize_all_stores
@@ -26,13 +27,13 @@ def test_batch_takes_active_non_manual_stores_with_stable_run_keys() -> None:
     fan = optimize_all_stores(ports.uow_factory, queue, ports.clock, batch_key="20260101T1200")
     assert fan.enqueued == ("1", "2", "5")
     assert ("3", "manual mode") in fan.passed
-    assert queue.named("optimize_store") == [
-        {"store_id": s, "run_type": "scheduled", "run_key": "scheduled:20260101T1200"} for s in ("1", "2", "5")
+    assert queue.of(SweepStore) == [
+        SweepStore(store_id=s, run_type="scheduled", run_key="scheduled:20260101T1200") for s in ("1", "2", "5")
     ]
     # a redelivered fan-out message enqueues the very same runs
     again = RecordingQueue()
     optimize_all_stores(ports.uow_factory, again, ports.clock, batch_key="20260101T1200")
-    assert again.messages == queue.messages
+    assert again.commands == queue.commands
 
 
 def test_smart_schedule_honours_update_frequency() -> None:
@@ -45,7 +46,7 @@ def test_smart_schedule_honours_update_frequency() -> None:
     # 1: 6 h frequency, ran 7 h ago -> due; 2: never ran -> due; 5: 12 h frequency -> not due
     assert fan.enqueued == ("1", "2")
     assert ("5", "not due") in fan.passed and ("3", "manual mode") in fan.passed
-    assert {m["run_type"] for m in queue.named("optimize_store")} == {"smart"}
+    assert {m.run_type for m in queue.of(SweepStore)} == {"smart"}
     ports.clock.advance(hours=5)
     assert check_and_optimize_stores(ports.uow_factory, RecordingQueue(), ports.clock).enqueued == ("1", "2", "5")
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from web_harness import ADMIN_TOKEN, Harness, make_harness
 
+from pricing_core.commands import ApplyDecisions, SweepStoreNow
 from pricing_core.decision import DecisionStatus
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.stores import Store
@@ -45,7 +46,7 @@ def test_every_admin_route_needs_the_bearer_token(web: Harness, method, path, he
     response = web.client.request(method, path, headers=headers, json={"decision_ids": ["d1"]})
     assert response.status_code == 401 and response.json()["error"] == "unauthorized"
     assert response.headers["www-authenticate"].startswith("Bearer")
-    assert web.status_of("100", "d1") is P and web.queue.messages == []
+    assert web.status_of("100", "d1") is P and web.queue.commands == []
 
 
 def test_admin_api_is_closed_when_no_token_is_configured() -> None:
@@ -71,6 +72,7 @@ def test_health_is_503_when_the_database_fails(web: Harness) -> None:
 
 def test_health_is_503_when_the_broker_fails(web: Harness) -> None:
     web.queue.ping = lambda: False  # type: ignore[attr-defined]
+    web.queue.depth = lambda: 0  # type: ignore[attr-defined]
     response = web.client.get("/health")
     assert response.status_code == 503 and response.json()["broker"]["ok"] is False
 
@@ -100,7 +102,7 @@ def test_get_store_detail(web: Harness) -> None:
 def test_optimize_queues_a_manual_run(web: Harness) -> None:
     response = web.client.post("/stores/100/optimize", headers=AUTH)
     assert response.status_code == 202 and response.json() == {"enqueued": "manual_optimize", "store_id": "100"}
-    assert web.queue.named("manual_optimize") == [{"store_id": "100"}]
+    assert web.queue.of(SweepStoreNow) == [SweepStoreNow(store_id="100")]
     assert web.client.post("/stores/999/optimize", headers=AUTH).status_code == 404
 
 
@@ -110,7 +112,7 @@ def test_optimize_an_inactive_store_is_409(web: Harness) -> None:
         uow.commit()
     response = web.client.post("/stores/100/optimize", headers=AUTH)
     assert response.status_code == 409 and "app uninstalled" in response.json()["message"]
-    assert web.queue.messages == []
+    assert web.queue.commands == []
 
 
 def test_list_decisions_with_filters(web: Harness) -> None:
@@ -131,7 +133,7 @@ def test_list_decisions_bad_query_is_400(web: Harness, params) -> None:
 def test_approve_and_reject_one(web: Harness) -> None:
     approved = web.client.post("/stores/100/decisions/d1/approve", headers=AUTH)
     assert approved.status_code == 200 and approved.json() == {"status": "approved", "moved": ["d1"], "skipped": {}}
-    assert web.queue.named("apply_decisions") == [{"store_id": "100", "decision_ids": ["d1"]}]
+    assert web.queue.of(ApplyDecisions) == [ApplyDecisions(store_id="100", decision_ids=("d1",))]
     assert web.client.post("/stores/100/decisions/d2/reject", headers=AUTH).status_code == 200
     assert web.status_of("100", "d2") is R
     again = web.client.post("/stores/100/decisions/d1/approve", headers=AUTH)
@@ -166,7 +168,7 @@ def test_bulk_review_bad_bodies(web: Harness, body: bytes, status: int) -> None:
 def test_bulk_review_unknown_ids_is_404_and_nothing_moves(web: Harness) -> None:
     response = web.client.post("/stores/100/decisions/approve", headers=AUTH, json={"decision_ids": ["d1", "x1"]})
     assert response.status_code == 404
-    assert web.status_of("100", "d1") is P and web.queue.messages == []
+    assert web.status_of("100", "d1") is P and web.queue.commands == []
 
 
 def test_metrics_exposition(web: Harness) -> None:

@@ -7,6 +7,7 @@ from web_harness import ADMIN_TOKEN, Harness, make_harness
 
 from pricing_core.activity import ActivityType
 from pricing_core.catalog import PricePoint, Product
+from pricing_core.commands import ApplyDecisions, SweepStoreNow
 from pricing_core.decision import DecisionStatus
 from pricing_core.settings import AutomationMode
 
@@ -26,7 +27,7 @@ def two_stores(web: Harness):
     web.install(theirs)
     web.add_decisions(mine, ("m1", P), ("m2", P), ("m3", A))
     web.add_decisions(theirs, ("t1", P))
-    web.queue.messages.clear()
+    web.queue.commands.clear()
     return web, mine, theirs, browser
 
 
@@ -82,7 +83,7 @@ def test_another_stores_actions_are_404_and_change_nothing(two_stores, suffix: s
                             data={"csrf_token": token, "decision_id": "t1", "action": "approve",
                                   "automation_mode": "manual"})
     assert response.status_code == 404
-    assert web.status_of(theirs, "t1") is P and web.queue.messages == []
+    assert web.status_of(theirs, "t1") is P and web.queue.commands == []
     with web.uow_factory(theirs) as uow:
         assert uow.store is not None and uow.store.settings.get().automation_mode is AutomationMode.SEMI_AUTO
 
@@ -114,7 +115,7 @@ def test_state_changing_forms_need_the_csrf_token(two_stores, suffix: str, token
         data["csrf_token"] = token
     response = browser.post(f"/dashboard/stores/{mine}{suffix}", data=data)
     assert response.status_code == 403
-    assert web.status_of(mine, "m1") is P and web.queue.messages == []
+    assert web.status_of(mine, "m1") is P and web.queue.commands == []
     with web.uow_factory(mine) as uow:
         assert uow.store is not None and uow.store.settings.get().automation_mode is AutomationMode.SEMI_AUTO
 
@@ -126,7 +127,7 @@ def test_approve_and_reject_per_row(two_stores) -> None:
                         follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"].endswith("/approvals")
     assert web.status_of(mine, "m1") is DecisionStatus.APPROVED
-    assert web.queue.named("apply_decisions") == [{"store_id": mine, "decision_ids": ["m1"]}]
+    assert web.queue.of(ApplyDecisions) == [ApplyDecisions(store_id=mine, decision_ids=("m1",))]
     browser.post(f"/dashboard/stores/{mine}/decisions/m2/reject", data={"csrf_token": token})
     assert web.status_of(mine, "m2") is DecisionStatus.REJECTED
     # Approving an applied decision is refused with a message, not an error page.
@@ -142,7 +143,7 @@ def test_bulk_approve(two_stores) -> None:
     page = browser.post(f"/dashboard/stores/{mine}/decisions/review",
                         data={"csrf_token": token, "decision_id": ["m1", "m2", "m3"], "action": "approve"})
     assert "2 decision(s) approved. 1 skipped" in page.text
-    assert web.queue.named("apply_decisions") == [{"store_id": mine, "decision_ids": ["m1", "m2"]}]
+    assert web.queue.of(ApplyDecisions) == [ApplyDecisions(store_id=mine, decision_ids=("m1", "m2"))]
     assert "Nothing waits for your approval" in browser.get(f"/dashboard/stores/{mine}/approvals").text
 
 
@@ -161,7 +162,7 @@ def test_run_now_queues_a_manual_sweep(two_stores) -> None:
     token = web.csrf(browser, f"/dashboard/stores/{mine}")
     page = browser.post(f"/dashboard/stores/{mine}/run", data={"csrf_token": token})
     assert page.status_code == 200 and "A run was queued" in page.text
-    assert web.queue.named("manual_optimize") == [{"store_id": mine}]
+    assert web.queue.of(SweepStoreNow) == [SweepStoreNow(store_id=mine)]
 
 
 def test_settings_form_saves_valid_values(two_stores) -> None:

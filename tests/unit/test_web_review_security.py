@@ -37,7 +37,7 @@ def test_a_deeply_nested_signed_body_is_400_not_500() -> None:
     body = b"[" * 200_000
     response = client.post("/webhooks/salla", content=body, headers=_sign(body))
     assert response.status_code == 400
-    assert web.queue.messages == []
+    assert web.queue.commands == []
 
 
 @pytest.mark.parametrize("merchant", ["\u0663\u0664", "\u00b2", "\uff11\uff12"],
@@ -49,7 +49,7 @@ def test_a_merchant_id_must_be_ascii_digits(merchant: str) -> None:
     assert caught.value.status == 400
     web = make_harness()
     assert web.client.post("/webhooks/salla", content=body, headers=_sign(body)).status_code == 400
-    assert web.queue.messages == []
+    assert web.queue.commands == []
 
 
 # --- admin API bulk body ---------------------------------------------------------------------

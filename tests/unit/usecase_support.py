@@ -13,7 +13,7 @@ from adapters.memory.locks import ThreadStoreLocks
 from adapters.memory.salla import FakeSallaAuth, FakeSallaCatalog
 from adapters.memory.storage import InMemoryUnitOfWorkFactory
 from pricing_core.catalog import AdvisorProposal, CompetitorOffer, Product
-from pricing_core.ports import PricingAdvisor, StoreContext
+from pricing_core.ports import PriceEchoes, PricingAdvisor, StoreContext
 from pricing_core.settings import AutomationMode, TenantSettings
 from pricing_core.stores import Store
 from pricing_core.usecases.context import run_id_for
@@ -58,7 +58,7 @@ class FixedAdvisor:
 
 @attrs.define
 class Ports:
-    """Same attribute names as ``adapters.wiring.Services``."""
+    """Same attribute names as ``adapters.services.Services``."""
 
     uow_factory: InMemoryUnitOfWorkFactory
     locks: ThreadStoreLocks
@@ -67,19 +67,24 @@ class Ports:
     salla_catalog: FakeSallaCatalog
     competitors: StaticCompetitors
     advisor: PricingAdvisor | None = None
+    echoes: PriceEchoes | None = None
+    echo_ttl_seconds: float = 900.0
+    salla_webhooks: FakeSallaCatalog | None = None  # the catalog fake implements the Webhooks API too
 
 
 def make_ports(*, advisor: PricingAdvisor | None = None) -> Ports:
     clock = FakeClock()
     auth = FakeSallaAuth(clock.now)
+    catalog = FakeSallaCatalog(auth, page_size=3)
     return Ports(
         uow_factory=InMemoryUnitOfWorkFactory(),
         locks=ThreadStoreLocks(),
         clock=clock,
         salla_auth=auth,
-        salla_catalog=FakeSallaCatalog(auth, page_size=3),
+        salla_catalog=catalog,
         competitors=StaticCompetitors(),
         advisor=advisor,
+        salla_webhooks=catalog,
     )
 
 

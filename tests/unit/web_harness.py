@@ -34,13 +34,14 @@ FAKE_ORIGIN = "http://fake-salla.test"
 
 @attrs.define
 class Services:
-    """The fields of ``adapters.wiring.Services`` the web app reads."""
+    """The fields of ``adapters.services.Services`` the web app reads (``WebServices``)."""
 
     config: Config
     uow_factory: InMemoryUnitOfWorkFactory
     clock: FakeClock
     salla_auth: SallaAuth
     salla_catalog: SallaCatalog
+    queue: RecordingQueue
     fake_salla: FakeSalla | None = None
     echoes: MemoryPriceEchoes | None = None
 
@@ -131,19 +132,20 @@ def signed(payload: dict[str, Any], secret: str = WEBHOOK_SECRET) -> tuple[bytes
 
 
 def make_harness(*, admin_token: str | None = ADMIN_TOKEN, webhook_secret: str | None = WEBHOOK_SECRET,
-                 sandbox: bool = False, public_url: str = "http://testserver", echoes: bool = False) -> Harness:
-    """Build the app over fresh fakes."""
+                 sandbox: bool = False, public_url: str = "http://testserver", echoes: bool = False,
+                 fake_options: dict[str, Any] | None = None) -> Harness:
+    """Build the app over fresh fakes (``fake_options`` go to ``create_fake_salla``)."""
     clock = FakeClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
-    fake = create_fake_salla(clock=clock)
+    fake = create_fake_salla(clock=clock, **(fake_options or {}))
     http = TestClient(fake.app, base_url=FAKE_ORIGIN)
     auth, catalog = build_salla(accounts_url=FAKE_ORIGIN, api_url=f"{FAKE_ORIGIN}/admin/v2",
                                 client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET,
                                 http=http, clock=clock)
     config = Config(admin_api_token=admin_token, salla_webhook_secret=webhook_secret,
                     session_secret="test-session-secret", public_url=public_url)
-    services = Services(config=config, uow_factory=InMemoryUnitOfWorkFactory(), clock=clock,
-                        salla_auth=auth, salla_catalog=catalog, fake_salla=fake if sandbox else None,
-                        echoes=MemoryPriceEchoes(clock) if echoes else None)
     queue = RecordingQueue()
-    app = create_app(config, services=services, queue=queue)
+    services = Services(config=config, uow_factory=InMemoryUnitOfWorkFactory(), clock=clock,
+                        salla_auth=auth, salla_catalog=catalog, queue=queue, fake_salla=fake if sandbox else None,
+                        echoes=MemoryPriceEchoes(clock) if echoes else None)
+    app = create_app(services)
     return Harness(app=app, client=TestClient(app), services=services, queue=queue, fake=fake, config=config)

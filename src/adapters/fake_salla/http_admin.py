@@ -1,8 +1,10 @@
-"""The fake Merchant API under ``/admin/v2``: auth, rate limits, faults, products and prices."""
+"""The fake Merchant API under ``/admin/v2``: auth, rate limits, faults, products and prices, store webhooks."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import json
 import math
 from collections.abc import Awaitable, Callable
@@ -16,6 +18,7 @@ from starlette.routing import Route
 
 from adapters.fake_salla.catalog import FakeProduct
 from adapters.fake_salla.stores import FakeStore
+from adapters.fake_salla.subscriptions import KNOWN_EVENTS, url_problem
 
 if TYPE_CHECKING:
     from adapters.fake_salla.fake import FakeSalla
@@ -43,6 +46,20 @@ def not_found() -> JSONResponse:
 def ok(data: object, status: int = 200, **extra: object) -> JSONResponse:
     """Salla's success envelope."""
     return JSONResponse({"status": status, "success": True, "data": data, **extra}, status_code=status)
+
+
+def encode_cursor(page: int, per_page: int) -> str:
+    """An opaque ``cursor`` for the light format's next page (Salla's are opaque too)."""
+    return base64.urlsafe_b64encode(f"{page}:{per_page}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[int, int] | None:
+    """(page, per_page) from ``encode_cursor``'s output; None for anything else."""
+    try:
+        page, per_page = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
+        return max(1, int(page)), min(MAX_PER_PAGE, max(1, int(per_page)))
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
 
 
 def _amount(value: object) -> Decimal | None:
@@ -155,18 +172,29 @@ def routes(fake: FakeSalla) -> list[Route]:
         })
 
     def _product_json(request: Request, product: FakeProduct) -> dict[str, Any]:
-        return product.to_json(admin_base=base_url(request))
+        return product.to_json(admin_base=base_url(request), today=fake.today())
+
+    def _invalid(field: str, message: str) -> JSONResponse:
+        return envelope_error(422, "validation_failed", "alert.invalid_fields", {field: [message]})
 
     async def list_products(request: Request, store: FakeStore) -> Response:
+        """Pages as documented: full format with ``pagination`` (its ``links.next`` is
+        ``products?page=N``, without ``per_page``), light format with ``cursor{current, next}``."""
         params = request.query_params
+        light = params.get("format") == "light"
         try:
             page = max(1, int(params.get("page", "1")))
             per_page = min(MAX_PER_PAGE, max(1, int(params.get("per_page", str(DEFAULT_PER_PAGE)))))
         except ValueError:
-            return envelope_error(422, "validation_failed", "alert.invalid_fields",
-                                  {"page": ["يجب أن يكون رقمًا صحيحًا."]})
+            return _invalid("page", "يجب أن يكون رقمًا صحيحًا.")
+        if light and params.get("cursor"):
+            decoded = decode_cursor(params["cursor"])
+            if decoded is None:
+                return _invalid("cursor", "قيمة cursor غير صالحة.")
+            page, per_page = decoded
         keyword = params.get("keyword", "").strip().lower()
         status = params.get("status")
+        today = fake.today()
         with fake.lock:
             products = [
                 p for p in store.products.values()
@@ -176,14 +204,19 @@ def routes(fake: FakeSalla) -> list[Route]:
             total = len(products)
             total_pages = max(1, math.ceil(total / per_page))
             chunk = products[(page - 1) * per_page : page * per_page]
-            light = params.get("format") == "light"
-            items = [p.to_light_json() if light else _product_json(request, p) for p in chunk]
+            items = [p.to_light_json(today) if light else _product_json(request, p) for p in chunk]
         url = f"{base_url(request)}/products"
+        if light:
+            # The documented next link repeats the filters and carries an opaque cursor.
+            filters = "".join(f"&{k}={params[k]}" for k in ("keyword", "status") if params.get(k))
+            next_link = (f"{url}?format=light{filters}&cursor={encode_cursor(page + 1, per_page)}&page={page + 1}"
+                         if page < total_pages else None)
+            return ok(items, filters={}, cursor={"current": page, "next": next_link})
         link_map: dict[str, str] = {}
         if page > 1:
-            link_map["previous"] = f"{url}?page={page - 1}&per_page={per_page}"
+            link_map["previous"] = f"{url}?page={page - 1}"
         if page < total_pages:
-            link_map["next"] = f"{url}?page={page + 1}&per_page={per_page}"
+            link_map["next"] = f"{url}?page={page + 1}"
         # PHP serializes an empty map as a list; Salla's docs show both {} and [] (fixed per store).
         links: dict[str, str] | list[str] = link_map if link_map or store.merchant_id % 2 else []
         pagination = {
@@ -289,10 +322,74 @@ def routes(fake: FakeSalla) -> list[Route]:
                 if price is None:
                     return envelope_error(422, "validation_failed", "null", {"price": ["حقل price يجب أن يكون رقمًا."]})
                 variant.price = price
-                variant.has_special_price = True
+                variant.own_price = True
             if "cost_price" in body:
                 variant.cost_price = _amount(body["cost_price"])
-            return ok(variant.to_json(product.currency), status=201)
+            return ok(variant.to_json(product, fake.today()), status=201)
+
+    async def list_webhooks(request: Request, store: FakeStore) -> Response:
+        try:
+            page = max(1, int(request.query_params.get("page", "1")))
+        except ValueError:
+            page = 1
+        per_page = 65  # the documented page size of this listing
+        with fake.lock:
+            hooks = [h.to_json() for h in fake.store_webhooks.of_store(store.merchant_id)]
+        total_pages = max(1, math.ceil(len(hooks) / per_page))
+        chunk = hooks[(page - 1) * per_page : page * per_page]
+        url = f"{base_url(request)}/webhooks"
+        links = {k: v for k, v in (("previous", f"{url}?page={page - 1}" if page > 1 else None),
+                                   ("next", f"{url}?page={page + 1}" if page < total_pages else None)) if v}
+        pagination: dict[str, object] = {
+            "count": len(chunk), "total": len(hooks), "perPage": per_page, "currentPage": page,
+            "totalPages": total_pages, "links": links or [],
+        }
+        return ok(chunk, pagination=pagination)
+
+    async def subscribe_webhook(request: Request, store: FakeStore) -> Response:
+        body = await _json_body(request)
+        if not isinstance(body, dict):
+            return envelope_error(422, "error", "alert.invalid_fields", {"event": ["حقل event مطلوب."]})
+        errors: dict[str, list[str]] = {}
+        event = body.get("event")
+        if not isinstance(event, str) or event not in KNOWN_EVENTS:
+            errors["event"] = ["حقل event غير صالحٍ"]
+        problem = url_problem(body.get("url"), strict=fake.strict_webhook_urls)
+        if problem is not None:
+            errors["url"] = [problem]
+        version = body.get("version", 2)
+        if version not in (1, 2, "1", "2") or isinstance(version, bool):
+            errors["version"] = ["قيمة version غير صالحة."]
+        headers = body.get("headers")
+        if headers is not None and not (
+            isinstance(headers, list) and all(isinstance(h, dict) and isinstance(h.get("key"), str) for h in headers)
+        ):
+            errors["headers"] = ["قيمة headers غير صالحة."]
+        if errors:
+            return envelope_error(422, "error", "alert.invalid_fields", errors)
+        rule = body.get("rule")
+        with fake.lock:
+            hook = fake.store_webhooks.subscribe(
+                store.merchant_id, event=str(event), url=str(body["url"]), name=str(body.get("name") or ""),
+                version=int(version), rule=str(rule) if rule else None,
+                headers={str(h["key"]): str(h.get("value", "")) for h in headers} if headers else None,
+            )
+            return ok(hook.to_json())
+
+    async def unsubscribe_webhook(request: Request, store: FakeStore) -> Response:
+        params = request.query_params
+        raw_id, url = params.get("id"), params.get("url")
+        if not raw_id and not url:
+            return envelope_error(422, "error", "alert.invalid_fields", {"id": ["حقل id مطلوب."]})
+        try:
+            webhook_id = int(raw_id) if raw_id else None
+        except ValueError:
+            return envelope_error(422, "error", "alert.invalid_fields", {"id": ["يجب أن يكون حقل id عددًا صحيحًا"]})
+        with fake.lock:
+            removed = fake.store_webhooks.unsubscribe(store.merchant_id, webhook_id=webhook_id, url=url or None)
+        if not removed:
+            return not_found()
+        return ok({"message": "The Object has been removed successfully", "code": 202}, status=202)
 
     async def unknown(request: Request) -> Response:
         return not_found()
@@ -324,6 +421,17 @@ def routes(fake: FakeSalla) -> list[Route]:
             "/admin/v2/products/{product_id:int}",
             guarded("PUT /products/{id}", "products.read_write", update_product),
             methods=["PUT"],
+        ),
+        Route("/admin/v2/webhooks", guarded("GET /webhooks", "webhooks.read", list_webhooks), methods=["GET"]),
+        Route(
+            "/admin/v2/webhooks/subscribe",
+            guarded("POST /webhooks/subscribe", "webhooks.read_write", subscribe_webhook),
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/v2/webhooks/unsubscribe",
+            guarded("DELETE /webhooks/unsubscribe", "webhooks.read_write", unsubscribe_webhook),
+            methods=["DELETE"],
         ),
         Route("/admin/v2/{rest:path}", unknown, methods=["GET", "POST", "PUT", "DELETE"]),
     ]

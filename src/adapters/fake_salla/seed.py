@@ -105,7 +105,7 @@ def _product(rng: random.Random, product_id: int, index: int, spec: SandboxStore
                     cost_price=cost,
                     stock_quantity=rng.randint(0, 40),
                     option_values=(size,),
-                    has_special_price=special,
+                    own_price=special,
                 )
             )
     return FakeProduct(

@@ -7,11 +7,10 @@ the real adapter beside it.
 from adapters.memory.clock import FakeClock
 from adapters.memory.echoes import MemoryPriceEchoes
 from adapters.memory.locks import ThreadStoreLocks
-from adapters.memory.queue import EnqueuedTask, RecordingQueue
+from adapters.memory.queue import RecordingQueue
 from adapters.memory.storage import InMemoryStoreScope, InMemoryUnitOfWork, InMemoryUnitOfWorkFactory
 
 __all__ = [
-    "EnqueuedTask",
     "FakeClock",
     "InMemoryStoreScope",
     "InMemoryUnitOfWork",

@@ -1,39 +1,36 @@
-"""A task queue that records what was enqueued, and optionally runs it inline."""
+"""A task queue that records the commands dispatched to it, and optionally runs them inline."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-import attrs
+from pricing_core.commands import Command
 
-
-@attrs.frozen
-class EnqueuedTask:
-    """One enqueued message."""
-
-    task: str
-    kwargs: dict[str, Any]
+C = TypeVar("C", bound=Command)
 
 
 class RecordingQueue:
-    """``TaskQueue`` port for tests: keeps every message; ``handlers`` run them inline when given."""
+    """``TaskQueue`` port for tests: keeps every command; ``handlers`` run them inline by command type."""
 
-    def __init__(self, handlers: dict[str, Callable[..., object]] | None = None) -> None:
-        self.messages: list[EnqueuedTask] = []
+    def __init__(self, handlers: dict[type[Command], Callable[[Any], object]] | None = None) -> None:
+        self.commands: list[Command] = []
         self.handlers = handlers or {}
         self._lock = threading.Lock()
 
-    def enqueue(self, task: str, /, **kwargs: object) -> None:
-        """Record ``task`` and run its handler inline if one is registered."""
+    def dispatch(self, command: Command) -> None:
+        """Record ``command`` and run its handler inline if one is registered for its type."""
         with self._lock:
-            self.messages.append(EnqueuedTask(task, dict(kwargs)))
-        handler = self.handlers.get(task)
+            self.commands.append(command)
+        handler = self.handlers.get(type(command))
         if handler is not None:
-            handler(**kwargs)
+            handler(command)
 
-    def named(self, task: str) -> list[dict[str, Any]]:
-        """The kwargs of every message for ``task``, in order."""
+    def of(self, kind: type[C]) -> list[C]:
+        """Every dispatched command of type ``kind``, in order."""
         with self._lock:
-            return [m.kwargs for m in self.messages if m.task == task]
+            return [c for c in self.commands if isinstance(c, kind)]
+
+
+__all__ = ["RecordingQueue"]

@@ -38,12 +38,15 @@ from pricing_core.ports import (
     SettingsRepository,
     StoreRepository,
     StoreScope,
+    SubscriptionRepository,
     SystemSettingsRepository,
     TokenRepository,
     WebhookInbox,
+    checked_expected,
 )
 from pricing_core.runs import OptimizationRun, RunStatus
 from pricing_core.settings import TenantSettings
+from pricing_core.store_events import SubscriptionState
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
 
@@ -71,6 +74,7 @@ class _State:
     price_history: list[tuple[int, str, PricePoint]] = attrs.Factory(list)
     system_settings: dict[str, _SystemSetting] = attrs.Factory(dict)
     webhooks: set[str] = attrs.Factory(set)
+    subscriptions: dict[str, SubscriptionState] = attrs.Factory(dict)
 
     def copy(self) -> _State:
         return _State(
@@ -85,6 +89,7 @@ class _State:
             price_history=list(self.price_history),
             system_settings={k: attrs.evolve(v) for k, v in self.system_settings.items()},
             webhooks=set(self.webhooks),
+            subscriptions=dict(self.subscriptions),
         )
 
 
@@ -136,6 +141,7 @@ class InMemoryUnitOfWork:
         self.webhooks: WebhookInbox = _Webhooks(self)
         self.system_activity: ActivityRepository = _Activity(self, None)
         self.retention: RetentionRepository = _Retention(self)
+        self.subscriptions: SubscriptionRepository = _Subscriptions(self)
         self.store: StoreScope | None = None if store_id is None else InMemoryStoreScope(self, store_id)
 
     def __enter__(self) -> Self:
@@ -422,13 +428,13 @@ class _Decisions:
         expected: Collection[DecisionStatus] | None = None,
     ) -> None:
         ids = list(decision_ids)
-        allowed = None if expected is None else frozenset(expected)
+        allowed = checked_expected(status, expected)
 
         def op(state: _State) -> None:
             mine = state.decisions.get(self._store_id, {})
             for decision_id in ids:
                 current = mine.get(decision_id)
-                if current is None or (allowed is not None and current.status not in allowed):
+                if current is None or current.status not in allowed:
                     continue
                 mine[decision_id] = attrs.evolve(
                     current,
@@ -580,6 +586,34 @@ class _Webhooks:
 
         self._uow.write(op)
         return True
+
+
+class _Subscriptions:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def _visible(self, store_id: str) -> bool:
+        return self._uow.bound_store is None or self._uow.bound_store == store_id
+
+    def get(self, store_id: str) -> SubscriptionState | None:
+        store_id = str(store_id)
+        return self._uow.read().subscriptions.get(store_id) if self._visible(store_id) else None
+
+    def save(self, state: SubscriptionState) -> None:
+        if not self._visible(state.store_id):
+            raise ValueError(
+                f"a unit of work bound to store {self._uow.bound_store} cannot write store {state.store_id}"
+            )
+        _store_or_raise(self._uow.read(), state.store_id)
+
+        def op(state_: _State) -> None:
+            state_.subscriptions[state.store_id] = state
+
+        self._uow.write(op)
+
+    def list_all(self) -> list[SubscriptionState]:
+        subscriptions = self._uow.read().subscriptions
+        return [subscriptions[k] for k in sorted(subscriptions) if self._visible(k)]
 
 
 class _Retention:

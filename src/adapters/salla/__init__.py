@@ -32,8 +32,9 @@ def build_salla(
 ) -> tuple[SallaOAuthClient, SallaMerchantClient]:
     """The two Salla clients sharing one ``httpx.Client`` (a new one with sane timeouts if None).
 
-    ``sleep`` is what pacing, backoff and confirmation wait with; benchmarks that speed up the
-    fake's clock pass a scaled one.
+    ``sleep`` is what pacing, backoff and confirmation wait with, and ``clock`` what the pacer
+    compares with Salla's ``X-RateLimit-Reset``; benchmarks that speed up the fake's clock pass
+    that clock and a sleep scaled to it.
     """
     client: HttpClient = (
         http if http is not None else httpx.Client(timeout=DEFAULT_TIMEOUT, headers={"Accept-Language": "en"})

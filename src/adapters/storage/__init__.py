@@ -11,7 +11,6 @@ The composition root calls ``build_storage(config)``; operators call ``migrate``
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 
 from adapters.config import Config
 from adapters.storage import migrate as _migrations
@@ -80,18 +79,17 @@ def rotate_keys(config: Config) -> dict[str, int]:
         engine.dispose()
 
 
-def import_env_settings(
-    target: Config | UnitOfWorkFactory, env: Mapping[str, str] | None = None, *, overwrite: bool = False
-) -> dict[str, str]:
-    """Copy SALLA_CLIENT_ID / SALLA_CLIENT_SECRET from the environment into ``system_settings`` (see
-    ``system_settings.import_env_settings``); ``target`` is a Config or an open unit-of-work factory."""
-    if isinstance(target, Config):
-        factory, _locks = build_storage(target)
-        try:
-            return _system_settings.import_env_settings(factory, env, overwrite=overwrite)
-        finally:
-            factory.engine.dispose()
-    return _system_settings.import_env_settings(target, env, overwrite=overwrite)
+def import_env_settings(config: Config, *, uow_factory: UnitOfWorkFactory | None = None,
+                        overwrite: bool = False) -> dict[str, str]:
+    """Copy the configured SALLA_CLIENT_ID / SALLA_CLIENT_SECRET into ``system_settings`` (see
+    ``system_settings.import_env_settings``), through ``uow_factory`` or the configured storage."""
+    if uow_factory is not None:
+        return _system_settings.import_env_settings(uow_factory, config, overwrite=overwrite)
+    factory, _locks = build_storage(config)
+    try:
+        return _system_settings.import_env_settings(factory, config, overwrite=overwrite)
+    finally:
+        factory.engine.dispose()
 
 
 lookup_setting = _system_settings.lookup_setting

@@ -2,7 +2,8 @@
 
 Tables of the original design keep their names (stores, products, competitors,
 pricing_decisions, optimization_runs, activity_logs, system_settings); the service adds
-store_tokens (encrypted), store_settings, processed_webhooks and price_history. Every
+store_tokens (encrypted), store_settings, processed_webhooks, price_history and
+store_event_subscriptions (each store's last store-event subscription check). Every
 store-scoped table carries ``store_id`` and, on PostgreSQL, a row-level security policy
 (see ``rls.py``).
 """
@@ -63,6 +64,8 @@ stores = Table(
     Column("deactivated_at", UTCDateTime),
     Column("deactivation_reason", Text),
     Column("last_run_at", UTCDateTime),
+    # Salla's time of the latest processed app.uninstalled (an older authorization is refused).
+    Column("uninstalled_at", UTCDateTime),
 )
 
 store_tokens = Table(
@@ -228,6 +231,18 @@ processed_webhooks = Table(
     Column("received_at", UTCDateTime, nullable=False, index=True),
 )
 
+store_event_subscriptions = Table(
+    "store_event_subscriptions",
+    metadata,
+    Column("store_id", STORE_ID, ForeignKey("stores.store_id", ondelete="CASCADE"), primary_key=True),
+    Column("callback_url", Text, nullable=False),
+    Column("subscribed", JSON, nullable=False),
+    Column("missing", JSON, nullable=False),
+    Column("checked_at", UTCDateTime, nullable=False),
+    Column("error", Text),
+    Column("scope_missing", Boolean, nullable=False, server_default=false()),
+)
+
 # Tables with a store_id column get a row-level security policy on PostgreSQL.
 STORE_SCOPED_TABLES = (
     "stores",
@@ -239,6 +254,7 @@ STORE_SCOPED_TABLES = (
     "optimization_runs",
     "activity_logs",
     "price_history",
+    "store_event_subscriptions",
 )
 
 __all__ = [
@@ -251,6 +267,7 @@ __all__ = [
     "pricing_decisions",
     "processed_webhooks",
     "products",
+    "store_event_subscriptions",
     "store_settings",
     "store_tokens",
     "stores",

@@ -15,6 +15,7 @@ from adapters.storage.bulk import Upsert, chunks, insert_rows, where_in
 from pricing_core.activity import ActivityEntry, ActivityType
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import DecisionRecord, DecisionStatus
+from pricing_core.ports import checked_expected
 from pricing_core.runs import OptimizationRun
 from pricing_core.settings import TenantSettings
 from pricing_core.tokens import TokenSet
@@ -71,7 +72,7 @@ class SqlSettings(_Scoped):
     def get(self) -> TenantSettings:
         t = models.store_settings
         raw = self._uow.conn.execute(select(t.c.settings).where(t.c.store_id == self._store_id)).scalar()
-        return TenantSettings() if raw is None else TenantSettings.model_validate(raw)
+        return rows.settings_from(self._store_id, raw)
 
     def save(self, settings: TenantSettings) -> None:
         self._uow.require_store(self._store_id)
@@ -243,14 +244,14 @@ class SqlDecisions(_Scoped):
         expected: Collection[DecisionStatus] | None = None,
     ) -> None:
         t = models.pricing_decisions
+        allowed = checked_expected(status, expected)
         values: dict[str, object] = {"status": status.value, "updated_at": at, "error": error}
         if by is not None:
             values["decided_by"] = by
         for part in chunks(list(decision_ids), self._uow.dialect):
             if part:
                 statement = update(t).where(t.c.store_id == self._store_id, where_in(self._uow.dialect, t.c.id, part))
-                if expected is not None:
-                    statement = statement.where(t.c.status.in_([s.value for s in expected]))
+                statement = statement.where(t.c.status.in_(sorted(s.value for s in allowed)))
                 self._uow.conn.execute(statement.values(**values))
 
 

@@ -1,12 +1,18 @@
-"""System-wide settings (Salla client id and secret): database first, environment as a fallback."""
+"""System-wide settings (Salla client id and secret) stored encrypted in ``system_settings``.
+
+``Config.with_stored_credentials`` reads them (a stored value wins over the environment's);
+``salla-optimizer settings import-env`` copies the configured ones in.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from pricing_core.ports import UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from adapters.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -17,32 +23,23 @@ SALLA_SETTINGS: dict[str, tuple[str, bool]] = {
 }
 
 
-def lookup_setting(uow_factory: UnitOfWorkFactory, key: str, env: Mapping[str, str] | None = None) -> str | None:
-    """The setting from ``system_settings``; when absent, from the environment with a warning."""
+def lookup_setting(uow_factory: UnitOfWorkFactory, key: str) -> str | None:
+    """The setting stored in ``system_settings``, or None."""
     with uow_factory() as uow:
-        value = uow.system_settings.get(key)
-    if value is not None:
-        return value
-    env = os.environ if env is None else env
-    fallback = env.get(key) or None
-    if fallback is not None:
-        log.warning("System credentials not in database, using environment fallback (%s)", key)
-    return fallback
+        return uow.system_settings.get(key)
 
 
-def import_env_settings(
-    uow_factory: UnitOfWorkFactory, env: Mapping[str, str] | None = None, *, overwrite: bool = False
-) -> dict[str, str]:
-    """Copy SALLA_CLIENT_ID and SALLA_CLIENT_SECRET from the environment into ``system_settings``.
+def import_env_settings(uow_factory: UnitOfWorkFactory, config: Config, *, overwrite: bool = False) -> dict[str, str]:
+    """Copy the configured SALLA_CLIENT_ID and SALLA_CLIENT_SECRET into ``system_settings``.
 
     Returns, per key, ``imported``, ``kept`` (already stored; ``overwrite`` replaces it) or
     ``missing`` (not in the environment). The secret is encrypted at rest.
     """
-    env = os.environ if env is None else env
+    configured = {"SALLA_CLIENT_ID": config.salla_client_id, "SALLA_CLIENT_SECRET": config.salla_client_secret}
     outcome: dict[str, str] = {}
     with uow_factory() as uow:
         for key, (description, secret) in SALLA_SETTINGS.items():
-            value = env.get(key) or None
+            value = configured.get(key) or None
             if value is None:
                 outcome[key] = "missing"
             elif uow.system_settings.get(key) is not None and not overwrite:

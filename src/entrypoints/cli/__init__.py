@@ -11,6 +11,11 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from adapters.config import Config
+    from bootstrap import ProcessKind, Runtime
 
 # Modules that contribute commands; each has ``register(subparsers) -> None``.
 COMMAND_MODULES = (
@@ -19,11 +24,36 @@ COMMAND_MODULES = (
     "entrypoints.cli.salla_commands",
     "entrypoints.cli.runner_commands",
     "entrypoints.cli.web_commands",
+    "entrypoints.cli.doctor",
 )
 
 
 class CommandError(Exception):
     """A command failed in a way the user can act on; printed as one line, exit status 1."""
+
+
+def load_config() -> Config:
+    """The configuration from the environment; a bad variable is a one-line ``CommandError``."""
+    from adapters.config import Config, ConfigError
+
+    try:
+        return Config.from_env()
+    except ConfigError as exc:
+        raise CommandError(f"configuration: {exc}") from exc
+
+
+def load_runtime(kind: ProcessKind | str = "cli") -> Runtime:
+    """This command's runtime (``bootstrap``); configuration and start-up failures are one line."""
+    from adapters.config import ConfigError
+    from bootstrap import ProcessKind, bootstrap
+
+    config = load_config()
+    try:
+        return bootstrap(config, ProcessKind(kind))
+    except ConfigError as exc:
+        raise CommandError(f"configuration: {exc}") from exc
+    except Exception as exc:
+        raise CommandError(f"cannot start: {type(exc).__name__}: {exc}") from exc
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,10 +13,10 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from entrypoints.cli import CommandError
+from entrypoints.cli import CommandError, load_config, load_runtime
 
 if TYPE_CHECKING:
-    from adapters.wiring import Services
+    from adapters.services import Services
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -76,18 +76,11 @@ def _help(parser: argparse.ArgumentParser) -> Any:
 
 
 def _services() -> Services:
-    from adapters.config import Config
-    from adapters.wiring import build_services
-
-    try:
-        return build_services(Config.from_env())
-    except Exception as exc:
-        raise CommandError(f"cannot start: {type(exc).__name__}: {exc}") from exc
+    return load_runtime("cli").services
 
 
-def _logging() -> None:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
+def _logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
 
 
 def _threshold(args: argparse.Namespace, services: Services) -> float:
@@ -100,20 +93,18 @@ def _threshold(args: argparse.Namespace, services: Services) -> float:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    if not os.environ.get("REDIS_URL"):
+    config = load_config()
+    if not config.redis_url:
         raise CommandError("worker needs REDIS_URL (without it, `serve` runs an in-process worker)")
     if args.processes < 1 or args.threads < 1:
         raise CommandError("--processes and --threads must be at least 1")
     if args.processes > 1:
         return _worker_processes(args)
-    _logging()
+    _logging(config.log_level)
     import dramatiq
 
-    from runners import actors
-    from runners.broker import setup_broker
-
-    broker = setup_broker()
-    actors.services()  # fail fast on a bad configuration instead of on the first message
+    runtime = load_runtime("worker")  # fails fast on a bad configuration, not on the first message
+    broker = runtime.broker
     if args.metrics_port:
         from prometheus_client import start_http_server
 
@@ -131,7 +122,7 @@ def _worker(args: argparse.Namespace) -> int:
             pass
     finally:
         worker.stop(timeout=30_000)
-        actors.services().close()
+        runtime.close()
     return 0
 
 
@@ -156,24 +147,19 @@ def _worker_processes(args: argparse.Namespace) -> int:
 
 
 def _scheduler(args: argparse.Namespace) -> int:
-    _logging()
-    from runners.broker import DramatiqQueue, is_in_process, setup_broker
-    from runners.scheduler import PeriodicScheduler, claims_for
-    from runners.settings import schedules
-
-    services = _services()
-    broker = setup_broker()
-    if is_in_process(broker):
+    config = load_config()
+    if not config.redis_url:
         raise CommandError("scheduler needs REDIS_URL: its messages must reach worker processes")
-    periodic = PeriodicScheduler(
-        DramatiqQueue(broker),
-        claims_for(services.config.redis_url, services.uow_factory, services.clock),
-        schedules(),
-    )
+    _logging(config.log_level)
+    from runners.scheduler import command_for
+
+    runtime = load_runtime("scheduler")
+    services = runtime.services
+    periodic = runtime.scheduler()
     if args.once:
         if args.once not in periodic.triggers:
             raise CommandError(f"unknown job {args.once!r}; one of {sorted(periodic.triggers)}")
-        DramatiqQueue(broker).enqueue(args.once)
+        services.queue.dispatch(command_for(args.once))
         print(f"enqueued {args.once}")
         return 0
     scheduler = periodic.build()
@@ -183,7 +169,7 @@ def _scheduler(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    services.close()
+    runtime.close()
     return 0
 
 
@@ -234,6 +220,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _tokens_status(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from pricing_core.usecases.token_status import summarize_token_status
@@ -244,8 +231,10 @@ def _tokens_status(args: argparse.Namespace) -> int:
                                         threshold_hours=_threshold(args, services))
     finally:
         services.close()
+    missing_events = [r.store.store_id for r in report.missing_store_events]
     if args.json:
-        print(json.dumps({"summary": report.summary.as_dict(), "stores": [r.as_dict() for r in report.stores]},
+        print(json.dumps({"summary": report.summary.as_dict(), "stores": [r.as_dict() for r in report.stores],
+                          "stores_missing_store_events": missing_events},
                          indent=2, ensure_ascii=False))
         return 0
     console = Console()
@@ -254,18 +243,29 @@ def _tokens_status(args: argparse.Namespace) -> int:
         summary.add_row(key.replace("_", " "), str(value))
     console.print(summary)
     table = Table(title="Per-store token health")
-    for column in ("store", "name", "active", "healthy", "reason", "hours left", "expires at"):
+    for column in ("store", "name", "active", "healthy", "reason", "hours left", "expires at", "store events"):
         table.add_column(column)
     for row in report.stores:
         health = row.health
+        gap = row.store_events_gap
+        if gap is not None:
+            events = f"[red]{escape(gap)}[/]"
+        elif row.store.is_active and row.subscription is not None:
+            events = f"[green]{', '.join(row.subscription.subscribed)}[/]"
+        else:
+            events = "-"
         table.add_row(
             row.store.store_id, row.store.store_name, "yes" if row.store.is_active else "no",
             "[green]yes[/]" if health.healthy else "[red]no[/]",
             health.reason if row.store.is_active else f"inactive: {row.store.deactivation_reason or '-'}",
             "-" if health.hours_until_expiry is None else f"{health.hours_until_expiry:.1f}",
             row.expires_at.isoformat(timespec="minutes") if row.expires_at else "-",
+            events,
         )
     console.print(table)
+    if missing_events:
+        console.print(f"[red]Stores without a store-event subscription:[/] {', '.join(missing_events)} "
+                      "(product.price.updated never reaches them; see docs/salla-integration.md)")
     return 0
 
 

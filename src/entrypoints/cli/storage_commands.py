@@ -40,11 +40,10 @@ def run_migrate(args: argparse.Namespace) -> int:
     """Apply migrations up to ``--revision``."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from adapters.config import Config
     from adapters.storage import migrate
-    from entrypoints.cli import CommandError
+    from entrypoints.cli import CommandError, load_config
 
-    config = Config.from_env()
+    config = load_config()
     url = config.effective_database_url
     try:
         revision = migrate(config, args.revision)
@@ -58,12 +57,11 @@ def run_rotate(args: argparse.Namespace) -> int:
     """Re-encrypt every stored secret under the first key."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from adapters.config import Config
     from adapters.storage import KeysNotConfigured, rotate_keys
     from adapters.storage.crypto import DecryptionFailed
-    from entrypoints.cli import CommandError
+    from entrypoints.cli import CommandError, load_config
 
-    config = Config.from_env()
+    config = load_config()
     try:
         counts = rotate_keys(config)
     except (KeysNotConfigured, DecryptionFailed, ValueError) as exc:
@@ -86,12 +84,11 @@ def run_import_env(args: argparse.Namespace) -> int:
     """Copy the Salla credentials from the environment into ``system_settings``."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from adapters.config import Config
     from adapters.storage import KeysNotConfigured, import_env_settings
-    from entrypoints.cli import CommandError
+    from entrypoints.cli import CommandError, load_config
 
     try:
-        outcome = import_env_settings(Config.from_env(), overwrite=args.overwrite)
+        outcome = import_env_settings(load_config(), overwrite=args.overwrite)
     except (KeysNotConfigured, ValueError) as exc:
         raise CommandError(str(exc)) from exc
     except SQLAlchemyError as exc:

@@ -10,17 +10,18 @@ admin API, the operator view and the webhook endpoint can still be exercised.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import secrets
+import signal
+import socket
 import sys
 from typing import TYPE_CHECKING
 
-from entrypoints.cli import CommandError
+from entrypoints.cli import CommandError, load_config
 
 if TYPE_CHECKING:
-    from starlette.applications import Starlette
-
     from adapters.config import Config
 
 
@@ -29,86 +30,127 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve = subparsers.add_parser(
         "serve", help="run the web app (with no configuration: everything in one process, Salla sandbox included)"
     )
-    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="bind address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")), help="port (default 8000)")
-    serve.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "info").lower(),
-                       choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--host", default=None, help="bind address (default HOST, else 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default PORT, else 8000)")
+    serve.add_argument("--log-level", default=None, choices=["critical", "error", "warning", "info", "debug"],
+                       help="default LOG_LEVEL, else info")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="web processes sharing the port (needs REDIS_URL and SESSION_SECRET; default 1)")
     serve.set_defaults(handler=_serve)
 
 
-def effective_config(env: dict[str, str], host: str, port: int) -> tuple[Config, list[str]]:
+def effective_config(config: Config, host: str, port: int) -> tuple[Config, list[str]]:
     """The configuration to serve with, and notes for the operator about generated values."""
-    import attrs
-
-    from adapters.config import Config
-
-    config = Config.from_env(env)
     notes: list[str] = []
-    if "PUBLIC_URL" not in env:
+    changes: dict[str, object] = {"host": host, "port": port}
+    if "public_url" not in config.model_fields_set:
         shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-        config = attrs.evolve(config, public_url=f"http://{shown}:{port}")
+        changes["public_url"] = f"http://{shown}:{port}"
     if config.admin_api_token is None:
         token = secrets.token_urlsafe(24)
-        config = attrs.evolve(config, admin_api_token=token)
+        changes["admin_api_token"] = token
         notes.append(f"ADMIN_API_TOKEN not set; this run's admin token: {token}")
     if config.salla_webhook_secret is None and config.uses_sandbox:
         # The sandbox signs its webhooks with the same secret the endpoint verifies.
-        config = attrs.evolve(config, salla_webhook_secret=secrets.token_urlsafe(24))
+        changes["salla_webhook_secret"] = secrets.token_urlsafe(24)
         notes.append("SALLA_WEBHOOK_SECRET not set; the sandbox and the endpoint share a generated one")
     if config.session_secret is None:
-        config = attrs.evolve(config, session_secret=secrets.token_urlsafe(32))
+        changes["session_secret"] = secrets.token_urlsafe(32)
         notes.append("SESSION_SECRET not set; sessions end when this process stops")
-    return config, notes
+    return config.evolve(**changes), notes
 
 
 def _serve(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = load_config()
+    host = args.host if args.host is not None else config.host
+    port = args.port if args.port is not None else config.port
+    log_level = args.log_level or config.log_level
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpx2", "apscheduler"):  # one line per Salla request drowns the rest
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
-    if not 0 < args.port < 65536:
-        raise CommandError(f"--port must be 1..65535, got {args.port}")
-    config, notes = effective_config(dict(os.environ), args.host, args.port)
-    try:
-        app = build_embedded_app(config)
-    except CommandError:
-        raise
-    except Exception as exc:
-        raise CommandError(f"cannot start: {type(exc).__name__}: {exc}") from exc
-
-    import uvicorn
-
-    # The in-process worker threads run CPU-heavy sweeps beside the event loop; a short GIL
-    # switch interval lets the loop take the GIL back within a millisecond instead of five, which
-    # is what keeps webhook acknowledgements fast while a sweep or a backlog is being processed.
-    sys.setswitchinterval(float(os.environ.get("GIL_SWITCH_INTERVAL", "0.001")))
+    if not 0 < port < 65536:
+        raise CommandError(f"--port must be 1..65535, got {port}")
+    if args.workers < 1:
+        raise CommandError("--workers must be at least 1")
+    if args.workers > 1:
+        # Every web process must reach the same queue and honour the same sessions.
+        if not config.redis_url:
+            raise CommandError("--workers > 1 needs REDIS_URL (the in-process broker lives in one process)")
+        if not config.session_secret:
+            raise CommandError("--workers > 1 needs SESSION_SECRET (every web process must sign sessions alike)")
+    config, notes = effective_config(config, host, port)
     for note in notes:
         print(note, file=sys.stderr)
     mode = "embedded default (sandbox)" if config.uses_sandbox else "Salla"
-    print(f"Salla Price Optimizer on {config.public_url} — {mode}", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    print(f"Salla Price Optimizer on {config.public_url} — {mode}"
+          + (f", {args.workers} web processes" if args.workers > 1 else ""), file=sys.stderr)
+    if args.workers == 1:
+        return _serve_one(config, log_level)
+    return _serve_many(config, log_level, args.workers)
+
+
+def _serve_one(config: Config, log_level: str, sockets: list[socket.socket] | None = None) -> int:
+    """One web process: bootstrap, the app, uvicorn (on ``sockets`` when a parent bound them)."""
+    # Imported here, not at the top: ``salla-optimizer --help`` must not pay for the whole service.
+    import uvicorn
+
+    from bootstrap import ProcessKind, bootstrap
+    from entrypoints.web.app import create_app
+
+    try:
+        runtime = bootstrap(config, ProcessKind.SERVE)
+        app = create_app(runtime.services, background=runtime.background)
+    except Exception as exc:
+        raise CommandError(f"cannot start: {type(exc).__name__}: {exc}") from exc
+    # The in-process worker threads run CPU-heavy sweeps beside the event loop; a short GIL
+    # switch interval lets the loop take the GIL back within a millisecond instead of five, which
+    # is what keeps webhook acknowledgements fast while a sweep or a backlog is being processed.
+    sys.setswitchinterval(config.gil_switch_interval)
+    server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=config.port, log_level=log_level,
+                                           access_log=False))
+    try:
+        server.run(sockets=sockets)
+    finally:
+        runtime.close()
     return 0
 
 
-def build_embedded_app(config: Config) -> Starlette:
-    """The app with its services, queue and background work built from ``config``."""
-    from adapters.wiring import build_sandbox, build_services
-    from entrypoints.web.app import create_app
-    from entrypoints.web.runtime import build_runtime
+def _serve_many(config: Config, log_level: str, workers: int) -> int:
+    """``workers`` web processes forked from this one, sharing one listening socket.
 
-    overrides: dict[str, object] = {}
-    if config.uses_sandbox:
-        config.var_dir.mkdir(parents=True, exist_ok=True)
-        # The sandbox calls our webhook like Salla does (product.price.updated after a bulk price
-        # update), signed with the secret the endpoint verifies.
-        overrides["fake_salla"] = build_sandbox(
-            config,
-            webhook_url=config.public_url.rstrip("/") + "/webhooks/salla",
-            webhook_secret=config.salla_webhook_secret,
-        )
-    services = build_services(config, **overrides)
-    queue, background = build_runtime(services)
-    return create_app(config, services=services, queue=queue, background=background)
+    Forked before anything is built (no threads, no connections yet), so each child builds its
+    own runtime through the bootstrap from the very same effective ``Config`` (generated secrets
+    included). The parent only waits and forwards SIGTERM/SIGINT; a child that dies is reported.
+    """
+    listener = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((config.host, config.port))
+    listener.listen(2048)
+    listener.set_inheritable(True)
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # the child: serve until told to stop, never return into the parent's code
+            code = 1
+            try:
+                code = _serve_one(config, log_level, sockets=[listener])
+            finally:
+                os._exit(code)
+        children.append(pid)
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, forward)
+    status = 0
+    for child in children:
+        _, code = os.waitpid(child, 0)
+        status = max(status, os.waitstatus_to_exitcode(code) if code else 0)
+    listener.close()
+    return status
 
 
-__all__ = ["build_embedded_app", "effective_config", "register"]
+__all__ = ["effective_config", "register"]

@@ -11,11 +11,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from entrypoints.web.app import queue_depth, web_state
 from entrypoints.web.bodies import read_capped
 from entrypoints.web.openapi import openapi_document
 from entrypoints.web.security import bearer_ok
+from entrypoints.web.state import queue_depth, queue_ping, web_state
 from entrypoints.web.views import decision_view, store_detail, store_summary
+from pricing_core.commands import SweepStoreNow
 from pricing_core.decision import DecisionStatus
 from pricing_core.errors import DecisionNotFound, InvalidTransition
 from pricing_core.ports import scope_of
@@ -27,7 +28,6 @@ from pricing_core.usecases.decisions import (
     reject_decisions,
 )
 
-MANUAL_RUN_TASK = "manual_optimize"
 MAX_BULK = 500
 MAX_JSON_BODY = 64 * 1024
 
@@ -68,9 +68,8 @@ def health(request: Request) -> Response:
         checks["database"] = {"ok": True}
     except Exception as exc:  # report, never raise: /health must answer
         checks["database"] = {"ok": False, "error": type(exc).__name__}
-    ping = getattr(web.queue, "ping", None)
     try:
-        broker_ok = bool(ping()) if callable(ping) else True
+        broker_ok = queue_ping(web.queue)
         checks["broker"] = {"ok": broker_ok, "queue_depth": queue_depth(web.queue)}
     except Exception as exc:
         checks["broker"] = {"ok": False, "error": type(exc).__name__}
@@ -129,8 +128,8 @@ def optimize_store(request: Request) -> Response:
         return error(404, "not_found", "no such store")
     if not store.is_active:
         return error(409, "store_inactive", f"store is inactive: {store.deactivation_reason or 'deactivated'}")
-    web.queue.enqueue(MANUAL_RUN_TASK, store_id=store.store_id)
-    return JSONResponse({"enqueued": MANUAL_RUN_TASK, "store_id": store.store_id}, status_code=202)
+    web.queue.dispatch(SweepStoreNow(store_id=store.store_id))
+    return JSONResponse({"enqueued": "manual_optimize", "store_id": store.store_id}, status_code=202)
 
 
 def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int | None:

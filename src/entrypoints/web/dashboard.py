@@ -21,7 +21,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from entrypoints.web.app import queue_depth, web_state
 from entrypoints.web.i18n import LANGUAGES
 from entrypoints.web.pages import flash, render, render_error
 from entrypoints.web.security import (
@@ -33,8 +32,10 @@ from entrypoints.web.security import (
     same_secret,
     start_operator_session,
 )
+from entrypoints.web.state import queue_depth, web_state
 from entrypoints.web.views import decision_view, run_view, store_summary
 from pricing_core.activity import ActivityType
+from pricing_core.commands import SweepStoreNow
 from pricing_core.decision import DecisionStatus
 from pricing_core.errors import DecisionNotFound, InvalidTransition
 from pricing_core.ports import scope_of
@@ -48,8 +49,6 @@ from pricing_core.usecases.decisions import (
 )
 from pricing_core.usecases.store_settings import update_settings
 from pricing_core.usecases.token_status import summarize_token_status
-
-MANUAL_RUN_TASK = "manual_optimize"
 
 # Fields shown first in the settings form; the rest go under "advanced".
 MAIN_SETTINGS = (
@@ -312,10 +311,12 @@ def _changes_from_form(form: FormData) -> tuple[dict[str, object], dict[str, str
 
 def save_settings(request: Request, store: Store, form: FormData) -> Response:
     """Validate and save; invalid values come back inline, next to their field, with a 400."""
-    s = web_state(request).services
+    web = web_state(request)
+    s = web.services
     changes, raw = _changes_from_form(form)
     try:
-        update_settings(s.uow_factory, s.clock, store_id=store.store_id, changes=changes, by=_who(request))
+        update = update_settings(s.uow_factory, web.queue, s.clock, store_id=store.store_id, changes=changes,
+                                 by=_who(request))
     except ValidationError as exc:
         errors: dict[str, str] = {}
         for err in exc.errors():
@@ -330,6 +331,8 @@ def save_settings(request: Request, store: Store, form: FormData) -> Response:
             "section": "settings",
         }, status=400)
     flash(request, "saved")
+    if update.superseded:
+        flash(request, "settings_superseded")
     return RedirectResponse(f"/dashboard/stores/{quote(store.store_id, safe='')}/settings", status_code=303)
 
 
@@ -343,7 +346,7 @@ def run_now(request: Request, store: Store, form: FormData) -> Response:
     if not store.is_active:
         flash(request, f"Store is inactive: {store.deactivation_reason or 'deactivated'}", "error")
     else:
-        web.queue.enqueue(MANUAL_RUN_TASK, store_id=store.store_id)
+        web.queue.dispatch(SweepStoreNow(store_id=store.store_id))
         flash(request, "run_enqueued")
     return RedirectResponse(f"/dashboard/stores/{quote(store.store_id, safe='')}", status_code=303)
 

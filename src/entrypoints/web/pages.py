@@ -7,9 +7,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from entrypoints.web.app import web_state
 from entrypoints.web.i18n import LANGUAGES, translator
 from entrypoints.web.security import csrf_token, is_operator, merchant_store
+from entrypoints.web.state import web_state
 
 
 def language(request: Request) -> str:

@@ -11,12 +11,16 @@ real change wait behind tens of thousands of them.
 
 ``app.store.authorize`` is the exception: it carries the store's access and refresh tokens, which
 must not travel through the queue (Redis and its persistence files) or reach a worker's failure
-log in plaintext. It is handled here, in the web process, straight into encrypted storage. It is
-rare (install, update, reinstall), so its few milliseconds of database work do not matter.
+log in plaintext. It is handled here, in the web process, straight into encrypted storage, after
+``/oauth2/user/info`` called with those tokens has confirmed they belong to the delivery's
+merchant (token ownership: see ``handle_webhook_event``). It is rare (install, update,
+reinstall), so its user-info round trip and few milliseconds of database work do not matter.
 
 Answers: 200 accepted, processed, duplicate or echo; 400 malformed; 401 bad signature or token
-(nothing is stored or enqueued); 413 body too large; 503 when the queue or the database is down
-(Salla retries).
+(nothing is stored or enqueued); 403 an authorization whose tokens Salla did not confirm for
+its merchant (refused for good: recorded, logged, nothing stored; a redelivery is a duplicate);
+413 body too large; 503 when the queue or the database is down, or when Salla's user info
+could not be read to check an authorization (nothing stored; Salla redelivers).
 """
 
 from __future__ import annotations
@@ -32,20 +36,20 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from adapters.salla.products import listed_regular_price
 from adapters.salla.webhooks import parse_webhook, verify_webhook
-from entrypoints.web.app import web_state
 from entrypoints.web.bodies import read_capped
-from pricing_core.errors import WebhookRejected
-from pricing_core.money import MoneyError, to_decimal
+from entrypoints.web.state import web_state
+from pricing_core.commands import ProcessWebhook
+from pricing_core.errors import SallaError, WebhookRejected
 from pricing_core.ports import PriceEchoes
 from pricing_core.usecases.webhooks import (
     APP_STORE_AUTHORIZE,
     PRODUCT_PRICE_UPDATED,
     WebhookDelivery,
+    WebhookOutcome,
     handle_webhook_event,
 )
-
-PROCESS_TASK = "process_webhook"
 
 log = logging.getLogger(__name__)
 
@@ -88,22 +92,30 @@ async def receive_delivery(request: Request) -> Response:
         services = web.services
         try:
             outcome = await run_in_threadpool(handle_webhook_event, services.uow_factory, web.queue, services.clock,
-                                              delivery, merchant_lookup=services.salla_catalog.store_info)
+                                              delivery, user_info=services.salla_auth.user_info)
+        except SallaError as exc:
+            # Ownership unknown, so nothing was stored or recorded: Salla's redelivery tries again.
+            log.warning("authorization of store %s (delivery %s) not verified: %s",
+                        event.merchant_id, event.delivery_id, exc)
+            return _answer(request, started, "unavailable", 503, f"could not verify the tokens with Salla: {exc}")
         except Exception as exc:
             # Not acknowledged: Salla delivers it again. The traceback names no token (reprs mask them).
             log.exception("could not store the authorization of delivery %s", event.delivery_id)
             return _answer(request, started, "unavailable", 503, f"could not store it: {type(exc).__name__}")
         web.recent_deliveries.add(event.delivery_id)
+        if outcome is WebhookOutcome.REFUSED:
+            log.warning("authorization of store %s (delivery %s) refused: tokens not confirmed for that store",
+                        event.merchant_id, event.delivery_id)
+            return _answer(request, started, "refused", 403, "the tokens do not belong to this merchant; not stored")
         return _answer(request, started, "processed", 200, outcome.value)
     try:
-        web.queue.enqueue(
-            PROCESS_TASK,
+        web.queue.dispatch(ProcessWebhook(
             event=event.event,
             merchant_id=event.merchant_id,
             created_at=created_at,
             data=dict(event.data),
             delivery_id=event.delivery_id,
-        )
+        ))
     except Exception as exc:
         # Not acknowledged, so Salla delivers it again later; nothing was recorded.
         log.exception("could not enqueue webhook %s", event.delivery_id)
@@ -114,23 +126,22 @@ async def receive_delivery(request: Request) -> Response:
 
 
 def _is_our_echo(echoes: PriceEchoes, event: str, merchant_id: str, data: Mapping[str, Any]) -> bool:
-    """True for a ``product.price.updated`` whose product and price we are writing (or just wrote).
+    """True for a ``product.price.updated`` whose product and regular price we are writing (or just wrote).
 
-    One dict lookup or one Redis ``EXISTS``; anything unreadable is not an echo and is queued as
-    before, where the worker's own check (recent decisions, price history) still applies.
+    The regular price, read by the Salla adapter (``listed_regular_price``), because that is
+    what we write: during a sale the payload's ``price`` is the sale price. One dict lookup or
+    one Redis ``EXISTS``; anything unreadable is not an echo and is queued as before, where the
+    worker's own check (recent decisions, price history) still applies.
     """
     if event != PRODUCT_PRICE_UPDATED or not merchant_id:
         return False
     product_id = data.get("id")
-    raw = data.get("price")
-    if isinstance(raw, Mapping):  # flat numbers in store events; tolerate ``{"amount": ...}`` too
-        raw = raw.get("amount")
-    if product_id in (None, "") or raw is None:
+    price = listed_regular_price(data)
+    if product_id in (None, "") or price is None:
         return False
     try:
-        price = to_decimal(raw)
         return echoes.is_echo(str(merchant_id), str(product_id), price)
-    except (MoneyError, ArithmeticError):  # not a price, or beyond what 2 decimals can spell
+    except ArithmeticError:  # beyond what 2 decimals can spell
         return False
 
 
@@ -158,4 +169,4 @@ class WebhookFastPath:
         await self.app(scope, receive, send)
 
 
-__all__ = ["PROCESS_TASK", "WEBHOOK_PATH", "WebhookFastPath", "routes"]
+__all__ = ["WEBHOOK_PATH", "WebhookFastPath", "routes"]

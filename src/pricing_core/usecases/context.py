@@ -49,10 +49,17 @@ class TokenPorts(Protocol):
 
 
 class ApplyPorts(TokenPorts, Protocol):
-    """The ports applying approved prices uses: the token ports plus the Salla catalog."""
+    """The ports applying approved prices uses: the token ports, the Salla catalog, and the
+    expected echoes of the prices it writes (None: nothing recorded, every echo takes the worker's path)."""
 
     @property
     def salla_catalog(self) -> SallaCatalog: ...
+
+    @property
+    def echoes(self) -> PriceEchoes | None: ...
+
+    @property
+    def echo_ttl_seconds(self) -> float: ...
 
 
 class OptimizerPorts(ApplyPorts, Protocol):
@@ -63,29 +70,6 @@ class OptimizerPorts(ApplyPorts, Protocol):
 
     @property
     def advisor(self) -> PricingAdvisor | None: ...
-
-
-class EchoPorts(Protocol):
-    """Optional extras of a ports bundle for the apply path (``adapters.wiring.Services`` has them).
-
-    Read with :func:`echoes_of` rather than required by :class:`ApplyPorts`, so bundles that
-    predate them (the tests' fakes, scripts) keep working and simply record no expected echoes.
-    """
-
-    @property
-    def echoes(self) -> PriceEchoes | None: ...
-
-    @property
-    def echo_ttl_seconds(self) -> float: ...
-
-
-def echoes_of(ports: object) -> tuple[PriceEchoes, float] | None:
-    """The bundle's expected-echoes port and its TTL in seconds, or None when it has none."""
-    echoes: PriceEchoes | None = getattr(ports, "echoes", None)
-    if echoes is None:
-        return None
-    ttl = getattr(ports, "echo_ttl_seconds", None)
-    return echoes, float(ttl) if isinstance(ttl, int | float) and ttl > 0 else DEFAULT_ECHO_TTL_SECONDS
 
 
 def run_id_for(store_id: str, run_key: str) -> str:
@@ -114,12 +98,10 @@ __all__ = [
     "SWEEP_LOCK",
     "TOKEN_REFRESH_LOCK",
     "ApplyPorts",
-    "EchoPorts",
     "OptimizerPorts",
     "TokenPorts",
     "decision_id_for",
     "decision_key",
-    "echoes_of",
     "new_key",
     "run_id_for",
 ]

@@ -1,6 +1,6 @@
 """Approve or reject pending pricing decisions, one at a time or in bulk.
 
-Only a PENDING decision moves. Approving marks it APPROVED and enqueues ``apply_decisions`` for
+Only a PENDING decision moves. Approving marks it APPROVED and dispatches ``ApplyDecisions`` for
 the runners, which write the prices to Salla; rejecting marks it REJECTED. Every move is logged.
 A decision of another store is indistinguishable from a missing one (``DecisionNotFound``).
 """
@@ -12,11 +12,10 @@ from collections.abc import Mapping, Sequence
 import attrs
 
 from pricing_core.activity import ActivityType
+from pricing_core.commands import ApplyDecisions
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.errors import DecisionNotFound, InvalidTransition
 from pricing_core.ports import Clock, TaskQueue, UnitOfWorkFactory, scope_of
-
-APPLY_TASK = "apply_decisions"
 
 
 @attrs.frozen(kw_only=True)
@@ -115,7 +114,7 @@ def approve_decisions(
         strict=False,
     )
     if result.moved:
-        queue.enqueue(APPLY_TASK, store_id=store_id, decision_ids=list(result.moved))
+        queue.dispatch(ApplyDecisions(store_id=store_id, decision_ids=result.moved))
     return result
 
 
@@ -158,7 +157,7 @@ def approve_decision(
         by=by,
         strict=True,
     )
-    queue.enqueue(APPLY_TASK, store_id=store_id, decision_ids=list(result.moved))
+    queue.dispatch(ApplyDecisions(store_id=store_id, decision_ids=result.moved))
     return result
 
 
@@ -183,7 +182,6 @@ def reject_decision(
 
 
 __all__ = [
-    "APPLY_TASK",
     "ReviewResult",
     "approve_decision",
     "approve_decisions",

@@ -197,6 +197,7 @@ class _Sweep:
         self.pending_by_product: dict[str, list[str]] = {}
         self.apply_batch = apply_batch
         self.to_apply: list[DecisionRecord] = []   # APPROVED (committed), not sent yet
+        self.read_now: dict[str, Product] = {}      # their products, as this run read them from Salla
         self.done = 0
         self.advice_cap = advice_cap
         self.full_sweep = full_sweep
@@ -244,7 +245,7 @@ class _Sweep:
                 # A redelivered message of a run that finished: nothing left to do.
                 return existing, True, SweepResult(store_id=self.store_id, run=existing, resumed=True)
             if existing is not None:
-                run = attrs.evolve(existing, status=RunStatus.RUNNING, error=None, finished_at=None)
+                run = existing.resumed()
                 runs.update(run)
             else:
                 run = OptimizationRun(id=self.run_id, store_id=self.store_id, run_type=self.run_type,
@@ -266,8 +267,7 @@ class _Sweep:
         with self.ports.uow_factory(self.store_id) as uow:
             scope = scope_of(uow)
             run = self._current_run(scope)
-            run = attrs.evolve(run, status=RunStatus.COMPLETED, finished_at=now, error=None,
-                               duration_seconds=(now - run.started_at).total_seconds())
+            run = run.completed(now)
             scope.runs.update(run)
             if self.full_sweep:
                 self._mark_last_run(uow.stores, run.started_at)
@@ -299,10 +299,9 @@ class _Sweep:
         with self.ports.uow_factory(self.store_id) as uow:
             scope = scope_of(uow)
             run = scope.runs.get(self.run_id)
-            if run is None:
-                return None
-            run = attrs.evolve(run, status=RunStatus.FAILED, finished_at=now, error=reason,
-                               duration_seconds=(now - run.started_at).total_seconds())
+            if run is None or run.status is not RunStatus.RUNNING:
+                return run  # nothing to fail: it never started, or finished before the error
+            run = run.failed(now, reason)
             scope.runs.update(run)
             scope.activity.log(
                 ActivityType.OPTIMIZATION_FAILED,
@@ -469,25 +468,34 @@ class _Sweep:
                 for pid in changed:
                     self.pending_by_product.pop(pid, None)
             run = self._current_run(scope)
-            scope.runs.update(attrs.evolve(
-                run,
-                products_analyzed=run.products_analyzed + len(records),
-                products_queued=run.products_queued + sum(r.status is DecisionStatus.PENDING for r in records),
-                products_skipped=run.products_skipped + gathered.rejected
-                + sum(r.decision.action is Action.SKIPPED for r in records),
+            scope.runs.update(run.counted(
+                analyzed=len(records),
+                queued=sum(r.status is DecisionStatus.PENDING for r in records),
+                skipped=gathered.rejected + sum(r.decision.action is Action.SKIPPED for r in records),
             ))
             uow.commit()
 
         self.to_apply.extend(approved)
+        by_id = {p.id: p for p in gathered.products}
+        self.read_now.update((r.decision.product_id, by_id[r.decision.product_id]) for r in approved)
         if len(self.to_apply) >= self.apply_batch:
             self._flush(token)
         self._advance(gathered.size, gathered.total)
 
     def _flush(self, token: str) -> None:
-        """Send the approved decisions waiting so far, in one bulk (the adapter chunks it)."""
+        """Send the approved decisions waiting so far, in one bulk (the adapter chunks it).
+
+        ``apply_records`` re-checks them first against Salla's current price and cost; this run
+        read them from Salla on the page each was decided on (seconds ago; with an advisor that
+        ``wants_whole_run``, at most that advisor's call ago), so it hands them over instead of
+        spending more requests per batch. The store's settings
+        and the last price changes are read afresh either way.
+        """
         batch, self.to_apply = self.to_apply, []
+        read_now, self.read_now = self.read_now, {}
         if batch:
-            apply_records(self.ports, self.store_id, batch, access_token=token, run_id=self.run_id)
+            apply_records(self.ports, self.store_id, batch, access_token=token, run_id=self.run_id,
+                          current=read_now)
 
     def _proposals(
         self, context: StoreContext, products: Sequence[Product], offers: Mapping[str, Sequence[CompetitorOffer]]

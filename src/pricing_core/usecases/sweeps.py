@@ -1,4 +1,4 @@
-"""The periodic fan-out: which stores to sweep, one ``optimize_store`` message per store.
+"""The periodic fan-out: which stores to sweep, one ``SweepStore`` command per store.
 
 ``optimize_all_stores`` (every 6 hours) takes every active store not in manual mode;
 ``check_and_optimize_stores`` (hourly) only those whose ``update_frequency_hours`` has elapsed
@@ -15,13 +15,13 @@ from datetime import datetime
 
 import attrs
 
+from pricing_core.commands import SweepStore
 from pricing_core.ports import Clock, TaskQueue, UnitOfWorkFactory, scope_of
 from pricing_core.runs import RunType
 from pricing_core.schedule import is_due, takes_scheduled_runs
 from pricing_core.settings import TenantSettings
 from pricing_core.stores import Store
 
-OPTIMIZE_STORE = "optimize_store"
 # Runs read to find the latest sweep when ``last_run_at`` is unset (past a burst of event runs).
 _FALLBACK_RUNS = 20
 
@@ -68,7 +68,7 @@ def _fan_out(
     run_type: RunType,
     reason_to_pass: Callable[[Store, TenantSettings], str | None],
 ) -> FanOut:
-    """One ``optimize_store`` per active store that takes scheduled runs and has no reason to be passed over."""
+    """One ``SweepStore`` per active store that takes scheduled runs and has no reason to be passed over."""
     with uow_factory() as uow:
         rows = uow.stores.list_active_with_settings()
     enqueued: list[str] = []
@@ -81,8 +81,8 @@ def _fan_out(
         if reason is not None:
             passed.append((store.store_id, reason))
             continue
-        queue.enqueue(OPTIMIZE_STORE, store_id=store.store_id, run_type=run_type.value,
-                      run_key=f"{run_type.value}:{key}")
+        queue.dispatch(SweepStore(store_id=store.store_id, run_type=run_type.value,
+                                  run_key=f"{run_type.value}:{key}"))
         enqueued.append(store.store_id)
     return FanOut(batch_key=key, enqueued=tuple(enqueued), passed=tuple(passed))
 
@@ -99,4 +99,4 @@ def _last_sweep_start(uow_factory: UnitOfWorkFactory, store_id: str) -> datetime
     return next((r.started_at for r in recent if r.run_type is not RunType.EVENT), None)
 
 
-__all__ = ["OPTIMIZE_STORE", "FanOut", "batch_key_for", "check_and_optimize_stores", "optimize_all_stores"]
+__all__ = ["FanOut", "batch_key_for", "check_and_optimize_stores", "optimize_all_stores"]

@@ -1,4 +1,4 @@
-"""The composition root: what build_services builds for a configuration, and overrides."""
+"""The composition root: what ``bootstrap`` builds for each process kind and configuration, and overrides."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from adapters.config import Config
-from adapters.fake_salla import SANDBOX_CLIENT_ID, FakeSalla
+from adapters.config import Config, ConfigError
+from adapters.fake_salla import FakeSalla
 from adapters.memory.storage import InMemoryUnitOfWorkFactory
-from adapters.wiring import Services, build_services, salla_credentials
+from adapters.services import Services
+from bootstrap import ProcessKind, bootstrap, build_services
+from runners.background import EmbeddedBackground
+from runners.broker import DramatiqQueue, is_in_process
 
 
 def test_embedded_default_builds_sqlite_and_one_in_process_sandbox(tmp_path: Path) -> None:
@@ -33,26 +36,61 @@ def test_overrides_are_used_as_given_and_unknown_ones_refused(tmp_path: Path) ->
     uow = InMemoryUnitOfWorkFactory()
     services = build_services(Config(var_dir=tmp_path), uow_factory=uow, locks=object(), advisor=None)
     assert services.uow_factory is uow and services.advisor is None
+    assert isinstance(services.queue, DramatiqQueue)
     assert not (tmp_path / "salla-optimizer.db").exists()   # storage was not built
-    with pytest.raises(TypeError, match="queue"):
-        build_services(Config(var_dir=tmp_path), queue=object())
+    with pytest.raises(TypeError, match="nonsense"):
+        build_services(Config(var_dir=tmp_path), nonsense=object())
 
 
-def test_credentials_come_from_system_settings_then_env_then_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_without_redis_runs_the_worker_and_scheduler_in_process(tmp_path: Path) -> None:
+    runtime = bootstrap(Config(var_dir=tmp_path), ProcessKind.SERVE, uow_factory=InMemoryUnitOfWorkFactory(),
+                        locks=object())
+    try:
+        assert is_in_process(runtime.broker) and isinstance(runtime.background, EmbeddedBackground)
+        # the sandbox mounted by ``serve`` sends its webhooks to this very server
+        assert runtime.services.fake_salla is not None
+        assert runtime.services.fake_salla.webhooks.url == "http://127.0.0.1:8000/webhooks/salla"
+        # the actors of this process are declared on its broker, bound to these services
+        assert set(runtime.broker.get_declared_actors()) >= {"optimize_store", "apply_decisions", "process_webhook"}
+    finally:
+        runtime.close()
+
+
+@pytest.mark.parametrize("kind", [ProcessKind.WORKER, ProcessKind.SCHEDULER])
+def test_worker_and_scheduler_refuse_to_start_without_redis(kind: ProcessKind, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^REDIS_URL"):
+        bootstrap(Config(var_dir=tmp_path), kind)
+
+
+@pytest.mark.redis
+def test_with_redis_every_user_shares_one_redis_client(redis_url: str, tmp_path: Path) -> None:
+    runtime = bootstrap(Config(var_dir=tmp_path, redis_url=redis_url), ProcessKind.SERVE,
+                        uow_factory=InMemoryUnitOfWorkFactory(), locks=object())
+    try:
+        assert runtime.background is None and not is_in_process(runtime.broker)   # web only dispatches
+        client = runtime.redis
+        assert runtime.broker.client is client
+        assert runtime.services.echoes._client is client  # type: ignore[union-attr]
+        assert runtime.scheduler().claims.client is client  # type: ignore[attr-defined]
+    finally:
+        runtime.close()
+
+
+def test_credentials_come_from_system_settings_then_the_environment(tmp_path: Path) -> None:
     uow = InMemoryUnitOfWorkFactory()
-    monkeypatch.delenv("SALLA_CLIENT_ID", raising=False)
-    monkeypatch.delenv("SALLA_CLIENT_SECRET", raising=False)
-    assert salla_credentials(Config(), uow, env={})[0] == SANDBOX_CLIENT_ID
-    real = Config(salla_client_id="env-id", salla_client_secret="env-secret")
-    assert salla_credentials(real, uow, env={"SALLA_CLIENT_ID": "env-id", "SALLA_CLIENT_SECRET": "env-secret"}) == (
-        "env-id", "env-secret")
+    real = Config(salla_client_id="env-id", salla_client_secret="env-secret", var_dir=tmp_path)
+    services = build_services(real, uow_factory=uow, locks=object(), advisor=None)
+    assert (services.config.salla_client_id, services.config.salla_client_secret) == ("env-id", "env-secret")
     with uow() as u:
         u.system_settings.set("SALLA_CLIENT_ID", "db-id")
         u.system_settings.set("SALLA_CLIENT_SECRET", "db-secret", secret=True)
         u.commit()
-    assert salla_credentials(real, uow, env={}) == ("db-id", "db-secret")
-    with pytest.raises(ValueError, match="SALLA_CLIENT_ID"):
-        salla_credentials(Config(salla_accounts_url="https://accounts.example"), InMemoryUnitOfWorkFactory(), env={})
+    services = build_services(real, uow_factory=uow, locks=object(), advisor=None)
+    assert (services.config.salla_client_id, services.config.salla_client_secret) == ("db-id", "db-secret")
+    assert services.salla_auth.client_id == "db-id"  # type: ignore[attr-defined]
+    with pytest.raises(ConfigError, match=r"^SALLA_CLIENT_ID"):
+        build_services(Config(salla_accounts_url="https://accounts.example", var_dir=tmp_path),
+                       uow_factory=InMemoryUnitOfWorkFactory(), locks=object())
 
 
 def test_store_identity_from_its_salla_url_claims_a_path_on_a_shared_host_and_a_whole_own_domain() -> None:

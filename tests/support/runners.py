@@ -1,6 +1,6 @@
 """Harness for the multi-process tests and benchmarks: a fake Salla on loopback, worker processes, onboarding.
 
-Not used by the service itself. ``adapters.storage.testing`` starts PostgreSQL and Redis; this
+Not used by the service itself. ``support.servers`` starts PostgreSQL and Redis; this
 module adds the pieces around the runners: the fake Salla served by uvicorn in a thread of the
 driving process (so it can be inspected directly), ``salla-optimizer worker`` subprocesses
 (which the driver may kill), and installing sandbox stores into storage.
@@ -25,7 +25,7 @@ import uvicorn
 
 if TYPE_CHECKING:
     from adapters.fake_salla import FakeSalla
-    from adapters.wiring import Services
+    from adapters.services import Services
     from pricing_core.settings import TenantSettings
 
 
