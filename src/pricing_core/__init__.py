@@ -3,11 +3,21 @@
 Imports nothing that does I/O. The public API is importable from here::
 
     from pricing_core import Product, CompetitorOffer, TenantSettings, price_product, price_catalog
+
+Demand-aware pricing (the ``profit`` strategy) adds ``SalesObservation``, ``ElasticityEstimate``,
+``estimate_elasticity`` and ``pool_estimates``.
 """
 
 from pricing_core.activity import ActivityEntry, ActivityType
 from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, Product
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
+from pricing_core.demand import (
+    DemandError,
+    ElasticityEstimate,
+    SalesObservation,
+    estimate_elasticity,
+    pool_estimates,
+)
 from pricing_core.engine import price_catalog, price_product
 from pricing_core.money import MoneyError
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
@@ -16,6 +26,7 @@ from pricing_core.settings import (
     AutomationMode,
     DirectionLock,
     Fallback,
+    InelasticDemand,
     NoCostPolicy,
     PriceEnding,
     Reference,
@@ -36,8 +47,11 @@ __all__ = [
     "CompetitorOffer",
     "DecisionRecord",
     "DecisionStatus",
+    "DemandError",
     "DirectionLock",
+    "ElasticityEstimate",
     "Fallback",
+    "InelasticDemand",
     "MoneyError",
     "NoCostPolicy",
     "OptimizationRun",
@@ -51,6 +65,7 @@ __all__ = [
     "RiskTolerance",
     "RunStatus",
     "RunType",
+    "SalesObservation",
     "Store",
     "Strategy",
     "TenantSettings",
@@ -58,7 +73,9 @@ __all__ = [
     "TokenSet",
     "TokenStatusSummary",
     "ValidationError",
+    "estimate_elasticity",
     "is_due",
+    "pool_estimates",
     "price_catalog",
     "price_product",
     "takes_scheduled_runs",
