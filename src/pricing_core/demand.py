@@ -47,7 +47,7 @@ Z90 = NormalDist().inv_cdf(0.95)  # half-width of a two-sided 90% interval, in s
 _WEAK_SD = 2.0
 # Prior on the cross-elasticity to the competitor reference: centred on "no effect", sd 2.
 _REFERENCE_SD = 2.0
-# Near-flat ridge on the intercept and the "no reference that day" indicator, only for stability.
+# Near-flat ridge on the intercept, only for stability.
 _NUISANCE_SD = 10.0
 # Products of one category do not share one elasticity exactly; a pooled prior is never narrower
 # than this spread between products (in elasticity units).
@@ -237,20 +237,21 @@ def _design(observations: Sequence[SalesObservation]) -> _Design:
 
     log_prices = [log_of(o.price) for o in observations]
     mean_log_price = sum(log_prices) / len(log_prices)
+    # A day without a reference takes the last known one (the first known for the days before it):
+    # competitor prices are sticky, and a missing reading usually means no fresh one, not a new price.
     refs = [o.reference_price for o in observations]
-    known = [log_of(r) for r in refs if r is not None]
-    use_reference = len(known) > 1 and max(known) - min(known) > 1e-12
-    mean_log_ref = sum(known) / len(known) if known else 0.0
-    use_missing = use_reference and len(known) < len(observations)
+    first = next((r for r in refs if r is not None), None)
+    filled: list[float] = []
+    last = first
+    for r in refs:
+        last = r if r is not None else last
+        filled.append(log_of(last) if last is not None else 0.0)
+    use_reference = first is not None and max(filled) - min(filled) > 1e-12
+    mean_log_ref = sum(filled) / len(filled) if use_reference else 0.0
 
-    groups: dict[tuple[float, float, float], list[float]] = {}
-    for obs, lp in zip(observations, log_prices, strict=True):
-        r = obs.reference_price
-        key = (
-            lp - mean_log_price,
-            (log_of(r) - mean_log_ref) if (use_reference and r is not None) else 0.0,
-            1.0 if (use_missing and r is None) else 0.0,
-        )
+    groups: dict[tuple[float, float], list[float]] = {}
+    for obs, lp, lr in zip(observations, log_prices, filled, strict=True):
+        key = (lp - mean_log_price, lr - mean_log_ref if use_reference else 0.0)
         acc = groups.setdefault(key, [0.0, 0.0, 0.0])
         acc[0] += 1
         acc[1] += obs.units
@@ -260,8 +261,6 @@ def _design(observations: Sequence[SalesObservation]) -> _Design:
     columns = [[k[0] for k in keys]]
     if use_reference:
         columns.append([k[1] for k in keys])
-    if use_missing:
-        columns.append([k[2] for k in keys])
     units = [s[1] for s in stats]
     pairs = [list(map(mul, columns[i - 1], columns[j - 1])) for i, j in _pair_index(len(columns) + 1) if i > 0]
     return _Design(
@@ -378,8 +377,8 @@ def estimate_elasticity(
     k = len(design.columns) + 1
     prior_sd = max(base.sd, 1e-3)
     start = math.log(design.total_units / design.total_days)
-    centre = [start, base.value, 0.0, 0.0][:k]
-    precision = [_NUISANCE_SD**-2, prior_sd**-2, _REFERENCE_SD**-2, _NUISANCE_SD**-2][:k]
+    centre = [start, base.value, 0.0][:k]
+    precision = [_NUISANCE_SD**-2, prior_sd**-2, _REFERENCE_SD**-2][:k]
     # A rough fit is enough to measure the dispersion; the final fit with it is the precise one.
     beta, mus = _fit(design, list(centre), centre, precision, 1.0, 1e-3)
 
