@@ -176,6 +176,7 @@ def _price(
     target: Decimal | None = None
     strategy = "hold"
     offer_driven = False  # the target rests on a competitor's offer (so a decrease needs it corroborated)
+    demand_driven = False  # the target rests on the demand estimate, not on an offer
     if proposal is not None:
         target, text = _read_proposal(proposal, old)
         steps.append(text)
@@ -190,6 +191,7 @@ def _price(
         steps.append(plan.reason)
         if plan.target is not None:
             target, offer_driven = plan.target, plan.offer_driven
+            demand_driven = not plan.offer_driven
             strategy = "profit" if plan.move is ProfitMove.OPTIMUM else f"profit:{plan.move.value}"
     if target is None and competitive is not None and reference is not None:
         target, how = competitive
@@ -245,7 +247,9 @@ def _price(
 
     # 6. Risk
     change = percent_change(old, suggested)
-    risk, risk_text = classify_risk(change, prep.thresholds, decrease=decrease, usable_offers=used)
+    # A decrease toward the profit optimum does not rest on an offer, so the weak-offer rule does not apply to it.
+    risk, risk_text = classify_risk(change, prep.thresholds, decrease=decrease and not demand_driven,
+                                    usable_offers=used)
     steps.append(risk_text[0].upper() + risk_text[1:] + ".")
 
     # 7. Action
