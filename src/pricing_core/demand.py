@@ -45,9 +45,11 @@ Z90 = NormalDist().inv_cdf(0.95)  # half-width of a two-sided 90% interval, in s
 # retail elasticity (meta-analyses put the mean around -2 to -2.6), wide enough (sd 2) that a
 # few weeks of varied prices dominate it, narrow enough to keep the fit stable without data.
 _WEAK_SD = 2.0
-# Prior on the cross-elasticity to the competitor reference: centred on "no effect", sd 2.
-_REFERENCE_SD = 2.0
-# Near-flat ridge on the intercept, only for stability.
+# Near-flat priors on the intercept and on the cross-elasticity to the competitor reference: both
+# are there to take their effects out of the elasticity, not to pull it anywhere. A tighter prior
+# on the cross term (sd 2 around 0) biased the elasticity toward "elasticity + cross" whenever the
+# own price follows the competitor's (bench/demand_core.py, repricer, 8 weeks, category prior: a
+# median bias of +0.50 with sd 2, +0.12 with sd 10).
 _NUISANCE_SD = 10.0
 # Products of one category do not share one elasticity exactly; a pooled prior is never narrower
 # than this spread between products (in elasticity units).
@@ -378,7 +380,7 @@ def estimate_elasticity(
     prior_sd = max(base.sd, 1e-3)
     start = math.log(design.total_units / design.total_days)
     centre = [start, base.value, 0.0][:k]
-    precision = [_NUISANCE_SD**-2, prior_sd**-2, _REFERENCE_SD**-2][:k]
+    precision = [_NUISANCE_SD**-2, prior_sd**-2, _NUISANCE_SD**-2][:k]
     # A rough fit is enough to measure the dispersion; the final fit with it is the precise one.
     beta, mus = _fit(design, list(centre), centre, precision, 1.0, 1e-3)
 
