@@ -30,8 +30,8 @@ import zlib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import pairwise, repeat
-from operator import add, mul
+from itertools import pairwise
+from operator import attrgetter, mul
 from statistics import NormalDist
 
 import attrs
@@ -229,25 +229,20 @@ class _Design:
 
 
 def _design(observations: Sequence[SalesObservation]) -> _Design:
-    logs: dict[Decimal, float] = {}  # prices repeat for days on end: one log per distinct price
-
-    def log_of(amount: Decimal) -> float:
-        value = logs.get(amount)
-        if value is None:
-            value = logs[amount] = math.log(amount)
-        return value
-
-    log_prices = [log_of(o.price) for o in observations]
+    prices = [o.price for o in observations]
+    refs = [o.reference_price for o in observations]
+    # Prices repeat for days on end: one logarithm per distinct amount.
+    logs = {amount: math.log(amount) for amount in {*prices, *refs} if amount is not None}
+    log_prices = [logs[p] for p in prices]
     mean_log_price = sum(log_prices) / len(log_prices)
     # A day without a reference takes the last known one (the first known for the days before it):
     # competitor prices are sticky, and a missing reading usually means no fresh one, not a new price.
-    refs = [o.reference_price for o in observations]
     first = next((r for r in refs if r is not None), None)
     filled: list[float] = []
     last = first
     for r in refs:
         last = r if r is not None else last
-        filled.append(log_of(last) if last is not None else 0.0)
+        filled.append(logs[last] if last is not None else 0.0)
     use_reference = first is not None and max(filled) - min(filled) > 1e-12
     mean_log_ref = sum(filled) / len(filled) if use_reference else 0.0
 
@@ -284,11 +279,15 @@ def _pair_index(k: int) -> list[tuple[int, int]]:
 
 
 def _means(design: _Design, beta: Sequence[float]) -> list[float]:
-    eta = [o + beta[0] for o in design.offsets]
-    for column, b in zip(design.columns, beta[1:], strict=True):
-        if b:
-            eta = list(map(add, eta, map(mul, column, repeat(b))))
-    return list(map(math.exp, map(min, eta, repeat(_MAX_ETA))))
+    """Expected units per group at ``beta`` (one or two covariate columns: price, and the reference)."""
+    exp, cap, big = math.exp, _MAX_ETA, math.exp(_MAX_ETA)
+    b0, b1 = beta[0], beta[1]
+    if len(beta) == 2:
+        return [exp(v) if (v := o + b0 + b1 * x) < cap else big
+                for o, x in zip(design.offsets, design.columns[0], strict=True)]
+    b2 = beta[2]
+    return [exp(v) if (v := o + b0 + b1 * x + b2 * r) < cap else big
+            for o, x, r in zip(design.offsets, design.columns[0], design.columns[1], strict=True)]
 
 
 def _curvature(design: _Design, mus: list[float]) -> tuple[list[float], list[list[float]]]:
@@ -350,7 +349,7 @@ def _checked(observations: Iterable[SalesObservation]) -> list[SalesObservation]
         if not isinstance(obs, SalesObservation):
             raise DemandError(f"not a SalesObservation: {obs!r}")
         rows.append(obs)
-    rows.sort(key=lambda o: o.day)  # the same history in any order gives the same estimate
+    rows.sort(key=attrgetter("day"))  # the same history in any order gives the same estimate
     for before, after in pairwise(rows):
         if before.day == after.day:
             raise DemandError(f"two observations for {after.day}: give one per day (the price that held longest)")
@@ -382,7 +381,7 @@ def estimate_elasticity(
     centre = [start, base.value, 0.0][:k]
     precision = [_NUISANCE_SD**-2, prior_sd**-2, _NUISANCE_SD**-2][:k]
     # A rough fit is enough to measure the dispersion; the final fit with it is the precise one.
-    beta, mus = _fit(design, list(centre), centre, precision, 1.0, 1e-3)
+    beta, mus = _fit(design, list(centre), centre, precision, 1.0, 1e-2)
 
     # Quasi-Poisson dispersion from the daily Pearson residuals; refit when sales are burstier than Poisson.
     pearson = 0.0

@@ -186,7 +186,8 @@ def _price(
     if target is None and reference is not None:
         competitive = apply_strategy(reference.price, settings)
     if target is None and prep.profit:
-        plan = plan_profit(product, demand, settings, vat_fraction=prep.vat, day=now.date(),
+        plan = plan_profit(product, demand, settings, vat_fraction=prep.vat, now=now,
+                           last_change=last_change.changed_at if last_change else None,
                            competitive_target=competitive[0] if competitive else None)
         steps.append(plan.reason)
         if plan.target is not None:

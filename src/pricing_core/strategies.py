@@ -8,7 +8,7 @@ competitive strategy (or a price test, or a capped raise) when the estimate cann
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from statistics import median
@@ -21,6 +21,8 @@ from pricing_core.money import quantize
 from pricing_core.settings import InelasticDemand, Reference, Strategy, TenantSettings
 
 HUNDRED = Decimal(100)
+# Step-ups on inelastic demand are at least this far apart, so each is seen for a day of sales.
+STEP_UP_INTERVAL = timedelta(days=1)
 
 
 @attrs.frozen
@@ -86,6 +88,7 @@ class ProfitMove(StrEnum):
 
     OPTIMUM = "optimum"          # move toward the profit-maximizing price
     STEP_UP = "step_up"          # demand is inelastic: a capped raise
+    WAIT = "wait"                # demand is inelastic, but the last change is less than a day old
     EXPLORE = "explore"          # the estimate is too uncertain: a small price test
     COMPETITIVE = "competitive"  # the estimate cannot carry a price: the competitive strategy decides
 
@@ -106,7 +109,8 @@ def plan_profit(
     settings: TenantSettings,
     *,
     vat_fraction: Decimal,
-    day: date,
+    now: datetime,
+    last_change: datetime | None,
     competitive_target: Decimal | None,
 ) -> ProfitPlan:
     """Decide the profit strategy's move. The target still passes every guard after this step.
@@ -115,7 +119,9 @@ def plan_profit(
     on); demand inelastic (``e >= -1``) -> a capped step up (or competitive, per settings); the
     interval reaching -1 -> as uncertain; otherwise the optimum ``cost * e / (1 + e)``, VAT added
     when prices include it. ``competitive_target`` is where the competitive strategy would go
-    (None without a usable offer); ``day`` picks the side of a price test.
+    (None without a usable offer); ``now``'s date picks the side of a price test. ``last_change``
+    (when the price last changed) keeps step-ups a day apart: unlike the optimum and the price
+    tests, a step up is relative to today's price and would compound over the runs of one day.
     """
     fallback = competitive_strategy(settings).value
     cost = product.cost_price
@@ -131,6 +137,10 @@ def plan_profit(
     elif demand.value >= -1:
         why = f"Profit strategy: elasticity {demand.describe()} says demand is inelastic, so a higher price earns more"
         if settings.profit_when_inelastic is InelasticDemand.STEP_UP:
+            if last_change is not None and now - last_change < STEP_UP_INTERVAL:
+                return ProfitPlan(ProfitMove.WAIT, product.price,
+                                  f"{why}; the price changed less than a day ago ({last_change:%Y-%m-%d %H:%M}), "
+                                  f"so it holds until a day of sales at it is seen.")
             target = product.price * (1 + settings.profit_step_up_pct / 100)
             return ProfitPlan(ProfitMove.STEP_UP, target,
                               f"{why}: step up by {settings.profit_step_up_pct}% -> {quantize(target)}.")
@@ -154,7 +164,7 @@ def plan_profit(
             base, what = demand.at_price, f"the typical price {demand.at_price} of the last {demand.observations} days"
         if base is not None:
             step = 1 + settings.exploration_step_pct / 100
-            up = exploration_direction(product.id, day) > 0
+            up = exploration_direction(product.id, now.date()) > 0
             target = base * step if up else base / step
             side = "above" if up else "below"
             return ProfitPlan(ProfitMove.EXPLORE, target,

@@ -92,6 +92,16 @@ def test_inelastic_demand_steps_up_by_the_capped_step():
     explains(d, "elasticity -0.60", "demand is inelastic", "step up by 2%")
 
 
+def test_step_ups_are_a_day_apart_so_they_do_not_compound_within_a_day():
+    raised = [PricePoint(product_id="1001", price=D("100.00"), changed_at=NOW - timedelta(hours=6))]
+    d = price_product(product(), [], PROFIT, now=NOW, history=raised, demand=known(-0.6))
+    assert d.action is Action.NO_CHANGE and d.strategy == "profit:wait"
+    explains(d, "demand is inelastic", "the price changed less than a day ago (2026-11-23 06:00)")
+    day_old = [PricePoint(product_id="1001", price=D("100.00"), changed_at=NOW - timedelta(hours=25))]
+    assert price_product(product(), [], PROFIT, now=NOW, history=day_old, demand=known(-0.6)).suggested_price == D(
+        "102.00")
+
+
 def test_inelastic_demand_can_fall_back_to_the_competitive_strategy_instead():
     s = PROFIT.with_changes(profit_when_inelastic="competitive")
     d = price_product(product(), [offer("noon", "95.00"), offer("amazon", "95.00")], s, now=NOW,
