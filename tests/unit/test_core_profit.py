@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from pricing_core import (
     Action,
+    AdvisorProposal,
     CompetitorOffer,
     ElasticityEstimate,
     PricePoint,
@@ -98,8 +99,8 @@ def test_step_ups_are_a_day_apart_so_they_do_not_compound_within_a_day():
     assert d.action is Action.NO_CHANGE and d.strategy == "profit:wait"
     explains(d, "demand is inelastic", "the price changed less than a day ago (2026-11-23 06:00)")
     day_old = [PricePoint(product_id="1001", price=D("100.00"), changed_at=NOW - timedelta(hours=25))]
-    assert price_product(product(), [], PROFIT, now=NOW, history=day_old, demand=known(-0.6)).suggested_price == D(
-        "102.00")
+    later = price_product(product(), [], PROFIT, now=NOW, history=day_old, demand=known(-0.6))
+    assert later.suggested_price == D("102.00") and later.strategy == "profit:step_up"
 
 
 def test_inelastic_demand_can_fall_back_to_the_competitive_strategy_instead():
@@ -207,8 +208,8 @@ def test_a_profit_decrease_does_not_rest_on_the_offers():
 def test_other_strategies_ignore_the_estimate():
     s = PROFIT.with_changes(strategy="match")
     offers = [offer("noon", "97.00"), offer("amazon", "97.00")]
-    assert price_product(product(), offers, s, now=NOW, demand=known(-3.0)) == price_product(product(), offers, s,
-                                                                                              now=NOW)
+    without = price_product(product(), offers, s, now=NOW)
+    assert price_product(product(), offers, s, now=NOW, demand=known(-3.0)) == without
 
 
 def test_catalog_feeds_each_product_its_own_estimate():
@@ -220,8 +221,6 @@ def test_catalog_feeds_each_product_its_own_estimate():
 
 
 def test_an_advisor_proposal_still_wins_over_the_profit_strategy():
-    from pricing_core import AdvisorProposal
-
     proposal = AdvisorProposal(product_id="1001", target_price="104.00", rationale="seasonal demand")
     d = price_product(product(), [], PROFIT, now=NOW, demand=known(-3.0), proposal=proposal)
     assert d.suggested_price == D("104.00") and d.strategy == "advisor:advisor"
