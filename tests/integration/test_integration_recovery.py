@@ -228,7 +228,9 @@ def test_kill_9_of_serve_mid_bulk_approval_heals_on_restart(embedded: Embedded) 
         recovery_log = scope.activity.list(activity_type=ActivityType.SYSTEM_RECOVERY)
     assert history == Counter(d.decision.product_id for d in applied)
     if world.fake is not None:
-        assert world.fake.sent and max(world.fake.sent.values()) == 1, world.fake.sent
+        # The kill may come before the bulk request reached Salla (then nothing was written and the
+        # recovery hands the approvals back); whatever Salla received, it received once.
+        assert all(count == 1 for count in world.fake.sent.values()), world.fake.sent
     # Every decision applying at the kill was settled by the recovery (not by a redelivery: the
     # in-process queue died with the server), and the runs left running were resumed or closed by it.
     done: Counter[str] = Counter()
