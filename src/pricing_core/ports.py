@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
@@ -23,6 +23,7 @@ from pricing_core.commands import Command
 from pricing_core.decision import DecisionRecord, DecisionStatus, statuses_before
 from pricing_core.errors import InvalidTransition
 from pricing_core.runs import OptimizationRun
+from pricing_core.sales import SoldLine
 from pricing_core.settings import TenantSettings
 from pricing_core.store_events import SallaWebhook, SubscriptionState
 from pricing_core.stores import Store
@@ -45,7 +46,8 @@ class Clock(Protocol):
 
 # ``webhooks.read_write`` lets the app subscribe each store to the store events it needs
 # (``usecases/subscriptions.py``); without it they must be subscribed in the Partner Portal.
-DEFAULT_SCOPE = "offline_access products.read_write webhooks.read_write"
+# ``orders.read`` lets the app read the store's sales (``usecases/sales_sync.py``).
+DEFAULT_SCOPE = "offline_access products.read_write orders.read webhooks.read_write"
 
 
 @attrs.frozen(kw_only=True)
@@ -143,6 +145,14 @@ class SallaCatalog(Protocol):
 
     def store_info(self, access_token: str) -> MerchantInfo:
         """The store's name, plan and currency."""
+        ...
+
+
+class SallaOrders(Protocol):
+    """Reads a store's orders from Salla's Orders API, as sold lines (no customer data)."""
+
+    def iter_sold_lines(self, access_token: str, *, since: date) -> Iterator[SoldLine]:
+        """Every line of every order created on ``since`` (the store's local date) or later."""
         ...
 
 
@@ -631,6 +641,7 @@ __all__ = [
     "RunRepository",
     "SallaAuth",
     "SallaCatalog",
+    "SallaOrders",
     "SallaWebhooks",
     "SettingsRepository",
     "StoreContext",

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 SANDBOX_CLIENT_ID = "sandbox-client-id"
 SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
 SANDBOX_APP_ID = 1_717_171_717
-FULL_SCOPE = "settings.read products.read_write webhooks.read_write offline_access"
+FULL_SCOPE = "settings.read products.read_write orders.read webhooks.read_write offline_access"
 RIYADH = timezone(timedelta(hours=3))
 
 log = logging.getLogger(__name__)
