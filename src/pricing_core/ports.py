@@ -23,7 +23,7 @@ from pricing_core.commands import Command
 from pricing_core.decision import DecisionRecord, DecisionStatus, statuses_before
 from pricing_core.errors import InvalidTransition
 from pricing_core.runs import OptimizationRun
-from pricing_core.sales import SoldLine
+from pricing_core.sales import DailySales, SoldLine
 from pricing_core.settings import TenantSettings
 from pricing_core.store_events import SallaWebhook, SubscriptionState
 from pricing_core.stores import Store
@@ -493,6 +493,26 @@ class PriceHistoryRepository(Protocol):
         ...
 
 
+class SalesRepository(Protocol):
+    """One store's daily sales per product (from its orders), and where the next orders sync starts."""
+
+    def replace_from(self, since: date, days: Sequence[DailySales]) -> None:
+        """Replace every stored day from ``since`` on with ``days`` (those days' orders were read again)."""
+        ...
+
+    def history(self, *, since: date | None = None, product_ids: Sequence[str] | None = None) -> list[DailySales]:
+        """Daily sales from ``since`` on (of ``product_ids`` when given), oldest day first, then by product."""
+        ...
+
+    def resume_from(self) -> date | None:
+        """The first day the next sync must read again (None before the first sync)."""
+        ...
+
+    def set_resume_from(self, day: date) -> None:
+        """Record where the next sync starts."""
+        ...
+
+
 class SystemSettingsRepository(Protocol):
     """``system_settings``: key/value pairs such as SALLA_CLIENT_ID (secrets encrypted at rest)."""
 
@@ -554,6 +574,7 @@ class StoreScope(Protocol):
     runs: RunRepository
     activity: ActivityRepository
     price_history: PriceHistoryRepository
+    sales: SalesRepository
 
 
 class UnitOfWork(Protocol):

@@ -16,7 +16,7 @@ import builtins
 import itertools
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -35,6 +35,7 @@ from pricing_core.ports import (
     ProductRepository,
     RetentionRepository,
     RunRepository,
+    SalesRepository,
     SettingsRepository,
     StoreRepository,
     StoreScope,
@@ -45,6 +46,7 @@ from pricing_core.ports import (
     checked_expected,
 )
 from pricing_core.runs import OptimizationRun, RunStatus
+from pricing_core.sales import DailySales
 from pricing_core.settings import TenantSettings
 from pricing_core.store_events import SubscriptionState
 from pricing_core.stores import Store
@@ -75,6 +77,9 @@ class _State:
     system_settings: dict[str, _SystemSetting] = attrs.Factory(dict)
     webhooks: set[str] = attrs.Factory(set)
     subscriptions: dict[str, SubscriptionState] = attrs.Factory(dict)
+    # store_id -> (product_id, day) -> DailySales
+    sales: dict[str, dict[tuple[str, date], DailySales]] = attrs.Factory(dict)
+    sales_resume: dict[str, date] = attrs.Factory(dict)
 
     def copy(self) -> _State:
         return _State(
@@ -90,6 +95,8 @@ class _State:
             system_settings={k: attrs.evolve(v) for k, v in self.system_settings.items()},
             webhooks=set(self.webhooks),
             subscriptions=dict(self.subscriptions),
+            sales={k: dict(v) for k, v in self.sales.items()},
+            sales_resume=dict(self.sales_resume),
         )
 
 
@@ -655,6 +662,41 @@ class _Retention:
         return counts
 
 
+class _Sales:
+    def __init__(self, uow: InMemoryUnitOfWork, store_id: str) -> None:
+        self._uow, self._store_id = uow, store_id
+
+    def replace_from(self, since: date, days: Sequence[DailySales]) -> None:
+        _store_or_raise(self._uow.read(), self._store_id)
+        kept = [d for d in days if d.day >= since]
+
+        def op(state: _State) -> None:
+            mine = {k: v for k, v in state.sales.get(self._store_id, {}).items() if k[1] < since}
+            mine.update({(d.product_id, d.day): d for d in kept})
+            state.sales[self._store_id] = mine
+
+        self._uow.write(op)
+
+    def history(self, *, since: date | None = None, product_ids: Sequence[str] | None = None) -> list[DailySales]:
+        wanted = None if product_ids is None else {str(p) for p in product_ids}
+        rows = [
+            d for d in self._uow.read().sales.get(self._store_id, {}).values()
+            if (since is None or d.day >= since) and (wanted is None or d.product_id in wanted)
+        ]
+        return sorted(rows, key=lambda d: (d.day, d.product_id))
+
+    def resume_from(self) -> date | None:
+        return self._uow.read().sales_resume.get(self._store_id)
+
+    def set_resume_from(self, day: date) -> None:
+        _store_or_raise(self._uow.read(), self._store_id)
+
+        def op(state: _State) -> None:
+            state.sales_resume[self._store_id] = day
+
+        self._uow.write(op)
+
+
 class InMemoryStoreScope:
     """``StoreScope`` port in memory: every repository reads and writes only ``store_id``'s rows."""
 
@@ -668,6 +710,7 @@ class InMemoryStoreScope:
         self.runs: RunRepository = _Runs(uow, store_id)
         self.activity: ActivityRepository = _Activity(uow, store_id)
         self.price_history: PriceHistoryRepository = _PriceHistory(uow, store_id)
+        self.sales: SalesRepository = _Sales(uow, store_id)
 
 
 __all__ = ["InMemoryStoreScope", "InMemoryUnitOfWork", "InMemoryUnitOfWorkFactory"]

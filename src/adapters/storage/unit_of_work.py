@@ -25,6 +25,7 @@ from pricing_core.ports import (
     ProductRepository,
     RetentionRepository,
     RunRepository,
+    SalesRepository,
     SettingsRepository,
     StoreRepository,
     StoreScope,
@@ -144,6 +145,7 @@ class SqlStoreScope:
         self.runs: RunRepository = scoped.SqlRuns(uow, store_id)
         self.activity: ActivityRepository = scoped.SqlActivity(uow, store_id)
         self.price_history: PriceHistoryRepository = scoped.SqlPriceHistory(uow, store_id)
+        self.sales: SalesRepository = scoped.SqlSales(uow, store_id)
 
 
 __all__ = ["SqlStoreScope", "SqlUnitOfWork", "SqlUnitOfWorkFactory"]

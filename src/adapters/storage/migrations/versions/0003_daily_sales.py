@@ -1,0 +1,64 @@
+"""daily sales per product and the orders sync cursor
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-27
+
+``daily_sales``: units and revenue of each product on each of the store's local days, filled
+from Salla's orders (``usecases/sales_sync.py``); no customer data. ``sales_cursors``: the first
+day each store's next orders sync reads again. Both are store-scoped, with row-level security
+on PostgreSQL like every store-scoped table (the policy text is repeated: a migration is frozen).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import adapters.storage.types
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_TABLES = ("daily_sales", "sales_cursors")
+_SCOPE = "current_setting('app.store_id', true)"
+_VISIBLE = f"store_id = {_SCOPE} OR {_SCOPE} = '*'"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "daily_sales",
+        sa.Column("store_id", sa.String(length=64), nullable=False),
+        sa.Column("product_id", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("units", sa.Integer(), nullable=False),
+        sa.Column("revenue", adapters.storage.types.Money(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["store_id"], ["stores.store_id"], name=op.f("fk_daily_sales_store_id_stores"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("store_id", "product_id", "day", name=op.f("pk_daily_sales")),
+    )
+    op.create_index("ix_daily_sales_store_day", "daily_sales", ["store_id", "day"], unique=False)
+    op.create_table(
+        "sales_cursors",
+        sa.Column("store_id", sa.String(length=64), nullable=False),
+        sa.Column("resume_from", sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["store_id"], ["stores.store_id"], name=op.f("fk_sales_cursors_store_id_stores"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("store_id", name=op.f("pk_sales_cursors")),
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        for table in _TABLES:
+            # FORCE: the policy binds the table owner too (the application's role usually owns its tables).
+            op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+            op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+            op.execute(f"CREATE POLICY store_isolation ON {table} USING ({_VISIBLE}) WITH CHECK ({_VISIBLE})")
+
+
+def downgrade() -> None:
+    op.drop_table("sales_cursors")  # policies go with their tables
+    op.drop_index("ix_daily_sales_store_day", table_name="daily_sales")
+    op.drop_table("daily_sales")
