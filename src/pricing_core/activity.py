@@ -34,6 +34,7 @@ class ActivityType(StrEnum):
     SYSTEM_TOKENS_UNVERIFIED = "system_tokens_unverified"
     STORE_EVENTS_SUBSCRIBED = "store_events_subscribed"
     STORE_EVENTS_SUBSCRIPTION_FAILED = "store_events_subscription_failed"
+    SALES_SYNCED = "sales_synced"
 
 
 @attrs.frozen(kw_only=True)

@@ -112,6 +112,13 @@ class EnsureStoreEvents(Command):
 
 
 @attrs.frozen(kw_only=True)
+class SyncOrders(Command):
+    """Read one store's new orders into its daily sales history (incremental, from its cursor)."""
+
+    store_id: str = attrs.field(converter=str)
+
+
+@attrs.frozen(kw_only=True)
 class RefreshExpiringTokens(Command):
     """Refresh the tokens that expire within ``threshold_hours`` (default: the configured window)."""
 
@@ -128,7 +135,7 @@ BATCHED: tuple[type[Command], ...] = (SweepAllStores, SweepDueStores)
 
 ALL_COMMANDS: tuple[type[Command], ...] = (
     SweepStore, SweepStoreNow, SweepAllStores, SweepDueStores, RepriceProducts, ApplyDecisions,
-    ProcessWebhook, EnsureStoreEvents, RefreshExpiringTokens, CleanupOldData,
+    ProcessWebhook, EnsureStoreEvents, RefreshExpiringTokens, CleanupOldData, SyncOrders,
 )
 
 __all__ = [
@@ -145,5 +152,6 @@ __all__ = [
     "SweepDueStores",
     "SweepStore",
     "SweepStoreNow",
+    "SyncOrders",
     "from_message",
 ]

@@ -26,6 +26,7 @@ from pricing_core.commands import (
     SweepDueStores,
     SweepStore,
     SweepStoreNow,
+    SyncOrders,
 )
 
 QUEUE_SWEEPS = "sweeps"
@@ -54,6 +55,7 @@ ROUTES: dict[type[Command], Route] = {
     EnsureStoreEvents: Route("ensure_store_events", QUEUE_DEFAULT),
     RefreshExpiringTokens: Route("refresh_expiring_tokens", QUEUE_DEFAULT),
     CleanupOldData: Route("cleanup_old_data", QUEUE_DEFAULT),
+    SyncOrders: Route("sync_orders", QUEUE_DEFAULT),
 }
 
 # The scheduler's periodic jobs (their names are the ``SCHEDULE_<JOB>`` settings) and their commands.
