@@ -22,6 +22,7 @@ from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, P
 from pricing_core.commands import Command
 from pricing_core.decision import DecisionRecord, DecisionStatus, statuses_before
 from pricing_core.errors import InvalidTransition
+from pricing_core.replay import PricingInput
 from pricing_core.runs import OptimizationRun
 from pricing_core.sales import DailySales, SoldLine
 from pricing_core.settings import TenantSettings
@@ -513,6 +514,18 @@ class SalesRepository(Protocol):
         ...
 
 
+class RunInputRepository(Protocol):
+    """What each run of one store priced from (``replay.PricingInput``), so a run can be priced again."""
+
+    def add_many(self, run_id: str, inputs: Sequence[PricingInput]) -> None:
+        """Keep the inputs of products decided in ``run_id`` (a product stored again is replaced)."""
+        ...
+
+    def for_run(self, run_id: str) -> list[PricingInput]:
+        """The run's inputs, ordered by decision time, then product id ([] for a run without any)."""
+        ...
+
+
 class SystemSettingsRepository(Protocol):
     """``system_settings``: key/value pairs such as SALLA_CLIENT_ID (secrets encrypted at rest)."""
 
@@ -575,6 +588,7 @@ class StoreScope(Protocol):
     activity: ActivityRepository
     price_history: PriceHistoryRepository
     sales: SalesRepository
+    run_inputs: RunInputRepository
 
 
 class UnitOfWork(Protocol):
@@ -659,6 +673,7 @@ __all__ = [
     "ProductRepository",
     "RejectedItem",
     "RetentionRepository",
+    "RunInputRepository",
     "RunRepository",
     "SallaAuth",
     "SallaCatalog",

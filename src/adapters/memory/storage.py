@@ -34,6 +34,7 @@ from pricing_core.ports import (
     PriceHistoryRepository,
     ProductRepository,
     RetentionRepository,
+    RunInputRepository,
     RunRepository,
     SalesRepository,
     SettingsRepository,
@@ -45,6 +46,7 @@ from pricing_core.ports import (
     WebhookInbox,
     checked_expected,
 )
+from pricing_core.replay import PricingInput
 from pricing_core.runs import OptimizationRun, RunStatus
 from pricing_core.sales import DailySales
 from pricing_core.settings import TenantSettings
@@ -80,6 +82,8 @@ class _State:
     # store_id -> (product_id, day) -> DailySales
     sales: dict[str, dict[tuple[str, date], DailySales]] = attrs.Factory(dict)
     sales_resume: dict[str, date] = attrs.Factory(dict)
+    # (store_id, run_id) -> product_id -> input
+    run_inputs: dict[tuple[str, str], dict[str, PricingInput]] = attrs.Factory(dict)
 
     def copy(self) -> _State:
         return _State(
@@ -97,6 +101,7 @@ class _State:
             subscriptions=dict(self.subscriptions),
             sales={k: dict(v) for k, v in self.sales.items()},
             sales_resume=dict(self.sales_resume),
+            run_inputs={k: dict(v) for k, v in self.run_inputs.items()},
         )
 
 
@@ -648,6 +653,8 @@ class _Retention:
                 kept = {k: r for k, r in by_id.items() if r.started_at >= runs_before}
                 runs += len(by_id) - len(kept)
                 state.runs[store_id] = kept
+                for run_id in set(by_id) - set(kept):  # as the SQL foreign key cascades
+                    state.run_inputs.pop((store_id, run_id), None)
             activity = [e for e in state.activity if e.created_at >= activity_before or not mine(e.store_id)]
             offers = [row for row in state.offers if row[3].observed_at >= offers_before or not mine(row[1])]
             counts = {
@@ -697,6 +704,30 @@ class _Sales:
         self._uow.write(op)
 
 
+class _RunInputs:
+    def __init__(self, uow: InMemoryUnitOfWork, store_id: str) -> None:
+        self._uow, self._store_id = uow, store_id
+
+    def add_many(self, run_id: str, inputs: Sequence[PricingInput]) -> None:
+        if not inputs:
+            return
+        state = self._uow.read()
+        _store_or_raise(state, self._store_id)
+        run = state.runs.get(self._store_id, {}).get(run_id)
+        if run is None:  # the SQL table has a foreign key to the run
+            raise StoreNotFound(f"run {run_id} does not exist in store {self._store_id}")
+        key = (self._store_id, run_id)
+
+        def op(state: _State) -> None:
+            state.run_inputs.setdefault(key, {}).update({i.product.id: i for i in inputs})
+
+        self._uow.write(op)
+
+    def for_run(self, run_id: str) -> list[PricingInput]:
+        found = self._uow.read().run_inputs.get((self._store_id, run_id), {})
+        return sorted(found.values(), key=lambda i: (i.now, i.product.id))
+
+
 class InMemoryStoreScope:
     """``StoreScope`` port in memory: every repository reads and writes only ``store_id``'s rows."""
 
@@ -711,6 +742,7 @@ class InMemoryStoreScope:
         self.activity: ActivityRepository = _Activity(uow, store_id)
         self.price_history: PriceHistoryRepository = _PriceHistory(uow, store_id)
         self.sales: SalesRepository = _Sales(uow, store_id)
+        self.run_inputs: RunInputRepository = _RunInputs(uow, store_id)
 
 
 __all__ = ["InMemoryStoreScope", "InMemoryUnitOfWork", "InMemoryUnitOfWorkFactory"]

@@ -4,7 +4,8 @@ Tables of the original design keep their names (stores, products, competitors,
 pricing_decisions, optimization_runs, activity_logs, system_settings); the service adds
 store_tokens (encrypted), store_settings, processed_webhooks, price_history and
 store_event_subscriptions (each store's last store-event subscription check), daily_sales and
-sales_cursors (each store's sales history per product and day, and where its orders sync resumes). Every
+sales_cursors (each store's sales history per product and day, and where its orders sync resumes),
+run_inputs (what each run priced from, for replay). Every
 store-scoped table carries ``store_id`` and, on PostgreSQL, a row-level security policy
 (see ``rls.py``).
 """
@@ -225,6 +226,18 @@ daily_sales = Table(
     Index("ix_daily_sales_store_day", "store_id", "day"),
 )
 
+run_inputs = Table(
+    "run_inputs",
+    metadata,
+    _store_fk(),
+    Column("run_id", String(64), ForeignKey("optimization_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("product_id", String(64), nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),
+    # replay.input_json: the product snapshot, offers, last change and proposal, compactly.
+    Column("data", JSON, nullable=False),
+    PrimaryKeyConstraint("store_id", "run_id", "product_id"),
+)
+
 sales_cursors = Table(
     "sales_cursors",
     metadata,
@@ -280,6 +293,7 @@ STORE_SCOPED_TABLES = (
     "store_event_subscriptions",
     "daily_sales",
     "sales_cursors",
+    "run_inputs",
 )
 
 __all__ = [
@@ -293,6 +307,7 @@ __all__ = [
     "pricing_decisions",
     "processed_webhooks",
     "products",
+    "run_inputs",
     "sales_cursors",
     "store_event_subscriptions",
     "store_settings",

@@ -16,6 +16,7 @@ from pricing_core.activity import ActivityEntry, ActivityType
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.ports import checked_expected
+from pricing_core.replay import PricingInput, input_from_json, input_json
 from pricing_core.runs import OptimizationRun
 from pricing_core.sales import DailySales
 from pricing_core.settings import TenantSettings
@@ -426,12 +427,37 @@ class SqlSales(_Scoped):
             insert_rows(self._uow.conn, t, [{"store_id": self._store_id, "resume_from": day}])
 
 
+class SqlRunInputs(_Scoped):
+    """``RunInputRepository``."""
+
+    def add_many(self, run_id: str, inputs: Sequence[PricingInput]) -> None:
+        if not inputs:
+            return
+        t = models.run_inputs
+        ids = [i.product.id for i in inputs]
+        self._uow.conn.execute(
+            delete(t).where(t.c.store_id == self._store_id, t.c.run_id == run_id, t.c.product_id.in_(ids))
+        )
+        insert_rows(self._uow.conn, t, [
+            {"store_id": self._store_id, "run_id": run_id, "product_id": i.product.id, "decided_at": i.now,
+             "data": input_json(i)}
+            for i in inputs
+        ])
+
+    def for_run(self, run_id: str) -> list[PricingInput]:
+        t = models.run_inputs
+        query = (select(t.c.data).where(t.c.store_id == self._store_id, t.c.run_id == run_id)
+                 .order_by(t.c.decided_at, t.c.product_id))
+        return [input_from_json(data) for data in self._uow.conn.execute(query).scalars()]
+
+
 __all__ = [
     "SqlActivity",
     "SqlDecisions",
     "SqlOffers",
     "SqlPriceHistory",
     "SqlProducts",
+    "SqlRunInputs",
     "SqlRuns",
     "SqlSales",
     "SqlSettings",

@@ -24,6 +24,7 @@ from pricing_core.ports import (
     PriceHistoryRepository,
     ProductRepository,
     RetentionRepository,
+    RunInputRepository,
     RunRepository,
     SalesRepository,
     SettingsRepository,
@@ -146,6 +147,7 @@ class SqlStoreScope:
         self.activity: ActivityRepository = scoped.SqlActivity(uow, store_id)
         self.price_history: PriceHistoryRepository = scoped.SqlPriceHistory(uow, store_id)
         self.sales: SalesRepository = scoped.SqlSales(uow, store_id)
+        self.run_inputs: RunInputRepository = scoped.SqlRunInputs(uow, store_id)
 
 
 __all__ = ["SqlStoreScope", "SqlUnitOfWork", "SqlUnitOfWorkFactory"]

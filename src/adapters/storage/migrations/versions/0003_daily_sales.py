@@ -1,4 +1,4 @@
-"""daily sales per product and the orders sync cursor
+"""daily sales per product, the orders sync cursor, and each run's pricing inputs
 
 Revision ID: 0003
 Revises: 0002
@@ -6,7 +6,8 @@ Create Date: 2026-11-27
 
 ``daily_sales``: units and revenue of each product on each of the store's local days, filled
 from Salla's orders (``usecases/sales_sync.py``); no customer data. ``sales_cursors``: the first
-day each store's next orders sync reads again. Both are store-scoped, with row-level security
+day each store's next orders sync reads again. ``run_inputs``: what each run priced each product
+from (``pricing_core.replay.input_json``), deleted with its run. All three are store-scoped, with row-level security
 on PostgreSQL like every store-scoped table (the policy text is repeated: a migration is frozen).
 """
 
@@ -22,7 +23,7 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_TABLES = ("daily_sales", "sales_cursors")
+_TABLES = ("daily_sales", "sales_cursors", "run_inputs")
 _SCOPE = "current_setting('app.store_id', true)"
 _VISIBLE = f"store_id = {_SCOPE} OR {_SCOPE} = '*'"
 
@@ -50,6 +51,22 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("store_id", name=op.f("pk_sales_cursors")),
     )
+    op.create_table(
+        "run_inputs",
+        sa.Column("store_id", sa.String(length=64), nullable=False),
+        sa.Column("run_id", sa.String(length=64), nullable=False),
+        sa.Column("product_id", sa.String(length=64), nullable=False),
+        sa.Column("decided_at", adapters.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["optimization_runs.id"], name=op.f("fk_run_inputs_run_id_optimization_runs"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["store_id"], ["stores.store_id"], name=op.f("fk_run_inputs_store_id_stores"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("store_id", "run_id", "product_id", name=op.f("pk_run_inputs")),
+    )
     if op.get_bind().dialect.name == "postgresql":
         for table in _TABLES:
             # FORCE: the policy binds the table owner too (the application's role usually owns its tables).
@@ -59,6 +76,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("sales_cursors")  # policies go with their tables
+    op.drop_table("run_inputs")  # policies go with their tables
+    op.drop_table("sales_cursors")
     op.drop_index("ix_daily_sales_store_day", table_name="daily_sales")
     op.drop_table("daily_sales")
