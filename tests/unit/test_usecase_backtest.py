@@ -96,3 +96,33 @@ def test_inputs_survive_their_compact_json() -> None:
     data = input_json(item)
     assert input_from_json(data) == item
     assert "currency" not in data["p"] and "currency" not in data["o"][0]  # defaults left out
+
+
+def test_backtest_cli_json_and_table(swept, monkeypatch, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from adapters.config import Config
+    from bootstrap import build_services
+    from entrypoints.cli import main, trust_commands
+
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(trust_commands, "_services", lambda: build_services(
+        Config(), uow_factory=swept.uow_factory, locks=swept.locks, clock=swept.clock, salla_auth=swept.salla_auth,
+        salla_catalog=swept.salla_catalog, competitors=swept.competitors, advisor=None))
+    same = tmp_path / "same.json"
+    same.write_text("{}")
+    assert main(["backtest", "1", "--settings", str(same), "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["runs"] == 2 and body["identical"] == body["decisions"] == 14
+    assert body["changes"] == body["actual"]["changes"] and len(body["per_run"]) == 2
+    assert main(["backtest", "1", "--settings", str(same), "--runs", "1"]) == 0
+    assert "7 of 7 decisions identical" in capsys.readouterr().out
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"max_change_pct": -1}')
+    assert main(["backtest", "1", "--settings", str(bad)]) == 1
+    assert "max_change_pct" in capsys.readouterr().err
+    bad.write_text("[1]")
+    assert main(["backtest", "1", "--settings", str(bad)]) == 1
+    assert "JSON object" in capsys.readouterr().err
+    assert main(["backtest", "1", "--settings", str(tmp_path / "missing.json")]) == 1
+    assert "cannot read" in capsys.readouterr().err
