@@ -135,6 +135,10 @@ class Totals:
     avg_change_pct: Decimal
     at_floor: int
     margin_change_pct: Decimal
+    # The sums behind the averages, so totals of many runs can be merged without their decisions.
+    change_sum: Decimal = Decimal(0)
+    margin_sum: Decimal = Decimal(0)
+    margin_count: int = 0
 
     def as_json(self) -> dict[str, object]:
         """The figures as JSON-ready data (amounts as numbers)."""
@@ -174,6 +178,11 @@ def totals(pairs: Iterable[tuple[PricingInput, PricingDecision]], vat_fraction: 
             before = margin_of(product.price, cost, vat_fraction, product.prices_include_vat) * _HUNDRED
             margin_sum += decision.margin_pct_after - before
             margin_count += 1
+    return _totals(decisions, changes, auto, approval, at_floor, change_sum, margin_sum, margin_count)
+
+
+def _totals(decisions: int, changes: int, auto: int, approval: int, at_floor: int, change_sum: Decimal,
+            margin_sum: Decimal, margin_count: int) -> Totals:
     return Totals(
         decisions=decisions,
         changes=changes,
@@ -182,7 +191,21 @@ def totals(pairs: Iterable[tuple[PricingInput, PricingDecision]], vat_fraction: 
         avg_change_pct=quantize(change_sum / changes) if changes else Decimal("0.00"),
         at_floor=at_floor,
         margin_change_pct=quantize(margin_sum / margin_count) if margin_count else Decimal("0.00"),
+        change_sum=change_sum,
+        margin_sum=margin_sum,
+        margin_count=margin_count,
     )
 
 
-__all__ = ["PricingInput", "Totals", "input_from_json", "input_json", "replay", "totals", "with_overrides"]
+def merged(parts: Iterable[Totals]) -> Totals:
+    """The totals of several sets of decisions (runs), from their totals alone."""
+    items = list(parts)
+    return _totals(
+        sum(t.decisions for t in items), sum(t.changes for t in items), sum(t.auto_apply for t in items),
+        sum(t.needs_approval for t in items), sum(t.at_floor for t in items),
+        sum((t.change_sum for t in items), Decimal(0)), sum((t.margin_sum for t in items), Decimal(0)),
+        sum(t.margin_count for t in items),
+    )
+
+
+__all__ = ["PricingInput", "Totals", "input_from_json", "input_json", "merged", "replay", "totals", "with_overrides"]

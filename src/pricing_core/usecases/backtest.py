@@ -14,10 +14,10 @@ from typing import Any
 
 import attrs
 
-from pricing_core.decision import DecisionRecord, PricingDecision
+from pricing_core.decision import DecisionRecord
 from pricing_core.errors import StoreNotFound
 from pricing_core.ports import UnitOfWorkFactory, scope_of
-from pricing_core.replay import PricingInput, Totals, replay, totals, with_overrides
+from pricing_core.replay import Totals, merged, replay, totals, with_overrides
 from pricing_core.runs import OptimizationRun
 
 _PAGE = 1000
@@ -97,8 +97,6 @@ def backtest(
             if since is None or r.started_at.date() >= since
         ]
     per_run: list[RunBacktest] = []
-    all_replayed: list[tuple[PricingInput, PricingDecision]] = []
-    all_actual: list[tuple[PricingInput, PricingDecision]] = []
     identical_total = 0
     for run in chosen:  # newest first
         if runs is not None and len(per_run) >= runs:
@@ -115,12 +113,10 @@ def backtest(
         per_run.append(RunBacktest(run_id=run.id, started_at=run.started_at,
                                    replayed=totals(pairs, settings.vat_fraction),
                                    actual=totals(actual, current.vat_fraction), identical=identical))
-        all_replayed += pairs
-        all_actual += actual
         identical_total += identical
     return BacktestReport(store_id=store_id, overrides=dict(overrides),
-                          replayed=totals(all_replayed, settings.vat_fraction),
-                          actual=totals(all_actual, current.vat_fraction),
+                          replayed=merged(r.replayed for r in per_run),
+                          actual=merged(r.actual for r in per_run),
                           per_run=tuple(per_run), identical=identical_total)
 
 
