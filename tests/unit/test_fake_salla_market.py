@@ -145,3 +145,23 @@ def test_products_not_for_sale_get_no_orders() -> None:
     fake.orders(MERCHANT)
     fake.advance(days=7)
     assert product.id not in _units(fake)
+
+
+def test_orders_before_a_price_change_keep_the_old_price_through_the_admin_api() -> None:
+    fake = _fake(history_days=0)
+    fake.orders(MERCHANT)
+    store = fake.store(MERCHANT)
+    best = max((p for p in store.products.values() if p.status == "sale" and p.quantity != 0 and not p.variants),
+               key=lambda p: fake.demand_curve(MERCHANT, p.id).base_units)
+    old = best.price
+    fake.advance(days=10)
+    token = fake.issue_tokens(MERCHANT)["access_token"]
+    with TestClient(fake.app) as client:
+        answer = client.put(f"/admin/v2/products/{best.id}", json={"price": str(old - 1)},
+                            headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code < 300
+    changed_at = fake.now()
+    fake.advance(days=10)
+    lines = [(o.created_at, o.lines[0].unit_price) for o in fake.orders(MERCHANT) if o.lines[0].product_id == best.id]
+    assert any(at < changed_at for at, _ in lines) and any(at >= changed_at for at, _ in lines)
+    assert all(price == (old if at < changed_at else old - 1) for at, price in lines)

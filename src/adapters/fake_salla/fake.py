@@ -200,7 +200,7 @@ class FakeSalla:
         if step < timedelta(0):
             raise ValueError("time only moves forward")
         with self.lock:
-            self._catch_up_markets()  # the elapsed time so far, at the prices it had
+            self.catch_up_markets()  # the elapsed time so far, at the prices it had
             if self._scaled is not None:
                 self._scaled.advance(step)
             else:
@@ -209,19 +209,24 @@ class FakeSalla:
                     raise RuntimeError("this fake uses an injected clock without advance(); move that clock instead")
                 advance(step)
             self.apply_due()
-            return self._catch_up_markets()
+            return self.catch_up_markets()
 
     # ------------------------------------------------------------------------------------
     # The market: simulated orders (see ``market.py``)
 
-    def _catch_up_markets(self) -> int:
-        """Generate the orders up to now of every store whose market has started (under the lock)."""
-        now = self.now()
-        return sum(
-            self.market.catch_up(store, now)
-            for mid, store in self._stores.items()
-            if self.market.started(mid)
-        )
+    def catch_up_markets(self) -> int:
+        """Generate the orders up to now of every store whose market has started; how many.
+
+        Called before anything that changes a price (bulk updates, product and SKU updates, the
+        merchant's changes), so the orders until then are placed at the old prices.
+        """
+        with self.lock:
+            now = self.now()
+            return sum(
+                self.market.catch_up(store, now)
+                for mid, store in self._stores.items()
+                if self.market.started(mid)
+            )
 
     def orders(self, merchant_id: int | str) -> list[FakeOrder]:
         """The store's orders up to now, oldest first (starts its market on first use)."""
@@ -496,7 +501,7 @@ class FakeSalla:
                 return 0
             self._queued = [q for q in self._queued if q not in due]
             # Orders up to now were placed at the old prices.
-            self._catch_up_markets()
+            self.catch_up_markets()
             stamp = self._stamp()
             for queued in due:
                 store = self._stores[queued.merchant_id]
@@ -533,7 +538,7 @@ class FakeSalla:
     def set_price(self, merchant_id: int | str, product_id: int | str, price: Decimal | str | int) -> None:
         """Change a price as the merchant would in the dashboard (no event sent)."""
         with self.lock:
-            self._catch_up_markets()
+            self.catch_up_markets()
             self.store(merchant_id).products[int(product_id)].set_price(Decimal(str(price)), updated_at=self._stamp())
         self.mark_changed()
 

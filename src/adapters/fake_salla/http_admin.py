@@ -297,6 +297,7 @@ def routes(fake: FakeSalla) -> list[Route]:
                 errors[key] = [f"حقل {key} يجب أن يكون رقمًا."]
         if errors:
             return errors
+        fake.catch_up_markets()  # orders until now were placed at the old prices
         if "price" in body:
             product.set_price(_amount(body["price"]) or Decimal(0), updated_at=fake.now().strftime("%Y-%m-%d %H:%M:%S"))
         if "cost_price" in body:
@@ -371,6 +372,7 @@ def routes(fake: FakeSalla) -> list[Route]:
             if found is None or found[0] is not store:
                 return not_found()
             _, product, variant = found
+            fake.catch_up_markets()
             if "price" in body:
                 price = _amount(body["price"])
                 if price is None:
