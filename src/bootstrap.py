@@ -126,6 +126,7 @@ def bootstrap(config: Config, kind: ProcessKind = ProcessKind.CLI, **overrides: 
         values.setdefault("salla_auth", auth)
         values.setdefault("salla_catalog", catalog)
         values.setdefault("salla_webhooks", catalog)  # the Merchant API client serves both ports
+        values.setdefault("salla_orders", catalog)  # and the orders one
         values.setdefault("fake_salla", fake)
         closers.append(http_close)
     if values.get("fake_salla") is not None:

@@ -20,6 +20,7 @@ from pricing_core.ports import (
     PricingAdvisor,
     SallaAuth,
     SallaCatalog,
+    SallaOrders,
     SallaWebhooks,
     StoreLocks,
     TaskQueue,
@@ -52,6 +53,8 @@ class Services:
     # Salla's Webhooks API (store-event subscriptions); the real Merchant API client implements
     # it beside ``SallaCatalog``. None when a test's catalog fake does not.
     salla_webhooks: SallaWebhooks | None = None
+    # Salla's Orders API (the store's sales); the Merchant API client implements it too.
+    salla_orders: SallaOrders | None = None
     fake_salla: Any = None
     closers: tuple[Any, ...] = ()
 

@@ -36,6 +36,7 @@ class ActivityType(StrEnum):
     STORE_EVENTS_SUBSCRIPTION_FAILED = "store_events_subscription_failed"
     WEBHOOK_REFUSED = "webhook_refused"
     SYSTEM_RECOVERY = "system_recovery"
+    SALES_SYNCED = "sales_synced"
 
 
 @attrs.frozen(kw_only=True)

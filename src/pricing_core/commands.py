@@ -112,6 +112,13 @@ class EnsureStoreEvents(Command):
 
 
 @attrs.frozen(kw_only=True)
+class SyncOrders(Command):
+    """Read one store's new orders into its daily sales history (incremental, from its cursor)."""
+
+    store_id: str = attrs.field(converter=str)
+
+
+@attrs.frozen(kw_only=True)
 class RefreshExpiringTokens(Command):
     """Refresh the tokens that expire within ``threshold_hours`` (default: the configured window)."""
 
@@ -133,7 +140,7 @@ BATCHED: tuple[type[Command], ...] = (SweepAllStores, SweepDueStores)
 
 ALL_COMMANDS: tuple[type[Command], ...] = (
     SweepStore, SweepStoreNow, SweepAllStores, SweepDueStores, RepriceProducts, ApplyDecisions,
-    ProcessWebhook, EnsureStoreEvents, RefreshExpiringTokens, CleanupOldData, RecoverStuckWork,
+    ProcessWebhook, EnsureStoreEvents, RefreshExpiringTokens, CleanupOldData, RecoverStuckWork, SyncOrders,
 )
 
 __all__ = [
@@ -151,5 +158,6 @@ __all__ = [
     "SweepDueStores",
     "SweepStore",
     "SweepStoreNow",
+    "SyncOrders",
     "from_message",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
@@ -22,7 +22,9 @@ from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, P
 from pricing_core.commands import Command
 from pricing_core.decision import DecisionRecord, DecisionStatus, statuses_before
 from pricing_core.errors import InvalidTransition
+from pricing_core.replay import PricingInput
 from pricing_core.runs import OptimizationRun
+from pricing_core.sales import DailySales, SoldLine
 from pricing_core.settings import TenantSettings
 from pricing_core.store_events import SallaWebhook, SubscriptionState
 from pricing_core.stores import Store
@@ -45,7 +47,8 @@ class Clock(Protocol):
 
 # ``webhooks.read_write`` lets the app subscribe each store to the store events it needs
 # (``usecases/subscriptions.py``); without it they must be subscribed in the Partner Portal.
-DEFAULT_SCOPE = "offline_access products.read_write webhooks.read_write"
+# ``orders.read`` lets the app read the store's sales (``usecases/sales_sync.py``).
+DEFAULT_SCOPE = "offline_access products.read_write orders.read webhooks.read_write"
 
 
 @attrs.frozen(kw_only=True)
@@ -145,6 +148,14 @@ class SallaCatalog(Protocol):
 
     def store_info(self, access_token: str) -> MerchantInfo:
         """The store's name, plan and currency."""
+        ...
+
+
+class SallaOrders(Protocol):
+    """Reads a store's orders from Salla's Orders API, as sold lines (no customer data)."""
+
+    def iter_sold_lines(self, access_token: str, *, since: date) -> Iterator[SoldLine]:
+        """Every line of every order created on ``since`` (the store's local date) or later."""
         ...
 
 
@@ -503,6 +514,38 @@ class PriceHistoryRepository(Protocol):
         ...
 
 
+class SalesRepository(Protocol):
+    """One store's daily sales per product (from its orders), and where the next orders sync starts."""
+
+    def replace_from(self, since: date, days: Sequence[DailySales]) -> None:
+        """Replace every stored day from ``since`` on with ``days`` (those days' orders were read again)."""
+        ...
+
+    def history(self, *, since: date | None = None, product_ids: Sequence[str] | None = None) -> list[DailySales]:
+        """Daily sales from ``since`` on (of ``product_ids`` when given), oldest day first, then by product."""
+        ...
+
+    def resume_from(self) -> date | None:
+        """The first day the next sync must read again (None before the first sync)."""
+        ...
+
+    def set_resume_from(self, day: date) -> None:
+        """Record where the next sync starts."""
+        ...
+
+
+class RunInputRepository(Protocol):
+    """What each run of one store priced from (``replay.PricingInput``), so a run can be priced again."""
+
+    def add_many(self, run_id: str, inputs: Sequence[PricingInput]) -> None:
+        """Keep the inputs of products decided in ``run_id`` (a product stored again is replaced)."""
+        ...
+
+    def for_run(self, run_id: str) -> list[PricingInput]:
+        """The run's inputs, ordered by decision time, then product id ([] for a run without any)."""
+        ...
+
+
 class SystemSettingsRepository(Protocol):
     """``system_settings``: key/value pairs such as SALLA_CLIENT_ID (secrets encrypted at rest)."""
 
@@ -568,6 +611,8 @@ class StoreScope(Protocol):
     runs: RunRepository
     activity: ActivityRepository
     price_history: PriceHistoryRepository
+    sales: SalesRepository
+    run_inputs: RunInputRepository
 
 
 class UnitOfWork(Protocol):
@@ -652,9 +697,11 @@ __all__ = [
     "ProductRepository",
     "RejectedItem",
     "RetentionRepository",
+    "RunInputRepository",
     "RunRepository",
     "SallaAuth",
     "SallaCatalog",
+    "SallaOrders",
     "SallaWebhooks",
     "SettingsRepository",
     "StoreContext",

@@ -32,6 +32,7 @@ from pricing_core.commands import (
     SweepDueStores,
     SweepStore,
     SweepStoreNow,
+    SyncOrders,
 )
 from pricing_core.errors import RateLimited, SallaError, SallaUnavailable, StoreBusy, StoreNotFound, TokenRevoked
 from pricing_core.runs import RunType
@@ -41,6 +42,7 @@ from pricing_core.usecases.context import new_key
 from pricing_core.usecases.optimize_store import SweepResult, optimize_store
 from pricing_core.usecases.refresh_tokens import refresh_expiring_tokens
 from pricing_core.usecases.reprice import reprice_products
+from pricing_core.usecases.sales_sync import sync_sales
 from pricing_core.usecases.subscriptions import ensure_store_subscriptions
 from pricing_core.usecases.sweeps import check_and_optimize_stores, optimize_all_stores
 from pricing_core.usecases.webhooks import WebhookDelivery, handle_webhook_event
@@ -200,6 +202,22 @@ def recover(services: Services, command: RecoverStuckWork) -> None:
     recover_now(services)
 
 
+def sync_orders(services: Services, command: SyncOrders) -> None:
+    """Read a store's new orders into its daily sales (``usecases/sales_sync.py``)."""
+    try:
+        result = sync_sales(services, command.store_id, threshold_hours=services.token_threshold_hours)
+    except (SallaUnavailable, RateLimited) as exc:
+        raise RetryLater(f"store {command.store_id}: {exc}") from exc
+    except StoreNotFound:
+        log.warning("sync_orders: store %s does not exist; dropped", command.store_id)
+        return
+    except TokenRevoked as exc:
+        log.warning("sync_orders: store %s cannot be read: %s", command.store_id, exc)
+        return
+    log.info("sync_orders %s: %d lines since %s, %d product-days, %d unknown SKUs", result.store_id,
+             result.lines, result.since, result.days, len(result.unmatched_skus))
+
+
 def retention_policy(services: Services) -> RetentionPolicy:
     """The retention ages of the configuration."""
     config = services.config
@@ -219,6 +237,7 @@ HANDLERS: dict[type[Command], Handler] = {
     RefreshExpiringTokens: refresh_tokens,
     CleanupOldData: cleanup,
     RecoverStuckWork: recover,
+    SyncOrders: sync_orders,
 }
 
 

@@ -27,6 +27,7 @@ from pricing_core.commands import (
     SweepDueStores,
     SweepStore,
     SweepStoreNow,
+    SyncOrders,
 )
 
 QUEUE_SWEEPS = "sweeps"
@@ -56,6 +57,7 @@ ROUTES: dict[type[Command], Route] = {
     RefreshExpiringTokens: Route("refresh_expiring_tokens", QUEUE_DEFAULT),
     CleanupOldData: Route("cleanup_old_data", QUEUE_DEFAULT),
     RecoverStuckWork: Route("recover_stuck_work", QUEUE_DEFAULT),
+    SyncOrders: Route("sync_orders", QUEUE_DEFAULT),
 }
 
 # The scheduler's periodic jobs (their names are the ``SCHEDULE_<JOB>`` settings) and their commands.

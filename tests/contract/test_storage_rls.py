@@ -17,7 +17,9 @@ from pricing_core.activity import ActivityType
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
 from pricing_core.ports import scope_of
+from pricing_core.replay import PricingInput
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
+from pricing_core.sales import DailySales
 from pricing_core.settings import TenantSettings
 from pricing_core.store_events import SubscriptionState
 from pricing_core.stores import Store
@@ -65,6 +67,9 @@ def _fill(factory: SqlUnitOfWorkFactory, store_id: str) -> None:
         )
         s.activity.log(ActivityType.STORE_ONBOARDED, "hi", at=NOW)
         s.price_history.add_many([PricePoint(product_id="p1", price=Decimal("10"), changed_at=NOW)])
+        s.sales.replace_from(NOW.date(), [DailySales(product_id="p1", day=NOW.date(), units=1, revenue=Decimal("10"))])
+        s.sales.set_resume_from(NOW.date())
+        s.run_inputs.add_many(f"r-{store_id}", [PricingInput(product=Product(id="p1", price=Decimal("10")), now=NOW)])
         uow.subscriptions.save(SubscriptionState(store_id=store_id, callback_url="https://x.example/webhooks/salla",
                                                  checked_at=NOW))
         uow.commit()

@@ -50,6 +50,7 @@ def create_fake_salla(
     state_path: Path | None = None,
     portal_events: Sequence[str] = (),
     strict_webhook_urls: bool = False,
+    market_history_days: int = 28,
 ) -> FakeSalla:
     """Build a fake Salla, deterministic from ``seed``.
 
@@ -75,6 +76,8 @@ def create_fake_salla(
       in this JSON file: restored now when it exists (an unusable file is moved aside with a
       warning and the fake starts from the seed), saved at most once a second after changes
       and on ``close()``/``save_state()``. None (the default): memory only, as before.
+    - ``market_history_days``: days of past orders a store's simulated market starts with the
+      first time its orders are read (``market.py``; ``advance(days=...)`` fast-forwards).
     """
     fake = FakeSalla(
         seed=seed,
@@ -95,6 +98,7 @@ def create_fake_salla(
         state_path=state_path,
         portal_events=portal_events,
         strict_webhook_urls=strict_webhook_urls,
+        market_history_days=market_history_days,
     )
     fake.app = build_app(fake)
     return fake

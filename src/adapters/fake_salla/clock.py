@@ -33,6 +33,12 @@ class ScaledClock:
         with self._lock:
             return self._base + timedelta(seconds=(time.monotonic() - self._mono) * self._scale)
 
+    def advance(self, delta: timedelta) -> datetime:
+        """Jump forward by ``delta`` (fast-forward); returns the new time."""
+        with self._lock:
+            self._base += delta
+            return self._base + timedelta(seconds=(time.monotonic() - self._mono) * self._scale)
+
     def set_scale(self, scale: float) -> None:
         """Change the speed from now on, keeping the current time."""
         if scale <= 0:

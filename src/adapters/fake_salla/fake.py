@@ -24,6 +24,7 @@ import attrs
 from adapters.fake_salla.catalog import FakeProduct, FakeVariant, money_json
 from adapters.fake_salla.clock import ScaledClock
 from adapters.fake_salla.faults import Fault, FaultKind, StatsSnapshot, StoreStats
+from adapters.fake_salla.market import DemandCurve, FakeOrder, MarketSimulator
 from adapters.fake_salla.persistence import (
     STATE_FORMAT,
     STATE_VERSION,
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
 SANDBOX_CLIENT_ID = "sandbox-client-id"
 SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
 SANDBOX_APP_ID = 1_717_171_717
-FULL_SCOPE = "settings.read products.read_write webhooks.read_write offline_access"
+FULL_SCOPE = "settings.read products.read_write orders.read webhooks.read_write offline_access"
 RIYADH = timezone(timedelta(hours=3))
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ class FakeSalla:
         state_path: Path | None = None,
         portal_events: Sequence[str] = (),
         strict_webhook_urls: bool = False,
+        market_history_days: int = 28,
     ) -> None:
         if invalid_grant_status not in (400, 401):
             raise ValueError("invalid_grant_status must be 400 or 401")
@@ -140,6 +142,7 @@ class FakeSalla:
         self._faults: dict[int, deque[Fault]] = {mid: deque() for mid in self._stores}
         self._latency: dict[int, float] = {}
         self._queued: list[QueuedPrices] = []
+        self.market = MarketSimulator(seed, history_days=market_history_days)
         self.unauthenticated_requests = 0
         self.oauth_requests = 0
         self.webhooks: WebhookSender | None = None
@@ -182,6 +185,63 @@ class FakeSalla:
         if self._scaled is None:
             raise RuntimeError("this fake uses an injected clock; move that clock instead")
         self._scaled.set_scale(scale)
+
+    def advance(self, delta: timedelta | None = None, **kwargs: float) -> int:
+        """Move the fake's time forward (``advance(days=7)``) and generate the orders of the elapsed time.
+
+        Works with the built-in clock and with an injected clock that has ``advance`` (the test
+        ``FakeClock``). Returns how many orders the stores whose market has started received.
+        """
+        step = delta if delta is not None else timedelta(**kwargs)
+        if step < timedelta(0):
+            raise ValueError("time only moves forward")
+        with self.lock:
+            self.catch_up_markets()  # the elapsed time so far, at the prices it had
+            if self._scaled is not None:
+                self._scaled.advance(step)
+            else:
+                advance = getattr(self.clock, "advance", None)
+                if advance is None:
+                    raise RuntimeError("this fake uses an injected clock without advance(); move that clock instead")
+                advance(step)
+            self.apply_due()
+            return self.catch_up_markets()
+
+    # ------------------------------------------------------------------------------------
+    # The market: simulated orders (see ``market.py``)
+
+    def catch_up_markets(self) -> int:
+        """Generate the orders up to now of every store whose market has started; how many.
+
+        Called before anything that changes a price (bulk updates, product and SKU updates, the
+        merchant's changes), so the orders until then are placed at the old prices.
+        """
+        with self.lock:
+            now = self.now()
+            return sum(
+                self.market.catch_up(store, now)
+                for mid, store in self._stores.items()
+                if self.market.started(mid)
+            )
+
+    def orders(self, merchant_id: int | str) -> list[FakeOrder]:
+        """The store's orders up to now, oldest first (starts its market on first use)."""
+        self.apply_due()
+        with self.lock:
+            store = self.store(merchant_id)
+            self.market.catch_up(store, self.now())
+            return self.market.orders(store.merchant_id)
+
+    def demand_curve(self, merchant_id: int | str, product_id: int | str) -> DemandCurve:
+        """The true demand curve of a product (tests and benchmarks only)."""
+        with self.lock:
+            store = self.store(merchant_id)
+            return self.market.curve(store, store.products[int(product_id)])
+
+    def elasticities(self, merchant_id: int | str) -> dict[int, float]:
+        """Product id -> true price elasticity for a store (tests and benchmarks only)."""
+        with self.lock:
+            return self.market.elasticities(self.store(merchant_id))
 
     # ------------------------------------------------------------------------------------
     # Stores
@@ -436,6 +496,8 @@ class FakeSalla:
             if not due:
                 return 0
             self._queued = [q for q in self._queued if q not in due]
+            # Orders up to now were placed at the old prices.
+            self.catch_up_markets()
             stamp = self._stamp()
             for queued in due:
                 store = self._stores[queued.merchant_id]
@@ -472,6 +534,7 @@ class FakeSalla:
     def set_price(self, merchant_id: int | str, product_id: int | str, price: Decimal | str | int) -> None:
         """Change a price as the merchant would in the dashboard (no event sent)."""
         with self.lock:
+            self.catch_up_markets()
             self.store(merchant_id).products[int(product_id)].set_price(Decimal(str(price)), updated_at=self._stamp())
         self.mark_changed()
 

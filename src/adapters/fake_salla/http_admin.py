@@ -8,6 +8,7 @@ import binascii
 import json
 import math
 from collections.abc import Awaitable, Callable
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from adapters.fake_salla import orders as orders_json
 from adapters.fake_salla.catalog import FakeProduct
+from adapters.fake_salla.orders import riyadh_day
 from adapters.fake_salla.stores import FakeStore
 from adapters.fake_salla.subscriptions import KNOWN_EVENTS, url_problem
 
@@ -229,6 +232,57 @@ def routes(fake: FakeSalla) -> list[Route]:
         }
         return ok(items, pagination=pagination)
 
+    async def list_orders(request: Request, store: FakeStore) -> Response:
+        """Orders newest first by default, 15 a page (``per_page`` is not documented for orders);
+        ``from_date``/``to_date`` (Riyadh dates, inclusive) and ``sort_by`` as documented."""
+        params = request.query_params
+        try:
+            page = max(1, int(params.get("page", "1")))
+            start = date.fromisoformat(params["from_date"]) if params.get("from_date") else None
+            end = date.fromisoformat(params["to_date"]) if params.get("to_date") else None
+        except ValueError as exc:
+            return _invalid("from_date" if "date" in str(exc) else "page", "قيمة غير صالحة.")
+        sort_key, _, direction = params.get("sort_by", "id-desc").partition("-")
+        if sort_key not in ("id", "total", "updated_at", "created_at") or direction not in ("asc", "desc"):
+            return _invalid("sort_by", "قيمة sort_by غير صالحة.")
+        every = fake.orders(store.merchant_id)
+        chosen = [
+            o for o in every
+            if (start is None or riyadh_day(o) >= start) and (end is None or riyadh_day(o) <= end)
+        ]
+        if sort_key == "total":
+            chosen.sort(key=lambda o: (o.total, o.id))
+        elif sort_key == "id":
+            chosen.sort(key=lambda o: o.id)
+        if direction == "desc":
+            chosen.reverse()
+        per_page = DEFAULT_PER_PAGE
+        total_pages = max(1, math.ceil(len(chosen) / per_page))
+        chunk = chosen[(page - 1) * per_page : page * per_page]
+        url = f"{base_url(request)}/orders"
+        kept = "".join(f"&{k}={params[k]}" for k in ("from_date", "to_date", "sort_by") if params.get(k))
+        links: dict[str, str] = {}
+        if page > 1:
+            links["previous"] = f"{url}?page={page - 1}{kept}"
+        if page < total_pages:
+            links["next"] = f"{url}?page={page + 1}{kept}"
+        pagination = {"count": len(chunk), "total": len(chosen), "perPage": per_page, "currentPage": page,
+                      "totalPages": total_pages, "links": links}
+        return ok([orders_json.list_json(o) for o in chunk], pagination=pagination)
+
+    async def order_items(request: Request, store: FakeStore) -> Response:
+        try:
+            order_id = int(request.query_params.get("order_id", ""))
+        except ValueError:
+            return _invalid("order_id", "حقل order id مطلوب.")
+        found = next((o for o in fake.orders(store.merchant_id) if o.id == order_id), None)
+        if found is None:
+            # The documented 404 of this page: a string code, unlike the products' 404.
+            return envelope_error(404, "error", "المحتوى الذي تحاول الوصول اليه غير متوفر")
+        with fake.lock:
+            taxed = {pid: p.with_tax for pid, p in store.products.items()}
+        return ok(orders_json.items_json(found, taxed))
+
     async def get_product(request: Request, store: FakeStore) -> Response:
         with fake.lock:
             product = store.products.get(int(request.path_params["product_id"]))
@@ -243,6 +297,7 @@ def routes(fake: FakeSalla) -> list[Route]:
                 errors[key] = [f"حقل {key} يجب أن يكون رقمًا."]
         if errors:
             return errors
+        fake.catch_up_markets()  # orders until now were placed at the old prices
         if "price" in body:
             product.set_price(_amount(body["price"]) or Decimal(0), updated_at=fake.now().strftime("%Y-%m-%d %H:%M:%S"))
         if "cost_price" in body:
@@ -317,6 +372,7 @@ def routes(fake: FakeSalla) -> list[Route]:
             if found is None or found[0] is not store:
                 return not_found()
             _, product, variant = found
+            fake.catch_up_markets()
             if "price" in body:
                 price = _amount(body["price"])
                 if price is None:
@@ -422,6 +478,8 @@ def routes(fake: FakeSalla) -> list[Route]:
             guarded("PUT /products/{id}", "products.read_write", update_product),
             methods=["PUT"],
         ),
+        Route("/admin/v2/orders", guarded("GET /orders", "orders.read", list_orders), methods=["GET"]),
+        Route("/admin/v2/orders/items", guarded("GET /orders/items", "orders.read", order_items), methods=["GET"]),
         Route("/admin/v2/webhooks", guarded("GET /webhooks", "webhooks.read", list_webhooks), methods=["GET"]),
         Route(
             "/admin/v2/webhooks/subscribe",

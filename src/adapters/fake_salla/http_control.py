@@ -7,6 +7,7 @@ the network (a separately started ``salla-optimizer fake-salla``).
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -142,6 +143,23 @@ def routes(fake: FakeSalla) -> list[Route]:
             return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse({"ok": True, "now": fake.now().isoformat()})
 
+    async def market(request: Request) -> Response:
+        mid = merchant(request)
+        if mid is None:
+            return unknown_store()
+        store = fake.store(mid)
+        curves = [fake.demand_curve(mid, pid).as_json() for pid in store.product_ids()]
+        return JSONResponse({"merchant_id": mid, "products": curves})
+
+    async def advance(request: Request) -> Response:
+        body = await _body(request)
+        try:
+            days, hours = float(body.get("days", 0)), float(body.get("hours", 0))
+            orders = fake.advance(timedelta(days=days, hours=hours))
+        except (RuntimeError, ValueError, TypeError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"orders": orders, "now": fake.now().isoformat()})
+
     async def flush(request: Request) -> Response:
         return JSONResponse({"applied": fake.flush_queued()})
 
@@ -151,6 +169,8 @@ def routes(fake: FakeSalla) -> list[Route]:
         Route("/_fake/stats/reset", reset_stats, methods=["POST"]),
         Route("/_fake/queue/flush", flush, methods=["POST"]),
         Route("/_fake/time-scale", time_scale, methods=["POST"]),
+        Route("/_fake/advance", advance, methods=["POST"]),
+        Route("/_fake/stores/{merchant_id}/market", market, methods=["GET"]),
         Route("/_fake/stores/{merchant_id}/prices", prices, methods=["GET"]),
         Route("/_fake/stores/{merchant_id}/tokens", tokens, methods=["POST"]),
         Route("/_fake/stores/{merchant_id}/install", install, methods=["POST"]),

@@ -16,7 +16,7 @@ import builtins
 import itertools
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -34,7 +34,9 @@ from pricing_core.ports import (
     PriceHistoryRepository,
     ProductRepository,
     RetentionRepository,
+    RunInputRepository,
     RunRepository,
+    SalesRepository,
     SettingsRepository,
     StoreRepository,
     StoreScope,
@@ -44,7 +46,9 @@ from pricing_core.ports import (
     WebhookInbox,
     checked_expected,
 )
+from pricing_core.replay import PricingInput
 from pricing_core.runs import OptimizationRun, RunStatus
+from pricing_core.sales import DailySales
 from pricing_core.settings import TenantSettings
 from pricing_core.store_events import SubscriptionState
 from pricing_core.stores import Store
@@ -75,6 +79,11 @@ class _State:
     system_settings: dict[str, _SystemSetting] = attrs.Factory(dict)
     webhooks: dict[str, tuple[str | None, datetime]] = attrs.Factory(dict)  # delivery id -> (store, received)
     subscriptions: dict[str, SubscriptionState] = attrs.Factory(dict)
+    # store_id -> (product_id, day) -> DailySales
+    sales: dict[str, dict[tuple[str, date], DailySales]] = attrs.Factory(dict)
+    sales_resume: dict[str, date] = attrs.Factory(dict)
+    # (store_id, run_id) -> product_id -> input
+    run_inputs: dict[tuple[str, str], dict[str, PricingInput]] = attrs.Factory(dict)
 
     def copy(self) -> _State:
         return _State(
@@ -90,6 +99,9 @@ class _State:
             system_settings={k: attrs.evolve(v) for k, v in self.system_settings.items()},
             webhooks=dict(self.webhooks),
             subscriptions=dict(self.subscriptions),
+            sales={k: dict(v) for k, v in self.sales.items()},
+            sales_resume=dict(self.sales_resume),
+            run_inputs={k: dict(v) for k, v in self.run_inputs.items()},
         )
 
 
@@ -664,6 +676,8 @@ class _Retention:
                 kept = {k: r for k, r in by_id.items() if r.started_at >= runs_before}
                 runs += len(by_id) - len(kept)
                 state.runs[store_id] = kept
+                for run_id in set(by_id) - set(kept):  # as the SQL foreign key cascades
+                    state.run_inputs.pop((store_id, run_id), None)
             activity = [e for e in state.activity if e.created_at >= activity_before or not mine(e.store_id)]
             offers = [row for row in state.offers if row[3].observed_at >= offers_before or not mine(row[1])]
             counts = {
@@ -691,6 +705,65 @@ class _Retention:
         return deleted
 
 
+class _Sales:
+    def __init__(self, uow: InMemoryUnitOfWork, store_id: str) -> None:
+        self._uow, self._store_id = uow, store_id
+
+    def replace_from(self, since: date, days: Sequence[DailySales]) -> None:
+        _store_or_raise(self._uow.read(), self._store_id)
+        kept = [d for d in days if d.day >= since]
+
+        def op(state: _State) -> None:
+            mine = {k: v for k, v in state.sales.get(self._store_id, {}).items() if k[1] < since}
+            mine.update({(d.product_id, d.day): d for d in kept})
+            state.sales[self._store_id] = mine
+
+        self._uow.write(op)
+
+    def history(self, *, since: date | None = None, product_ids: Sequence[str] | None = None) -> list[DailySales]:
+        wanted = None if product_ids is None else {str(p) for p in product_ids}
+        rows = [
+            d for d in self._uow.read().sales.get(self._store_id, {}).values()
+            if (since is None or d.day >= since) and (wanted is None or d.product_id in wanted)
+        ]
+        return sorted(rows, key=lambda d: (d.day, d.product_id))
+
+    def resume_from(self) -> date | None:
+        return self._uow.read().sales_resume.get(self._store_id)
+
+    def set_resume_from(self, day: date) -> None:
+        _store_or_raise(self._uow.read(), self._store_id)
+
+        def op(state: _State) -> None:
+            state.sales_resume[self._store_id] = day
+
+        self._uow.write(op)
+
+
+class _RunInputs:
+    def __init__(self, uow: InMemoryUnitOfWork, store_id: str) -> None:
+        self._uow, self._store_id = uow, store_id
+
+    def add_many(self, run_id: str, inputs: Sequence[PricingInput]) -> None:
+        if not inputs:
+            return
+        state = self._uow.read()
+        _store_or_raise(state, self._store_id)
+        run = state.runs.get(self._store_id, {}).get(run_id)
+        if run is None:  # the SQL table has a foreign key to the run
+            raise StoreNotFound(f"run {run_id} does not exist in store {self._store_id}")
+        key = (self._store_id, run_id)
+
+        def op(state: _State) -> None:
+            state.run_inputs.setdefault(key, {}).update({i.product.id: i for i in inputs})
+
+        self._uow.write(op)
+
+    def for_run(self, run_id: str) -> list[PricingInput]:
+        found = self._uow.read().run_inputs.get((self._store_id, run_id), {})
+        return sorted(found.values(), key=lambda i: (i.now, i.product.id))
+
+
 class InMemoryStoreScope:
     """``StoreScope`` port in memory: every repository reads and writes only ``store_id``'s rows."""
 
@@ -704,6 +777,8 @@ class InMemoryStoreScope:
         self.runs: RunRepository = _Runs(uow, store_id)
         self.activity: ActivityRepository = _Activity(uow, store_id)
         self.price_history: PriceHistoryRepository = _PriceHistory(uow, store_id)
+        self.sales: SalesRepository = _Sales(uow, store_id)
+        self.run_inputs: RunInputRepository = _RunInputs(uow, store_id)
 
 
 __all__ = ["InMemoryStoreScope", "InMemoryUnitOfWork", "InMemoryUnitOfWorkFactory"]

@@ -28,11 +28,13 @@ import attrs
 from adapters.clock import SystemClock
 from adapters.salla import store_webhooks
 from adapters.salla.http import Answer, HttpClient, MerchantHttp, Tally, body_message
+from adapters.salla.orders import SallaOrdersClient
 from adapters.salla.pacing import RateLimitPacer, Sleep
 from adapters.salla.products import listed_regular_price, parse_product, split_variant_id
 from pricing_core.errors import BadResponse, RateLimited, SallaUnavailable
 from pricing_core.money import quantize
 from pricing_core.ports import ApplyReport, Clock, MerchantInfo, PriceUpdate, ProductPage, RejectedItem
+from pricing_core.sales import SoldLine
 from pricing_core.store_events import SallaWebhook
 
 PER_PAGE = 60  # Salla's maximum page size
@@ -172,6 +174,12 @@ class SallaMerchantClient:
             if _params_key(step.next_params) in requested:
                 raise BadResponse(f"GET /products {page_label}: the next page link points back to a page already read")
             params = step.next_params
+
+    def iter_sold_lines(self, access_token: str, *, since: date) -> Iterator[SoldLine]:
+        """``SallaOrders``: the store's order lines from ``since`` on (``orders.SallaOrdersClient``,
+        on this client's connection and pacer)."""
+        return SallaOrdersClient(self._http.http, api_url=self._http.api_url,
+                                 merchant_http=self._http).iter_sold_lines(access_token, since=since)
 
     def _fetch_raw(self, access_token: str, product_id: str, tally: Tally | None = None) -> Any | None:
         answer = self._http.request("GET", f"/products/{product_id}", access_token, accept=(404,), tally=tally)

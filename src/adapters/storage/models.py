@@ -3,7 +3,9 @@
 Tables of the original design keep their names (stores, products, competitors,
 pricing_decisions, optimization_runs, activity_logs, system_settings); the service adds
 store_tokens (encrypted), store_settings, processed_webhooks, price_history and
-store_event_subscriptions (each store's last store-event subscription check). Every
+store_event_subscriptions (each store's last store-event subscription check), daily_sales and
+sales_cursors (each store's sales history per product and day, and where its orders sync resumes),
+run_inputs (what each run priced from, for replay). Every
 store-scoped table carries ``store_id`` and, on PostgreSQL, a row-level security policy
 (see ``rls.py``).
 """
@@ -15,11 +17,13 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -218,6 +222,38 @@ price_history = Table(
     Index("ix_price_history_store_product_changed", "store_id", "product_id", "changed_at"),
 )
 
+daily_sales = Table(
+    "daily_sales",
+    metadata,
+    _store_fk(),
+    Column("product_id", String(64), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("units", Integer, nullable=False),
+    Column("revenue", Money, nullable=False),
+    PrimaryKeyConstraint("store_id", "product_id", "day"),
+    Index("ix_daily_sales_store_day", "store_id", "day"),
+)
+
+run_inputs = Table(
+    "run_inputs",
+    metadata,
+    _store_fk(),
+    Column("run_id", String(64), ForeignKey("optimization_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("product_id", String(64), nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),
+    # replay.input_json: the product snapshot, offers, last change and proposal, compactly.
+    Column("data", JSON, nullable=False),
+    PrimaryKeyConstraint("store_id", "run_id", "product_id"),
+)
+
+sales_cursors = Table(
+    "sales_cursors",
+    metadata,
+    Column("store_id", STORE_ID, ForeignKey("stores.store_id", ondelete="CASCADE"), primary_key=True),
+    # The first local day the next orders sync reads again (earlier days are final).
+    Column("resume_from", Date, nullable=False),
+)
+
 system_settings = Table(
     "system_settings",
     metadata,
@@ -263,18 +299,24 @@ STORE_SCOPED_TABLES = (
     "activity_logs",
     "price_history",
     "store_event_subscriptions",
+    "daily_sales",
+    "sales_cursors",
+    "run_inputs",
 )
 
 __all__ = [
     "STORE_SCOPED_TABLES",
     "activity_logs",
     "competitors",
+    "daily_sales",
     "metadata",
     "optimization_runs",
     "price_history",
     "pricing_decisions",
     "processed_webhooks",
     "products",
+    "run_inputs",
+    "sales_cursors",
     "store_event_subscriptions",
     "store_settings",
     "store_tokens",

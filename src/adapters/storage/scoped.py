@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Collection, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Select, and_, delete, func, select, update
 
 from adapters.jsonable import jsonable
 from adapters.storage import models, rows
@@ -16,7 +17,9 @@ from pricing_core.activity import ActivityEntry, ActivityType
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.ports import checked_expected
+from pricing_core.replay import PricingInput, input_from_json, input_json
 from pricing_core.runs import OptimizationRun
+from pricing_core.sales import DailySales
 from pricing_core.settings import TenantSettings
 from pricing_core.tokens import TokenSet
 
@@ -375,13 +378,86 @@ class SqlPriceHistory(_Scoped):
         return result
 
 
+class SqlSales(_Scoped):
+    """``SalesRepository``."""
+
+    def replace_from(self, since: date, days: Sequence[DailySales]) -> None:
+        self._uow.require_store(self._store_id)
+        t = models.daily_sales
+        self._uow.conn.execute(delete(t).where(t.c.store_id == self._store_id, t.c.day >= since))
+        batch = [
+            {"store_id": self._store_id, "product_id": d.product_id, "day": d.day, "units": d.units,
+             "revenue": d.revenue}
+            for d in days
+            if d.day >= since
+        ]
+        if batch:
+            insert_rows(self._uow.conn, t, batch)
+
+    def history(self, *, since: date | None = None, product_ids: Sequence[str] | None = None) -> list[DailySales]:
+        t = models.daily_sales
+        query = select(t).where(t.c.store_id == self._store_id)
+        if since is not None:
+            query = query.where(t.c.day >= since)
+        if product_ids is not None:
+            found: list[DailySales] = []
+            for part in chunks([str(p) for p in product_ids], self._uow.dialect):
+                found += self._read(query.where(where_in(self._uow.dialect, t.c.product_id, part)))
+            return sorted(found, key=lambda d: (d.day, d.product_id))
+        return self._read(query.order_by(t.c.day, t.c.product_id))
+
+    def _read(self, query: Select[Any]) -> list[DailySales]:
+        return [
+            DailySales(product_id=r["product_id"], day=r["day"], units=r["units"], revenue=r["revenue"])
+            for r in self._uow.conn.execute(query).mappings()
+        ]
+
+    def resume_from(self) -> date | None:
+        t = models.sales_cursors
+        value = self._uow.conn.execute(select(t.c.resume_from).where(t.c.store_id == self._store_id)).scalar()
+        return value if isinstance(value, date) else None
+
+    def set_resume_from(self, day: date) -> None:
+        self._uow.require_store(self._store_id)
+        t = models.sales_cursors
+        changed = self._uow.conn.execute(update(t).where(t.c.store_id == self._store_id).values(resume_from=day))
+        if changed.rowcount == 0:
+            insert_rows(self._uow.conn, t, [{"store_id": self._store_id, "resume_from": day}])
+
+
+class SqlRunInputs(_Scoped):
+    """``RunInputRepository``."""
+
+    def add_many(self, run_id: str, inputs: Sequence[PricingInput]) -> None:
+        if not inputs:
+            return
+        t = models.run_inputs
+        ids = [i.product.id for i in inputs]
+        self._uow.conn.execute(
+            delete(t).where(t.c.store_id == self._store_id, t.c.run_id == run_id, t.c.product_id.in_(ids))
+        )
+        insert_rows(self._uow.conn, t, [
+            {"store_id": self._store_id, "run_id": run_id, "product_id": i.product.id, "decided_at": i.now,
+             "data": input_json(i)}
+            for i in inputs
+        ])
+
+    def for_run(self, run_id: str) -> list[PricingInput]:
+        t = models.run_inputs
+        query = (select(t.c.data).where(t.c.store_id == self._store_id, t.c.run_id == run_id)
+                 .order_by(t.c.decided_at, t.c.product_id))
+        return [input_from_json(data) for data in self._uow.conn.execute(query).scalars()]
+
+
 __all__ = [
     "SqlActivity",
     "SqlDecisions",
     "SqlOffers",
     "SqlPriceHistory",
     "SqlProducts",
+    "SqlRunInputs",
     "SqlRuns",
+    "SqlSales",
     "SqlSettings",
     "SqlTokens",
 ]

@@ -24,7 +24,9 @@ from pricing_core.ports import (
     PriceHistoryRepository,
     ProductRepository,
     RetentionRepository,
+    RunInputRepository,
     RunRepository,
+    SalesRepository,
     SettingsRepository,
     StoreRepository,
     StoreScope,
@@ -142,6 +144,8 @@ class SqlStoreScope:
         self.runs: RunRepository = scoped.SqlRuns(uow, store_id)
         self.activity: ActivityRepository = scoped.SqlActivity(uow, store_id)
         self.price_history: PriceHistoryRepository = scoped.SqlPriceHistory(uow, store_id)
+        self.sales: SalesRepository = scoped.SqlSales(uow, store_id)
+        self.run_inputs: RunInputRepository = scoped.SqlRunInputs(uow, store_id)
 
 
 __all__ = ["SqlStoreScope", "SqlUnitOfWork", "SqlUnitOfWorkFactory"]

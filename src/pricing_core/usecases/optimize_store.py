@@ -31,6 +31,7 @@ from pricing_core.decision import Action, DecisionRecord, DecisionStatus, Pricin
 from pricing_core.engine import price_catalog
 from pricing_core.errors import BadResponse, StoreBusy, StoreNotFound, TokenRevoked
 from pricing_core.ports import ProductPage, StoreContext, StoreRepository, StoreScope, scope_of
+from pricing_core.replay import PricingInput
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.settings import TenantSettings
 from pricing_core.usecases.apply_prices import DEFAULT_APPLY_LOCK_WAIT, OPTIMIZER, apply_records
@@ -474,6 +475,12 @@ class _Sweep:
             scope = scope_of(uow)
             scope.offers.add_many({pid: list(items) for pid, items in gathered.offers.items() if items})
             scope.decisions.add_many(records)
+            # What these decisions were priced from, so the run can be replayed (backtest).
+            scope.run_inputs.add_many(self.run_id, [
+                PricingInput(product=p, offers=tuple(gathered.offers.get(p.id, ())),
+                             last_change=gathered.history.get(p.id), proposal=proposals.get(p.id), now=now)
+                for p in gathered.products
+            ])
             changed = [r.decision.product_id for r in records
                        if r.status in (DecisionStatus.PENDING, DecisionStatus.APPROVED)]
             stale = self._pending_ids(scope, changed)

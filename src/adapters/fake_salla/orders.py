@@ -1,0 +1,96 @@
+"""The fake Salla's orders as Salla documents them: List Orders items and List Order Items.
+
+Shapes follow the documented examples (``tests/contract/salla_docs/list_orders.json`` and
+``order_items.json``; the contract suite checks them): a listed order carries its id, reference,
+total, date and status and only the *names and quantities* of its items; the items, with their
+SKU and amounts, come from ``GET /orders/items?order_id=...``. Simulated customers are not
+rendered: pricing needs none of them, and the documented list example carries none.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from adapters.fake_salla.catalog import money_object
+from adapters.fake_salla.market import RIYADH, FakeOrder, OrderLine
+
+VAT = Decimal("0.15")
+COMPLETED = {"id": 1298199463, "name": "تم التنفيذ", "slug": "completed",
+             "customized": {"id": 1633436842, "name": "تم التنفيذ"}}
+
+
+def _salla_date(order: FakeOrder) -> dict[str, Any]:
+    local = order.created_at.astimezone(RIYADH)
+    return {"date": local.strftime("%Y-%m-%d %H:%M:%S.000000"), "timezone_type": 3, "timezone": "Asia/Riyadh"}
+
+
+def riyadh_day(order: FakeOrder) -> date:
+    """The order's date in Salla's time zone (what ``from_date``/``to_date`` filter on)."""
+    return order.created_at.astimezone(RIYADH).date()
+
+
+def line_amounts(line: OrderLine, *, with_tax: bool) -> tuple[Decimal, Decimal, Decimal]:
+    """(unit price without tax, line total without tax, line tax) for a line.
+
+    A price that includes VAT (Salla's ``with_tax``) is split into its pre-tax part and the tax,
+    as the documented example does (45.22 + 6.78 for a product listed at 52).
+    """
+    cent = Decimal("0.01")
+    if with_tax:
+        unit = (line.unit_price / (1 + VAT)).quantize(cent)
+        gross = line.unit_price * line.quantity
+    else:
+        unit = line.unit_price
+        gross = (line.unit_price * (1 + VAT)).quantize(cent) * line.quantity
+    total = unit * line.quantity
+    return unit, total, gross - total
+
+
+def list_json(order: FakeOrder) -> dict[str, Any]:
+    """A ``GET /orders`` item."""
+    return {
+        "id": order.id,
+        "reference_id": order.reference_id,
+        "total": money_object(order.total, order.currency),
+        "date": _salla_date(order),
+        "status": COMPLETED,
+        "can_cancel": False,
+        "can_reorder": True,
+        "payment_method": "mada",
+        "is_pending_payment": False,
+        "pending_payment_ends_at": 0,
+        "features": {"digitalable": False, "shippable": True, "has_suspicious_alert": False},
+        "items": [{"name": line.name, "quantity": line.quantity} for line in order.lines],
+    }
+
+
+def items_json(order: FakeOrder, taxed: dict[int, bool]) -> list[dict[str, Any]]:
+    """``GET /orders/items?order_id=...`` data; ``taxed``: product id -> prices include VAT."""
+    result = []
+    for number, line in enumerate(order.lines):
+        unit, total, tax = line_amounts(line, with_tax=taxed.get(line.product_id, True))
+        currency = order.currency
+        result.append({
+            "id": order.id * 10 + number,
+            "name": line.name,
+            "sku": line.sku,
+            "quantity": line.quantity,
+            "currency": currency,
+            "weight": 0.5,
+            "weight_label": "٥٠٠ جم",
+            "amounts": {
+                "price_without_tax": money_object(unit, currency),
+                "total_discount": money_object(Decimal(0), currency),
+                "tax": {"percent": "15.00", "amount": money_object(tax, currency)},
+                "total": money_object(total, currency),
+            },
+            "notes": "",
+            "options": [],
+            "images": [],
+            "codes": [],
+            "files": [],
+            "reservations": [],
+        })
+    return result
