@@ -7,7 +7,9 @@ merchant cannot even learn which ids are taken. Every POST carries the session's
 
 from __future__ import annotations
 
+import csv
 import enum
+import io
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -23,8 +25,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from entrypoints.web.catalog_view import (
+    CATALOG_PER_PAGE,
+    CATALOG_SORTS,
+    POSITIONS,
+    CatalogFilter,
+    catalog_rows,
+    fresh_price,
+)
+from entrypoints.web.explanations import explain_line
+from entrypoints.web.formatting import to_store_time
 from entrypoints.web.forms import FormRejected, read_text_form
-from entrypoints.web.i18n import LANGUAGES
+from entrypoints.web.i18n import LANGUAGES, label, translator
 from entrypoints.web.pages import flash, language, render, render_error, render_sign_in
 from entrypoints.web.security import (
     bearer_ok,
@@ -290,6 +302,81 @@ def approvals(request: Request, store: Store) -> Response:
     })
 
 
+def _catalog_matching(request: Request, store: Store, selection: CatalogFilter) -> list[dict[str, Any]]:
+    with web_state(request).services.uow_factory(store.store_id) as uow:
+        scope = scope_of(uow)
+        rows = catalog_rows(scope, scope.settings.get().vat_fraction)
+    return selection.order([r for r in rows if selection.matches(r)])
+
+
+@store_page
+def catalog(request: Request, store: Store) -> Response:
+    """Every product: fresh price, cost, margin, lowest competitor, position, last change, pending change."""
+    selection = CatalogFilter.read(request.query_params)
+    matching = _catalog_matching(request, store, selection)
+    pages = max(1, -(-len(matching) // CATALOG_PER_PAGE))
+    page = _page_number(request.query_params.get("page"), pages)
+    return render(request, "catalog.html", {
+        "store": store, "rows": matching[(page - 1) * CATALOG_PER_PAGE: page * CATALOG_PER_PAGE],
+        "matching": len(matching), "page": page, "pages": pages, "filter": selection,
+        "positions": POSITIONS, "sorts": CATALOG_SORTS, "section": "catalog",
+    })
+
+
+def _csv(rows: list[list[object]], filename: str) -> Response:
+    """A CSV download, UTF-8 with a byte-order mark so that Excel reads Arabic names correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerows(rows)
+    return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@store_page
+def catalog_csv(request: Request, store: Store) -> Response:
+    """The catalog view as CSV: what is filtered is what is exported, every page of it."""
+    t = translator(language(request))
+    lang = language(request)
+    rows = _catalog_matching(request, store, CatalogFilter.read(request.query_params))
+    out: list[list[object]] = [[t("product_id"), "SKU", t("product"), t("price"), t("currency"), t("cost"),
+                                t("margin"), t("lowest_competitor"), t("competitor"), t("position"),
+                                t("last_change"), t("pending_price")]]
+    for r in rows:
+        out.append([r["id"], r["sku"] or "", r["name"], r["price"], r["currency"], _cell(r["cost"]),
+                    _cell(r["margin"]), _cell(r["lowest"]), r["lowest_competitor"] or "",
+                    label(lang, "position", r["position"]),
+                    to_store_time(r["last_change"]).isoformat() if r["last_change"] else "",  # type: ignore[union-attr]
+                    _cell(r["pending"])])
+    return _csv(out, f"catalog-{store.store_id}.csv")
+
+
+def _cell(value: object) -> object:
+    return "" if value is None else value
+
+
+@store_page
+def decisions_csv(request: Request, store: Store) -> Response:
+    """Decision history as CSV (the status filter of the page applies), newest first, with the explanation."""
+    lang = language(request)
+    t = translator(lang)
+    raw = request.query_params.get("status") or None
+    status = DecisionStatus(raw) if raw in {s.value for s in DecisionStatus} else None
+    with web_state(request).services.uow_factory(store.store_id) as uow:
+        scope = scope_of(uow)
+        total = scope.decisions.count(status=status)
+        records = scope.decisions.list(status=status, limit=max(total, 1))
+    out: list[list[object]] = [[t("when"), t("product_id"), "SKU", t("product"), t("old_price"), t("new_price"),
+                                t("currency"), t("change"), t("margin_after"), t("risk"), t("status"),
+                                t("explanation")]]
+    for r in records:
+        d = r.decision
+        out.append([to_store_time(r.created_at).isoformat(),  # type: ignore[union-attr]
+                    d.product_id, d.sku or "", d.name, d.old_price, d.suggested_price, d.currency,
+                    d.change_pct.quantize(Decimal("0.01")), _cell(d.margin_pct_after), label(lang, "risk", d.risk),
+                    label(lang, "status", r.status), " | ".join(explain_line(x, lang)[0] for x in d.explanation)])
+    return _csv(out, f"decisions-{store.store_id}.csv")
+
+
 @store_page
 def decisions(request: Request, store: Store) -> Response:
     """Decision history, optionally by status."""
@@ -314,8 +401,11 @@ def product(request: Request, store: Store) -> Response:
         history = scope.price_history.for_product(product_id, limit=100)
     if snapshot is None and not records and not history:
         return _not_found(request)
+    applied = [r for r in records if r.status is DecisionStatus.APPLIED]
+    latest_applied = max(applied, key=lambda r: r.updated_at, default=None)
+    current = fresh_price(snapshot, latest_applied) if snapshot is not None else None
     return render(request, "product.html", {
-        "store": store, "product": snapshot, "product_id": product_id,
+        "store": store, "product": snapshot, "product_id": product_id, "current_price": current,
         "decisions": [decision_view(r) for r in records], "history": history, "section": "decisions",
     })
 
@@ -601,6 +691,9 @@ routes = [
     Route("/dashboard/stores/{store_id}", overview, methods=["GET"]),
     Route("/dashboard/stores/{store_id}/approvals", approvals, methods=["GET"]),
     Route("/dashboard/stores/{store_id}/decisions", decisions, methods=["GET"]),
+    Route("/dashboard/stores/{store_id}/decisions.csv", decisions_csv, methods=["GET"]),
+    Route("/dashboard/stores/{store_id}/catalog", catalog, methods=["GET"]),
+    Route("/dashboard/stores/{store_id}/catalog.csv", catalog_csv, methods=["GET"]),
     Route("/dashboard/stores/{store_id}/products/{product_id}", product, methods=["GET"]),
     Route("/dashboard/stores/{store_id}/activity", activity, methods=["GET"]),
     Route("/dashboard/stores/{store_id}/settings", settings_form, methods=["GET"]),
