@@ -74,7 +74,7 @@ def test_arabic_pages_contain_none_of_the_uis_english_strings(merchant, suffix: 
 
 
 def test_the_english_list_is_not_empty_and_the_check_can_fail(merchant) -> None:
-    web, store_id, browser = merchant
+    _web, store_id, browser = merchant
     page = browser.get(f"/dashboard/stores/{store_id}/approvals")  # English
     text = visible_text(page.text)
     assert len(ui_english_phrases()) > 100
@@ -82,7 +82,7 @@ def test_the_english_list_is_not_empty_and_the_check_can_fail(merchant) -> None:
 
 
 def test_statuses_risks_and_settings_are_arabic(merchant) -> None:
-    web, store_id, browser = merchant
+    _web, store_id, browser = merchant
     browser.get("/lang/ar")
     approvals = browser.get(f"/dashboard/stores/{store_id}/approvals").text
     assert "متوسطة" in approvals and "موافقة" in approvals and "ر.س." in approvals
@@ -169,7 +169,7 @@ def test_money_and_times_are_formatted_per_language_in_riyadh_time() -> None:
 
 
 def test_catalog_and_product_show_the_fresh_price_after_an_applied_change(web_with_applied: tuple) -> None:
-    web, store_id, browser = web_with_applied
+    _web, store_id, browser = web_with_applied
     catalog = browser.get(f"/dashboard/stores/{store_id}/catalog").text
     row = catalog.split('data-product-id="p-a1"', 1)[1].split("</tr>", 1)[0]
     assert 'data-price="90.00"' in row  # the snapshot still says 100.00
