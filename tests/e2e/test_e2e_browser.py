@@ -158,7 +158,7 @@ def test_install_sweep_approve_and_see_the_price_in_salla(server: str, browser) 
 
 
 PHONE = {"width": 390, "height": 844}
-STORE_PAGES = ["", "/approvals", "/decisions", "/activity", "/settings"]
+STORE_PAGES = ["", "/approvals", "/catalog", "/decisions", "/activity", "/settings"]
 
 
 def _overflow(page) -> int:  # type: ignore[no-untyped-def]

@@ -56,6 +56,7 @@ from pricing_core.decision import DecisionRecord, DecisionStatus, RiskLevel
 from pricing_core.errors import DecisionNotFound, InvalidTransition
 from pricing_core.ports import scope_of
 from pricing_core.runs import RunStatus
+from pricing_core.schedule import takes_scheduled_runs
 from pricing_core.settings import TenantSettings
 from pricing_core.stores import Store
 from pricing_core.usecases.decisions import (
@@ -205,15 +206,27 @@ def overview(request: Request, store: Store) -> Response:
     s = web.services
     summary = store_summary(s.uow_factory, store, s.clock.now(),
                             threshold_hours=web.config.token_refresh_threshold_hours)
+    now = s.clock.now()
     with s.uow_factory(store.store_id) as uow:
         scope = scope_of(uow)
-        runs = [run_view(r) for r in scope.runs.recent(limit=10)]
+        recent_runs = scope.runs.recent(limit=10)
+        runs = [run_view(r) for r in recent_runs]
         pending = scope.decisions.count(status=DecisionStatus.PENDING)
         applied = scope.decisions.count(status=DecisionStatus.APPLIED)
         products = scope.products.count()
+        settings = scope.settings.get()
+        rows = catalog_rows(scope, settings.vat_fraction)
+        week = [r for r in scope.decisions.list(status=DecisionStatus.APPLIED, limit=max(applied, 1))
+                if now - r.updated_at <= timedelta(days=7)]
+    positions = {p: sum(1 for r in rows if r["position"] == p) for p in POSITIONS}
+    average = (sum((abs(r.decision.change_pct) for r in week), Decimal(0)) / len(week)) if week else None
+    last_started = recent_runs[0].started_at if recent_runs else None
+    next_run = (last_started + timedelta(hours=settings.update_frequency_hours)
+                if last_started is not None and takes_scheduled_runs(store, settings) else None)
     return render(request, "overview.html", {
         "store": store, "summary": summary, "runs": runs, "pending": pending, "applied": applied,
-        "products": products, "section": "overview",
+        "products": products, "section": "overview", "positions": positions, "applied_week": len(week),
+        "average_change": average, "no_cost": sum(1 for r in rows if r["cost"] is None), "next_run": next_run,
     })
 
 
