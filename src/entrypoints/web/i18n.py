@@ -130,7 +130,7 @@ LABELS: dict[str, dict[str, str]] = {
                           "ar": "واجهة المشغّل معطّلة: اضبط ADMIN_API_TOKEN."},
     "select_all": {"en": "Select all", "ar": "تحديد الكل"},
     "times_note": {"en": "Times are in Riyadh time.", "ar": "الأوقات بتوقيت الرياض."},
-    "why": {"en": "Why?", "ar": "لماذا؟"},
+    "show_steps": {"en": "Show the steps", "ar": "اعرض الخطوات"},
     "market_position": {"en": "Price position against the market", "ar": "موقع السعر مقابل السوق"},
     "applied_7_days": {"en": "Changes applied in the last 7 days", "ar": "التغييرات المطبّقة في آخر 7 أيام"},
     "average_size": {"en": "average size", "ar": "متوسط الحجم"},
