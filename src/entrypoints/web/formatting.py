@@ -60,7 +60,8 @@ def fmt_percent(value: object, lang: str, *, signed: bool = False) -> str:
     text = format_decimal(number, format="#,##0.00", locale=_locale(lang))
     if signed and number > 0:
         text = "+" + text
-    return text + "%"
+    # Isolated left to right, so that Arabic text shows "-10.00%" and not "10.00%-".
+    return f"\u2066{text}%\u2069" if lang == "ar" else text + "%"
 
 
 def to_store_time(value: datetime | str | None, zone: str = DEFAULT_TIME_ZONE) -> datetime | None:
