@@ -208,6 +208,12 @@ def test_every_page_fits_a_phone(server: str, browser, lang: str) -> None:
                 box = button.bounding_box()
                 assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
             product_href = row.locator("a").first.get_attribute("href")
+            row.locator("details summary").click()
+            row.screenshot(path=str(OUTPUT / f"phone-{lang}-approval-explained.png"))
+            steps = row.locator("ol.explanation li")
+            assert steps.count() > 3
+            if lang == "ar":  # every step of the engine's explanation is rendered in Arabic
+                assert row.locator("ol.explanation li[lang=en]").count() == 0
     assert product_href
     page.goto(server + product_href)
     page.screenshot(path=str(OUTPUT / f"phone-{lang}-product.png"), full_page=True)

@@ -216,6 +216,7 @@ LABELS: dict[str, dict[str, str]] = {
     "by.merchant": {"en": "by you", "ar": "بواسطتك"},
     "by.operator": {"en": "by the operator", "ar": "بواسطة المشغّل"},
     "by.system": {"en": "automatically", "ar": "تلقائيًا"},
+    "by.optimizer": {"en": "automatically", "ar": "تلقائيًا"},
     # Runs
     "run_type.scheduled": {"en": "Scheduled", "ar": "مجدول"},
     "run_type.smart": {"en": "Scheduled", "ar": "مجدول"},
