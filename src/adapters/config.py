@@ -134,6 +134,12 @@ class Config(BaseSettings):
     schedule_refresh_expiring_tokens: str = _env("SCHEDULE_REFRESH_EXPIRING_TOKENS", default="0 */12 * * *")
     # Day names because APScheduler 3 numbers days from Monday, unlike cron.
     schedule_cleanup_old_data: str = _env("SCHEDULE_CLEANUP_OLD_DATA", default="30 3 * * sun")
+    # Every 5 minutes: work a stopped process left in flight (pricing_core.usecases.recovery).
+    schedule_recover_stuck_work: str = _env("SCHEDULE_RECOVER_STUCK_WORK", default="*/5 * * * *")
+    recovery_applying_after_seconds: int = _env("RECOVERY_APPLYING_AFTER_SECONDS", default=600, ge=0)
+    recovery_approved_after_seconds: int = _env("RECOVERY_APPROVED_AFTER_SECONDS", default=600, ge=0)
+    recovery_running_after_seconds: int = _env("RECOVERY_RUNNING_AFTER_SECONDS", default=900, ge=0)
+    recovery_max_resumes: int = _env("RECOVERY_MAX_RESUMES", default=3, ge=0)
     retention_runs_days: int = _env("RETENTION_RUNS_DAYS", default=90, ge=1)
     retention_activity_days: int = _env("RETENTION_ACTIVITY_DAYS", default=180, ge=1)
     retention_offers_days: int = _env("RETENTION_OFFERS_DAYS", default=30, ge=1)
@@ -270,7 +276,7 @@ class Config(BaseSettings):
         """Crontab expression per periodic job; an empty or ``off`` value disables that job."""
         result = {}
         for job in ("optimize_all_stores", "check_and_optimize_stores", "refresh_expiring_tokens",
-                    "cleanup_old_data"):
+                    "cleanup_old_data", "recover_stuck_work"):
             value = str(getattr(self, f"schedule_{job}")).strip()
             if value and value.lower() not in ("off", "none", "disabled"):
                 result[job] = value

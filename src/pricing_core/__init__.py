@@ -3,11 +3,21 @@
 Imports nothing that does I/O. The public API is importable from here::
 
     from pricing_core import Product, CompetitorOffer, TenantSettings, price_product, price_catalog
+
+Demand-aware pricing (the ``profit`` strategy) adds ``SalesObservation``, ``ElasticityEstimate``,
+``estimate_elasticity`` and ``pool_estimates``.
 """
 
 from pricing_core.activity import ActivityEntry, ActivityType
 from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, Product
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
+from pricing_core.demand import (
+    DemandError,
+    ElasticityEstimate,
+    SalesObservation,
+    estimate_elasticity,
+    pool_estimates,
+)
 from pricing_core.engine import price_catalog, price_product
 from pricing_core.money import MoneyError
 from pricing_core.recheck import recheck_decision
@@ -17,6 +27,7 @@ from pricing_core.settings import (
     AutomationMode,
     DirectionLock,
     Fallback,
+    InelasticDemand,
     NoCostPolicy,
     PriceEnding,
     Reference,
@@ -37,8 +48,11 @@ __all__ = [
     "CompetitorOffer",
     "DecisionRecord",
     "DecisionStatus",
+    "DemandError",
     "DirectionLock",
+    "ElasticityEstimate",
     "Fallback",
+    "InelasticDemand",
     "MoneyError",
     "NoCostPolicy",
     "OptimizationRun",
@@ -52,6 +66,7 @@ __all__ = [
     "RiskTolerance",
     "RunStatus",
     "RunType",
+    "SalesObservation",
     "Store",
     "Strategy",
     "TenantSettings",
@@ -59,7 +74,9 @@ __all__ = [
     "TokenSet",
     "TokenStatusSummary",
     "ValidationError",
+    "estimate_elasticity",
     "is_due",
+    "pool_estimates",
     "price_catalog",
     "price_product",
     "recheck_decision",

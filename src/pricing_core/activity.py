@@ -35,6 +35,7 @@ class ActivityType(StrEnum):
     STORE_EVENTS_SUBSCRIBED = "store_events_subscribed"
     STORE_EVENTS_SUBSCRIPTION_FAILED = "store_events_subscription_failed"
     WEBHOOK_REFUSED = "webhook_refused"
+    SYSTEM_RECOVERY = "system_recovery"
 
 
 @attrs.frozen(kw_only=True)

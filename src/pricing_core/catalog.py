@@ -49,7 +49,9 @@ class CompetitorOffer:
     ``previous_price`` is the same competitor's previous observation (if any) and
     ``second_reading`` an independent reading of the same listing; either one agreeing
     within the tenant's tolerance makes the offer *corroborated*, which an automatic
-    decrease requires.
+    decrease requires. ``note`` is the offer's trust record: what the source doubted about
+    the reading (sources that disagreed, a selector that stopped matching, a failed second
+    reading); the core repeats it when it drops or doubts the offer.
     """
 
     competitor: str
@@ -63,6 +65,7 @@ class CompetitorOffer:
     previous_price: Decimal | None = attrs.field(default=None, converter=_optional_money)
     second_reading: Decimal | None = attrs.field(default=None, converter=_optional_money)
     source: str = "feed"
+    note: str = ""
 
 
 @attrs.frozen(kw_only=True)

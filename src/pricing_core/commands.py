@@ -123,12 +123,17 @@ class CleanupOldData(Command):
     """Delete rows past their retention age."""
 
 
+@attrs.frozen(kw_only=True)
+class RecoverStuckWork(Command):
+    """One recovery pass: settle, re-send, resume or close the work a stopped process left in flight."""
+
+
 # Commands whose periodic fire carries a batch key derived from the fire time (fan-outs).
 BATCHED: tuple[type[Command], ...] = (SweepAllStores, SweepDueStores)
 
 ALL_COMMANDS: tuple[type[Command], ...] = (
     SweepStore, SweepStoreNow, SweepAllStores, SweepDueStores, RepriceProducts, ApplyDecisions,
-    ProcessWebhook, EnsureStoreEvents, RefreshExpiringTokens, CleanupOldData,
+    ProcessWebhook, EnsureStoreEvents, RefreshExpiringTokens, CleanupOldData, RecoverStuckWork,
 )
 
 __all__ = [
@@ -139,6 +144,7 @@ __all__ = [
     "Command",
     "EnsureStoreEvents",
     "ProcessWebhook",
+    "RecoverStuckWork",
     "RefreshExpiringTokens",
     "RepriceProducts",
     "SweepAllStores",

@@ -317,6 +317,24 @@ class StoreRepository(Protocol):
         """Failed runs of every store, newest first (operator view)."""
         ...
 
+    def stalled_decisions(
+        self, statuses: Collection[DecisionStatus], updated_before: datetime, *, limit: int = 1000
+    ) -> list[DecisionRecord]:
+        """Decisions of every store in one of ``statuses`` and last moved before ``updated_before``.
+
+        Oldest ``updated_at`` first, at most ``limit`` (the recovery loop's listing of work left
+        in flight: APPLYING, APPROVED).
+        """
+        ...
+
+    def stalled_runs(self, progress_before: datetime, *, limit: int = 1000) -> list[OptimizationRun]:
+        """RUNNING runs of every store whose last progress (``last_progress_at``) is before ``progress_before``.
+
+        Oldest progress first, at most ``limit`` (the recovery loop's listing of runs whose process
+        may have died).
+        """
+        ...
+
 
 class TokenRepository(Protocol):
     """One store's tokens, encrypted at rest by the real implementation."""

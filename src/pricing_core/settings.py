@@ -55,6 +55,14 @@ class Strategy(StrEnum):
     BEAT_PERCENT = "beat_percent"
     BEAT_AMOUNT = "beat_amount"
     ABOVE_PERCENT = "above_percent"
+    PROFIT = "profit"  # the price that earns most under the product's demand estimate (pricing_core/demand.py)
+
+
+class InelasticDemand(StrEnum):
+    """What the profit strategy does when demand is inelastic (a higher price would earn more, without a limit)."""
+
+    STEP_UP = "step_up"
+    COMPETITIVE = "competitive"
 
 
 class Fallback(StrEnum):
@@ -157,6 +165,22 @@ class TenantSettings(BaseModel):
     risk_low_max_pct: Decimal | None = Field(default=None, gt=0)
     risk_medium_max_pct: Decimal | None = Field(default=None, gt=0)
 
+    # The profit strategy (strategy="profit"): see docs/architecture.md, "Demand-aware pricing".
+    profit_fallback_strategy: Strategy = Field(
+        default=Strategy.MATCH,
+        description="The competitive strategy used when the demand estimate cannot be priced on")
+    profit_max_interval_width: Decimal = Field(
+        default=Decimal("1"), gt=0, le=20,
+        description="An elasticity whose 90% interval is wider than this is too uncertain to price on")
+    profit_when_inelastic: InelasticDemand = InelasticDemand.STEP_UP
+    profit_step_up_pct: Decimal = Field(
+        default=Decimal("2"), gt=0, le=100,
+        description="Raise per run when demand is inelastic, percent (the maximum change still applies)")
+    exploration: bool = Field(
+        default=False, description="Small alternating price tests on products whose elasticity is too uncertain")
+    exploration_step_pct: Decimal = Field(default=Decimal("2"), gt=0, le=10,
+                                          description="Size of a price test, percent")
+
     @field_validator("min_profit_margin")
     @classmethod
     def _margin_in_range(cls, value: Decimal) -> Decimal:
@@ -200,6 +224,13 @@ class TenantSettings(BaseModel):
         if strategy is Strategy.BEAT_AMOUNT and value > MAX_BEAT_AMOUNT:
             raise ValueError(f"strategy_value for beat_amount must be between 0 and {MAX_BEAT_AMOUNT} "
                              f"(an amount below the reference, in the store's currency), not {value}")
+        return value
+
+    @field_validator("profit_fallback_strategy")
+    @classmethod
+    def _competitive_fallback(cls, value: Strategy) -> Strategy:
+        if value is Strategy.PROFIT:
+            raise ValueError("profit_fallback_strategy must be a competitive strategy, not 'profit'")
         return value
 
     @model_validator(mode="after")
@@ -286,6 +317,7 @@ __all__ = [
     "AutomationMode",
     "DirectionLock",
     "Fallback",
+    "InelasticDemand",
     "NoCostPolicy",
     "PriceEnding",
     "Reference",

@@ -25,6 +25,7 @@ from pricing_core.commands import (
     Command,
     EnsureStoreEvents,
     ProcessWebhook,
+    RecoverStuckWork,
     RefreshExpiringTokens,
     RepriceProducts,
     SweepAllStores,
@@ -45,6 +46,7 @@ from pricing_core.usecases.sweeps import check_and_optimize_stores, optimize_all
 from pricing_core.usecases.webhooks import WebhookDelivery, handle_webhook_event
 from runners.broker import RetryLater
 from runners.commands import ROUTES
+from runners.recovery import recover_now
 
 log = logging.getLogger("salla_optimizer.actors")
 
@@ -193,6 +195,11 @@ def cleanup(services: Services, command: CleanupOldData) -> None:
                                                       retention_policy(services)))
 
 
+def recover(services: Services, command: RecoverStuckWork) -> None:
+    """Every 5 minutes: settle, re-send, resume or close the work a stopped process left in flight."""
+    recover_now(services)
+
+
 def retention_policy(services: Services) -> RetentionPolicy:
     """The retention ages of the configuration."""
     config = services.config
@@ -211,6 +218,7 @@ HANDLERS: dict[type[Command], Handler] = {
     EnsureStoreEvents: ensure_store_events,
     RefreshExpiringTokens: refresh_tokens,
     CleanupOldData: cleanup,
+    RecoverStuckWork: recover,
 }
 
 

@@ -20,6 +20,7 @@ from pricing_core.commands import (
     Command,
     EnsureStoreEvents,
     ProcessWebhook,
+    RecoverStuckWork,
     RefreshExpiringTokens,
     RepriceProducts,
     SweepAllStores,
@@ -54,6 +55,7 @@ ROUTES: dict[type[Command], Route] = {
     EnsureStoreEvents: Route("ensure_store_events", QUEUE_DEFAULT),
     RefreshExpiringTokens: Route("refresh_expiring_tokens", QUEUE_DEFAULT),
     CleanupOldData: Route("cleanup_old_data", QUEUE_DEFAULT),
+    RecoverStuckWork: Route("recover_stuck_work", QUEUE_DEFAULT),
 }
 
 # The scheduler's periodic jobs (their names are the ``SCHEDULE_<JOB>`` settings) and their commands.
@@ -62,6 +64,7 @@ PERIODIC: dict[str, type[Command]] = {
     "check_and_optimize_stores": SweepDueStores,
     "refresh_expiring_tokens": RefreshExpiringTokens,
     "cleanup_old_data": CleanupOldData,
+    "recover_stuck_work": RecoverStuckWork,
 }
 
 BY_ACTOR: dict[str, type[Command]] = {route.actor_name: kind for kind, route in ROUTES.items()}

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 import attrs
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import text
 
 from adapters.config import Config
@@ -248,7 +249,11 @@ def test_storage_settings_saved_before_stricter_rules_are_read_leniently(
 ) -> None:
     """A "beat by 200%" saved by an earlier release: the sweep listing and the store read it as match."""
     if backend[0] == "memory":
-        pytest.skip("the memory backend keeps validated objects: nothing saved can outgrow the rules")
+        # The memory backend keeps TenantSettings objects, and no such object can hold the old value:
+        # nothing it saved can outgrow the rules.
+        with pytest.raises(ValidationError, match="strategy_value"):
+            TenantSettings(strategy=Strategy.BEAT_PERCENT, strategy_value=Decimal("200"))
+        return
     seed(uow_factory, store("1"), store("2"))
     in_store(uow_factory, "1", lambda s: s.settings.save(TenantSettings(min_profit_margin=Decimal("40"))))
     saved = TenantSettings(min_profit_margin=Decimal("40")).model_dump(mode="json")
@@ -319,6 +324,53 @@ def test_storage_recent_failed_runs_across_stores_newest_first(uow_factory: Unit
     with uow_factory() as uow:
         assert [r.id for r in uow.stores.recent_failed_runs()] == ["c", "a"]
         assert [r.id for r in uow.stores.recent_failed_runs(limit=1)] == ["c"]
+
+
+def test_storage_stalled_decisions_across_stores_oldest_first(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("1"), store("2"))
+    at = {m: T0 + timedelta(minutes=m) for m in range(10)}
+    in_store(uow_factory, "1", lambda s: s.decisions.add_many([
+        record("d1", store_id="1", status=DecisionStatus.APPLYING, updated_at=at[3]),
+        record("d2", store_id="1", status=DecisionStatus.APPROVED, updated_at=at[1]),
+        record("d3", store_id="1", status=DecisionStatus.APPLYING, updated_at=at[8]),   # too recent
+        record("d4", store_id="1", status=DecisionStatus.PENDING, updated_at=at[0]),    # not in flight
+    ]))
+    in_store(uow_factory, "2", lambda s: s.decisions.add_many([
+        record("e1", store_id="2", status=DecisionStatus.APPLYING, updated_at=at[2]),
+        record("e0", store_id="2", status=DecisionStatus.APPLYING, updated_at=at[2]),
+    ]))
+    cutoff = at[5]
+    with uow_factory() as uow:
+        found = uow.stores.stalled_decisions([DecisionStatus.APPLYING], cutoff)
+        assert [(r.store_id, r.id) for r in found] == [("2", "e0"), ("2", "e1"), ("1", "d1")]
+        assert found[2] == record("d1", store_id="1", status=DecisionStatus.APPLYING, updated_at=at[3])
+        both = uow.stores.stalled_decisions([DecisionStatus.APPLYING, DecisionStatus.APPROVED], cutoff, limit=2)
+        assert [r.id for r in both] == ["d2", "e0"]
+        assert uow.stores.stalled_decisions([], cutoff) == []
+        assert uow.stores.stalled_decisions([DecisionStatus.APPLYING], at[2]) == []   # strictly before
+    with uow_factory("1") as uow:   # a store-bound unit of work sees only its store, as everywhere
+        assert [r.id for r in uow.stores.stalled_decisions([DecisionStatus.APPLYING], cutoff)] == ["d1"]
+
+
+def test_storage_stalled_runs_by_last_progress(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("1"), store("2"))
+    hour = timedelta(hours=1)
+    runs = {
+        "old-beat": run("old-beat", store_id="1", updated_at=T0 + timedelta(minutes=5)),
+        "fresh-beat": run("fresh-beat", store_id="1", updated_at=T0 + 2 * hour),      # started long ago, alive
+        "no-beat": run("no-beat", store_id="2", started=T0 + timedelta(minutes=1)),    # before heartbeats existed
+        "done": run("done", store_id="2", status=RunStatus.COMPLETED, updated_at=T0),
+    }
+    for r in runs.values():
+        in_store(uow_factory, r.store_id, lambda s, r=r: s.runs.add(r))
+    with uow_factory() as uow:
+        found = uow.stores.stalled_runs(T0 + hour)
+        assert [r.id for r in found] == ["no-beat", "old-beat"]
+        assert found[1] == runs["old-beat"] and found[0].last_progress_at == T0 + timedelta(minutes=1)
+        assert [r.id for r in uow.stores.stalled_runs(T0 + hour, limit=1)] == ["no-beat"]
+        assert [r.id for r in uow.stores.stalled_runs(T0 + 3 * hour)] == ["no-beat", "old-beat", "fresh-beat"]
+    with uow_factory("2") as uow:
+        assert [r.id for r in uow.stores.stalled_runs(T0 + 3 * hour)] == ["no-beat"]
 
 
 # -- catalog, offers, history ----------------------------------------------------------------
@@ -545,6 +597,9 @@ def test_storage_runs_add_update_recent(uow_factory: UnitOfWorkFactory) -> None:
         products_updated=4,
         products_queued=3,
         products_skipped=1,
+        run_key="scheduled:20260301T0930",
+        updated_at=T0 + timedelta(minutes=3),
+        recoveries=2,
     )
     in_store(uow_factory, "1001", lambda s: s.runs.update(done))
 

@@ -20,6 +20,7 @@ from pricing_core.commands import (
     Command,
     EnsureStoreEvents,
     ProcessWebhook,
+    RecoverStuckWork,
     RefreshExpiringTokens,
     RepriceProducts,
     SweepAllStores,
@@ -345,3 +346,34 @@ def test_the_batch_and_the_hourly_check_firing_at_six_sweep_a_due_store_once() -
         assert run.status is RunStatus.COMPLETED and run.started_at == six
     applies = ports.salla_catalog.applies
     assert applies and set(applies.values()) == {1}          # and no price written twice
+
+
+def test_recover_stuck_work_actor_resumes_a_dead_sweep_through_the_queue(env) -> None:  # type: ignore[no-untyped-def]
+    from pricing_core.usecases.optimize_store import optimize_store
+
+    ports, services, broker = env
+    seed(ports)
+    original = ports.salla_catalog.iter_product_pages
+
+    def dies_on_page_2(token: str):  # type: ignore[no-untyped-def]
+        for number, page in enumerate(original(token), start=1):
+            if number == 2:
+                raise KeyboardInterrupt("kill -9")
+            yield page
+
+    ports.salla_catalog.page_size = 2
+    ports.salla_catalog.iter_product_pages = dies_on_page_2  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        optimize_store(services, "1", run_type=RunType.SMART, run_key="smart:k1")
+    ports.salla_catalog.iter_product_pages = original  # type: ignore[method-assign]
+    ports.clock.advance(minutes=16)   # past RECOVERY_RUNNING_AFTER_SECONDS (900 by default)
+    send(broker, RecoverStuckWork())
+    drain(broker)
+    [run] = runs(ports, "1")
+    assert run.id == run_id_for("1", "smart:k1") and run.status is RunStatus.COMPLETED
+    assert run.products_analyzed == 3 and run.recoveries == 1
+    with ports.uow_factory() as uow:
+        entries = uow.system_activity.list(activity_type=ActivityType.SYSTEM_RECOVERY)
+    [summary] = [e for e in entries if e.store_id is None]
+    [store_entry] = [e for e in entries if e.store_id == "1"]
+    assert summary.metadata["runs_resumed"] == 1 and store_entry.metadata["runs_resumed"] == [run.id]

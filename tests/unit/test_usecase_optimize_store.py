@@ -300,3 +300,26 @@ def test_auto_apply_is_rechecked_against_settings_changed_during_the_sweep(ports
     assert ports.salla_catalog.applies == {}
     # The re-check used the products the sweep had just read: no request beyond its 3 pages.
     assert ports.salla_catalog.requests["1"] - before == 3
+
+
+@pytest.mark.parametrize("whole_run", [False, True])
+def test_the_run_keeps_its_key_and_moves_its_heartbeat_page_by_page(ports, whole_run) -> None:  # type: ignore[no-untyped-def]
+    # The recovery loop tells a dead sweep from a long one by this heartbeat, not by the start time;
+    # with an advisor that wants the whole run, pages wait undecided and the gather half beats instead.
+    if whole_run:
+        advisor = FixedAdvisor()
+        advisor.wants_whole_run = True  # type: ignore[attr-defined]
+        ports.advisor = advisor
+    beats = []
+    original = ports.competitors.offers_for
+
+    def slow(store_id, products, now):  # type: ignore[no-untyped-def]
+        beats.append(run_of(ports, "1", "k1").updated_at)
+        ports.clock.advance(minutes=1)   # one page takes a minute
+        return original(store_id, products, now)
+
+    ports.competitors.offers_for = slow
+    result = optimize_store(ports, "1", run_key="k1")
+    assert result.ok and result.run.run_key == "k1"
+    assert len(beats) == 3 and beats == sorted(beats) and len(set(beats)) == 3
+    assert result.run.updated_at == result.run.finished_at and result.run.recoveries == 0

@@ -258,6 +258,29 @@ class _Stores:
         failed = [r for r in runs if r.status is RunStatus.FAILED and self._visible(r.store_id)]
         return sorted(failed, key=lambda r: (r.started_at, r.id), reverse=True)[:limit]
 
+    def stalled_decisions(
+        self, statuses: Collection[DecisionStatus], updated_before: datetime, *, limit: int = 1000
+    ) -> list[DecisionRecord]:
+        wanted = {DecisionStatus(s) for s in statuses}
+        found = [
+            r
+            for store_id, by_id in self._uow.read().decisions.items()
+            if self._visible(store_id)
+            for r in by_id.values()
+            if r.status in wanted and r.updated_at < updated_before
+        ]
+        return sorted(found, key=lambda r: (r.updated_at, r.id))[: max(limit, 0)]
+
+    def stalled_runs(self, progress_before: datetime, *, limit: int = 1000) -> list[OptimizationRun]:
+        found = [
+            r
+            for store_id, by_id in self._uow.read().runs.items()
+            if self._visible(store_id)
+            for r in by_id.values()
+            if r.status is RunStatus.RUNNING and r.last_progress_at < progress_before
+        ]
+        return sorted(found, key=lambda r: (r.last_progress_at, r.id))[: max(limit, 0)]
+
 
 class _Tokens:
     def __init__(self, uow: InMemoryUnitOfWork, store_id: str) -> None:

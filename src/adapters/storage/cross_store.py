@@ -7,13 +7,16 @@ filter here, and RLS on PostgreSQL); cross-store work opens an unscoped unit of 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Select, Table, delete, select, update
+from sqlalchemy import Select, Table, delete, func, select, update
 
 from adapters.storage import models, rows
 from adapters.storage.bulk import Upsert, insert_rows
+from adapters.storage.session import StorageSession
+from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.errors import StoreNotFound
 from pricing_core.runs import OptimizationRun, RunStatus
 from pricing_core.settings import TenantSettings
@@ -21,14 +24,11 @@ from pricing_core.store_events import SubscriptionState
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
 
-if TYPE_CHECKING:
-    from adapters.storage.unit_of_work import SqlUnitOfWork
-
 _STORE_UPDATE = tuple(c.name for c in models.stores.c if c.name != "store_id")
 
 
 class _Unscoped:
-    def __init__(self, uow: SqlUnitOfWork) -> None:
+    def __init__(self, uow: StorageSession) -> None:
         self._uow = uow
 
     def _visible(self, query: Select[Any], table: Table) -> Select[Any]:
@@ -120,6 +120,35 @@ class SqlStores(_Unscoped):
             self._visible(select(t), t)
             .where(t.c.status == RunStatus.FAILED.value)
             .order_by(t.c.started_at.desc(), rows.by_code_point(t.c.id, self._uow.dialect).desc())
+            .limit(limit)
+        )
+        return [rows.run_from(r) for r in self._uow.conn.execute(query).mappings()]
+
+    def stalled_decisions(
+        self, statuses: Collection[DecisionStatus], updated_before: datetime, *, limit: int = 1000
+    ) -> list[DecisionRecord]:
+        t = models.pricing_decisions
+        wanted = [DecisionStatus(s).value for s in statuses]
+        if not wanted or limit <= 0:
+            return []
+        query = (
+            self._visible(select(t), t)
+            .where(t.c.status.in_(wanted), t.c.updated_at < updated_before)
+            .order_by(t.c.updated_at, rows.by_code_point(t.c.id, self._uow.dialect))
+            .limit(limit)
+        )
+        return [rows.decision_from(r) for r in self._uow.conn.execute(query).mappings()]
+
+    def stalled_runs(self, progress_before: datetime, *, limit: int = 1000) -> list[OptimizationRun]:
+        t = models.optimization_runs
+        if limit <= 0:
+            return []
+        # Rows written before the heartbeat existed have none: their start is their last sign of life.
+        progress = func.coalesce(t.c.updated_at, t.c.started_at)
+        query = (
+            self._visible(select(t), t)
+            .where(t.c.status == RunStatus.RUNNING.value, progress < progress_before)
+            .order_by(progress, rows.by_code_point(t.c.id, self._uow.dialect))
             .limit(limit)
         )
         return [rows.run_from(r) for r in self._uow.conn.execute(query).mappings()]

@@ -165,6 +165,8 @@ pricing_decisions = Table(
     Index("ix_pricing_decisions_store_status", "store_id", "status"),
     Index("ix_pricing_decisions_store_product", "store_id", "product_id"),
     Index("ix_pricing_decisions_store_run", "store_id", "run_id"),
+    # The recovery loop's cross-store listing of decisions left APPLYING or APPROVED.
+    Index("ix_pricing_decisions_status_updated", "status", "updated_at"),
 )
 
 optimization_runs = Table(
@@ -182,7 +184,13 @@ optimization_runs = Table(
     Column("products_queued", Integer, nullable=False),
     Column("products_skipped", Integer, nullable=False),
     Column("error", Text),
+    # The key the run id derives from (resuming a run sends it again), the heartbeat a sweep moves
+    # on every page, and how often the recovery loop resumed the run.
+    Column("run_key", String(255)),
+    Column("updated_at", UTCDateTime),
+    Column("recoveries", Integer, nullable=False, server_default="0"),
     Index("ix_optimization_runs_store_started", "store_id", "started_at"),
+    Index("ix_optimization_runs_status_updated", "status", "updated_at"),
 )
 
 activity_logs = Table(

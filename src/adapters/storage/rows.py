@@ -226,6 +226,9 @@ def run_row(run: OptimizationRun) -> dict[str, Any]:
         "products_queued": run.products_queued,
         "products_skipped": run.products_skipped,
         "error": run.error,
+        "run_key": run.run_key,
+        "updated_at": run.updated_at,
+        "recoveries": run.recoveries,
     }
 
 
@@ -243,6 +246,9 @@ def run_from(row: RowMapping) -> OptimizationRun:
         products_queued=row["products_queued"],
         products_skipped=row["products_skipped"],
         error=row["error"],
+        run_key=row["run_key"],
+        updated_at=row["updated_at"],
+        recoveries=row["recoveries"],
     )
 
 

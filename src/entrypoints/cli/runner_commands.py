@@ -103,6 +103,8 @@ def _worker(args: argparse.Namespace) -> int:
     _logging(config.log_level)
     import dramatiq
 
+    from runners.recovery import recover_in_background
+
     runtime = load_runtime("worker")  # fails fast on a bad configuration, not on the first message
     broker = runtime.broker
     if args.metrics_port:
@@ -117,6 +119,8 @@ def _worker(args: argparse.Namespace) -> int:
     worker.start()
     logging.getLogger("salla_optimizer.worker").info("worker %d started with %d threads", os.getpid(),
                                                      args.threads)
+    # Work a stopped process left in flight (its messages may be gone): see docs/operations.md.
+    recover_in_background(runtime.services)
     try:
         while not stop.wait(1.0):
             pass
@@ -162,6 +166,9 @@ def _scheduler(args: argparse.Namespace) -> int:
         services.queue.dispatch(command_for(args.once))
         print(f"enqueued {args.once}")
         return 0
+    from runners.recovery import recover_in_background
+
+    recover_in_background(services)
     scheduler = periodic.build()
     for job in scheduler.get_jobs():
         logging.getLogger("salla_optimizer.scheduler").info("job %s: %s", job.id, job.trigger)

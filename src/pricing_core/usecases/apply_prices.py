@@ -378,4 +378,25 @@ def _finish(
         uow.commit()
 
 
-__all__ = ["DEFAULT_APPLY_LOCK_WAIT", "OPTIMIZER", "ApplyResult", "apply_decisions", "apply_records"]
+# The recovery use case reconciles and records outcomes exactly as this module does.
+def reconcile_with_salla(
+    ports: ApplyPorts, access_token: str, records: Sequence[DecisionRecord]
+) -> tuple[set[str], dict[str, str], int]:
+    """Sort APPLYING decisions by what Salla shows now (their products read in one ``get_products``):
+    the landed ids, the diverged ones with the reason, and the requests spent (see ``_already_in_salla``)."""
+    in_salla, requests = _in_salla(ports, access_token, records, {})
+    landed, diverged = _already_in_salla(records, in_salla)
+    return landed, diverged, requests
+
+
+record_apply_outcome = _finish
+
+__all__ = [
+    "DEFAULT_APPLY_LOCK_WAIT",
+    "OPTIMIZER",
+    "ApplyResult",
+    "apply_decisions",
+    "apply_records",
+    "reconcile_with_salla",
+    "record_apply_outcome",
+]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
@@ -59,6 +59,8 @@ DEFAULT_APPLY_BATCH = 200
 # 5,000 is about 84 Salla pages and a few MB; a larger store gets ceil(n / 5,000) calls per sweep.
 DEFAULT_ADVICE_CAP = 5000
 _PENDING_PAGE = 1000
+# A run's heartbeat moves at least this often while its pages are only gathered (see ``_beat``).
+_BEAT_INTERVAL = timedelta(seconds=30)
 _LEFTOVER_PAGE = 500
 
 # Errors retrying cannot fix: the merchant must act (reinstall) or Salla's answer is unreadable.
@@ -207,6 +209,8 @@ class _Sweep:
         self.waiting: deque[_Gathered] = deque()
         self.unadvised: list[Product] = []
         self.advice: dict[str, AdvisorProposal] = {}
+        # When the run row last showed progress (its heartbeat, read by the recovery loop).
+        self.last_beat: datetime | None = None
 
     # -- the run's life
 
@@ -245,13 +249,16 @@ class _Sweep:
                 # A redelivered message of a run that finished: nothing left to do.
                 return existing, True, SweepResult(store_id=self.store_id, run=existing, resumed=True)
             if existing is not None:
-                run = existing.resumed()
+                run = attrs.evolve(existing.resumed(), run_key=existing.run_key or self.run_key).beat(now)
                 runs.update(run)
             else:
+                # The key is kept with the run so the recovery loop can resume it after a crash.
                 run = OptimizationRun(id=self.run_id, store_id=self.store_id, run_type=self.run_type,
-                                      status=RunStatus.RUNNING, started_at=now)
+                                      status=RunStatus.RUNNING, started_at=now, run_key=self.run_key,
+                                      updated_at=now)
                 runs.add(run)
             uow.commit()
+        self.last_beat = now
         return run, existing is not None, None
 
     def _load_store(self) -> tuple[TenantSettings, StoreContext]:
@@ -410,6 +417,7 @@ class _Sweep:
                 scope.products.upsert_many(products, seen_at=now)
                 stored_offers = scope.offers.latest(fresh_ids)
                 history = scope.price_history.latest(fresh_ids)
+            self._beat(scope, now)
             uow.commit()
         gathered = _Gathered(now=now, size=len(page.products), total=page.total_products,
                              rejected=len(page.rejected))
@@ -417,6 +425,14 @@ class _Sweep:
             return gathered
         offers = _with_previous(self.ports.competitors.offers_for(self.store_id, products, now), stored_offers)
         return attrs.evolve(gathered, products=tuple(products), offers=offers, history=history)
+
+    def _beat(self, scope: StoreScope, now: datetime) -> None:
+        """Move the run's heartbeat while pages are gathered but not decided yet (an advisor that wants
+        the whole run makes them wait); at most once per ``_BEAT_INTERVAL``, in the page's transaction."""
+        if self.last_beat is not None and now - self.last_beat < _BEAT_INTERVAL:
+            return
+        self.last_beat = now
+        scope.runs.update(attrs.evolve(self._current_run(scope), updated_at=now))
 
     def _advise(self, context: StoreContext, count: int) -> None:
         """One ``propose`` call for the next ``count`` unadvised products, with their offers."""
@@ -468,7 +484,8 @@ class _Sweep:
                 for pid in changed:
                     self.pending_by_product.pop(pid, None)
             run = self._current_run(scope)
-            scope.runs.update(run.counted(
+            self.last_beat = self.ports.clock.now()
+            scope.runs.update(run.beat(self.last_beat).counted(
                 analyzed=len(records),
                 queued=sum(r.status is DecisionStatus.PENDING for r in records),
                 skipped=gathered.rejected + sum(r.decision.action is Action.SKIPPED for r in records),
