@@ -101,8 +101,12 @@ def test_my_own_store_cannot_act_on_another_stores_decision(two_stores) -> None:
 def test_anonymous_visitors_see_no_store(two_stores) -> None:
     web, mine, _theirs, _browser = two_stores
     anonymous = web.new_client()
-    assert anonymous.get(f"/dashboard/stores/{mine}").status_code == 404
-    assert anonymous.post(f"/dashboard/stores/{mine}/run", data={"csrf_token": "x"}).status_code == 404
+    # No session (lost, expired, never signed in): a sign-in page, the same for every store id.
+    for store_id in (mine, "999"):
+        page = anonymous.get(f"/dashboard/stores/{store_id}")
+        assert page.status_code == 401 and 'id="sign-in-salla"' in page.text and 'href="/oauth/authorize"' in page.text
+    assert anonymous.post(f"/dashboard/stores/{mine}/run", data={"csrf_token": "x"}).status_code == 401
+    assert web.queue.commands == []
     assert anonymous.get("/dashboard", follow_redirects=False).headers["location"] == "/"
 
 
@@ -132,7 +136,7 @@ def test_approve_and_reject_per_row(two_stores) -> None:
     assert web.status_of(mine, "m2") is DecisionStatus.REJECTED
     # Approving an applied decision is refused with a message, not an error page.
     again = browser.post(f"/dashboard/stores/{mine}/decisions/m3/approve", data={"csrf_token": token})
-    assert again.status_code == 200 and "only pending decisions" in again.text
+    assert again.status_code == 200 and "no longer waiting for approval" in again.text
     assert browser.post(f"/dashboard/stores/{mine}/decisions/m1/delete",
                         data={"csrf_token": token}).status_code == 404
 
@@ -142,7 +146,13 @@ def test_bulk_approve(two_stores) -> None:
     token = web.csrf(browser, f"/dashboard/stores/{mine}/approvals")
     page = browser.post(f"/dashboard/stores/{mine}/decisions/review",
                         data={"csrf_token": token, "decision_id": ["m1", "m2", "m3"], "action": "approve"})
-    assert "2 decision(s) approved. 1 skipped" in page.text
+    # First a confirmation naming the count; nothing moves yet.
+    assert 'id="confirm-bulk"' in page.text and "Approve 3 price changes?" in page.text
+    assert web.status_of(mine, "m1") is P and web.queue.of(ApplyDecisions) == []
+    page = browser.post(f"/dashboard/stores/{mine}/decisions/review",
+                        data={"csrf_token": token, "decision_id": ["m1", "m2", "m3"], "action": "approve",
+                              "confirmed": "yes"})
+    assert "2 change(s) approved." in page.text and "1 skipped" in page.text
     assert web.queue.of(ApplyDecisions) == [ApplyDecisions(store_id=mine, decision_ids=("m1", "m2"))]
     assert "Nothing waits for your approval" in browser.get(f"/dashboard/stores/{mine}/approvals").text
 
@@ -151,7 +161,7 @@ def test_bulk_needs_a_selection_and_a_known_action(two_stores) -> None:
     web, mine, _theirs, browser = two_stores
     token = web.csrf(browser, f"/dashboard/stores/{mine}/approvals")
     page = browser.post(f"/dashboard/stores/{mine}/decisions/review", data={"csrf_token": token, "action": "approve"})
-    assert "Select at least one decision" in page.text
+    assert "Select at least one change" in page.text
     bad = browser.post(f"/dashboard/stores/{mine}/decisions/review",
                        data={"csrf_token": token, "decision_id": "m1", "action": "delete"})
     assert bad.status_code == 400 and web.status_of(mine, "m1") is P
@@ -187,7 +197,8 @@ def test_settings_form_shows_errors_inline_and_saves_nothing(two_stores) -> None
                         data={"csrf_token": token, "min_profit_margin": "120", "automation_mode": "manual",
                               "update_frequency_hours": "0"})
     assert page.status_code == 400
-    assert 'id="e-min_profit_margin"' in page.text and "below 95" in page.text
+    assert 'id="e-min_profit_margin"' in page.text and "from 0 up to (not including) 95%" in page.text
+    assert "Value error" not in page.text
     assert 'id="e-update_frequency_hours"' in page.text
     assert 'value="120"' in page.text  # what the merchant typed stays in the form
     with web.uow_factory(mine) as uow:
@@ -199,7 +210,9 @@ def test_model_level_settings_errors_are_shown(two_stores) -> None:
     token = web.csrf(browser, f"/dashboard/stores/{mine}/settings")
     page = browser.post(f"/dashboard/stores/{mine}/settings",
                         data={"csrf_token": token, "min_price": "50", "max_price": "10"})
-    assert page.status_code == 400 and "min_price must not exceed max_price" in page.text
+    assert page.status_code == 400 and "min_price must not exceed" not in page.text
+    error = page.text.split('id="e-min_price"', 1)[1].split("</div>", 1)[0]
+    assert "The lowest price must not be above the highest price." in error
 
 
 def test_arabic_pages_render_right_to_left(two_stores) -> None:
@@ -221,7 +234,7 @@ def test_logout_needs_csrf_and_ends_the_session(two_stores) -> None:
     assert browser.post("/logout", data={}).status_code == 403
     token = web.csrf(browser, f"/dashboard/stores/{mine}")
     browser.post("/logout", data={"csrf_token": token})
-    assert browser.get(f"/dashboard/stores/{mine}").status_code == 404
+    assert browser.get(f"/dashboard/stores/{mine}").status_code == 401
 
 
 def test_operator_login_and_view(two_stores) -> None:

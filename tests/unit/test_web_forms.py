@@ -99,11 +99,11 @@ def test_settings_text_fields_have_length_limits(merchant) -> None:  # type: ign
     assert long_name.status_code == 400
     assert "at most 255 characters" in field_error(long_name.text, "reference_competitor")
     many = save(own_store_names=", ".join(f"store {i}" for i in range(MAX_OWN_STORE_NAMES + 1)))
-    assert many.status_code == 400 and "at most 50 items" in field_error(many.text, "own_store_names")
+    assert many.status_code == 400 and "at most 50" in field_error(many.text, "own_store_names")
     one_long = save(own_store_names="mine, " + "y" * (MAX_NAME_LENGTH + 1))
     assert one_long.status_code == 400 and "at most 255 characters" in field_error(one_long.text, "own_store_names")
     control = save(reference="competitor", reference_competitor="noon\x00")
-    assert control.status_code == 400 and "one line of text" in field_error(control.text, "reference_competitor")
+    assert control.status_code == 400 and "one line" in field_error(control.text, "reference_competitor")
     assert settings_of(web, store_id) == before
 
     assert save(reference="competitor", reference_competitor="n" * MAX_NAME_LENGTH).status_code == 303

@@ -82,7 +82,7 @@ def test_a_callback_this_browser_did_not_start_installs_the_store_without_a_sess
     assert stores(web) == [merchant]
     with web.uow_factory(merchant) as uow:
         assert uow.store is not None and uow.store.tokens.get() is not None
-    assert browser.get(f"/dashboard/stores/{merchant}").status_code == 404  # nobody was signed in
+    assert browser.get(f"/dashboard/stores/{merchant}").status_code == 401  # nobody was signed in
     assert web.queue.of(SweepStoreNow) == [SweepStoreNow(store_id=merchant)]
 
 
@@ -93,7 +93,7 @@ def test_callback_with_another_state_than_this_browsers_does_not_start_a_session
     back = grant(web, query, merchant)
     response = browser.get("/oauth/callback", params={**back, "state": "not-the-state"}, follow_redirects=False)
     assert response.status_code == 200 and "open-dashboard" in response.text
-    assert browser.get(f"/dashboard/stores/{merchant}").status_code == 404
+    assert browser.get(f"/dashboard/stores/{merchant}").status_code == 401
 
 
 def test_an_install_from_salla_app_store_with_salla_state_then_open_the_dashboard(web: Harness) -> None:
@@ -114,7 +114,7 @@ def test_an_install_from_salla_app_store_with_salla_state_then_open_the_dashboar
     assert token_health(tokens, web.services.clock.now()).healthy
     assert (ActivityType.STORE_ONBOARDED, "app_store") in kinds
     assert web.queue.of(EnsureStoreEvents) == [EnsureStoreEvents(store_id=merchant)]
-    assert browser.get(f"/dashboard/stores/{merchant}").status_code == 404
+    assert browser.get(f"/dashboard/stores/{merchant}").status_code == 401
     # "Open the dashboard" is our own authorize round trip; Salla returns at once with our state.
     query = start(web, browser)
     done = browser.get("/oauth/callback", params=grant(web, query, merchant), follow_redirects=False)

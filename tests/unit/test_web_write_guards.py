@@ -205,7 +205,8 @@ def test_bulk_approval_of_mixed_decisions_writes_only_the_passing_ones(store: St
         f"/admin/v2/products/{dearer.id}", json={"cost_price": float(dearer.price)},
         headers={"Authorization": f"Bearer {store.token()}"}).raise_for_status()
     store.web.fake.set_price(store.fake_id, moved.id, moved.price - 3)
-    answer = store.post("/decisions/review", {"action": "approve", "decision_id": [r.id for r in records]})
+    answer = store.post("/decisions/review", {"action": "approve", "decision_id": [r.id for r in records],
+                                           "confirmed": "yes"})
     assert answer.status_code == 303
     store.run_worker()
     by_product = {r.decision.product_id: store.status(r) for r in records}
@@ -221,7 +222,7 @@ def test_bulk_approval_of_mixed_decisions_writes_only_the_passing_ones(store: St
 def test_beat_by_200_percent_is_refused_with_the_field_named(store: Store) -> None:
     answer = store.post("/settings", {"strategy": "beat_percent", "strategy_value": "200"})
     assert answer.status_code == 400  # type: ignore[attr-defined]
-    assert "strategy_value for beat_percent must be above 0 and at most 50" in unescape(answer.text)  # type: ignore[attr-defined]
+    assert "enter more than 0 and at most 50%" in unescape(answer.text)  # type: ignore[attr-defined]
     body, headers = signed({"event": "app.settings.updated", "merchant": int(store.merchant_id),
                             "created_at": "2026-03-01 09:00:00",
                             "data": {"id": 1, "settings": {"strategy": "beat_percent", "strategy_value": 200}}},
@@ -244,7 +245,7 @@ def test_approving_72_decisions_reads_salla_in_pages_not_72_gets(store: Store) -
     assert len(candidates) == 72
     records = store.pending(*candidates)
     store.web.fake.reset_stats()
-    store.post("/decisions/review", {"action": "approve", "decision_id": [r.id for r in records]})
+    store.post("/decisions/review", {"action": "approve", "decision_id": [r.id for r in records], "confirmed": "yes"})
     store.run_worker()
     assert all(store.status(r)[0] is DecisionStatus.APPLIED for r in records)
     stats = store.web.fake.stats(store.fake_id).by_route

@@ -7,6 +7,7 @@ modules depend on this small module only, and nothing imports in a circle.
 from __future__ import annotations
 
 from collections import OrderedDict
+from datetime import datetime
 from threading import Lock
 from typing import Any, Protocol, runtime_checkable
 
@@ -97,6 +98,8 @@ class WebState:
     webhook_body_limit: int = 256 * 1024
     # The services' expected price echoes (``Services.echoes``; optional, test services may lack it).
     echoes: PriceEchoes | None = None
+    # When each store's last "Run now" was queued by this process: repeated clicks start one run.
+    run_requests: dict[str, datetime] = attrs.Factory(dict)
 
     @property
     def callback_url(self) -> str:
