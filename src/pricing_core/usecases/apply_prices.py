@@ -34,7 +34,7 @@ from pricing_core.catalog import PricePoint, Product
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.errors import StoreBusy
 from pricing_core.money import quantize
-from pricing_core.ports import PriceUpdate, scope_of
+from pricing_core.ports import PriceUpdate, StoreScope, scope_of
 from pricing_core.recheck import recheck_decision
 from pricing_core.settings import TenantSettings
 from pricing_core.usecases.context import APPLY_LOCK, ApplyPorts
@@ -276,6 +276,16 @@ def _retry_later(
         uow.commit()
 
 
+def settle_unsent(scope: StoreScope, records: Sequence[DecisionRecord]) -> None:
+    """Settle, in ``scope``'s transaction, the pending writes among ``records`` that leave the
+    apply path unsent (handed back to the merchant by the recovery loop): their runs stop
+    waiting for them."""
+    for owner, count in _count_by_run(r for r in records if _was_retrying(r)).items():
+        run = scope.runs.get(owner)
+        if run is not None:
+            scope.runs.update(run.writes_settled(failed=count))
+
+
 def _count_by_run(records: Iterable[DecisionRecord]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for record in records:
@@ -491,4 +501,5 @@ __all__ = [
     "apply_records",
     "reconcile_with_salla",
     "record_apply_outcome",
+    "settle_unsent",
 ]
