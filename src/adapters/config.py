@@ -149,11 +149,20 @@ class Config(BaseSettings):
     embedded_worker_threads: int = _env("EMBEDDED_WORKER_THREADS", default=2, ge=1, le=64)
     dramatiq_namespace: str = _env("DRAMATIQ_NAMESPACE", default="salla-optimizer")
     dramatiq_max_retries: int = _env("DRAMATIQ_MAX_RETRIES", default=5, ge=0)
+    # A failed message is retried at least DRAMATIQ_MAX_RETRIES times and, backing off, for at least
+    # this long: a database or Redis outage of a few minutes does not dead-letter work.
+    dramatiq_retry_window_seconds: int = _env("DRAMATIQ_RETRY_WINDOW_SECONDS", default=15 * 60, ge=0)
+    # Messages a worker process reserves per queue beyond the ones its threads run (0: one per
+    # thread), so a survivor does not hoard a dead worker's requeued messages.
+    dramatiq_prefetch: int = _env("DRAMATIQ_PREFETCH", default=0, ge=0)
     dramatiq_time_limit_ms: int = _env("DRAMATIQ_TIME_LIMIT_MS", default=30 * 60 * 1000, ge=1000)
     dramatiq_min_backoff_ms: int = _env("DRAMATIQ_MIN_BACKOFF_MS", default=1000, ge=1)
     dramatiq_max_backoff_ms: int = _env("DRAMATIQ_MAX_BACKOFF_MS", default=5 * 60 * 1000, ge=1)
     dramatiq_heartbeat_timeout_ms: int = _env("DRAMATIQ_HEARTBEAT_TIMEOUT_MS", default=60_000, ge=1000)
-    dramatiq_maintenance_chance: int = _env("DRAMATIQ_MAINTENANCE_CHANCE", default=1000, ge=1)
+    # Per million broker commands, the chance that one runs Redis maintenance (which gives a dead
+    # worker's messages back): workers poll every second per queue, so 50,000 (5 %) requeues them
+    # within seconds of the heartbeat timeout instead of minutes.
+    dramatiq_maintenance_chance: int = _env("DRAMATIQ_MAINTENANCE_CHANCE", default=50_000, ge=1, le=1_000_000)
 
     @classmethod
     def settings_customise_sources(

@@ -94,11 +94,17 @@ class PriceUpdate:
 
 @attrs.frozen(kw_only=True)
 class ApplyReport:
-    """What Salla accepted from a batch of price updates (``failed`` maps product id to reason)."""
+    """What Salla accepted from a batch of price updates (``failed`` maps product id to reason).
+
+    ``retryable`` maps the ids that were not written for a reason a later attempt may not meet
+    (Salla answered 503 or 429, a connection failed before the request went out), to the reason;
+    ``failed`` holds the refusals no retry changes (validation, unknown product).
+    """
 
     accepted: tuple[str, ...]
     failed: Mapping[str, str] = attrs.field(factory=dict)
     requests: int = 0
+    retryable: Mapping[str, str] = attrs.field(factory=dict)
 
 
 class SallaAuth(Protocol):

@@ -24,7 +24,15 @@ class RunStatus(StrEnum):
 
     RUNNING = "running"
     COMPLETED = "completed"
+    # The sweep finished but some of its price writes did not land yet (Salla answered 5xx/429):
+    # they wait, approved, for another attempt; ``writes_pending`` counts them.
+    PARTIALLY_APPLIED = "partially_applied"
     FAILED = "failed"
+
+    @property
+    def is_finished(self) -> bool:
+        """True once the sweep itself is over (completed, partially applied or failed)."""
+        return self is not RunStatus.RUNNING
 
 
 @attrs.frozen(kw_only=True)
@@ -34,6 +42,11 @@ class OptimizationRun:
     It owns its lifecycle and its counters: ``resumed`` (a redelivered or recovered run goes on),
     ``completed`` and ``failed`` (RUNNING only; a finished run cannot finish again), and
     ``counted`` (the one way a counter grows). Invalid moves raise ``InvalidTransition``.
+
+    ``writes_pending`` counts the run's price writes that Salla did not take for a transient
+    reason (5xx, 429, timeout) and that wait, approved, for another attempt. A run that finishes
+    with some pending is PARTIALLY_APPLIED, never COMPLETED; ``writes_settled`` moves it to
+    COMPLETED once the last of them is settled (applied, or failed for good).
 
     ``run_key`` is the key the run id derives from (``usecases.context.run_id_for``): a run can be
     resumed by sending its key again. ``updated_at`` is the run's heartbeat, moved on every page of
@@ -57,6 +70,7 @@ class OptimizationRun:
     run_key: str | None = None
     updated_at: datetime | None = None
     recoveries: int = 0
+    writes_pending: int = 0
 
     @property
     def last_progress_at(self) -> datetime:
@@ -65,13 +79,14 @@ class OptimizationRun:
 
     def resumed(self) -> OptimizationRun:
         """The run going on after an interruption (RUNNING again; a completed run is not resumed)."""
-        if self.status is RunStatus.COMPLETED:
-            raise InvalidTransition(f"run {self.id} is completed; it cannot be resumed")
+        if self.status in (RunStatus.COMPLETED, RunStatus.PARTIALLY_APPLIED):
+            raise InvalidTransition(f"run {self.id} is {self.status.value}; it cannot be resumed")
         return attrs.evolve(self, status=RunStatus.RUNNING, error=None, finished_at=None, duration_seconds=None)
 
     def completed(self, at: datetime) -> OptimizationRun:
-        """The run finished without error at ``at``."""
-        return self._finished(RunStatus.COMPLETED, at, None)
+        """The run finished without error at ``at``: COMPLETED, or PARTIALLY_APPLIED while writes are pending."""
+        status = RunStatus.PARTIALLY_APPLIED if self.writes_pending else RunStatus.COMPLETED
+        return self._finished(status, at, None)
 
     def failed(self, at: datetime, error: str) -> OptimizationRun:
         """The run stopped at ``at`` because of ``error``."""
@@ -88,14 +103,31 @@ class OptimizationRun:
         """The run showing progress at ``at`` (its heartbeat, read by the recovery loop)."""
         return attrs.evolve(self, updated_at=at)
 
-    def counted(self, *, analyzed: int = 0, updated: int = 0, queued: int = 0, skipped: int = 0) -> OptimizationRun:
-        """The run with its counters grown (the only place they change)."""
-        if min(analyzed, updated, queued, skipped) < 0:
+    def counted(self, *, analyzed: int = 0, updated: int = 0, queued: int = 0, skipped: int = 0,
+                pending: int = 0) -> OptimizationRun:
+        """The run with its counters grown (the only place they grow; ``writes_settled`` shrinks the pending)."""
+        if min(analyzed, updated, queued, skipped, pending) < 0:
             raise ValueError("run counters only grow")
         return attrs.evolve(self, products_analyzed=self.products_analyzed + analyzed,
                             products_updated=self.products_updated + updated,
                             products_queued=self.products_queued + queued,
-                            products_skipped=self.products_skipped + skipped)
+                            products_skipped=self.products_skipped + skipped,
+                            writes_pending=self.writes_pending + pending)
+
+    def writes_settled(self, *, applied: int = 0, failed: int = 0) -> OptimizationRun:
+        """The run after ``applied + failed`` of its pending writes were settled by a later attempt.
+
+        ``applied`` ones count as updated. A PARTIALLY_APPLIED run whose last pending write is
+        settled becomes COMPLETED (a RUNNING one completes in its own time).
+        """
+        if min(applied, failed) < 0:
+            raise ValueError("settled counts are not negative")
+        pending = max(0, self.writes_pending - applied - failed)
+        status = self.status
+        if status is RunStatus.PARTIALLY_APPLIED and pending == 0:
+            status = RunStatus.COMPLETED
+        return attrs.evolve(self, writes_pending=pending, status=status,
+                            products_updated=self.products_updated + applied)
 
 
 __all__ = ["OptimizationRun", "RunStatus", "RunType"]

@@ -35,7 +35,7 @@ from pricing_core.commands import (
     SyncOrders,
 )
 from pricing_core.errors import RateLimited, SallaError, SallaUnavailable, StoreBusy, StoreNotFound, TokenRevoked
-from pricing_core.runs import RunType
+from pricing_core.runs import RunStatus, RunType
 from pricing_core.usecases.apply_prices import apply_decisions
 from pricing_core.usecases.cleanup import RetentionPolicy, cleanup_old_data
 from pricing_core.usecases.context import new_key
@@ -74,6 +74,9 @@ def _settle(result: SweepResult) -> None:
     }
     if not result.ok and result.retryable:
         raise RetryLater(f"store {result.store_id}: {summary['error'] or result.skipped_reason}")
+    if run is not None and run.status is RunStatus.PARTIALLY_APPLIED:
+        log.warning("sweep of store %s partially applied: %d price write(s) pending", result.store_id,
+                    run.writes_pending)
     if run is not None and not result.ok:
         log.warning("sweep of store %s failed permanently: %s", result.store_id, run.error)
     else:
@@ -87,7 +90,15 @@ def _sweep(services: Services, store_id: str, run_type: RunType, run_key: str | 
     except StoreNotFound:
         log.warning("sweep: store %s does not exist; dropped", store_id)
         return
+    _retry_writes(services, store_id, result.retrying)
     _settle(result)
+
+
+def _retry_writes(services: Services, store_id: str, decision_ids: tuple[str, ...]) -> None:
+    """Send the writes Salla did not take for now in a message of their own: its retries back off
+    (``apply`` raises ``RetryLater`` while some still wait) without sweeping the store again."""
+    if decision_ids:
+        services.queue.dispatch(ApplyDecisions(store_id=store_id, decision_ids=decision_ids))
 
 
 def sweep_store(services: Services, command: SweepStore) -> None:
@@ -125,6 +136,7 @@ def reprice(services: Services, command: RepriceProducts) -> None:
     except StoreNotFound:
         log.warning("reprice_products: store %s does not exist; dropped", command.store_id)
         return
+    _retry_writes(services, command.store_id, result.retrying)
     _settle(result)
 
 
@@ -138,8 +150,12 @@ def apply(services: Services, command: ApplyDecisions) -> None:
     except (TokenRevoked, StoreNotFound) as exc:
         log.warning("apply_decisions: store %s cannot be reached: %s", command.store_id, exc)
         return
-    log.info("apply_decisions store %s: %d applied, %d failed, %d ignored", command.store_id, result.applied_count,
-             len(result.failed), len(result.ignored))
+    log.info("apply_decisions store %s: %d applied, %d failed, %d ignored, %d to retry", command.store_id,
+             result.applied_count, len(result.failed), len(result.ignored), len(result.retrying))
+    if result.retrying:
+        # The same message again after the Retries middleware's backoff; each attempt re-checks
+        # the decisions, and past their retry window they fail instead of waiting again.
+        raise RetryLater(f"store {command.store_id}: {len(result.retrying)} price write(s) not taken by Salla yet")
 
 
 def process_webhook(services: Services, command: ProcessWebhook) -> None:

@@ -38,6 +38,27 @@ class RetryLater(Exception):
     """Raised by an actor whose work failed in a way a later attempt may fix (timeouts, 5xx, 429, busy)."""
 
 
+def retries_for_window(window_ms: int, min_backoff_ms: int, max_backoff_ms: int) -> int:
+    """How many retries span at least ``window_ms`` under the Retries middleware's backoff.
+
+    Dramatiq waits ``min(min_backoff * 2**n, max_backoff)`` before retry ``n + 1``, with jitter that
+    may halve it; the count is taken on the halved delays, so the retries outlast the window
+    whatever the jitter draws.
+    """
+    retries, spanned = 0, 0.0
+    while spanned < window_ms:
+        spanned += min(min_backoff_ms * 2**retries, max_backoff_ms) / 2
+        retries += 1
+    return retries
+
+
+def max_retries_of(config: Config) -> int:
+    """``DRAMATIQ_MAX_RETRIES``, raised to cover ``DRAMATIQ_RETRY_WINDOW_SECONDS`` of backoff."""
+    return max(config.dramatiq_max_retries,
+               retries_for_window(config.dramatiq_retry_window_seconds * 1000, config.dramatiq_min_backoff_ms,
+                                  config.dramatiq_max_backoff_ms))
+
+
 def _should_retry(retries: int, exception: BaseException, *, max_retries: int) -> bool:
     # Only RetryLater (and unexpected crashes, e.g. a lost database connection) are retried;
     # actors swallow permanent failures after recording them, so they never reach here.
@@ -97,7 +118,7 @@ class Metrics(Middleware):
 
 def middleware_for(config: Config) -> list[Middleware]:
     """The middleware stack, tuned by ``DRAMATIQ_*`` (see docs/operations.md)."""
-    max_retries = config.dramatiq_max_retries
+    max_retries = max_retries_of(config)
     return [
         AgeLimit(),
         TimeLimit(time_limit=config.dramatiq_time_limit_ms),
@@ -120,7 +141,8 @@ def build_broker(config: Config, redis_client: Any = None) -> dramatiq.Broker:
 
     ``DRAMATIQ_HEARTBEAT_TIMEOUT_MS`` (default 60 s) is how long a silent worker keeps its
     unacknowledged messages before another worker takes them back: the recovery time after a
-    worker is killed.
+    worker is killed. They come back at the first Redis maintenance after it, which
+    ``DRAMATIQ_MAINTENANCE_CHANCE`` makes frequent (see docs/operations.md).
     """
     middleware = middleware_for(config)
     if redis_client is not None:
@@ -173,6 +195,11 @@ class DramatiqQueue:
         return total
 
 
+def worker_prefetch(config: Config, threads: int) -> int:
+    """Messages one worker process reserves per queue: ``DRAMATIQ_PREFETCH``, else one per thread."""
+    return config.dramatiq_prefetch or threads
+
+
 __all__ = [
     "QUEUE_DEFAULT",
     "QUEUE_EVENTS",
@@ -183,5 +210,8 @@ __all__ = [
     "RetryLater",
     "build_broker",
     "is_in_process",
+    "max_retries_of",
     "middleware_for",
+    "retries_for_window",
+    "worker_prefetch",
 ]

@@ -602,11 +602,15 @@ def test_storage_runs_add_update_recent(uow_factory: UnitOfWorkFactory) -> None:
         recoveries=2,
     )
     in_store(uow_factory, "1001", lambda s: s.runs.update(done))
+    # the longest status and the pending writes of a run whose writes did not all land
+    partial = run("r3", status=RunStatus.PARTIALLY_APPLIED, writes_pending=7, started=T0 - timedelta(hours=6))
+    in_store(uow_factory, "1001", lambda s: s.runs.add(partial))
 
     def check(s: StoreScope) -> None:
         assert s.runs.get("r1") == done
+        assert s.runs.get("r3") == partial
         assert s.runs.get("nope") is None
-        assert [r.id for r in s.runs.recent()] == ["r2", "r1"]
+        assert [r.id for r in s.runs.recent()] == ["r2", "r1", "r3"]
         assert [r.id for r in s.runs.recent(limit=1)] == ["r2"]
 
     in_store(uow_factory, "1001", check, commit=False)

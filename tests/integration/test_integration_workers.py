@@ -266,6 +266,7 @@ def test_kill_9_with_the_messages_lost_is_healed_by_recovery_from_the_database(
             approved[store_id] = ids
     assert approved
     world.fake.reset_counts()
+    since = world.services.clock.now()
     world.send(SweepAllStores(batch_key="b3"))
 
     def cut() -> list[str]:
@@ -317,7 +318,16 @@ def test_kill_9_with_the_messages_lost_is_healed_by_recovery_from_the_database(
         for product_id, d in latest.items():
             assert prices[product_id] == d.decision.suggested_price
             assert d.decision.floor_price is None or d.decision.suggested_price >= d.decision.floor_price
-    assert {key: n for key, n in world.fake.sent.items() if n > 1} == {}
+    # No decision's price was sent twice. A product may be written twice legitimately: a merchant's
+    # approval re-sent by recovery lands, then the store's sweep (its lost message resumed from the
+    # run recorded before it was enqueued) prices the product again, with no cooldown configured.
+    writes: Counter[tuple[int, int]] = Counter()
+    for store_id in world.stores():
+        with world.services.uow_factory(store_id) as uow:
+            for d in scope_of(uow).decisions.list(status=DecisionStatus.APPLIED, limit=10_000):
+                if d.updated_at >= since:
+                    writes[(int(store_id), int(d.decision.product_id))] += 1
+    assert {key: n for key, n in world.fake.sent.items() if n > writes[key]} == {}
     with world.services.uow_factory() as uow:
         summaries = [e for e in uow.system_activity.list(activity_type=ActivityType.SYSTEM_RECOVERY)
                      if e.store_id is None]

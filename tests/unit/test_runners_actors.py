@@ -377,3 +377,24 @@ def test_recover_stuck_work_actor_resumes_a_dead_sweep_through_the_queue(env) ->
     [summary] = [e for e in entries if e.store_id is None]
     [store_entry] = [e for e in entries if e.store_id == "1"]
     assert summary.metadata["runs_resumed"] == 1 and store_entry.metadata["runs_resumed"] == [run.id]
+
+
+def test_a_write_salla_did_not_take_is_sent_again_by_the_worker_until_it_lands(env) -> None:  # type: ignore[no-untyped-def]
+    ports, _, broker = env
+    seed(ports)
+    ports.salla_catalog.unavailable["a"] = "not sent: HTTP 503"
+    attempts: list[str] = []
+
+    def salla_recovers(merchant: str, updates: object) -> None:
+        attempts.append(merchant)
+        if len(attempts) == 3:   # the sweep's write and one retry meet the 503; the next one lands
+            ports.salla_catalog.unavailable.clear()
+
+    ports.salla_catalog.on_apply = salla_recovers
+    send(broker, SweepStore(store_id="1", run_type="scheduled", run_key="scheduled:k1"))
+    drain(broker)
+    [run] = runs(ports, "1")
+    assert len(attempts) == 3
+    assert run.status is RunStatus.COMPLETED and run.writes_pending == 0 and run.products_updated == 1
+    assert ports.salla_catalog.applies == {("1", "a"): 1}
+    assert not broker.dead_letters

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import random
+
 import dramatiq
 import pytest
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.common import compute_backoff
 from dramatiq.middleware import Retries, TimeLimit
 from prometheus_client import REGISTRY
 
 from adapters.config import Config
 from pricing_core.commands import Command, SweepStoreNow
-from runners.broker import DramatiqQueue, Metrics, RetryLater, build_broker, is_in_process, middleware_for
+from runners.broker import (
+    DramatiqQueue,
+    Metrics,
+    RetryLater,
+    build_broker,
+    is_in_process,
+    max_retries_of,
+    middleware_for,
+    retries_for_window,
+    worker_prefetch,
+)
 from runners.commands import ROUTES, route_of
 
 
@@ -20,13 +33,40 @@ def sample(name: str, **labels: str) -> float:
 
 def test_middleware_is_configurable_from_env() -> None:
     stack = middleware_for(Config.from_env({"DRAMATIQ_MAX_RETRIES": "2", "DRAMATIQ_TIME_LIMIT_MS": "5000",
-                                            "DRAMATIQ_MIN_BACKOFF_MS": "7"}))
+                                            "DRAMATIQ_MIN_BACKOFF_MS": "7", "DRAMATIQ_RETRY_WINDOW_SECONDS": "0"}))
     retries = next(m for m in stack if isinstance(m, Retries))
     limit = next(m for m in stack if isinstance(m, TimeLimit))
     assert (retries.max_retries, retries.min_backoff, limit.time_limit) == (2, 7, 5000)
     assert retries.retry_when is not None and retries.retry_when(1, RetryLater("x"))
     assert not retries.retry_when(2, RetryLater("x"))
     assert any(isinstance(m, Metrics) for m in stack)
+
+
+@pytest.mark.parametrize("window_s, min_ms, max_ms", [(900, 1000, 300_000), (60, 100, 5000), (1, 1000, 1000)])
+def test_the_retries_outlast_the_window_whatever_the_jitter(window_s: int, min_ms: int, max_ms: int) -> None:
+    """Dramatiq's own backoff (with its jitter), summed over the retries the window asks for."""
+    retries = retries_for_window(window_s * 1000, min_ms, max_ms)
+    rng = random.Random(17)
+    for _ in range(200):
+        random.seed(rng.random())
+        waited = sum(compute_backoff(n, factor=min_ms, max_backoff=max_ms)[1] for n in range(retries))
+        assert waited >= window_s * 1000
+    assert retries_for_window(0, min_ms, max_ms) == 0
+
+
+def test_a_database_outage_of_minutes_does_not_dead_letter_by_default() -> None:
+    retries = max_retries_of(Config())
+    assert retries >= 10          # 5 retries spanned ~31-62 s (issue 17); the default window is 15 min
+    stack = middleware_for(Config())
+    policy = next(m for m in stack if isinstance(m, Retries))
+    assert policy.retry_when is not None
+    assert policy.retry_when(retries - 1, RetryLater("db down")) and not policy.retry_when(retries, RetryLater("x"))
+    assert max_retries_of(Config(dramatiq_max_retries=50)) == 50
+
+
+def test_worker_prefetch_is_bounded_by_its_threads() -> None:
+    assert worker_prefetch(Config(), 2) == 2
+    assert worker_prefetch(Config(dramatiq_prefetch=5), 2) == 5
 
 
 def test_without_redis_the_broker_is_in_process() -> None:

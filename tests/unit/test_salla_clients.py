@@ -142,12 +142,13 @@ def test_an_update_that_does_not_show_yet_is_reported_unconfirmed() -> None:
     assert report.requests == 1 + 3 * 2
 
 
-def test_outage_during_apply_fails_the_chunk_without_raising() -> None:
+def test_outage_during_apply_reports_the_chunk_retryable_without_raising() -> None:
     client = _merchant(lambda r: httpx.Response(503, json={"status": 503}), max_attempts=2)
     report = client.apply_prices("tok", [PriceUpdate(product_id="1", price=Decimal(9)),
                                          PriceUpdate(product_id="x", price=Decimal(9))])
-    assert report.accepted == () and report.failed["1"].startswith("not sent")
-    assert report.failed["x"] == "not a Salla product id"
+    # 503: nothing written, and a later attempt may succeed; the malformed id is refused for good
+    assert report.accepted == () and report.retryable["1"].startswith("not sent")
+    assert "1" not in report.failed and report.failed["x"] == "not a Salla product id"
 
 
 def test_build_salla_shares_one_client() -> None:
@@ -208,3 +209,11 @@ def test_documented_variant_404_and_422() -> None:
         client = _merchant(lambda r, s=status, f=fixture: httpx.Response(s, json=_documented(f)))
         report = client.apply_prices("tok", [PriceUpdate(product_id="1:5", price=Decimal(3))])
         assert report.failed["1:5"].startswith(reason)
+
+
+def test_a_rate_limited_variant_write_is_retryable_not_refused() -> None:
+    client = _merchant(lambda r: httpx.Response(429, headers={"Retry-After": "0"}, json={"status": 429}),
+                       max_attempts=1)
+    report = client.apply_prices("tok", [PriceUpdate(product_id="1:5", price=Decimal(3))])
+    assert report.accepted == () and report.failed == {}
+    assert report.retryable["1:5"].startswith("not sent")

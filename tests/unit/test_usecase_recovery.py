@@ -448,3 +448,58 @@ def test_policy_refuses_negative_values() -> None:
         RecoveryPolicy(running_after=timedelta(seconds=-1))
     with pytest.raises(ValueError, match="max_resumes"):
         RecoveryPolicy(max_resumes=-1)
+
+
+def test_a_retried_write_cut_by_a_crash_settles_its_partially_applied_run() -> None:
+    """A write Salla answered 503 to waits approved; its retry dies after marking it applying;
+    recovery hands it back to the merchant and the run stops waiting for it."""
+    ports = sweep_ports()
+    ports.salla_catalog.unavailable["e"] = "not sent: HTTP 503"
+    result = optimize_store(ports, "1", run_key="k1")
+    assert result.run is not None and result.run.status is RunStatus.PARTIALLY_APPLIED
+    e = decisions(ports)["e"]
+    ports.salla_catalog.unavailable.clear()
+
+    def dies(merchant: str, updates: object) -> None:
+        raise KeyboardInterrupt("kill -9 with the retry in flight")
+
+    ports.salla_catalog.on_apply = dies
+    with pytest.raises(KeyboardInterrupt):
+        apply_decisions(ports, "1", [e.id])
+    assert decisions(ports)["e"].status is DecisionStatus.APPLYING
+    ports.salla_catalog.on_apply = None
+    ports.clock.advance(LATER)
+
+    report = recover_stuck_work(ports, RecordingQueue(), policy=POLICY)
+
+    [store] = report.stores
+    assert store.returned == (e.id,)
+    run = run_of(ports, "1", "k1")
+    assert run.status is RunStatus.COMPLETED and run.writes_pending == 0
+    assert ports.salla_catalog.price("1", "e") == Decimal("100")
+
+
+def test_a_batch_whose_messages_were_lost_is_swept_by_the_recovery_loop() -> None:
+    """Redis lost the fan-out's SweepStore messages: the runs recorded before them bring them back."""
+    from pricing_core.usecases.sweeps import optimize_all_stores, sweep_run_key
+
+    ports = sweep_ports()
+    add_store(ports, "2", CATALOG)
+    lost = RecordingQueue()          # records, runs nothing: the messages are gone
+    fan = optimize_all_stores(ports.uow_factory, lost, ports.clock, batch_key="b1")
+    assert set(fan.enqueued) == {"1", "2"}
+    key = sweep_run_key("b1")
+    assert {run_of(ports, s, key).status for s in ("1", "2")} == {RunStatus.RUNNING}
+
+    ports.clock.advance(minutes=5)   # before the timeout a queued sweep is left alone
+    assert recover_stuck_work(ports, sweep_queue(ports), policy=POLICY).stores == ()
+    ports.clock.advance(LATER)
+    queue = sweep_queue(ports)
+    report = recover_stuck_work(ports, queue, policy=POLICY)
+
+    assert sorted(s.store_id for s in report.stores if s.resumed) == ["1", "2"]
+    assert {c.run_key for c in queue.of(SweepStore)} == {key}
+    for store_id in ("1", "2"):
+        run = run_of(ports, store_id, key)
+        assert run.status is RunStatus.COMPLETED and run.products_analyzed == len(CATALOG)
+    assert ports.salla_catalog.applies[("2", "e")] == 1

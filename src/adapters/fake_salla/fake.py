@@ -140,6 +140,7 @@ class FakeSalla:
         self._limiters = {mid: PlanRateLimiter(store.rate_limit) for mid, store in self._stores.items()}
         self._stats: dict[int, StoreStats] = {mid: StoreStats() for mid in self._stores}
         self._faults: dict[int, deque[Fault]] = {mid: deque() for mid in self._stores}
+        self._outages: dict[str, tuple[float, int]] = {}   # route -> (monotonic end, status)
         self._latency: dict[int, float] = {}
         self._queued: list[QueuedPrices] = []
         self.market = MarketSimulator(seed, history_days=market_history_days)
@@ -578,9 +579,18 @@ class FakeSalla:
         with self.lock:
             self._faults[int(merchant_id)].extend([fault] * count)
 
-    def next_fault(self, merchant_id: int) -> Fault | None:
-        """Pop the store's next injected fault (called by the app)."""
+    def start_outage(self, route: str, seconds: float, *, status: int = 503) -> None:
+        """Every store's ``route`` requests (``"POST /products/prices/bulkPrice"``) answer ``status``
+        for the next ``seconds`` of wall time (an outage of one Salla service, not of one store)."""
         with self.lock:
+            self._outages[route] = (time.monotonic() + seconds, status)
+
+    def next_fault(self, merchant_id: int, route: str | None = None) -> Fault | None:
+        """Pop the store's next injected fault, or the open outage of ``route`` (called by the app)."""
+        with self.lock:
+            outage = self._outages.get(route) if route is not None else None
+            if outage is not None and time.monotonic() < outage[0]:
+                return Fault(kind="error", status=outage[1])
             faults = self._faults[merchant_id]
             return faults.popleft() if faults else None
 

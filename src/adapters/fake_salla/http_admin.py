@@ -116,7 +116,7 @@ def routes(fake: FakeSalla) -> list[Route]:
                 response: Response = envelope_error(429, "too_many_requests", "Too Many Attempts.")
                 response.headers.update({**headers, "Retry-After": str(decision.retry_after)})
                 return response
-            fault = fake.next_fault(store.merchant_id)
+            fault = fake.next_fault(store.merchant_id, name)
             fake.record(store.merchant_id, name, rate_limited=fault is not None and fault.kind == "rate_limit",
                         fault=fault is not None)
             latency = fake.latency(store.merchant_id)

@@ -141,6 +141,7 @@ class FakeSallaCatalog:
         self.applies: Counter[tuple[str, str]] = Counter()   # (merchant, product) -> times applied
         self.requests: Counter[str] = Counter()              # merchant -> requests
         self.refuse: dict[str, str] = {}                      # product id -> reason Salla refuses it with
+        self.unavailable: dict[str, str] = {}                 # product id -> transient reason (503, 429)
         self._failures: deque[Exception] = deque()
         self.on_apply: Callable[[str, Sequence[PriceUpdate]], None] | None = None
         self.webhooks: dict[str, list[SallaWebhook]] = {}    # merchant -> registered webhooks
@@ -214,9 +215,12 @@ class FakeSallaCatalog:
             self.on_apply(merchant_id, updates)
         accepted: list[str] = []
         failed: dict[str, str] = {}
+        retryable: dict[str, str] = {}
         with self._lock:
             for update in updates:
-                if update.product_id in self.refuse:
+                if update.product_id in self.unavailable:
+                    retryable[update.product_id] = self.unavailable[update.product_id]
+                elif update.product_id in self.refuse:
                     failed[update.product_id] = self.refuse[update.product_id]
                 elif update.product_id not in store.products:
                     failed[update.product_id] = "product not found"
@@ -226,7 +230,7 @@ class FakeSallaCatalog:
                     )
                     self.applies[(merchant_id, update.product_id)] += 1
                     accepted.append(update.product_id)
-        return ApplyReport(accepted=tuple(accepted), failed=failed, requests=1)
+        return ApplyReport(accepted=tuple(accepted), failed=failed, requests=1, retryable=retryable)
 
     def store_info(self, access_token: str) -> MerchantInfo:
         """The store's name and plan."""

@@ -296,7 +296,8 @@ class SallaMerchantClient:
         """Write prices: bulk chunks for products, one PUT per own-priced SKU, then a sampled confirm.
 
         ``accepted`` are the ids Salla took (queued, or written for SKUs); ``failed`` maps ids to
-        reasons: refused by validation, or refused after the retries (429, 403, 503). The sampled
+        reasons Salla refused them for (validation, unknown SKU); ``retryable`` those it did not
+        take after the client's retries for a reason that passes (429, 403 block, 503). The sampled
         confirmation lands in ``confirmed`` / ``unconfirmed`` (see ``SallaApplyReport``).
         ``TokenRevoked`` propagates: nothing else can succeed with that token. So does
         ``SallaUnavailable`` for a write whose outcome is unknown (timeout, other 5xx): Salla may
@@ -305,6 +306,7 @@ class SallaMerchantClient:
         tally = Tally()
         latest = {u.product_id: u for u in updates}  # the last update of an id wins
         failed: dict[str, str] = {}
+        retryable: dict[str, str] = {}
         accepted: list[str] = []
         plain = [u for u in latest.values() if split_variant_id(u.product_id)[1] is None]
         variants = [u for u in latest.values() if split_variant_id(u.product_id)[1] is not None]
@@ -314,11 +316,16 @@ class SallaMerchantClient:
         plain = [u for u in plain if u.product_id not in failed]
         for start in range(0, len(plain), self.bulk_chunk_size):
             chunk = plain[start : start + self.bulk_chunk_size]
-            ok, bad = self._bulk(access_token, chunk, tally)
+            ok, bad, later = self._bulk(access_token, chunk, tally)
             accepted.extend(ok)
             failed.update(bad)
+            retryable.update(later)
         for update in variants:
-            reason = self._put_variant(access_token, update, tally)
+            try:
+                reason = self._put_variant(access_token, update, tally)
+            except _NotSent as exc:
+                retryable[update.product_id] = str(exc)
+                continue
             if reason is None:
                 accepted.append(update.product_id)
             else:
@@ -335,14 +342,18 @@ class SallaMerchantClient:
             accepted=tuple(accepted),
             failed=failed,
             requests=tally.requests,
+            retryable=retryable,
             confirmed=tuple(u.product_id for u in sampled if u.product_id not in unconfirmed),
             unconfirmed=tuple(unconfirmed),
         )
 
     def _bulk(
         self, access_token: str, chunk: Sequence[PriceUpdate], tally: Tally
-    ) -> tuple[list[str], dict[str, str]]:
-        """One bulkPrice request; on a validation error, drop the named items and send the rest once more."""
+    ) -> tuple[list[str], dict[str, str], dict[str, str]]:
+        """One bulkPrice request; on a validation error, drop the named items and send the rest once more.
+
+        Returns the accepted ids, the refused ones and the ones not written for a passing reason
+        (429, 403 block, 503), each with its reason."""
         failed: dict[str, str] = {}
         pending = list(chunk)
         for _ in range(2):
@@ -356,20 +367,25 @@ class SallaMerchantClient:
             except (SallaUnavailable, RateLimited, BadResponse) as exc:
                 if _outcome_unknown(exc):
                     raise  # maybe queued: the caller keeps the decisions APPLYING and reconciles later
-                return [], {**failed, **{u.product_id: f"not sent: {exc}" for u in pending}}
+                not_sent = {u.product_id: f"not sent: {exc}" for u in pending}
+                if _passing(exc):
+                    return [], failed, not_sent
+                return [], {**failed, **not_sent}, {}
             if answer.status != 422:
-                return [u.product_id for u in pending], failed
+                return [u.product_id for u in pending], failed, {}
             item_errors = _item_errors(answer.body, len(pending))
             if not item_errors:
                 message = _envelope_message(answer)
-                return [], {**failed, **{u.product_id: f"refused by Salla: {message}" for u in pending}}
+                return [], {**failed, **{u.product_id: f"refused by Salla: {message}" for u in pending}}, {}
             for index, message in item_errors.items():
                 failed[pending[index].product_id] = f"refused by Salla: {message}"
             pending = [u for i, u in enumerate(pending) if i not in item_errors]
-        return [], {**failed, **{u.product_id: "refused by Salla twice" for u in pending}}
+        return [], {**failed, **{u.product_id: "refused by Salla twice" for u in pending}}, {}
 
     def _put_variant(self, access_token: str, update: PriceUpdate, tally: Tally) -> str | None:
-        """PUT one SKU's price; None when Salla confirmed it, else the reason."""
+        """PUT one SKU's price; None when Salla confirmed it, else the reason.
+
+        Raises ``_NotSent`` when it was not written for a passing reason (429, 403 block, 503)."""
         _, variant = split_variant_id(update.product_id)
         try:
             answer = self._http.request(
@@ -383,6 +399,8 @@ class SallaMerchantClient:
         except (SallaUnavailable, RateLimited, BadResponse) as exc:
             if _outcome_unknown(exc):
                 raise
+            if _passing(exc):
+                raise _NotSent(f"not sent: {exc}") from exc
             return f"not sent: {exc}"
         if answer.status == 404:
             return "SKU not found (404)"
@@ -416,6 +434,17 @@ class SallaMerchantClient:
                 if listed_regular_price(raw) == pending[pid]:
                     pending.pop(pid)
         return list(pending)
+
+
+class _NotSent(Exception):
+    """A SKU's price was not written for a reason that passes (see ``_passing``)."""
+
+
+def _passing(error: Exception) -> bool:
+    """True when a write Salla did not take may succeed later: 429, a 403 block, a 503.
+
+    A malformed or refused answer (``BadResponse``) will not change by itself."""
+    return isinstance(error, (RateLimited, SallaUnavailable))
 
 
 def _outcome_unknown(error: Exception) -> bool:

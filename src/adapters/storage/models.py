@@ -179,7 +179,7 @@ optimization_runs = Table(
     Column("id", String(64), primary_key=True),
     _store_fk(),
     Column("run_type", String(16), nullable=False),
-    Column("status", String(16), nullable=False),
+    Column("status", String(32), nullable=False),
     Column("started_at", UTCDateTime, nullable=False, index=True),
     Column("finished_at", UTCDateTime),
     Column("duration_seconds", Float),
@@ -193,6 +193,8 @@ optimization_runs = Table(
     Column("run_key", String(255)),
     Column("updated_at", UTCDateTime),
     Column("recoveries", Integer, nullable=False, server_default="0"),
+    # Price writes Salla did not take for a transient reason, waiting for another attempt.
+    Column("writes_pending", Integer, nullable=False, server_default="0"),
     Index("ix_optimization_runs_store_started", "store_id", "started_at"),
     Index("ix_optimization_runs_status_updated", "status", "updated_at"),
 )

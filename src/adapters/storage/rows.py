@@ -229,6 +229,7 @@ def run_row(run: OptimizationRun) -> dict[str, Any]:
         "run_key": run.run_key,
         "updated_at": run.updated_at,
         "recoveries": run.recoveries,
+        "writes_pending": run.writes_pending,
     }
 
 
@@ -249,6 +250,7 @@ def run_from(row: RowMapping) -> OptimizationRun:
         run_key=row["run_key"],
         updated_at=row["updated_at"],
         recoveries=row["recoveries"],
+        writes_pending=row["writes_pending"],
     )
 
 

@@ -114,8 +114,14 @@ def _worker(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    from runners.broker import worker_prefetch
+
+    # Prefetch bounded: a survivor must not reserve a dead worker's requeued messages all at once.
+    # (Delayed retries keep Dramatiq's default: each waits out its own backoff wherever it is held.)
     worker = dramatiq.Worker(broker, queues=set(args.queues) if args.queues else None,
                              worker_threads=args.threads, worker_timeout=1000)
+    # Dramatiq 2 reads it from its environment only (default: two per thread); set before start().
+    worker.queue_prefetch = worker_prefetch(runtime.config, args.threads)
     worker.start()
     logging.getLogger("salla_optimizer.worker").info("worker %d started with %d threads", os.getpid(),
                                                      args.threads)

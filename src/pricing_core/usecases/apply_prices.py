@@ -10,6 +10,13 @@ dies mid-request leaves them APPLYING; the next attempt compares Salla's current
 decided one and only re-sends those that did not land. A price is never sent twice for a
 decision that Salla already shows.
 
+A write Salla did not take for a passing reason (503, 429, a 403 block: ``ApplyReport.retryable``)
+is not final: the decision goes back to APPROVED with the reason (prefixed ``RETRYING``) and is
+sent again by a later attempt (the runner's backoff, the next sweep, the recovery loop), through
+the same re-check, for as long as it is younger than ``retry_window``; after that it becomes
+FAILED. The run it belongs to counts it in ``writes_pending`` (``partially applied``) until it is
+settled.
+
 Right before a batch goes out, its prices are recorded as expected echoes (``PriceEchoes``, when
 the ports bundle has one) so the webhook intake drops Salla's ``product.price.updated`` for them
 instead of queueing tens of thousands of deliveries per batch.
@@ -18,7 +25,7 @@ instead of queueing tens of thousands of deliveries per batch.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -27,7 +34,7 @@ from pricing_core.catalog import PricePoint, Product
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.errors import StoreBusy
 from pricing_core.money import quantize
-from pricing_core.ports import PriceUpdate, scope_of
+from pricing_core.ports import PriceUpdate, StoreScope, scope_of
 from pricing_core.recheck import recheck_decision
 from pricing_core.settings import TenantSettings
 from pricing_core.usecases.context import APPLY_LOCK, ApplyPorts
@@ -39,6 +46,12 @@ _ACTIVITY_SAMPLE = 50
 OPTIMIZER = "optimizer"
 # How long an apply waits for another apply of the same store (one bulk request and its confirmation).
 DEFAULT_APPLY_LOCK_WAIT = 120.0
+# How long after its decision a write Salla did not take (503, 429) is tried again: the batch
+# cadence (6 h); past that the competitor prices it was made from are stale, and the next sweep
+# decides afresh.
+DEFAULT_RETRY_WINDOW = timedelta(hours=6)
+# The error of a decision waiting for another attempt starts with this (the dashboard shows it).
+RETRYING = "retrying:"
 
 
 @attrs.frozen(kw_only=True)
@@ -50,6 +63,7 @@ class ApplyResult:
     reconciled: tuple[str, ...] = ()   # were APPLYING and Salla already showed the price: not re-sent
     ignored: tuple[str, ...] = ()      # not APPROVED/APPLYING (pending, rejected, already applied...)
     requests: int = 0
+    retrying: Mapping[str, str] = attrs.field(factory=dict)  # not taken for a passing reason: APPROVED again
 
     @property
     def applied_count(self) -> int:
@@ -65,6 +79,7 @@ def apply_decisions(
     access_token: str | None = None,
     threshold_hours: float = DEFAULT_THRESHOLD_HOURS,
     lock_timeout: float | None = DEFAULT_APPLY_LOCK_WAIT,
+    retry_window: timedelta = DEFAULT_RETRY_WINDOW,
 ) -> ApplyResult:
     """Apply the store's APPROVED decisions among ``decision_ids`` (and finish APPLYING ones).
 
@@ -79,7 +94,7 @@ def apply_decisions(
         if not acquired:
             raise StoreBusy(f"store {store_id}: another apply is running")
         return _apply_decisions(ports, store_id, decision_ids, access_token=access_token,
-                                threshold_hours=threshold_hours)
+                                threshold_hours=threshold_hours, retry_window=retry_window)
 
 
 def _apply_decisions(
@@ -89,6 +104,7 @@ def _apply_decisions(
     *,
     access_token: str | None,
     threshold_hours: float,
+    retry_window: timedelta,
 ) -> ApplyResult:
     with ports.uow_factory(store_id) as uow:
         scope = scope_of(uow)
@@ -98,7 +114,7 @@ def _apply_decisions(
         return ApplyResult(ignored=unknown + tuple(r.id for r in records))
     token = access_token or ensure_fresh_tokens(ports, store_id, threshold_hours=threshold_hours).access_token
     # No ``current``: an approval may be days old, so the products are read from Salla right now.
-    result = apply_records(ports, store_id, records, access_token=token)
+    result = apply_records(ports, store_id, records, access_token=token, retry_window=retry_window)
     return attrs.evolve(result, ignored=result.ignored + unknown)
 
 
@@ -110,6 +126,7 @@ def apply_records(
     access_token: str,
     run_id: str | None = None,
     current: Mapping[str, Product] | None = None,
+    retry_window: timedelta = DEFAULT_RETRY_WINDOW,
 ) -> ApplyResult:
     """Apply already-loaded decision records: re-check each one, then write the survivors in bulk.
 
@@ -119,7 +136,9 @@ def apply_records(
     written and becomes FAILED with the reason. ``current`` holds products read from Salla moments
     ago by the caller (a sweep's own pages), used instead of reading them again; products missing
     from it are read with one ``get_products`` call. ``run_id`` names the run whose
-    ``products_updated`` counter grows with each applied decision.
+    ``products_updated`` counter grows with each applied decision. Decisions Salla did not take
+    for a passing reason go back to APPROVED (``ApplyResult.retrying``) while younger than
+    ``retry_window``, and count in their run's ``writes_pending``.
     """
     store_id = str(store_id)
     approved: list[DecisionRecord] = []
@@ -168,10 +187,13 @@ def apply_records(
         overtaken = _overtaken(candidates, latest)
         refused = _refused([r for r in candidates if r.id not in overtaken], in_salla, settings, latest, now)
         approved = [r for r in candidates if r.id not in overtaken and r.id not in refused]
-        scope.decisions.set_status(
-            [r.id for r in approved if r.status is not DecisionStatus.APPLYING],
-            DecisionStatus.APPLYING, at=now,
-        )
+        fresh = [r for r in approved if r.status is not DecisionStatus.APPLYING]
+        scope.decisions.set_status([r.id for r in fresh if not _was_retrying(r)], DecisionStatus.APPLYING, at=now)
+        # A retried write keeps its note while APPLYING, so its run's pending count is settled
+        # whichever attempt finishes it.
+        for reason in sorted({r.error or "" for r in fresh if _was_retrying(r)}):
+            scope.decisions.set_status([r.id for r in fresh if _was_retrying(r) and r.error == reason],
+                                       DecisionStatus.APPLYING, at=now, error=reason)
         uow.commit()
     if overtaken:
         _finish(ports, store_id, [], overtaken, run_id=run_id,
@@ -192,15 +214,84 @@ def apply_records(
     report = ports.salla_catalog.apply_prices(access_token, updates)
     accepted = set(report.accepted)
     failed: dict[str, str] = {}
+    retrying: dict[str, str] = {}
     applied: list[DecisionRecord] = []
     for record in approved:
         product_id = record.decision.product_id
         if product_id in accepted:
             applied.append(record)
+        elif product_id in report.retryable and now - record.decision.decided_at < retry_window:
+            retrying[record.id] = f"{RETRYING} {report.retryable[product_id]}"
+        elif product_id in report.retryable:
+            failed[record.id] = (f"{report.retryable[product_id]}; not tried again: the decision is older than "
+                                 f"{retry_window}, the next sweep prices it again")
         else:
             failed[record.id] = report.failed.get(product_id, "not accepted by Salla")
+    if retrying:
+        _retry_later(ports, store_id, [r for r in approved if r.id in retrying], retrying, run_id=run_id)
     _finish(ports, store_id, applied, failed, run_id=run_id, failed_records=[r for r in approved if r.id in failed])
-    return result({**overtaken, **refused, **failed}, applied, report.requests)
+    return attrs.evolve(result({**overtaken, **refused, **failed}, applied, report.requests), retrying=retrying)
+
+
+def _was_retrying(record: DecisionRecord) -> bool:
+    """True for a decision an earlier attempt left waiting (counted in its run's ``writes_pending``)."""
+    return (record.error or "").startswith(RETRYING)
+
+
+def _retry_later(
+    ports: ApplyPorts, store_id: str, records: Sequence[DecisionRecord], reasons: Mapping[str, str],
+    *, run_id: str | None,
+) -> None:
+    """Put decisions Salla did not take for a passing reason back to APPROVED, with the reason.
+
+    Each run counts its newly waiting writes in ``writes_pending`` (a decision already waiting
+    is counted once); the merchant's activity log says they will be tried again.
+    """
+    now = ports.clock.now()
+    with ports.uow_factory(store_id) as uow:
+        scope = scope_of(uow)
+        for reason in sorted(set(reasons.values())):
+            ids = [i for i, why in reasons.items() if why == reason]
+            scope.decisions.set_status(ids, DecisionStatus.APPROVED, at=now, error=reason,
+                                       expected=(DecisionStatus.APPLYING,))
+        for owner, count in _count_by_run(r for r in records if not _was_retrying(r)).items():
+            run = scope.runs.get(owner)
+            if run is not None:
+                scope.runs.update(run.counted(pending=count))
+        scope.activity.log(
+            ActivityType.PRICE_APPLY_FAILED,
+            f"{len(records)} price change(s) not taken by Salla for now; they will be tried again",
+            at=now,
+            metadata={
+                "count": len(records),
+                "run_id": run_id,
+                "retrying": True,
+                "failures": [
+                    {"product_id": r.decision.product_id, "price": r.decision.suggested_price,
+                     "reason": reasons[r.id], "decision_id": r.id}
+                    for r in records[:_ACTIVITY_SAMPLE]
+                ],
+            },
+        )
+        uow.commit()
+
+
+def settle_unsent(scope: StoreScope, records: Sequence[DecisionRecord]) -> None:
+    """Settle, in ``scope``'s transaction, the pending writes among ``records`` that leave the
+    apply path unsent (handed back to the merchant by the recovery loop): their runs stop
+    waiting for them."""
+    for owner, count in _count_by_run(r for r in records if _was_retrying(r)).items():
+        run = scope.runs.get(owner)
+        if run is not None:
+            scope.runs.update(run.writes_settled(failed=count))
+
+
+def _count_by_run(records: Iterable[DecisionRecord]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for record in records:
+        if record.run_id is not None:
+            counts[record.run_id] = counts.get(record.run_id, 0) + 1
+    return counts
 
 
 def _overtaken(records: Sequence[DecisionRecord], latest: Mapping[str, PricePoint]) -> dict[str, str]:
@@ -371,10 +462,19 @@ def _finish(
                     ],
                 },
             )
-        if run_id is not None and applied:
+        first_tries = [r for r in applied if not _was_retrying(r)]
+        if run_id is not None and first_tries:
             run = scope.runs.get(run_id)
             if run is not None:
-                scope.runs.update(run.counted(updated=len(applied)))
+                scope.runs.update(run.counted(updated=len(first_tries)))
+        # Writes an earlier attempt left waiting are settled on their own run (applied ones count
+        # as updated there), which completes a partially applied run with its last one.
+        landed = _count_by_run(r for r in applied if _was_retrying(r))
+        lost = _count_by_run(r for r in failed_records if _was_retrying(r))
+        for owner in sorted(landed.keys() | lost.keys()):
+            run = scope.runs.get(owner)
+            if run is not None:
+                scope.runs.update(run.writes_settled(applied=landed.get(owner, 0), failed=lost.get(owner, 0)))
         uow.commit()
 
 
@@ -393,10 +493,13 @@ record_apply_outcome = _finish
 
 __all__ = [
     "DEFAULT_APPLY_LOCK_WAIT",
+    "DEFAULT_RETRY_WINDOW",
     "OPTIMIZER",
+    "RETRYING",
     "ApplyResult",
     "apply_decisions",
     "apply_records",
     "reconcile_with_salla",
     "record_apply_outcome",
+    "settle_unsent",
 ]

@@ -34,7 +34,7 @@ from pricing_core.ports import ProductPage, StoreContext, StoreRepository, Store
 from pricing_core.replay import PricingInput
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.settings import TenantSettings
-from pricing_core.usecases.apply_prices import DEFAULT_APPLY_LOCK_WAIT, OPTIMIZER, apply_records
+from pricing_core.usecases.apply_prices import DEFAULT_APPLY_LOCK_WAIT, OPTIMIZER, ApplyResult, apply_records
 from pricing_core.usecases.context import (
     APPLY_LOCK,
     SWEEP_LOCK,
@@ -72,7 +72,8 @@ _PERMANENT = (TokenRevoked, BadResponse, StoreNotFound)
 class SweepResult:
     """The outcome of ``optimize_store``: the run (None when skipped), or why it did not run.
 
-    ``retryable`` tells a runner whether trying the same message again may succeed.
+    ``retryable`` tells a runner whether trying the same message again may succeed; ``retrying``
+    lists the decisions whose write Salla did not take for now (APPROVED again, to be sent later).
     """
 
     store_id: str
@@ -80,11 +81,12 @@ class SweepResult:
     skipped_reason: str | None = None
     retryable: bool = False
     resumed: bool = False
+    retrying: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        """True when the run completed (now or by an earlier delivery)."""
-        return self.run is not None and self.run.status is RunStatus.COMPLETED
+        """True when the sweep finished (now or by an earlier delivery), its writes all landed or not."""
+        return self.run is not None and self.run.status in (RunStatus.COMPLETED, RunStatus.PARTIALLY_APPLIED)
 
 
 def optimize_store(
@@ -212,6 +214,7 @@ class _Sweep:
         self.advice: dict[str, AdvisorProposal] = {}
         # When the run row last showed progress (its heartbeat, read by the recovery loop).
         self.last_beat: datetime | None = None
+        self.retrying: list[str] = []
 
     # -- the run's life
 
@@ -233,7 +236,7 @@ class _Sweep:
             run = self._fail(exc)
             return SweepResult(store_id=self.store_id, run=run, resumed=resumed,
                                retryable=not isinstance(exc, _PERMANENT))
-        return SweepResult(store_id=self.store_id, run=run, resumed=resumed)
+        return SweepResult(store_id=self.store_id, run=run, resumed=resumed, retrying=tuple(self.retrying))
 
     def _start(self) -> tuple[OptimizationRun | None, bool, SweepResult | None]:
         now = self.ports.clock.now()
@@ -246,7 +249,7 @@ class _Sweep:
                                                 skipped_reason="store is inactive")
             runs = scope_of(uow).runs
             existing = runs.get(self.run_id)
-            if existing is not None and existing.status is RunStatus.COMPLETED:
+            if existing is not None and existing.status in (RunStatus.COMPLETED, RunStatus.PARTIALLY_APPLIED):
                 # A redelivered message of a run that finished: nothing left to do.
                 return existing, True, SweepResult(store_id=self.store_id, run=existing, resumed=True)
             if existing is not None:
@@ -282,7 +285,9 @@ class _Sweep:
             scope.activity.log(
                 ActivityType.OPTIMIZATION_COMPLETED,
                 f"Optimization completed: {run.products_analyzed} analyzed, {run.products_updated} updated, "
-                f"{run.products_queued} queued for approval",
+                f"{run.products_queued} queued for approval"
+                + (f"; partially applied: {run.writes_pending} price change(s) not taken by Salla yet, "
+                   "to be tried again" if run.writes_pending else ""),
                 at=now,
                 metadata=_run_metadata(run),
             )
@@ -350,7 +355,8 @@ class _Sweep:
                     mine = [r for r in batch if status is DecisionStatus.APPLYING or r.decided_by == OPTIMIZER]
                     offset += len(batch) - len(mine)  # the ones left alone stay in this listing
                     if mine:
-                        apply_records(self.ports, self.store_id, mine, access_token=token, run_id=self.run_id)
+                        self._applied(apply_records(self.ports, self.store_id, mine, access_token=token,
+                                                    run_id=self.run_id))
 
     def _preload_pending(self) -> None:
         """Pending decisions of earlier runs, by product: a new change supersedes them."""
@@ -518,8 +524,12 @@ class _Sweep:
         batch, self.to_apply = self.to_apply, []
         read_now, self.read_now = self.read_now, {}
         if batch:
-            apply_records(self.ports, self.store_id, batch, access_token=token, run_id=self.run_id,
-                          current=read_now)
+            self._applied(apply_records(self.ports, self.store_id, batch, access_token=token, run_id=self.run_id,
+                                        current=read_now))
+
+    def _applied(self, result: ApplyResult) -> None:
+        """Remember the decisions Salla did not take for now: the runner sends them again later."""
+        self.retrying.extend(result.retrying)
 
     def _proposals(
         self, context: StoreContext, products: Sequence[Product], offers: Mapping[str, Sequence[CompetitorOffer]]
@@ -578,6 +588,7 @@ def _run_metadata(run: OptimizationRun) -> dict[str, Any]:
         "products_updated": run.products_updated,
         "products_queued": run.products_queued,
         "products_skipped": run.products_skipped,
+        "writes_pending": run.writes_pending,
         "duration_seconds": run.duration_seconds,
     }
 

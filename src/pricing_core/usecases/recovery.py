@@ -47,7 +47,7 @@ from pricing_core.errors import SallaError, TokenRevoked
 from pricing_core.ports import TaskQueue, scope_of
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.stores import Store
-from pricing_core.usecases.apply_prices import OPTIMIZER, reconcile_with_salla, record_apply_outcome
+from pricing_core.usecases.apply_prices import OPTIMIZER, reconcile_with_salla, record_apply_outcome, settle_unsent
 from pricing_core.usecases.context import APPLY_LOCK, SWEEP_LOCK, ApplyPorts
 from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS, ensure_fresh_tokens
 
@@ -332,9 +332,11 @@ class _Pass:
             unsent = [r for r in chunk if r.id not in landed and r.id not in diverged]
             if unsent:
                 with self.ports.uow_factory(self.store_id) as uow:
-                    scope_of(uow).decisions.set_status([r.id for r in unsent], DecisionStatus.PENDING,
-                                                       at=self.ports.clock.now(), error=RETURNED_NOTE,
-                                                       expected=(DecisionStatus.APPLYING,))
+                    scope = scope_of(uow)
+                    scope.decisions.set_status([r.id for r in unsent], DecisionStatus.PENDING,
+                                               at=self.ports.clock.now(), error=RETURNED_NOTE,
+                                               expected=(DecisionStatus.APPLYING,))
+                    settle_unsent(scope, unsent)
                     uow.commit()
             self.applied.extend(r.id for r in found)
             self.failed.update(diverged)

@@ -12,6 +12,13 @@ Both fan-outs derive the same run key from the same due slot, the hour of the sc
 two sweeps back to back; with one key the second message finds the run done (or running, and is
 skipped) and sweeps nothing. An hour is the finest slot any setting asks for
 (``update_frequency_hours`` is at least 1), so no due sweep is ever merged away.
+
+Intent before the message: each store's run is recorded (``running``, with its run key and a
+heartbeat at the fan-out time) in the database before its ``SweepStore`` is enqueued. A message
+lost on the way (Redis restarted without persistence, a dead-lettered delivery) leaves that run
+without progress, and the recovery loop resumes it by sending its key again once its heartbeat is
+older than ``RECOVERY_RUNNING_AFTER_SECONDS``: no store silently goes unswept. A run that already
+exists (the other fan-out of the same slot, a redelivered fan-out) is left as it is.
 """
 
 from __future__ import annotations
@@ -24,10 +31,11 @@ import attrs
 
 from pricing_core.commands import SweepStore
 from pricing_core.ports import Clock, TaskQueue, UnitOfWorkFactory, scope_of
-from pricing_core.runs import RunType
+from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.schedule import is_due, takes_scheduled_runs
 from pricing_core.settings import TenantSettings
 from pricing_core.stores import Store
+from pricing_core.usecases.context import run_id_for
 
 # Runs read to find the latest sweep when ``last_run_at`` is unset (past a burst of event runs).
 _FALLBACK_RUNS = 20
@@ -66,7 +74,7 @@ def optimize_all_stores(
 ) -> FanOut:
     """Enqueue a scheduled sweep for every active store not in manual mode."""
     key = batch_key or batch_key_for(clock.now())
-    return _fan_out(uow_factory, queue, key, RunType.SCHEDULED, lambda store, settings: None)
+    return _fan_out(uow_factory, queue, clock, key, RunType.SCHEDULED, lambda store, settings: None)
 
 
 def check_and_optimize_stores(
@@ -79,12 +87,13 @@ def check_and_optimize_stores(
         last = store.last_run_at or _last_sweep_start(uow_factory, store.store_id)
         return None if is_due(store, settings, last, now) else "not due"
 
-    return _fan_out(uow_factory, queue, batch_key or batch_key_for(now), RunType.SMART, not_due)
+    return _fan_out(uow_factory, queue, clock, batch_key or batch_key_for(now), RunType.SMART, not_due)
 
 
 def _fan_out(
     uow_factory: UnitOfWorkFactory,
     queue: TaskQueue,
+    clock: Clock,
     key: str,
     run_type: RunType,
     reason_to_pass: Callable[[Store, TenantSettings], str | None],
@@ -102,9 +111,24 @@ def _fan_out(
         if reason is not None:
             passed.append((store.store_id, reason))
             continue
-        queue.dispatch(SweepStore(store_id=store.store_id, run_type=run_type.value, run_key=sweep_run_key(key)))
+        run_key = sweep_run_key(key)
+        _record_intent(uow_factory, store.store_id, run_type, run_key, clock.now())
+        queue.dispatch(SweepStore(store_id=store.store_id, run_type=run_type.value, run_key=run_key))
         enqueued.append(store.store_id)
     return FanOut(batch_key=key, enqueued=tuple(enqueued), passed=tuple(passed))
+
+
+def _record_intent(
+    uow_factory: UnitOfWorkFactory, store_id: str, run_type: RunType, run_key: str, now: datetime
+) -> None:
+    """Record the store's run before its message is enqueued (see the module's docstring)."""
+    with uow_factory(store_id) as uow:
+        runs = scope_of(uow).runs
+        run_id = run_id_for(store_id, run_key)
+        if runs.get(run_id) is None:
+            runs.add(OptimizationRun(id=run_id, store_id=store_id, run_type=run_type, status=RunStatus.RUNNING,
+                                     started_at=now, run_key=run_key, updated_at=now))
+            uow.commit()
 
 
 def _last_sweep_start(uow_factory: UnitOfWorkFactory, store_id: str) -> datetime | None:
@@ -112,11 +136,14 @@ def _last_sweep_start(uow_factory: UnitOfWorkFactory, store_id: str) -> datetime
 
     The fallback for stores whose ``last_run_at`` was never set (every completed sweep sets it;
     stores swept before it did). Event runs reprice a few products, not the catalog: they do not
-    count, or frequent price events would keep a store from ever being due.
+    count, or frequent price events would keep a store from ever being due. Nor do runs still
+    ``running``: a fan-out records each run before enqueuing it, so such a run may not have started;
+    the run key already keeps a second fan-out of the same slot from sweeping it twice.
     """
     with uow_factory(store_id) as uow:
         recent = scope_of(uow).runs.recent(_FALLBACK_RUNS)
-    return next((r.started_at for r in recent if r.run_type is not RunType.EVENT), None)
+    return next((r.started_at for r in recent
+                 if r.run_type is not RunType.EVENT and r.status is not RunStatus.RUNNING), None)
 
 
 __all__ = ["FanOut", "batch_key_for", "check_and_optimize_stores", "optimize_all_stores", "sweep_run_key"]
