@@ -10,6 +10,8 @@ from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, P
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
 from pricing_core.engine import price_catalog, price_product
 from pricing_core.money import MoneyError
+from pricing_core.overrides import InvalidOverride, ProductOverride
+from pricing_core.rules import InvalidRule, PricingRule, RuleMatch, resolve_settings
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.schedule import is_due, takes_scheduled_runs
 from pricing_core.settings import (
@@ -38,17 +40,22 @@ __all__ = [
     "DecisionStatus",
     "DirectionLock",
     "Fallback",
+    "InvalidOverride",
+    "InvalidRule",
     "MoneyError",
     "NoCostPolicy",
     "OptimizationRun",
     "PriceEnding",
     "PricePoint",
     "PricingDecision",
+    "PricingRule",
     "Product",
+    "ProductOverride",
     "Reference",
     "RefreshOutcome",
     "RiskLevel",
     "RiskTolerance",
+    "RuleMatch",
     "RunStatus",
     "RunType",
     "Store",
@@ -61,6 +68,7 @@ __all__ = [
     "is_due",
     "price_catalog",
     "price_product",
+    "resolve_settings",
     "takes_scheduled_runs",
     "token_health",
 ]
