@@ -22,6 +22,8 @@ from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, P
 from pricing_core.commands import Command
 from pricing_core.decision import DecisionRecord, DecisionStatus, statuses_before
 from pricing_core.errors import InvalidTransition
+from pricing_core.overrides import ProductOverride
+from pricing_core.rules import PricingRule
 from pricing_core.runs import OptimizationRun
 from pricing_core.settings import TenantSettings
 from pricing_core.stores import Store
@@ -457,6 +459,42 @@ class PriceHistoryRepository(Protocol):
         ...
 
 
+class RuleRepository(Protocol):
+    """One store's pricing rules (names are unique within a store)."""
+
+    def list(self) -> list[PricingRule]:
+        """Every rule, in the order they are tried (priority, specificity, name)."""
+        ...
+
+    def replace_all(self, rules: Sequence[PricingRule]) -> None:
+        """Replace the store's rules with ``rules``; ``ValueError`` when two share a name."""
+        ...
+
+
+class OverrideRepository(Protocol):
+    """One store's product overrides, by product id."""
+
+    def get_many(self, product_ids: Sequence[str]) -> dict[str, ProductOverride]:
+        """Overrides of ``product_ids`` (one query per call); products without one are absent."""
+        ...
+
+    def list(self, *, limit: int = 100, offset: int = 0) -> list[ProductOverride]:
+        """Overrides ordered by product id."""
+        ...
+
+    def count(self) -> int:
+        """How many overrides the store has."""
+        ...
+
+    def upsert_many(self, overrides: Sequence[ProductOverride]) -> None:
+        """Insert or replace overrides by product id (an empty override is stored as given)."""
+        ...
+
+    def delete(self, product_id: str) -> bool:
+        """Remove a product's override; False when it had none."""
+        ...
+
+
 class SystemSettingsRepository(Protocol):
     """``system_settings``: key/value pairs such as SALLA_CLIENT_ID (secrets encrypted at rest)."""
 
@@ -499,6 +537,8 @@ class StoreScope(Protocol):
     runs: RunRepository
     activity: ActivityRepository
     price_history: PriceHistoryRepository
+    rules: RuleRepository
+    overrides: OverrideRepository
 
 
 class UnitOfWork(Protocol):
@@ -574,6 +614,7 @@ __all__ = [
     "IdFactory",
     "MerchantInfo",
     "OfferRepository",
+    "OverrideRepository",
     "PriceEchoes",
     "PriceHistoryRepository",
     "PriceUpdate",
@@ -582,6 +623,7 @@ __all__ = [
     "ProductRepository",
     "RejectedItem",
     "RetentionRepository",
+    "RuleRepository",
     "RunRepository",
     "SallaAuth",
     "SallaCatalog",

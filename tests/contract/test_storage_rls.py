@@ -16,7 +16,9 @@ from adapters.storage.models import STORE_SCOPED_TABLES
 from pricing_core.activity import ActivityType
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
+from pricing_core.overrides import ProductOverride
 from pricing_core.ports import scope_of
+from pricing_core.rules import PricingRule
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.settings import TenantSettings
 from pricing_core.stores import Store
@@ -64,6 +66,8 @@ def _fill(factory: SqlUnitOfWorkFactory, store_id: str) -> None:
         )
         s.activity.log(ActivityType.STORE_ONBOARDED, "hi", at=NOW)
         s.price_history.add_many([PricePoint(product_id="p1", price=Decimal("10"), changed_at=NOW)])
+        s.rules.replace_all([PricingRule(name="r", settings={"min_profit_margin": 20})])
+        s.overrides.upsert_many([ProductOverride(product_id="p1", cost_price="5")])
         uow.commit()
 
 

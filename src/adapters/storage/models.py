@@ -101,6 +101,10 @@ products = Table(
     Column("quantity", Integer),
     Column("gtin", String(64)),
     Column("variant_of", String(64)),
+    # What pricing rules match on: category ids, brand id, tag names (JSON lists; NULL before migration 0002).
+    Column("categories", JSON),
+    Column("brand", String(255)),
+    Column("tags", JSON),
     Column("is_tracked", Boolean, nullable=False, server_default=true()),
     Column("last_seen_at", UTCDateTime, nullable=False),
 )
@@ -207,6 +211,32 @@ price_history = Table(
     Index("ix_price_history_store_product_changed", "store_id", "product_id", "changed_at"),
 )
 
+pricing_rules = Table(
+    "pricing_rules",
+    metadata,
+    Column("store_id", STORE_ID, ForeignKey("stores.store_id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("priority", Integer, nullable=False),
+    # RuleMatch and the partial TenantSettings, as JSON (the core validates both when reading them back).
+    Column("match", JSON, nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+product_overrides = Table(
+    "product_overrides",
+    metadata,
+    Column("store_id", STORE_ID, ForeignKey("stores.store_id", ondelete="CASCADE"), primary_key=True),
+    Column("product_id", String(64), primary_key=True),
+    Column("excluded", Boolean, nullable=False, server_default=false()),
+    Column("fixed_price", Money),
+    Column("cost_price", Money),
+    Column("min_price", Money),
+    Column("max_price", Money),
+    Column("map_price", Money),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 system_settings = Table(
     "system_settings",
     metadata,
@@ -239,6 +269,8 @@ STORE_SCOPED_TABLES = (
     "optimization_runs",
     "activity_logs",
     "price_history",
+    "pricing_rules",
+    "product_overrides",
 )
 
 __all__ = [
@@ -249,7 +281,9 @@ __all__ = [
     "optimization_runs",
     "price_history",
     "pricing_decisions",
+    "pricing_rules",
     "processed_webhooks",
+    "product_overrides",
     "products",
     "store_settings",
     "store_tokens",

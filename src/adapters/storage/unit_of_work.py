@@ -21,9 +21,11 @@ from pricing_core.ports import (
     ActivityRepository,
     DecisionRepository,
     OfferRepository,
+    OverrideRepository,
     PriceHistoryRepository,
     ProductRepository,
     RetentionRepository,
+    RuleRepository,
     RunRepository,
     SettingsRepository,
     StoreRepository,
@@ -142,6 +144,8 @@ class SqlStoreScope:
         self.runs: RunRepository = scoped.SqlRuns(uow, store_id)
         self.activity: ActivityRepository = scoped.SqlActivity(uow, store_id)
         self.price_history: PriceHistoryRepository = scoped.SqlPriceHistory(uow, store_id)
+        self.rules: RuleRepository = scoped.SqlRules(uow, store_id)
+        self.overrides: OverrideRepository = scoped.SqlOverrides(uow, store_id)
 
 
 __all__ = ["SqlStoreScope", "SqlUnitOfWork", "SqlUnitOfWorkFactory"]
