@@ -8,6 +8,7 @@ runners call them from worker threads and the web app from its threadpool.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -337,6 +338,10 @@ class ProductRepository(Protocol):
 
     def count(self) -> int:
         """How many products the store has."""
+        ...
+
+    def ids_by_sku(self, skus: Sequence[str]) -> dict[str, builtins.list[str]]:
+        """Product ids per SKU (sorted; more than one when SKUs repeat); unknown SKUs are absent."""
         ...
 
 

@@ -336,6 +336,15 @@ def test_storage_products_keep_their_grouping(uow_factory: UnitOfWorkFactory) ->
     in_store(uow_factory, "1001", check, commit=False)
 
 
+def test_storage_products_by_sku(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("1001"), store("other"))
+    batch = [product("p2", sku="A-1"), product("p1", sku="A-1"), product("p3", sku="ب-٣"), product("p4", sku=None)]
+    in_store(uow_factory, "1001", lambda s: s.products.upsert_many(batch, seen_at=T0))
+    in_store(uow_factory, "other", lambda s: s.products.upsert_many([product("x", sku="A-1")], seen_at=T0))
+    found = in_store(uow_factory, "1001", lambda s: s.products.ids_by_sku(["A-1", "ب-٣", "nope"]), commit=False)
+    assert found == {"A-1": ["p1", "p2"], "ب-٣": ["p3"]}
+
+
 def test_storage_rules_replace_and_list_in_precedence_order(uow_factory: UnitOfWorkFactory) -> None:
     seed(uow_factory)
     perfume = PricingRule(name="عطور", priority=2, match=RuleMatch(categories=("7",), tags=("عطر",),

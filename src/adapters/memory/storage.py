@@ -328,6 +328,15 @@ class _Products:
     def count(self) -> int:
         return len(self._mine())
 
+    def ids_by_sku(self, skus: Sequence[str]) -> dict[str, builtins.list[str]]:
+        wanted = {str(s) for s in skus}
+        found: dict[str, builtins.list[str]] = {}
+        for pid in sorted(self._mine()):
+            sku = self._mine()[pid].sku
+            if sku is not None and sku in wanted:
+                found.setdefault(sku, []).append(pid)
+        return found
+
 
 class _Offers:
     def __init__(self, uow: InMemoryUnitOfWork, store_id: str) -> None:

@@ -132,6 +132,18 @@ class SqlProducts(_Scoped):
         return int(self._uow.conn.execute(query).scalar_one())
 
 
+    def ids_by_sku(self, skus: Sequence[str]) -> dict[str, builtins.list[str]]:
+        t = models.products
+        found: dict[str, builtins.list[str]] = {}
+        for part in chunks([str(s) for s in skus], self._uow.dialect):
+            query = (select(t.c.sku, t.c.product_id)
+                     .where(t.c.store_id == self._store_id, where_in(self._uow.dialect, t.c.sku, part))
+                     .order_by(t.c.product_id))
+            for sku, pid in self._uow.conn.execute(query):
+                found.setdefault(sku, []).append(pid)
+        return found
+
+
 class SqlOffers(_Scoped):
     """``OfferRepository``: every observation is kept; ``latest`` picks the newest per competitor."""
 
