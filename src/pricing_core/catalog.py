@@ -61,7 +61,8 @@ class CompetitorOffer:
     ``previous_price`` is the same competitor's previous observation (if any) and
     ``second_reading`` an independent reading of the same listing; either one agreeing
     within the tenant's tolerance makes the offer *corroborated*, which an automatic
-    decrease requires.
+    decrease requires. ``shipping`` is the competitor's delivery charge when the source
+    states it; the ``include_shipping`` setting compares prices with it added.
     """
 
     competitor: str
@@ -75,6 +76,8 @@ class CompetitorOffer:
     previous_price: Decimal | None = attrs.field(default=None, converter=_optional_money)
     second_reading: Decimal | None = attrs.field(default=None, converter=_optional_money)
     source: str = "feed"
+    # What the competitor charges for delivery, when the source states it (None: not stated).
+    shipping: Decimal | None = attrs.field(default=None, converter=_optional_money)
 
 
 @attrs.frozen(kw_only=True)

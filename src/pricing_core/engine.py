@@ -243,6 +243,8 @@ def _price(
     hygiene = clean_offers(product, offers, settings, now)
     usable = hygiene.usable
     line = f"Offers: {len(offers)} seen, {len(usable)} usable"
+    if settings.include_shipping:
+        line += " (compared with their stated shipping)"
     if hygiene.dropped:
         line += "; dropped " + "; ".join(f"{d.offer.competitor} ({d.reason})" for d in hygiene.dropped)
     steps.append(line + ".")

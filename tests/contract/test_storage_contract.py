@@ -406,7 +406,8 @@ def test_storage_latest_offer_per_competitor(uow_factory: UnitOfWorkFactory) -> 
                     offer("noon", "88.50", T0 + timedelta(hours=1), previous_price=Decimal("90")),
                     offer("amazon", "91", T0, confidence=Decimal("0.75"), in_stock=False, url="https://a/1"),
                 ],
-                "p2": [offer("noon", "10", T0, second_reading=Decimal("10.10"), is_own_store=True, source="search")],
+                "p2": [offer("noon", "10", T0, second_reading=Decimal("10.10"), is_own_store=True, source="search",
+                             shipping=Decimal("12.50"))],
                 "p3": [],
             }
         ),
@@ -420,7 +421,8 @@ def test_storage_latest_offer_per_competitor(uow_factory: UnitOfWorkFactory) -> 
         offer("noon", "88.50", T0 + timedelta(hours=1), previous_price=Decimal("90")),
     ]
     assert latest["p2"] == [
-        offer("noon", "10", T0, second_reading=Decimal("10.10"), is_own_store=True, source="search")
+        offer("noon", "10", T0, second_reading=Decimal("10.10"), is_own_store=True, source="search",
+              shipping=Decimal("12.50"))
     ]
     assert in_store(uow_factory, "1001", lambda s: s.offers.latest(["p2"])) == {"p2": latest["p2"]}
 

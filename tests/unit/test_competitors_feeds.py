@@ -82,3 +82,11 @@ def test_unreachable_feed_raises_a_feed_error_for_the_composite_to_log():
 def test_broken_json_is_a_feed_error():
     with pytest.raises(FeedError):
         parse_feed("[{not json", fmt="json")
+
+
+def test_a_feed_may_state_shipping() -> None:
+    feed = parse_feed("sku,competitor,price,observed_at,shipping\n"
+                      "A,noon,90,2026-03-01T09:00:00Z,15\nB,noon,90,2026-03-01T09:00:00Z,\n"
+                      "C,noon,90,2026-03-01T09:00:00Z,free\n")
+    assert [r.offer.shipping for r in feed.rows] == [Decimal("15"), None]
+    assert [r.reason for r in feed.rejected] == ["unreadable shipping 'free'"]

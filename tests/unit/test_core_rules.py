@@ -238,3 +238,38 @@ def test_agreeing_offers_corroborate_a_median_or_average_decrease(reference: str
     # Disagreeing offers (no second reading, no history) still wait for approval.
     apart = [offer("noon", "95.00"), offer("amazon", "97.00"), offer("extra", "99.00")]
     assert price_product(product(), apart, settings, now=NOW).action is Action.NEEDS_APPROVAL
+
+
+# --- Competitor scope, weights and shipping (per rule or per store) -------------------------------
+
+def test_a_rule_can_include_or_exclude_competitors():
+    offers = [offer("noon", "90"), offer("amazon", "95"), offer("extra", "95.2")]
+    only = PricingRule(name="big two", settings={"competitors_include": ["Amazon", "extra"]})
+    d = price_product(product(), offers, STORE, now=NOW, rules=[only])
+    assert d.reference_price == D("95.00")
+    assert "noon (not among the competitors these settings compare with)" in d.explanation[1]
+    without = PricingRule(name="no noon", settings={"competitors_exclude": ["NOON"]})
+    assert price_product(product(), offers, STORE, now=NOW, rules=[without]).reference_price == D("95.00")
+    assert price_product(product(), offers, STORE, now=NOW).reference_price == D("90.00")
+
+
+def test_weights_shape_the_average_reference():
+    offers = [offer("noon", "90"), offer("amazon", "96")]
+    plain = STORE.with_changes(reference="average")
+    assert price_product(product(), offers, plain, now=NOW).reference_price == D("93.00")
+    weighted = plain.with_changes(competitor_weights={"Amazon": "2"})
+    d = price_product(product(), offers, weighted, now=NOW)
+    assert d.reference_price == D("94.00")  # (90 + 2 * 96) / 3
+    assert any("weighted average of 2" in line for line in d.explanation)
+    with pytest.raises(ValueError, match="weight of noon"):
+        STORE.with_changes(competitor_weights={"noon": "0"})
+
+
+def test_shipping_inclusive_comparison_is_a_setting():
+    offers = [offer("noon", "85", shipping="10", previous_price="85"), offer("amazon", "97", shipping="0")]
+    d = price_product(product(), offers, STORE, now=NOW)
+    assert d.reference_price == D("85.00")  # the sticker price
+    with_shipping = price_product(product(), offers, STORE.with_changes(include_shipping=True), now=NOW)
+    assert with_shipping.reference_price == D("95.00")  # 85 + 10 beats nothing: 97 is dearer
+    assert "compared with their stated shipping" in with_shipping.explanation[1]
+    assert with_shipping.action is Action.AUTO_APPLY  # its previous reading (85 + 10) still corroborates it

@@ -125,6 +125,7 @@ competitors = Table(
     Column("previous_price", Money),
     Column("second_reading", Money),
     Column("source", String(64), nullable=False),
+    Column("shipping", Money),
     Column("observed_at", UTCDateTime, nullable=False, index=True),
     Index("ix_competitors_store_product_observed", "store_id", "product_id", "observed_at"),
 )

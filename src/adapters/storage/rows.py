@@ -138,6 +138,7 @@ def offer_row(store_id: str, product_id: str, offer: CompetitorOffer) -> dict[st
         "previous_price": offer.previous_price,
         "second_reading": offer.second_reading,
         "source": offer.source,
+        "shipping": offer.shipping,
         "observed_at": offer.observed_at,
     }
 
@@ -155,6 +156,7 @@ def offer_from(row: RowMapping) -> CompetitorOffer:
         previous_price=row["previous_price"],
         second_reading=row["second_reading"],
         source=row["source"],
+        shipping=row["shipping"],
     )
 
 

@@ -6,7 +6,8 @@ Create Date: 2026-11-27
 
 Issue 12: ``pricing_rules`` and ``product_overrides`` (store-scoped, with the same row-level
 security policy as the other store-scoped tables on PostgreSQL; the policy text is repeated
-because a migration is frozen), and the products' categories, brand and tags, which rules match on.
+because a migration is frozen), the products' categories, brand and tags, which rules match on,
+and the shipping a competitor's offer states.
 """
 
 from collections.abc import Sequence
@@ -58,6 +59,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("categories", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("brand", sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column("tags", sa.JSON(), nullable=True))
+    with op.batch_alter_table("competitors", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("shipping", adapters.storage.types.Money(), nullable=True))
     if op.get_bind().dialect.name == "postgresql":
         for table in _NEW_TABLES:
             op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
@@ -66,6 +69,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("competitors", schema=None) as batch_op:
+        batch_op.drop_column("shipping")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_column("tags")
         batch_op.drop_column("brand")
