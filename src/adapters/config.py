@@ -134,6 +134,8 @@ class Config(BaseSettings):
     schedule_refresh_expiring_tokens: str = _env("SCHEDULE_REFRESH_EXPIRING_TOKENS", default="0 */12 * * *")
     # Day names because APScheduler 3 numbers days from Monday, unlike cron.
     schedule_cleanup_old_data: str = _env("SCHEDULE_CLEANUP_OLD_DATA", default="30 3 * * sun")
+    # Reprices the products whose competitor offers changed since the last run (issue 12).
+    schedule_watch_competitors: str = _env("SCHEDULE_WATCH_COMPETITORS", default="*/30 * * * *")
     retention_runs_days: int = _env("RETENTION_RUNS_DAYS", default=90, ge=1)
     retention_activity_days: int = _env("RETENTION_ACTIVITY_DAYS", default=180, ge=1)
     retention_offers_days: int = _env("RETENTION_OFFERS_DAYS", default=30, ge=1)
@@ -267,7 +269,7 @@ class Config(BaseSettings):
         """Crontab expression per periodic job; an empty or ``off`` value disables that job."""
         result = {}
         for job in ("optimize_all_stores", "check_and_optimize_stores", "refresh_expiring_tokens",
-                    "cleanup_old_data"):
+                    "cleanup_old_data", "watch_competitors"):
             value = str(getattr(self, f"schedule_{job}")).strip()
             if value and value.lower() not in ("off", "none", "disabled"):
                 result[job] = value

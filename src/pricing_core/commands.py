@@ -116,12 +116,24 @@ class CleanupOldData(Command):
     """Delete rows past their retention age."""
 
 
+@attrs.frozen(kw_only=True)
+class WatchCompetitors(Command):
+    """Compare one store's competitor offers with the stored ones; reprice the products that changed."""
+
+    store_id: str = attrs.field(converter=str)
+
+
+@attrs.frozen(kw_only=True)
+class WatchAllCompetitors(Command):
+    """One ``WatchCompetitors`` per active store that takes automatic runs."""
+
+
 # Commands whose periodic fire carries a batch key derived from the fire time (fan-outs).
 BATCHED: tuple[type[Command], ...] = (SweepAllStores, SweepDueStores)
 
 ALL_COMMANDS: tuple[type[Command], ...] = (
     SweepStore, SweepStoreNow, SweepAllStores, SweepDueStores, RepriceProducts, ApplyDecisions,
-    ProcessWebhook, RefreshExpiringTokens, CleanupOldData,
+    ProcessWebhook, RefreshExpiringTokens, CleanupOldData, WatchCompetitors, WatchAllCompetitors,
 )
 
 __all__ = [
@@ -137,5 +149,7 @@ __all__ = [
     "SweepDueStores",
     "SweepStore",
     "SweepStoreNow",
+    "WatchAllCompetitors",
+    "WatchCompetitors",
     "from_message",
 ]

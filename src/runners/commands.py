@@ -25,6 +25,8 @@ from pricing_core.commands import (
     SweepDueStores,
     SweepStore,
     SweepStoreNow,
+    WatchAllCompetitors,
+    WatchCompetitors,
 )
 
 QUEUE_SWEEPS = "sweeps"
@@ -52,6 +54,9 @@ ROUTES: dict[type[Command], Route] = {
     ProcessWebhook: Route("process_webhook", QUEUE_WEBHOOKS, priority=1),
     RefreshExpiringTokens: Route("refresh_expiring_tokens", QUEUE_DEFAULT),
     CleanupOldData: Route("cleanup_old_data", QUEUE_DEFAULT),
+    WatchAllCompetitors: Route("watch_all_competitors", QUEUE_DEFAULT),
+    # Reads the competitor sources for a store's catalog: longer than an event, shorter than a sweep.
+    WatchCompetitors: Route("watch_competitors", QUEUE_SWEEPS, priority=20),
 }
 
 # The scheduler's periodic jobs (their names are the ``SCHEDULE_<JOB>`` settings) and their commands.
@@ -60,6 +65,7 @@ PERIODIC: dict[str, type[Command]] = {
     "check_and_optimize_stores": SweepDueStores,
     "refresh_expiring_tokens": RefreshExpiringTokens,
     "cleanup_old_data": CleanupOldData,
+    "watch_competitors": WatchAllCompetitors,
 }
 
 BY_ACTOR: dict[str, type[Command]] = {route.actor_name: kind for kind, route in ROUTES.items()}
