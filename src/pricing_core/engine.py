@@ -353,6 +353,8 @@ def price_product(
     ``rules`` are the store's pricing rules (the applicable one's settings lie over ``settings``);
     ``override`` is the merchant's override for this product, if any.
     """
+    if override is not None and override.product_id != product.id:
+        raise ValueError(f"the override of product {override.product_id} given for product {product.id}")
     prepared = _Preparer(settings, rules).for_product(product)
     if isinstance(prepared, InvalidRule):
         return _skip(product, now, str(prepared))

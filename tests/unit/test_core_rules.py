@@ -152,6 +152,11 @@ def test_price_product_and_price_catalog_agree_with_rules_and_overrides():
 
 # --- Overrides ----------------------------------------------------------------------------------
 
+def test_an_override_for_another_product_is_refused():
+    with pytest.raises(ValueError, match="override of product 2"):
+        price_product(product("1"), [], STORE, now=NOW, override=ProductOverride(product_id="2", excluded=True))
+
+
 def test_excluded_product_is_skipped():
     d = price_product(product(), [offer("noon", "97")], STORE, now=NOW,
                       override=ProductOverride(product_id="1", excluded=True))
