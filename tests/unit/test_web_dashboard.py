@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from web_harness import ADMIN_TOKEN, Harness, make_harness
 
@@ -178,6 +180,25 @@ def test_settings_form_saves_valid_values(two_stores) -> None:
         assert settings.automation_mode is AutomationMode.MANUAL and str(settings.min_profit_margin) == "22.5"
         assert settings.own_store_names == ("My Store", "Branch")
         assert uow.store.activity.list(activity_type=ActivityType.SETTINGS_UPDATED)
+
+
+def test_settings_form_handles_competitor_scope_weights_and_shipping(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    token = web.csrf(browser, f"/dashboard/stores/{mine}/settings")
+    page = browser.post(f"/dashboard/stores/{mine}/settings",
+                        data={"csrf_token": token, "include_shipping": "true", "competitors_exclude": "jarir",
+                              "competitor_weights": "noon=2, amazon.sa=1.5"})
+    assert page.status_code == 200 and "Settings saved" in page.text
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None
+        settings = uow.store.settings.get()
+    assert settings.include_shipping and settings.competitors_exclude == ("jarir",)
+    assert settings.competitor_weights == {"noon": Decimal("2"), "amazon.sa": Decimal("1.5")}
+    form = browser.get(f"/dashboard/stores/{mine}/settings").text
+    assert 'value="noon=2, amazon.sa=1.5"' in form and '<option value="true" selected' in form
+    bad = browser.post(f"/dashboard/stores/{mine}/settings",
+                       data={"csrf_token": token, "competitor_weights": "noon"})
+    assert bad.status_code == 400 and 'id="e-competitor_weights"' in bad.text
 
 
 def test_settings_form_shows_errors_inline_and_saves_nothing(two_stores) -> None:

@@ -242,17 +242,21 @@ def activity(request: Request, store: Store) -> Response:
 
 
 def _field_kind(name: str) -> tuple[str, list[str], bool]:
-    """(kind, options, optional) of a settings field: ``select``, ``number``, ``text`` or ``list``."""
+    """(kind, options, optional) of a settings field: ``select``, ``number``, ``text``, ``list`` or ``weights``."""
     annotation = TenantSettings.model_fields[name].annotation
     args = typing.get_args(annotation)
     optional = isinstance(annotation, types.UnionType) and type(None) in args
     inner = next((a for a in args if a is not type(None)), annotation) if optional else annotation
     if isinstance(inner, type) and issubclass(inner, enum.Enum):
         return "select", [str(m.value) for m in inner], optional
+    if inner is bool:
+        return "select", ["false", "true"], optional
     if inner in (Decimal, int):
         return "number", [], optional
     if typing.get_origin(inner) is tuple:
         return "list", [], optional
+    if typing.get_origin(inner) is dict:
+        return "weights", [], optional  # written "noon=2, amazon.sa=1"
     return "text", [], optional
 
 
@@ -261,8 +265,12 @@ def _form_value(value: object) -> str:
         return ""
     if isinstance(value, enum.Enum):
         return str(value.value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, tuple):
         return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
     return str(value)
 
 
@@ -302,6 +310,10 @@ def _changes_from_form(form: FormData) -> tuple[dict[str, object], dict[str, str
         kind, _options, optional = _field_kind(name)
         if kind == "list":
             changes[name] = tuple(part.strip() for part in value.split(",") if part.strip())
+        elif kind == "weights":
+            # "noon=2, amazon=1"; a part without "=" keeps its text, so validation names the field.
+            pairs = [part.partition("=") for part in value.split(",") if part.strip()]
+            changes[name] = {k.strip(): (v.strip() if sep else k) for k, sep, v in pairs}
         elif value == "" and optional:
             changes[name] = None
         else:
