@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -33,8 +34,8 @@ def two_stores(web: Harness):
     return web, mine, theirs, browser
 
 
-PAGES = ["", "/approvals", "/decisions", "/activity", "/settings", "/products/p-t1"]
-ACTIONS = ["/run", "/settings", "/decisions/review", "/decisions/t1/approve", "/decisions/t1/reject"]
+PAGES = ["", "/approvals", "/decisions", "/activity", "/settings", "/products/p-t1", "/costs", "/costs.csv"]
+ACTIONS = ["/run", "/settings", "/decisions/review", "/decisions/t1/approve", "/decisions/t1/reject", "/costs"]
 
 
 def test_landing_offers_the_sandbox_install_in_the_embedded_default() -> None:
@@ -277,3 +278,54 @@ def test_operator_login_disabled_without_admin_token() -> None:
     token = web.csrf(client, "/operator/login")
     page = client.post("/operator/login", data={"csrf_token": token, "token": ""})
     assert page.status_code == 401 and "ADMIN_API_TOKEN" in page.text
+
+
+def _catalog(web: Harness, store_id: str) -> None:
+    with web.uow_factory(store_id) as uow:
+        assert uow.store is not None
+        uow.store.products.upsert_many([Product(id="p1", sku="عطر-1", price=Decimal("100")),
+                                        Product(id="p2", sku="B-2", price=Decimal("50"), cost_price=Decimal("20"))],
+                                       seen_at=web.services.clock.now())
+        uow.commit()
+
+
+def _overrides(web: Harness, store_id: str) -> dict:
+    with web.uow_factory(store_id) as uow:
+        assert uow.store is not None
+        return {o.product_id: o for o in uow.store.overrides.list()}
+
+
+def test_cost_upload_shows_bad_lines_then_previews_and_applies_a_fixed_file(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    _catalog(web, mine)
+    base = f"/dashboard/stores/{mine}/costs"
+    token = web.csrf(browser, base)
+    bad = "\ufeffsku;cost_price\nعطر-1;٣٥٫٥\nNOPE;40\n".encode()
+    page = browser.post(base, data={"csrf_token": token, "action": "preview"},
+                        files={"sheet": ("costs.csv", bad, "text/csv")})
+    assert page.status_code == 400 and 'id="line-errors"' in page.text
+    assert "no product with SKU &#39;NOPE&#39;" in page.text and 'id="apply-form"' not in page.text
+    good = "\ufeffsku;cost_price\nعطر-1;٣٥٫٥\nB-2;20\n".encode()
+    page = browser.post(base, data={"csrf_token": token, "action": "preview"},
+                        files={"sheet": ("costs.csv", good, "text/csv")})
+    assert page.status_code == 200 and "Would change (2)" in page.text and "cost price 35.5" in page.text
+    assert _overrides(web, mine) == {}  # a preview changes nothing
+    sheet_text = re.search(r'name="sheet_text" value="([^"]+)"', page.text).group(1)
+    done = browser.post(base, data={"csrf_token": token, "action": "apply", "sheet_text": sheet_text})
+    assert done.status_code == 200 and 'id="applied"' in done.text
+    assert _overrides(web, mine)["p1"].cost_price == Decimal("35.5")
+    csv_text = browser.get(f"{base}.csv").content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("product_id;sku;name") and "p1;عطر-1;;;35.5" in csv_text
+
+
+def test_cost_upload_problems_are_shown(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    base = f"/dashboard/stores/{mine}/costs"
+    token = web.csrf(browser, base)
+    missing = browser.post(base, data={"csrf_token": token, "action": "preview"})
+    assert missing.status_code == 400 and "Choose a CSV file" in missing.text
+    headerless = browser.post(base, data={"csrf_token": token, "action": "preview"},
+                              files={"sheet": ("x.csv", b"name;other\nx;y\n", "text/csv")})
+    assert headerless.status_code == 400 and "product_id or a sku column" in headerless.text
+    lost = browser.post(base, data={"csrf_token": token, "action": "apply", "sheet_text": "%%%"})
+    assert lost.status_code == 400 and "upload it again" in lost.text
