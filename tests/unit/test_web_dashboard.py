@@ -34,8 +34,9 @@ def two_stores(web: Harness):
     return web, mine, theirs, browser
 
 
-PAGES = ["", "/approvals", "/decisions", "/activity", "/settings", "/products/p-t1", "/costs", "/costs.csv"]
-ACTIONS = ["/run", "/settings", "/decisions/review", "/decisions/t1/approve", "/decisions/t1/reject", "/costs"]
+PAGES = ["", "/approvals", "/decisions", "/activity", "/settings", "/products/p-t1", "/costs", "/costs.csv", "/rules"]
+ACTIONS = ["/run", "/settings", "/decisions/review", "/decisions/t1/approve", "/decisions/t1/reject", "/costs",
+           "/rules"]
 
 
 def test_landing_offers_the_sandbox_install_in_the_embedded_default() -> None:
@@ -329,3 +330,39 @@ def test_cost_upload_problems_are_shown(two_stores) -> None:
     assert headerless.status_code == 400 and "product_id or a sku column" in headerless.text
     lost = browser.post(base, data={"csrf_token": token, "action": "apply", "sheet_text": "%%%"})
     assert lost.status_code == 400 and "upload it again" in lost.text
+
+
+def test_rule_editor_previews_saves_and_deletes_a_category_rule(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None
+        uow.store.products.upsert_many([
+            Product(id="p1", name="Oud", price=Decimal("100"), cost_price=Decimal("60"), categories=("7",), brand="9"),
+            Product(id="p2", name="Dates", price=Decimal("100"), cost_price=Decimal("60"), categories=("8",)),
+        ], seen_at=web.services.clock.now())
+        uow.commit()
+    base = f"/dashboard/stores/{mine}/rules"
+    form = browser.get(base).text
+    assert '<option value="7"' in form and '<option value="8"' in form and '<option value="9"' in form
+    token = web.csrf(browser, base)
+    rule = {"csrf_token": token, "name": "Oud margin", "priority": "3", "categories": ["7"],
+            "s_min_profit_margin": "45"}
+    preview = browser.post(base, data={**rule, "action": "preview"})
+    assert preview.status_code == 200 and "Preview: 1 product(s) match" in preview.text
+    assert "Priced with rule &#39;Oud margin&#39; (priority 3)." in preview.text and "Dates" not in preview.text
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None and uow.store.rules.list() == []  # a preview saves nothing
+    saved = browser.post(base, data={**rule, "action": "save"})
+    assert saved.status_code == 200 and "Oud margin" in saved.text
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None
+        (stored,) = uow.store.rules.list()
+    assert stored.match.categories == ("7",) and dict(stored.settings) == {"min_profit_margin": "45"}
+    again = browser.post(base, data={**rule, "action": "save"})
+    assert again.status_code == 400 and "exists" in again.text
+    bad = browser.post(base, data={**rule, "name": "x", "s_min_profit_margin": "120", "action": "save"})
+    assert bad.status_code == 400 and "settings.min_profit_margin" in bad.text
+    gone = browser.post(base, data={"csrf_token": token, "action": "delete", "delete": "Oud margin"})
+    assert gone.status_code == 200
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None and uow.store.rules.list() == []

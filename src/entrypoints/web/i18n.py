@@ -14,6 +14,7 @@ LABELS: dict[str, dict[str, str]] = {
     "activity": {"en": "Activity log", "ar": "سجل النشاط"},
     "settings": {"en": "Settings", "ar": "الإعدادات"},
     "costs": {"en": "Costs", "ar": "التكاليف"},
+    "rules": {"en": "Pricing rules", "ar": "قواعد التسعير"},
     "preview": {"en": "Preview", "ar": "معاينة"},
     "apply": {"en": "Apply", "ar": "تطبيق"},
     "download_csv": {"en": "Download CSV", "ar": "تنزيل CSV"},
