@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from web_harness import ADMIN_TOKEN, Harness, make_harness
 
+from pricing_core import CompetitorOffer, ProductOverride, TenantSettings, price_product
 from pricing_core.activity import ActivityType
 from pricing_core.catalog import PricePoint, Product
 from pricing_core.commands import ApplyDecisions, SweepStoreNow
-from pricing_core.decision import DecisionStatus
+from pricing_core.decision import DecisionRecord, DecisionStatus
+from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.settings import AutomationMode
 
 P, A = DecisionStatus.PENDING, DecisionStatus.APPLIED
@@ -34,7 +37,8 @@ def two_stores(web: Harness):
     return web, mine, theirs, browser
 
 
-PAGES = ["", "/approvals", "/decisions", "/activity", "/settings", "/products/p-t1", "/costs", "/costs.csv", "/rules"]
+PAGES = ["", "/approvals", "/decisions", "/activity", "/settings", "/products/p-t1", "/costs", "/costs.csv", "/rules",
+         "/unpriceable"]
 ACTIONS = ["/run", "/settings", "/decisions/review", "/decisions/t1/approve", "/decisions/t1/reject", "/costs",
            "/rules"]
 
@@ -366,3 +370,34 @@ def test_rule_editor_previews_saves_and_deletes_a_category_rule(two_stores) -> N
     assert gone.status_code == 200
     with web.uow_factory(mine) as uow:
         assert uow.store is not None and uow.store.rules.list() == []
+
+
+def test_unpriceable_products_are_listed_with_reason_and_fix(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    now = web.services.clock.now()
+    offers = [CompetitorOffer(competitor="noon", price=Decimal("95"), observed_at=now - timedelta(hours=1)),
+              CompetitorOffer(competitor="amazon", price=Decimal("95"), observed_at=now - timedelta(hours=1))]
+    settings = TenantSettings()
+    decided = [
+        price_product(Product(id="nocost", name="No cost", price=Decimal("100")), offers, settings, now=now),
+        price_product(Product(id="alone", name="Alone", price=Decimal("100"), cost_price=Decimal("50")), [],
+                      settings, now=now),
+        price_product(Product(id="out", name="Excluded", price=Decimal("100")), offers, settings, now=now,
+                      override=ProductOverride(product_id="out", excluded=True)),
+        price_product(Product(id="fine", name="Fine", price=Decimal("100"), cost_price=Decimal("50")), offers,
+                      settings, now=now),
+    ]
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None
+        uow.store.runs.add(OptimizationRun(id="sweep-1", store_id=mine, run_type=RunType.SCHEDULED,
+                                           status=RunStatus.COMPLETED, started_at=now))
+        uow.store.decisions.add_many([
+            DecisionRecord(id=f"u-{d.product_id}", store_id=mine, run_id="sweep-1", idempotency_key=f"u-{d.product_id}",
+                           decision=d, status=DecisionStatus.RECORDED, created_at=now, updated_at=now)
+            for d in decided])
+        uow.commit()
+    table = browser.get(f"/dashboard/stores/{mine}/unpriceable").text.split('id="unpriceable"')[1]
+    assert "No cost (nocost)" in table and "upload a cost sheet" in table
+    assert "Alone (alone)" in table and "competitor feed" in table
+    assert "Excluded (out)" in table and "remove the exclusion" in table
+    assert "Fine (fine)" not in table

@@ -15,6 +15,7 @@ LABELS: dict[str, dict[str, str]] = {
     "settings": {"en": "Settings", "ar": "الإعدادات"},
     "costs": {"en": "Costs", "ar": "التكاليف"},
     "rules": {"en": "Pricing rules", "ar": "قواعد التسعير"},
+    "unpriceable": {"en": "Not priced automatically", "ar": "منتجات لا تُسعَّر تلقائيًا"},
     "preview": {"en": "Preview", "ar": "معاينة"},
     "apply": {"en": "Apply", "ar": "تطبيق"},
     "download_csv": {"en": "Download CSV", "ar": "تنزيل CSV"},

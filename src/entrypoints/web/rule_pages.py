@@ -1,4 +1,4 @@
-"""The dashboard's rule editor: list, add (with a preview of what would move) and delete pricing rules.
+"""The dashboard's rule editor (list, add with a preview of what would move, delete) and the unpriceable list.
 
 Categories and brands are picked from the store's own (the catalog snapshot of the last sweep).
 The preview prices the store's known products twice, with and without the proposed rule, over
@@ -19,6 +19,7 @@ from entrypoints.web.dashboard import store_action, store_page
 from entrypoints.web.pages import flash, render
 from entrypoints.web.rule_views import rule_view
 from entrypoints.web.state import web_state
+from entrypoints.web.unpriceable import unpriceable_view
 from pricing_core.catalog import Product
 from pricing_core.engine import price_catalog
 from pricing_core.ports import scope_of
@@ -137,9 +138,17 @@ def rules_action(request: Request, store: Store, form: FormData) -> Response:
         return _page(request, store, form=form, error=str(exc), status=400)
 
 
+@store_page
+def unpriceable(request: Request, store: Store) -> Response:
+    """The products the last sweep could not price on its own, why, and what the merchant can do."""
+    view = unpriceable_view(web_state(request).services.uow_factory, store.store_id)
+    return render(request, "unpriceable.html", {"store": store, "section": "unpriceable", **view})
+
+
 routes = [
     Route("/dashboard/stores/{store_id}/rules", rules_page, methods=["GET"]),
     Route("/dashboard/stores/{store_id}/rules", store_action(rules_action), methods=["POST"]),
+    Route("/dashboard/stores/{store_id}/unpriceable", unpriceable, methods=["GET"]),
 ]
 
 __all__ = ["routes"]
