@@ -94,10 +94,15 @@ def _validated_settings(value: Mapping[str, object]) -> Mapping[str, object]:
     return MappingProxyType(checked.model_dump(mode="json", include=set(value)))
 
 
+MAX_NAME = 255
+
+
 def _name(value: object) -> str:
     name = str(value).strip()
     if not name:
         raise InvalidRule("a rule needs a name", {"name": "required"})
+    if len(name) > MAX_NAME:
+        raise InvalidRule(f"a rule's name has at most {MAX_NAME} characters", {"name": "too long"})
     return name
 
 

@@ -278,3 +278,9 @@ def test_shipping_inclusive_comparison_is_a_setting():
     assert with_shipping.reference_price == D("95.00")  # 85 + 10 beats nothing: 97 is dearer
     assert "compared with their stated shipping" in with_shipping.explanation[1]
     assert with_shipping.action is Action.AUTO_APPLY  # its previous reading (85 + 10) still corroborates it
+
+
+def test_a_rule_name_fits_its_column():
+    assert PricingRule(name="x" * 255).name == "x" * 255
+    with pytest.raises(InvalidRule, match="at most 255"):
+        PricingRule(name="x" * 256)
