@@ -106,8 +106,12 @@ def loopback(*, stores: int, products: int, seed: int = 5, modes: Sequence[Autom
         specs = [SandboxStoreSpec(name=f"Bench store {i:03d}", plan=PLANS[i % 3], products=products,
                                   quirks=False) for i in range(stores)]
         webhook_url = f"http://127.0.0.1:{webhook_port}/webhooks/salla" if webhook_port else None
+        # The benchmark stores are installed directly (no subscription check runs), so the app's
+        # price events are subscribed the Partner Portal way: for every store, to the app's URL.
         fake = LoopbackFake(create_fake_salla(seed=seed, stores=specs, webhook_url=webhook_url,
-                                              webhook_secret=webhook_secret), free_port()).start()
+                                              webhook_secret=webhook_secret,
+                                              portal_events=("product.price.updated",) if webhook_url else ()),
+                            free_port()).start()
         keys = Fernet.generate_key().decode()
         env = {
             **fake.env(),

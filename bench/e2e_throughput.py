@@ -29,6 +29,7 @@ from _runner_harness import loopback, peak_rate, plan_limit
 
 from pricing_core.commands import SweepAllStores
 from pricing_core.usecases.context import run_id_for
+from pricing_core.usecases.sweeps import sweep_run_key
 
 
 def process_cpu(pid: int) -> float:
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         world.start_workers(args.workers, args.threads)
         fake.reset_stats()
         batch = f"bench-{int(time.time())}"
-        run_ids = {run_id_for(s, f"scheduled:{batch}"): s for s in world.store_ids}
+        run_ids = {run_id_for(s, sweep_run_key(batch)): s for s in world.store_ids}
         cpu0 = os.times()
         workers_cpu0 = sum(process_cpu(w.pid) for w in world.workers)
         started = time.monotonic()

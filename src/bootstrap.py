@@ -39,6 +39,7 @@ from pricing_core.ports import (
 from runners.actors import declare_actors
 from runners.background import EmbeddedBackground
 from runners.broker import DramatiqQueue, build_broker, is_in_process
+from runners.recovery import recover_in_background
 from runners.scheduler import PeriodicScheduler, claims_for
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,7 @@ def bootstrap(config: Config, kind: ProcessKind = ProcessKind.CLI, **overrides: 
         auth, catalog, fake, http_close = _build_salla(config, kind, values.get("fake_salla"))
         values.setdefault("salla_auth", auth)
         values.setdefault("salla_catalog", catalog)
+        values.setdefault("salla_webhooks", catalog)  # the Merchant API client serves both ports
         values.setdefault("fake_salla", fake)
         closers.append(http_close)
     if values.get("fake_salla") is not None:
@@ -147,7 +149,8 @@ def bootstrap(config: Config, kind: ProcessKind = ProcessKind.CLI, **overrides: 
     if kind is ProcessKind.SERVE and is_in_process(broker):
         scheduler = PeriodicScheduler(services.queue, claims_for(None, services.uow_factory, services.clock),
                                       config.schedules)
-        background = EmbeddedBackground(broker, scheduler, threads=config.embedded_worker_threads)
+        background = EmbeddedBackground(broker, scheduler, threads=config.embedded_worker_threads,
+                                        recover=lambda: recover_in_background(services, after_restart=True))
     return Runtime(kind=kind, services=services, broker=broker, background=background, redis=redis_client)
 
 

@@ -136,9 +136,18 @@ class Config(BaseSettings):
     schedule_cleanup_old_data: str = _env("SCHEDULE_CLEANUP_OLD_DATA", default="30 3 * * sun")
     # Reprices the products whose competitor offers changed since the last run (issue 12).
     schedule_watch_competitors: str = _env("SCHEDULE_WATCH_COMPETITORS", default="*/30 * * * *")
+    # Every 5 minutes: work a stopped process left in flight (pricing_core.usecases.recovery).
+    schedule_recover_stuck_work: str = _env("SCHEDULE_RECOVER_STUCK_WORK", default="*/5 * * * *")
+    recovery_applying_after_seconds: int = _env("RECOVERY_APPLYING_AFTER_SECONDS", default=600, ge=0)
+    recovery_approved_after_seconds: int = _env("RECOVERY_APPROVED_AFTER_SECONDS", default=600, ge=0)
+    recovery_running_after_seconds: int = _env("RECOVERY_RUNNING_AFTER_SECONDS", default=900, ge=0)
+    recovery_max_resumes: int = _env("RECOVERY_MAX_RESUMES", default=3, ge=0)
     retention_runs_days: int = _env("RETENTION_RUNS_DAYS", default=90, ge=1)
     retention_activity_days: int = _env("RETENTION_ACTIVITY_DAYS", default=180, ge=1)
     retention_offers_days: int = _env("RETENTION_OFFERS_DAYS", default=30, ge=1)
+    # The webhook inbox must outlive Salla's redeliveries (3 retries ~5 minutes apart) and the
+    # scheduler's fire claims (2 days), which share its table.
+    retention_webhooks_days: int = _env("RETENTION_WEBHOOKS_DAYS", default=7, ge=2)
     embedded_worker_threads: int = _env("EMBEDDED_WORKER_THREADS", default=2, ge=1, le=64)
     dramatiq_namespace: str = _env("DRAMATIQ_NAMESPACE", default="salla-optimizer")
     dramatiq_max_retries: int = _env("DRAMATIQ_MAX_RETRIES", default=5, ge=0)
@@ -269,7 +278,7 @@ class Config(BaseSettings):
         """Crontab expression per periodic job; an empty or ``off`` value disables that job."""
         result = {}
         for job in ("optimize_all_stores", "check_and_optimize_stores", "refresh_expiring_tokens",
-                    "cleanup_old_data", "watch_competitors"):
+                    "cleanup_old_data", "recover_stuck_work", "watch_competitors"):
             value = str(getattr(self, f"schedule_{job}")).strip()
             if value and value.lower() not in ("off", "none", "disabled"):
                 result[job] = value

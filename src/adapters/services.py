@@ -20,6 +20,7 @@ from pricing_core.ports import (
     PricingAdvisor,
     SallaAuth,
     SallaCatalog,
+    SallaWebhooks,
     StoreLocks,
     TaskQueue,
     UnitOfWorkFactory,
@@ -48,6 +49,9 @@ class Services:
     advisor: PricingAdvisor | None
     queue: TaskQueue
     echoes: PriceEchoes | None = None
+    # Salla's Webhooks API (store-event subscriptions); the real Merchant API client implements
+    # it beside ``SallaCatalog``. None when a test's catalog fake does not.
+    salla_webhooks: SallaWebhooks | None = None
     fake_salla: Any = None
     closers: tuple[Any, ...] = ()
 

@@ -3,14 +3,25 @@
 Imports nothing that does I/O. The public API is importable from here::
 
     from pricing_core import Product, CompetitorOffer, TenantSettings, price_product, price_catalog
+
+Demand-aware pricing (the ``profit`` strategy) adds ``SalesObservation``, ``ElasticityEstimate``,
+``estimate_elasticity`` and ``pool_estimates``.
 """
 
 from pricing_core.activity import ActivityEntry, ActivityType
 from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, Product
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
+from pricing_core.demand import (
+    DemandError,
+    ElasticityEstimate,
+    SalesObservation,
+    estimate_elasticity,
+    pool_estimates,
+)
 from pricing_core.engine import price_catalog, price_product
 from pricing_core.money import MoneyError
 from pricing_core.overrides import InvalidOverride, ProductOverride
+from pricing_core.recheck import recheck_decision
 from pricing_core.rules import InvalidRule, PricingRule, RuleMatch, resolve_settings
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.schedule import is_due, takes_scheduled_runs
@@ -18,6 +29,7 @@ from pricing_core.settings import (
     AutomationMode,
     DirectionLock,
     Fallback,
+    InelasticDemand,
     NoCostPolicy,
     PriceEnding,
     Reference,
@@ -38,8 +50,11 @@ __all__ = [
     "CompetitorOffer",
     "DecisionRecord",
     "DecisionStatus",
+    "DemandError",
     "DirectionLock",
+    "ElasticityEstimate",
     "Fallback",
+    "InelasticDemand",
     "InvalidOverride",
     "InvalidRule",
     "MoneyError",
@@ -58,6 +73,7 @@ __all__ = [
     "RuleMatch",
     "RunStatus",
     "RunType",
+    "SalesObservation",
     "Store",
     "Strategy",
     "TenantSettings",
@@ -65,9 +81,12 @@ __all__ = [
     "TokenSet",
     "TokenStatusSummary",
     "ValidationError",
+    "estimate_elasticity",
     "is_due",
+    "pool_estimates",
     "price_catalog",
     "price_product",
+    "recheck_decision",
     "resolve_settings",
     "takes_scheduled_runs",
     "token_health",

@@ -29,6 +29,13 @@ class ActivityType(StrEnum):
     SYSTEM_TOKEN_REFRESH_FAILED = "system_token_refresh_failed"
     SYSTEM_CLEANUP = "system_cleanup"
     SYSTEM_KEYS_ROTATED = "system_keys_rotated"
+    # An ``app.store.authorize`` whose tokens were not stored: Salla did not confirm them for the
+    # delivery's merchant (refused), or could not be asked (left for Salla's redelivery).
+    SYSTEM_TOKENS_UNVERIFIED = "system_tokens_unverified"
+    STORE_EVENTS_SUBSCRIBED = "store_events_subscribed"
+    STORE_EVENTS_SUBSCRIPTION_FAILED = "store_events_subscription_failed"
+    WEBHOOK_REFUSED = "webhook_refused"
+    SYSTEM_RECOVERY = "system_recovery"
 
 
 @attrs.frozen(kw_only=True)

@@ -62,7 +62,10 @@ class CompetitorOffer:
     ``second_reading`` an independent reading of the same listing; either one agreeing
     within the tenant's tolerance makes the offer *corroborated*, which an automatic
     decrease requires. ``shipping`` is the competitor's delivery charge when the source
-    states it; the ``include_shipping`` setting compares prices with it added.
+    states it; the ``include_shipping`` setting compares prices with it added. ``note`` is the
+    offer's trust record: what the source doubted about the reading (sources that disagreed, a
+    selector that stopped matching, a failed second reading); the core repeats it when it drops
+    or doubts the offer.
     """
 
     competitor: str
@@ -76,6 +79,7 @@ class CompetitorOffer:
     previous_price: Decimal | None = attrs.field(default=None, converter=_optional_money)
     second_reading: Decimal | None = attrs.field(default=None, converter=_optional_money)
     source: str = "feed"
+    note: str = ""
     # What the competitor charges for delivery, when the source states it (None: not stated).
     shipping: Decimal | None = attrs.field(default=None, converter=_optional_money)
 

@@ -105,6 +105,13 @@ class ProcessWebhook(Command):
 
 
 @attrs.frozen(kw_only=True)
+class EnsureStoreEvents(Command):
+    """Subscribe one store to the store events the optimizer needs (idempotent), record the outcome."""
+
+    store_id: str = attrs.field(converter=str)
+
+
+@attrs.frozen(kw_only=True)
 class RefreshExpiringTokens(Command):
     """Refresh the tokens that expire within ``threshold_hours`` (default: the configured window)."""
 
@@ -128,12 +135,18 @@ class WatchAllCompetitors(Command):
     """One ``WatchCompetitors`` per active store that takes automatic runs."""
 
 
+@attrs.frozen(kw_only=True)
+class RecoverStuckWork(Command):
+    """One recovery pass: settle, re-send, resume or close the work a stopped process left in flight."""
+
+
 # Commands whose periodic fire carries a batch key derived from the fire time (fan-outs).
 BATCHED: tuple[type[Command], ...] = (SweepAllStores, SweepDueStores)
 
 ALL_COMMANDS: tuple[type[Command], ...] = (
     SweepStore, SweepStoreNow, SweepAllStores, SweepDueStores, RepriceProducts, ApplyDecisions,
-    ProcessWebhook, RefreshExpiringTokens, CleanupOldData, WatchCompetitors, WatchAllCompetitors,
+    ProcessWebhook, EnsureStoreEvents, RefreshExpiringTokens, CleanupOldData, RecoverStuckWork, WatchCompetitors,
+    WatchAllCompetitors,
 )
 
 __all__ = [
@@ -142,7 +155,9 @@ __all__ = [
     "ApplyDecisions",
     "CleanupOldData",
     "Command",
+    "EnsureStoreEvents",
     "ProcessWebhook",
+    "RecoverStuckWork",
     "RefreshExpiringTokens",
     "RepriceProducts",
     "SweepAllStores",

@@ -87,8 +87,9 @@ DECISION_TRANSITIONS: dict[DecisionStatus, frozenset[DecisionStatus]] = {
     DecisionStatus.PENDING: frozenset({DecisionStatus.APPROVED, DecisionStatus.REJECTED, DecisionStatus.SUPERSEDED,
                                        DecisionStatus.FAILED}),
     # FAILED: a write-time guard refused it; APPLIED: found already written when reconciling.
+    # APPROVED: recovery sent a lost approval to be applied again (the move records when).
     DecisionStatus.APPROVED: frozenset({DecisionStatus.APPLYING, DecisionStatus.APPLIED, DecisionStatus.FAILED,
-                                        DecisionStatus.SUPERSEDED}),
+                                        DecisionStatus.SUPERSEDED, DecisionStatus.APPROVED}),
     # PENDING: recovery found it never landed and hands it back to the merchant; APPROVED: a
     # transient Salla failure leaves it queued for another attempt.
     DecisionStatus.APPLYING: frozenset({DecisionStatus.APPLIED, DecisionStatus.FAILED, DecisionStatus.PENDING,

@@ -2,7 +2,9 @@
 
 Steps, in order (DESIGN.md): offer hygiene, reference price, strategy (or an advisor's
 proposal), guards, rounding, risk, action. Every step that matters adds one line to the
-explanation so a merchant can follow the reasoning.
+explanation so a merchant can follow the reasoning. The profit strategy reads the product's
+demand estimate (``pricing_core/demand.py``) at the strategy step; its target passes the same
+guards as any other.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import attrs
 from pricing_core.approval import action_for, mode_description
 from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, Product
 from pricing_core.decision import Action, PricingDecision, RiskLevel
+from pricing_core.demand import ElasticityEstimate, profit_change
 from pricing_core.guards import margin_floor, margin_of, price_bounds
 from pricing_core.money import HUNDRED, ZERO, MoneyError, percent_change, quantize, to_decimal
 from pricing_core.offers import clean_offers, corroboration
@@ -24,8 +27,15 @@ from pricing_core.overrides import ProductOverride
 from pricing_core.risk import classify_risk
 from pricing_core.rounding import round_price
 from pricing_core.rules import InvalidRule, PricingRule, RuleBook
-from pricing_core.settings import Fallback, NoCostPolicy, TenantSettings
-from pricing_core.strategies import apply_strategy, reference_price, target_margin_price
+from pricing_core.settings import Fallback, NoCostPolicy, Strategy, TenantSettings
+from pricing_core.strategies import (
+    ProfitMove,
+    apply_strategy,
+    competitive_strategy,
+    plan_profit,
+    reference_price,
+    target_margin_price,
+)
 
 # Statuses Salla uses for products a customer can buy (or will again); hidden and deleted ones are left alone.
 PRICEABLE_STATUSES = frozenset({"sale", "out"})
@@ -46,6 +56,7 @@ class _Prepared:
     strategy_name: str
     floor_suffix: str
     guard_prefix: str
+    profit: bool
     source_line: str
 
     @classmethod
@@ -58,9 +69,12 @@ class _Prepared:
             thresholds=settings.risk_thresholds(),
             cooldown=timedelta(hours=settings.cooldown_hours),
             mode_text=mode_description(settings.automation_mode),
-            strategy_name=f"{settings.strategy.value}:{settings.reference.value}",
+            strategy_name=(f"profit>{competitive_strategy(settings).value}:{settings.reference.value}"
+                           if settings.strategy is Strategy.PROFIT
+                           else f"{settings.strategy.value}:{settings.reference.value}"),
             floor_suffix=f"minimum margin {settings.min_profit_margin}%",
             guard_prefix=f"(maximum change {settings.max_change_pct}%",
+            profit=settings.strategy is Strategy.PROFIT,
             source_line=f"Priced with {source}.",
         )
 
@@ -214,6 +228,7 @@ def _price(
     now: datetime,
     last_change: PricePoint | None,
     proposal: AdvisorProposal | None,
+    demand: ElasticityEstimate | None,
     override: ProductOverride | None = None,
 ) -> PricingDecision:
     settings = prep.settings
@@ -253,14 +268,29 @@ def _price(
     reference = reference_price(usable, settings)
     target: Decimal | None = None
     strategy = "hold"
+    offer_driven = False  # the target rests on a competitor's offer (so a decrease needs it corroborated)
+    demand_driven = False  # the target rests on the demand estimate, not on an offer
     if proposal is not None:
         target, text = _read_proposal(proposal, old)
         steps.append(text)
         if target is not None:
             strategy = f"advisor:{proposal.source}"
+    competitive: tuple[Decimal, str] | None = None
     if target is None and reference is not None:
-        target, how = apply_strategy(reference.price, settings)
+        competitive = apply_strategy(reference.price, settings)
+    if target is None and prep.profit:
+        plan = plan_profit(product, demand, settings, vat_fraction=prep.vat, now=now,
+                           last_change=last_change.changed_at if last_change else None,
+                           competitive_target=competitive[0] if competitive else None)
+        steps.append(plan.reason)
+        if plan.target is not None:
+            target, offer_driven = plan.target, plan.offer_driven
+            demand_driven = not plan.offer_driven
+            strategy = "profit" if plan.move is ProfitMove.OPTIMUM else f"profit:{plan.move.value}"
+    if target is None and competitive is not None and reference is not None:
+        target, how = competitive
         strategy = prep.strategy_name
+        offer_driven = True
         steps.append(f"Reference: {reference.description}; strategy: {how} -> {quantize(target)}.")
     if target is None:
         if settings.fallback == Fallback.TARGET_MARGIN and product.cost_price is not None:
@@ -291,6 +321,10 @@ def _price(
         steps.append(rounding_note + ".")
     if quantize(target) != suggested:
         steps.append(f"Target {quantize(target)} adjusted to {suggested} by the guards.")
+    if prep.profit and demand is not None and product.cost_price is not None and suggested != quantize(old):
+        expected = profit_change(demand, old, suggested, product.cost_price, vat_fraction=prep.vat,
+                                 includes_vat=product.prices_include_vat)
+        steps.append(f"Demand: at {suggested} instead of {quantize(old)}, {expected.describe(product.currency)}.")
 
     decrease = suggested < old
     if product.cost_price is None and decrease and settings.no_cost_policy == NoCostPolicy.HOLD:
@@ -307,7 +341,9 @@ def _price(
 
     # 6. Risk
     change = percent_change(old, suggested)
-    risk, risk_text = classify_risk(change, prep.thresholds, decrease=decrease, usable_offers=used)
+    # A decrease toward the profit optimum does not rest on an offer, so the weak-offer rule does not apply to it.
+    risk, risk_text = classify_risk(change, prep.thresholds, decrease=decrease and not demand_driven,
+                                    usable_offers=used)
     steps.append(risk_text[0].upper() + risk_text[1:] + ".")
 
     # 7. Action
@@ -315,7 +351,7 @@ def _price(
     reasons_to_ask: list[str] = []
     if decrease and product.cost_price is None:
         reasons_to_ask.append("no cost is known")
-    if decrease and reference is not None and not strategy.startswith("advisor:"):
+    if decrease and reference is not None and offer_driven:
         # Every other usable offer may corroborate (``corroboration`` skips the offer's own competitor):
         # with a median or average reference the basis is all of them, and excluding it left none.
         others = usable
@@ -345,20 +381,22 @@ def price_product(
     now: datetime,
     history: Sequence[PricePoint] = (),
     proposal: AdvisorProposal | None = None,
+    demand: ElasticityEstimate | None = None,
     rules: Sequence[PricingRule] = (),
     override: ProductOverride | None = None,
 ) -> PricingDecision:
     """Price one product. ``history`` is the product's price history, newest first (for the cooldown).
 
-    ``rules`` are the store's pricing rules (the applicable one's settings lie over ``settings``);
-    ``override`` is the merchant's override for this product, if any.
+    ``demand`` is the product's elasticity estimate (``pricing_core.demand.estimate_elasticity``);
+    only the profit strategy reads it. ``rules`` are the store's pricing rules (the applicable
+    one's settings lie over ``settings``); ``override`` is the merchant's override for this product.
     """
     if override is not None and override.product_id != product.id:
         raise ValueError(f"the override of product {override.product_id} given for product {product.id}")
     prepared = _Preparer(settings, rules).for_product(product)
     if isinstance(prepared, InvalidRule):
         return _skip(product, now, str(prepared))
-    return _price(product, offers, prepared, now, history[0] if history else None, proposal, override)
+    return _price(product, offers, prepared, now, history[0] if history else None, proposal, demand, override)
 
 
 def price_catalog(
@@ -369,16 +407,19 @@ def price_catalog(
     now: datetime,
     history_by_product_id: Mapping[str, Sequence[PricePoint]] | None = None,
     proposals: Mapping[str, AdvisorProposal] | None = None,
+    demand_by_product_id: Mapping[str, ElasticityEstimate] | None = None,
     rules: Sequence[PricingRule] = (),
     overrides: Mapping[str, ProductOverride] | None = None,
 ) -> list[PricingDecision]:
     """Price many products of one store; one decision per product, in the order given.
 
+    ``demand_by_product_id`` holds each product's elasticity estimate for the profit strategy;
     ``rules`` are the store's pricing rules, ``overrides`` the merchant's overrides by product id.
     """
     preparer = _Preparer(settings, rules)
     history = history_by_product_id or {}
     proposals = proposals or {}
+    demand = demand_by_product_id or {}
     overrides = overrides or {}
     decisions = []
     for product in products:
@@ -388,7 +429,8 @@ def price_catalog(
             continue
         past = history.get(product.id)
         decisions.append(_price(product, offers_by_product_id.get(product.id, ()), prep, now,
-                                past[0] if past else None, proposals.get(product.id), overrides.get(product.id)))
+                                past[0] if past else None, proposals.get(product.id), demand.get(product.id),
+                                overrides.get(product.id)))
     return decisions
 
 

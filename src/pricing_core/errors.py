@@ -35,6 +35,16 @@ class TokenRevoked(SallaError):
     """``invalid_grant`` (HTTP 400 or 401), or an access token Salla no longer accepts: the merchant must reinstall."""
 
 
+class MissingScope(TokenRevoked):
+    """HTTP 401 "The access token should have access to one of those scopes: ...": the token is
+    valid but was granted without ``scope``. Only a new authorization with that scope helps, so
+    callers that know only ``TokenRevoked`` stop as they would for a dead token."""
+
+    def __init__(self, message: str, *, scope: str, status: int | None = 401) -> None:
+        super().__init__(message, status=status)
+        self.scope = scope
+
+
 class RateLimited(SallaError):
     """HTTP 429. ``retry_after`` is in seconds."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 MINOR_UNIT = Decimal("0.01")
@@ -13,10 +14,21 @@ class MoneyError(ValueError):
     """A value cannot be read as an amount of money."""
 
 
-def to_decimal(value: object) -> Decimal:
-    """Read an amount from a Decimal, int or numeric string; floats go through ``str``.
+# No price, cost or amount this service handles comes near this; a larger number is a misread
+# (an exponent such as "1e400", a pasted identifier) that would otherwise overflow later arithmetic.
+MAX_AMOUNT = Decimal("1e15")
+# Commas are accepted only as thousands separators in groups of three ("1,299.50"): "1,5" is a
+# European decimal comma, and dropping it would read the amount ten times too large.
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
-    Raises :class:`MoneyError` for anything that is not a finite number.
+
+def to_decimal(value: object) -> Decimal:
+    """Read an amount from a Decimal, int or numeric string; floats go through ``repr``.
+
+    Exponent notation is read for what it says (``"2.5e3"`` is 2500, returned as ``2500``),
+    commas are thousands separators only (``"1,299.50"``; ``"1,5"`` is refused), and the result
+    is plain fixed-point. Raises :class:`MoneyError` for anything that is not a finite number,
+    and for amounts of ``MAX_AMOUNT`` or more.
     """
     if isinstance(value, bool):
         raise MoneyError(f"not an amount: {value!r}")
@@ -27,14 +39,25 @@ def to_decimal(value: object) -> Decimal:
     elif isinstance(value, float):
         result = Decimal(repr(value))
     elif isinstance(value, str):
+        text = value.strip()
+        if "," in text:
+            if not _GROUPED.fullmatch(text):
+                raise MoneyError(f"not an amount: {value!r} (a comma is only a thousands separator here)")
+            text = text.replace(",", "")
         try:
-            result = Decimal(value.strip().replace(",", ""))
+            result = Decimal(text)
         except InvalidOperation as exc:
             raise MoneyError(f"not an amount: {value!r}") from exc
     else:
         raise MoneyError(f"not an amount: {value!r}")
     if not result.is_finite():
         raise MoneyError(f"not a finite amount: {value!r}")
+    if abs(result) >= MAX_AMOUNT:
+        raise MoneyError(f"not a plausible amount: {value!r}")
+    exponent = result.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0:
+        # 2.5E+3 is 2500: written out, so every later step (quantize, display, storage) sees 2500.
+        result = result.quantize(Decimal(1))
     return result
 
 

@@ -55,7 +55,8 @@ def _rejection(
     if not offer.in_stock:
         return "out of stock"
     if offer.confidence < settings.min_offer_confidence:
-        return f"confidence {offer.confidence} below {settings.min_offer_confidence}"
+        why = f": {offer.note}" if offer.note else ""
+        return f"confidence {offer.confidence} below {settings.min_offer_confidence}{why}"
     return None
 
 

@@ -27,6 +27,7 @@ from pricing_core.overrides import ProductOverride
 from pricing_core.rules import PricingRule
 from pricing_core.runs import OptimizationRun
 from pricing_core.settings import TenantSettings
+from pricing_core.store_events import SallaWebhook, SubscriptionState
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
 
@@ -45,7 +46,9 @@ class Clock(Protocol):
 # ---------------------------------------------------------------------------------------------
 # Salla
 
-DEFAULT_SCOPE = "offline_access products.read_write"
+# ``webhooks.read_write`` lets the app subscribe each store to the store events it needs
+# (``usecases/subscriptions.py``); without it they must be subscribed in the Partner Portal.
+DEFAULT_SCOPE = "offline_access products.read_write webhooks.read_write"
 
 
 @attrs.frozen(kw_only=True)
@@ -134,7 +137,9 @@ class SallaCatalog(Protocol):
         ...
 
     def get_products(self, access_token: str, product_ids: Sequence[str]) -> ProductPage:
-        """Fetch a few products by id (event-driven repricing). Missing ones are in ``rejected``."""
+        """Fetch products by id (event repricing; the re-check before every write, which may ask for
+        hundreds: an adapter reads catalog pages when that costs fewer requests). Missing ones are
+        in ``rejected``."""
         ...
 
     def apply_prices(self, access_token: str, updates: Sequence[PriceUpdate]) -> ApplyReport:
@@ -143,6 +148,29 @@ class SallaCatalog(Protocol):
 
     def store_info(self, access_token: str) -> MerchantInfo:
         """The store's name, plan and currency."""
+        ...
+
+
+class SallaWebhooks(Protocol):
+    """Salla's Webhooks API for one store (the token picks the store): list and subscribe.
+
+    A port of its own rather than two more ``SallaCatalog`` methods: it needs another scope
+    (``webhooks.read_write``), only the subscription use case uses it, and the catalog's fakes
+    and callers need not know it exists. The real ``SallaMerchantClient`` implements both ports
+    over one HTTP session and one rate-limit pacer, since these requests spend the same
+    per-store budget.
+
+    Errors: ``MissingScope`` (401 naming the scope the token lacks), ``TokenRevoked`` (other
+    401), ``RateLimited``, ``SallaUnavailable``, ``BadResponse`` (e.g. 422: Salla refused the URL
+    or the event).
+    """
+
+    def list_webhooks(self, access_token: str) -> list[SallaWebhook]:
+        """Every webhook registered on the store (``GET /webhooks``, all pages)."""
+        ...
+
+    def subscribe_webhook(self, access_token: str, *, event: str, url: str, name: str) -> SallaWebhook:
+        """Register ``url`` for ``event`` on the store (``POST /webhooks/subscribe``, version 2)."""
         ...
 
 
@@ -290,6 +318,24 @@ class StoreRepository(Protocol):
 
     def recent_failed_runs(self, limit: int = 20) -> list[OptimizationRun]:
         """Failed runs of every store, newest first (operator view)."""
+        ...
+
+    def stalled_decisions(
+        self, statuses: Collection[DecisionStatus], updated_before: datetime, *, limit: int = 1000
+    ) -> list[DecisionRecord]:
+        """Decisions of every store in one of ``statuses`` and last moved before ``updated_before``.
+
+        Oldest ``updated_at`` first, at most ``limit`` (the recovery loop's listing of work left
+        in flight: APPLYING, APPROVED).
+        """
+        ...
+
+    def stalled_runs(self, progress_before: datetime, *, limit: int = 1000) -> list[OptimizationRun]:
+        """RUNNING runs of every store whose last progress (``last_progress_at``) is before ``progress_before``.
+
+        Oldest progress first, at most ``limit`` (the recovery loop's listing of runs whose process
+        may have died).
+        """
         ...
 
 
@@ -520,6 +566,25 @@ class WebhookInbox(Protocol):
         ...
 
 
+class SubscriptionRepository(Protocol):
+    """The last store-event subscription check of each store (``SubscriptionState``).
+
+    On a store-bound unit of work only that store's record is visible, as for ``stores``.
+    """
+
+    def get(self, store_id: str) -> SubscriptionState | None:
+        """The store's last check, or None when never checked."""
+        ...
+
+    def save(self, state: SubscriptionState) -> None:
+        """Replace the store's record (the store must exist)."""
+        ...
+
+    def list_all(self) -> list[SubscriptionState]:
+        """Every visible record, ordered by store id."""
+        ...
+
+
 class RetentionRepository(Protocol):
     """Deletes old rows in batches (cleanup_old_data)."""
 
@@ -527,6 +592,10 @@ class RetentionRepository(Protocol):
         self, *, runs_before: datetime, activity_before: datetime, offers_before: datetime, batch_size: int = 1000
     ) -> dict[str, int]:
         """Delete old runs, activity and offers across stores; counts by table."""
+        ...
+
+    def delete_webhooks_before(self, received_before: datetime, *, batch_size: int = 1000) -> int:
+        """Forget webhook inbox entries received before ``received_before``; how many were deleted."""
         ...
 
 
@@ -559,6 +628,7 @@ class UnitOfWork(Protocol):
     webhooks: WebhookInbox
     system_activity: ActivityRepository
     retention: RetentionRepository
+    subscriptions: SubscriptionRepository
     store: StoreScope | None
 
     def __enter__(self) -> Self: ...
@@ -632,11 +702,13 @@ __all__ = [
     "RunRepository",
     "SallaAuth",
     "SallaCatalog",
+    "SallaWebhooks",
     "SettingsRepository",
     "StoreContext",
     "StoreLocks",
     "StoreRepository",
     "StoreScope",
+    "SubscriptionRepository",
     "SystemSettingsRepository",
     "TaskQueue",
     "TokenRepository",

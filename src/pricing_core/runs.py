@@ -34,6 +34,12 @@ class OptimizationRun:
     It owns its lifecycle and its counters: ``resumed`` (a redelivered or recovered run goes on),
     ``completed`` and ``failed`` (RUNNING only; a finished run cannot finish again), and
     ``counted`` (the one way a counter grows). Invalid moves raise ``InvalidTransition``.
+
+    ``run_key`` is the key the run id derives from (``usecases.context.run_id_for``): a run can be
+    resumed by sending its key again. ``updated_at`` is the run's heartbeat, moved on every page of
+    progress, so a long healthy sweep is told apart from one whose process died; ``recoveries``
+    counts how often the recovery loop resumed it (bounded, so a run that kills its process every
+    time is closed instead of resumed forever).
     """
 
     id: str
@@ -48,6 +54,14 @@ class OptimizationRun:
     products_queued: int = 0
     products_skipped: int = 0
     error: str | None = None
+    run_key: str | None = None
+    updated_at: datetime | None = None
+    recoveries: int = 0
+
+    @property
+    def last_progress_at(self) -> datetime:
+        """When the run last showed a sign of life: its heartbeat, or its start when it has none."""
+        return self.updated_at or self.started_at
 
     def resumed(self) -> OptimizationRun:
         """The run going on after an interruption (RUNNING again; a completed run is not resumed)."""
@@ -67,8 +81,12 @@ class OptimizationRun:
         if self.status is not RunStatus.RUNNING:
             raise InvalidTransition(f"run {self.id} is {self.status.value}; only a running run can become "
                                     f"{status.value}")
-        return attrs.evolve(self, status=status, finished_at=at, error=error,
+        return attrs.evolve(self, status=status, finished_at=at, error=error, updated_at=at,
                             duration_seconds=max(0.0, (at - self.started_at).total_seconds()))
+
+    def beat(self, at: datetime) -> OptimizationRun:
+        """The run showing progress at ``at`` (its heartbeat, read by the recovery loop)."""
+        return attrs.evolve(self, updated_at=at)
 
     def counted(self, *, analyzed: int = 0, updated: int = 0, queued: int = 0, skipped: int = 0) -> OptimizationRun:
         """The run with its counters grown (the only place they change)."""

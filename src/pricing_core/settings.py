@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 
 class AutomationMode(StrEnum):
@@ -41,6 +55,14 @@ class Strategy(StrEnum):
     BEAT_PERCENT = "beat_percent"
     BEAT_AMOUNT = "beat_amount"
     ABOVE_PERCENT = "above_percent"
+    PROFIT = "profit"  # the price that earns most under the product's demand estimate (pricing_core/demand.py)
+
+
+class InelasticDemand(StrEnum):
+    """What the profit strategy does when demand is inelastic (a higher price would earn more, without a limit)."""
+
+    STEP_UP = "step_up"
+    COMPETITIVE = "competitive"
 
 
 class Fallback(StrEnum):
@@ -74,6 +96,26 @@ class NoCostPolicy(StrEnum):
     ASK = "ask"
 
 
+# Upper limits of ``strategy_value`` per strategy (see ``TenantSettings._value_fits_strategy``).
+MAX_BEAT_PERCENT = Decimal(50)
+MAX_ABOVE_PERCENT = Decimal(100)
+MAX_BEAT_AMOUNT = Decimal(1000)
+
+# A competitor or store name is kept as long as the offers table keeps one; a name is one line of
+# text, never a control character (PostgreSQL cannot store NUL, a newline splits the log).
+MAX_NAME_LENGTH = 255
+MAX_OWN_STORE_NAMES = 50
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _one_line(value: str) -> str:
+    if _CONTROL.search(value):
+        raise PydanticCustomError("one_line", "must be one line of text, without control characters")
+    return value
+
+
+Name = Annotated[str, StringConstraints(max_length=MAX_NAME_LENGTH), AfterValidator(_one_line)]
+
 # Default (low, medium) upper bounds on the size of a change, in percent, per tolerance.
 DEFAULT_RISK_THRESHOLDS: dict[RiskTolerance, tuple[Decimal, Decimal]] = {
     RiskTolerance.LOW: (Decimal("2"), Decimal("8")),
@@ -101,7 +143,7 @@ class TenantSettings(BaseModel):
     reference: Reference = Reference.LOWEST
     strategy: Strategy = Strategy.MATCH
     strategy_value: Decimal = Field(default=Decimal("0"), ge=0, description="Percent or amount, per strategy")
-    reference_competitor: str | None = None
+    reference_competitor: Name | None = None
     fallback: Fallback = Fallback.HOLD
     target_margin: Decimal | None = Field(default=None, ge=0, lt=95)
 
@@ -118,16 +160,34 @@ class TenantSettings(BaseModel):
                                  description="Offers this far below/above the median of 3+ offers are outliers")
     offer_agreement_pct: Decimal = Field(default=Decimal("5"), ge=0, le=100,
                                          description="A reading agrees with another within this percent")
-    own_store_names: tuple[str, ...] = ()
+    own_store_names: tuple[Name, ...] = Field(default=(), max_length=MAX_OWN_STORE_NAMES)
     include_shipping: bool = Field(default=False, description="Compare competitors' prices with their stated "
                                                               "shipping added")
-    competitors_include: tuple[str, ...] = Field(default=(), description="Only these competitors (empty: all)")
-    competitors_exclude: tuple[str, ...] = Field(default=(), description="Never these competitors")
-    competitor_weights: dict[str, Decimal] = Field(default_factory=dict,
-                                                   description="Weights of the average reference (default 1)")
+    competitors_include: tuple[Name, ...] = Field(default=(), max_length=MAX_OWN_STORE_NAMES,
+                                                  description="Only these competitors (empty: all)")
+    competitors_exclude: tuple[Name, ...] = Field(default=(), max_length=MAX_OWN_STORE_NAMES,
+                                                  description="Never these competitors")
+    competitor_weights: dict[Name, Decimal] = Field(default_factory=dict, max_length=MAX_OWN_STORE_NAMES,
+                                                    description="Weights of the average reference (default 1)")
 
     risk_low_max_pct: Decimal | None = Field(default=None, gt=0)
     risk_medium_max_pct: Decimal | None = Field(default=None, gt=0)
+
+    # The profit strategy (strategy="profit"): see docs/architecture.md, "Demand-aware pricing".
+    profit_fallback_strategy: Strategy = Field(
+        default=Strategy.MATCH,
+        description="The competitive strategy used when the demand estimate cannot be priced on")
+    profit_max_interval_width: Decimal = Field(
+        default=Decimal("1"), gt=0, le=20,
+        description="An elasticity whose 90% interval is wider than this is too uncertain to price on")
+    profit_when_inelastic: InelasticDemand = InelasticDemand.STEP_UP
+    profit_step_up_pct: Decimal = Field(
+        default=Decimal("2"), gt=0, le=100,
+        description="Raise per run when demand is inelastic, percent (the maximum change still applies)")
+    exploration: bool = Field(
+        default=False, description="Small alternating price tests on products whose elasticity is too uncertain")
+    exploration_step_pct: Decimal = Field(default=Decimal("2"), gt=0, le=10,
+                                          description="Size of a price test, percent")
 
     @field_validator("min_profit_margin")
     @classmethod
@@ -146,6 +206,49 @@ class TenantSettings(BaseModel):
                 raise ValueError("competitor_weights needs competitor names")
             if not weight.is_finite() or weight <= 0 or weight > 1000:
                 raise ValueError(f"the weight of {name} must be above 0 and at most 1000")
+        return value
+
+    @field_validator("strategy_value")
+    @classmethod
+    def _value_fits_strategy(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        """``strategy_value`` read per strategy (``strategy`` is validated first: it is declared first).
+
+        - ``match``: the value means nothing and is ignored (stored as 0), so switching a form
+          back to ``match`` does not trip over the old percent.
+        - ``beat_percent``: above 0 and at most 50. Beating by 0% is ``match``; beyond 50% the
+          target is half the competitor's price, and "beat by 200%" is a negative target that
+          only the margin floor stops: every price driven to the floor.
+        - ``above_percent``: 0 to 100 (at most twice the reference).
+        - ``beat_amount``: 0 to 1,000 in the store's currency. The amount is the same for every
+          product, cheap or dear, so a large one is a floor-for-everything in disguise; 1,000
+          still lets a store of expensive goods (a 20,000 SAR watch) undercut meaningfully, and
+          wider gaps belong in ``beat_percent``. The guards bound every move anyway.
+
+        ``target_margin`` below ``min_profit_margin`` is accepted on purpose: the floor wins, so
+        such a target means "move to the floor", and refusing it would make raising the minimum
+        margin (the safe direction) fail until the target is raised too.
+        """
+        strategy = info.data.get("strategy")
+        if strategy is None:  # the strategy itself is invalid; its own error names it
+            return value
+        if strategy is Strategy.MATCH:
+            return Decimal(0)
+        if strategy is Strategy.BEAT_PERCENT and not 0 < value <= MAX_BEAT_PERCENT:
+            raise ValueError(f"strategy_value for beat_percent must be above 0 and at most {MAX_BEAT_PERCENT} "
+                             f"(percent below the reference), not {value}")
+        if strategy is Strategy.ABOVE_PERCENT and value > MAX_ABOVE_PERCENT:
+            raise ValueError(f"strategy_value for above_percent must be between 0 and {MAX_ABOVE_PERCENT} "
+                             f"(percent above the reference), not {value}")
+        if strategy is Strategy.BEAT_AMOUNT and value > MAX_BEAT_AMOUNT:
+            raise ValueError(f"strategy_value for beat_amount must be between 0 and {MAX_BEAT_AMOUNT} "
+                             f"(an amount below the reference, in the store's currency), not {value}")
+        return value
+
+    @field_validator("profit_fallback_strategy")
+    @classmethod
+    def _competitive_fallback(cls, value: Strategy) -> Strategy:
+        if value is Strategy.PROFIT:
+            raise ValueError("profit_fallback_strategy must be a competitive strategy, not 'profit'")
         return value
 
     @model_validator(mode="after")
@@ -179,6 +282,39 @@ class TenantSettings(BaseModel):
         return self.vat_rate / Decimal(100)
 
 
+def load_stored_settings(data: Mapping[str, object]) -> tuple[TenantSettings, tuple[str, ...]]:
+    """Settings saved by an earlier release, read leniently: ``(settings, what was repaired and why)``.
+
+    Validation got stricter for ``strategy_value`` (per strategy), and a setting may be retired.
+    A store whose saved settings no longer validate must not fail every sweep (nor the
+    scheduler's listing of all stores), so two repairs are made, and reported for the caller to log:
+    a key that is no longer a setting is dropped, and a ``strategy_value`` that no longer fits its
+    strategy reverts the strategy to ``match`` (value 0), the conservative choice: it never
+    undercuts the reference. Anything else still raises: guessing a margin or a price limit
+    could sell below what the merchant set.
+    """
+    try:
+        return TenantSettings.model_validate(data), ()
+    except ValidationError as exc:
+        error = exc
+    repaired = dict(data)
+    notes: list[str] = []
+    for item in error.errors():
+        loc = item.get("loc", ())
+        field = str(loc[0]) if loc else ""
+        message = str(item.get("msg", "invalid value")).removeprefix("Value error, ")
+        if item.get("type") == "extra_forbidden":
+            repaired.pop(field, None)
+            notes.append(f"{field}: no longer a setting; dropped")
+        elif field == "strategy_value":
+            notes.append(f"{message}; the strategy reverts to match until the settings are saved again")
+            repaired["strategy"] = Strategy.MATCH.value
+            repaired["strategy_value"] = "0"
+        else:
+            raise error
+    return TenantSettings.model_validate(repaired), tuple(notes)
+
+
 def describe_errors(error: ValidationError) -> dict[str, str]:
     """A validation error as ``{field: message}`` for forms, APIs and one-line CLI errors."""
     out: dict[str, str] = {}
@@ -191,9 +327,15 @@ def describe_errors(error: ValidationError) -> dict[str, str]:
 
 __all__ = [
     "DEFAULT_RISK_THRESHOLDS",
+    "MAX_ABOVE_PERCENT",
+    "MAX_BEAT_AMOUNT",
+    "MAX_BEAT_PERCENT",
+    "MAX_NAME_LENGTH",
+    "MAX_OWN_STORE_NAMES",
     "AutomationMode",
     "DirectionLock",
     "Fallback",
+    "InelasticDemand",
     "NoCostPolicy",
     "PriceEnding",
     "Reference",
@@ -202,4 +344,5 @@ __all__ = [
     "TenantSettings",
     "ValidationError",
     "describe_errors",
+    "load_stored_settings",
 ]

@@ -1,17 +1,28 @@
-"""Steps 2 and 3: the reference price from usable offers, and the strategy that places the target."""
+"""Steps 2 and 3: the reference price from usable offers, and the strategy that places the target.
+
+The competitive strategies place the target relative to the reference price; the profit strategy
+places it where the product's demand estimate says gross profit is highest, and falls back to a
+competitive strategy (or a price test, or a capped raise) when the estimate cannot carry a price.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from statistics import median
 
 import attrs
 
-from pricing_core.catalog import CompetitorOffer
-from pricing_core.settings import Reference, Strategy, TenantSettings
+from pricing_core.catalog import CompetitorOffer, Product
+from pricing_core.demand import ElasticityEstimate, exploration_direction, optimal_price
+from pricing_core.money import quantize
+from pricing_core.settings import InelasticDemand, Reference, Strategy, TenantSettings
 
 HUNDRED = Decimal(100)
+# Step-ups on inelastic demand are at least this far apart, so each is seen for a day of sales.
+STEP_UP_INTERVAL = timedelta(days=1)
 
 
 @attrs.frozen
@@ -54,10 +65,15 @@ def reference_price(usable: Sequence[CompetitorOffer], settings: TenantSettings)
     return None
 
 
+def competitive_strategy(settings: TenantSettings) -> Strategy:
+    """The strategy that places a target relative to the reference: the profit strategy's fallback for ``profit``."""
+    return settings.profit_fallback_strategy if settings.strategy is Strategy.PROFIT else settings.strategy
+
+
 def apply_strategy(reference: Decimal, settings: TenantSettings) -> tuple[Decimal, str]:
-    """Place the target relative to the reference; returns (target, description)."""
+    """Place the target relative to the reference with the competitive strategy; returns (target, description)."""
     value = settings.strategy_value
-    strategy = settings.strategy
+    strategy = competitive_strategy(settings)
     if strategy == Strategy.MATCH:
         return reference, "match it"
     if strategy == Strategy.BEAT_PERCENT:
@@ -73,4 +89,104 @@ def target_margin_price(cost: Decimal, margin_pct: Decimal, vat_fraction: Decima
     return net * (1 + vat_fraction) if includes_vat else net
 
 
-__all__ = ["ReferencePrice", "apply_strategy", "reference_price", "target_margin_price"]
+class ProfitMove(StrEnum):
+    """What the profit strategy does for one product."""
+
+    OPTIMUM = "optimum"          # move toward the profit-maximizing price
+    STEP_UP = "step_up"          # demand is inelastic: a capped raise
+    WAIT = "wait"                # demand is inelastic, but the last change is less than a day old
+    EXPLORE = "explore"          # the estimate is too uncertain: a small price test
+    COMPETITIVE = "competitive"  # the estimate cannot carry a price: the competitive strategy decides
+
+
+@attrs.frozen
+class ProfitPlan:
+    """The profit strategy's move for one product, its target (None for the competitive strategy) and why."""
+
+    move: ProfitMove
+    target: Decimal | None
+    reason: str
+    offer_driven: bool = False   # the target rests on the competitive target (so on a competitor's offer)
+
+
+def plan_profit(
+    product: Product,
+    demand: ElasticityEstimate | None,
+    settings: TenantSettings,
+    *,
+    vat_fraction: Decimal,
+    now: datetime,
+    last_change: datetime | None,
+    competitive_target: Decimal | None,
+) -> ProfitPlan:
+    """Decide the profit strategy's move. The target still passes every guard after this step.
+
+    In order: no cost or no usable estimate -> competitive (or a price test when exploration is
+    on); demand inelastic (``e >= -1``) -> a capped step up (or competitive, per settings); the
+    interval reaching -1 -> as uncertain; otherwise the optimum ``cost * e / (1 + e)``, VAT added
+    when prices include it. ``competitive_target`` is where the competitive strategy would go
+    (None without a usable offer); ``now``'s date picks the side of a price test. ``last_change``
+    (when the price last changed) keeps step-ups a day apart: unlike the optimum and the price
+    tests, a step up is relative to today's price and would compound over the runs of one day.
+    """
+    fallback = competitive_strategy(settings).value
+    cost = product.cost_price
+    if cost is None or cost <= 0:
+        return ProfitPlan(ProfitMove.COMPETITIVE, None,
+                          f"Profit strategy: no cost is known, so profit cannot be computed; "
+                          f"falls back to '{fallback}'.")
+    limit = float(settings.profit_max_interval_width)
+    if demand is None:
+        doubt = "no demand estimate yet (no sales history)"
+    elif demand.width > limit:
+        doubt = f"elasticity {demand.describe()} is too uncertain (interval wider than {limit:g})"
+    elif demand.value >= -1:
+        why = f"Profit strategy: elasticity {demand.describe()} says demand is inelastic, so a higher price earns more"
+        if settings.profit_when_inelastic is InelasticDemand.STEP_UP:
+            if last_change is not None and now - last_change < STEP_UP_INTERVAL:
+                return ProfitPlan(ProfitMove.WAIT, product.price,
+                                  f"{why}; the price changed less than a day ago ({last_change:%Y-%m-%d %H:%M}), "
+                                  f"so it holds until a day of sales at it is seen.")
+            target = product.price * (1 + settings.profit_step_up_pct / 100)
+            return ProfitPlan(ProfitMove.STEP_UP, target,
+                              f"{why}: step up by {settings.profit_step_up_pct}% -> {quantize(target)}.")
+        return ProfitPlan(ProfitMove.COMPETITIVE, None, f"{why}; the store's settings fall back to '{fallback}'.")
+    elif demand.high >= -1:
+        doubt = f"elasticity {demand.describe()} may be inelastic (its interval reaches -1)"
+    else:
+        optimum = optimal_price(cost, demand.value, vat_fraction=vat_fraction, includes_vat=product.prices_include_vat)
+        assert optimum is not None  # e < -1 here
+        vat_note = f", VAT {settings.vat_rate}% included" if product.prices_include_vat else ""
+        return ProfitPlan(ProfitMove.OPTIMUM, optimum,
+                          f"Profit strategy: elasticity {demand.describe()}; the profit-maximizing price is "
+                          f"{quantize(optimum)} (cost {cost} x e/(1+e){vat_note}).")
+
+    if settings.exploration:
+        base, offer_driven, what = None, False, ""
+        if competitive_target is not None:
+            base, offer_driven = competitive_target, True
+            what = f"the '{fallback}' target {quantize(competitive_target)}"
+        elif demand is not None and demand.at_price is not None:
+            base, what = demand.at_price, f"the typical price {demand.at_price} of the last {demand.observations} days"
+        if base is not None:
+            step = 1 + settings.exploration_step_pct / 100
+            up = exploration_direction(product.id, now.date()) > 0
+            target = base * step if up else base / step
+            side = "above" if up else "below"
+            return ProfitPlan(ProfitMove.EXPLORE, target,
+                              f"Price test: {doubt}; today's test is {settings.exploration_step_pct}% {side} {what} "
+                              f"-> {quantize(target)} (the side alternates daily, so demand is seen at both).",
+                              offer_driven=offer_driven)
+    return ProfitPlan(ProfitMove.COMPETITIVE, None, f"Profit strategy: {doubt}; falls back to '{fallback}'.")
+
+
+__all__ = [
+    "ProfitMove",
+    "ProfitPlan",
+    "ReferencePrice",
+    "apply_strategy",
+    "competitive_strategy",
+    "plan_profit",
+    "reference_price",
+    "target_margin_price",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -61,19 +62,52 @@ def token_health(tokens: TokenSet | None, now: datetime, threshold_hours: float 
     return TokenHealth(healthy=True, reason=TOKEN_VALID, needs_refresh=False, hours_until_expiry=hours)
 
 
+# Salla's access tokens live 14 days. An expiry more than a year away is not one Salla gave: taking
+# it would call the tokens healthy long after they stopped working, and no refresh would be tried.
+MAX_TOKEN_LIFETIME = timedelta(days=366)
+# ``expires`` above this is a Unix timestamp (2001-09-09), below it a number of seconds.
+_TIMESTAMP_FROM = 1_000_000_000
+
+
 def expiry_from_response(now: datetime, *, expires_in: object = None, expires: object = None) -> datetime:
     """Turn Salla's ``expires_in`` (seconds) or ``expires`` (seconds, or a Unix timestamp) into a datetime.
 
     Salla's token endpoint answers ``expires_in``; its docs and the ``app.store.authorize``
-    webhook use ``expires``, which is a Unix timestamp when larger than 1e9.
+    webhook use ``expires``, which is a Unix timestamp when larger than 1e9. Raises ``ValueError``
+    for anything else: not a finite number, a negative lifetime, or an expiry more than
+    ``MAX_TOKEN_LIFETIME`` after ``now`` (``1e300`` or ``NaN`` included).
     """
     raw = expires_in if expires_in is not None else expires
     if raw is None:
         raise ValueError("token response has neither expires_in nor expires")
-    seconds = int(float(str(raw)))
-    if expires_in is None and seconds > 1_000_000_000:
-        return datetime.fromtimestamp(seconds, tz=now.tzinfo)
-    return now + timedelta(seconds=seconds)
+    seconds = _seconds(raw)
+    latest = now.timestamp() + MAX_TOKEN_LIFETIME.total_seconds()
+    if expires_in is None and seconds > _TIMESTAMP_FROM:
+        if seconds > latest:
+            raise ValueError(f"expires {_shown(seconds)} is more than {MAX_TOKEN_LIFETIME.days} days away")
+        return datetime.fromtimestamp(int(seconds), tz=now.tzinfo)
+    if seconds < 0:
+        raise ValueError(f"a negative token lifetime ({_shown(seconds)} s)")
+    if seconds > MAX_TOKEN_LIFETIME.total_seconds():
+        raise ValueError(f"a token lifetime of {_shown(seconds)} s is more than {MAX_TOKEN_LIFETIME.days} days")
+    return now + timedelta(seconds=int(seconds))
+
+
+def _shown(seconds: float) -> str:
+    return f"{seconds:.0f}" if abs(seconds) < 1e15 else f"{seconds:.3g}"
+
+
+def _seconds(raw: object) -> float:
+    """A finite number of seconds from a JSON number or a numeric string; ``ValueError`` otherwise."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise ValueError(f"not a number: {type(raw).__name__}")
+    try:
+        value = float(raw)
+    except (ValueError, OverflowError) as exc:  # a huge int overflows float()
+        raise ValueError(f"not a number of seconds: {str(raw)[:40]!r}") from exc
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {str(raw)[:40]!r}")
+    return value
 
 
 class TokenPayloadError(ValueError):
@@ -130,6 +164,7 @@ class TokenStatusSummary:
 
 
 __all__ = [
+    "MAX_TOKEN_LIFETIME",
     "TOKEN_EXPIRED",
     "TOKEN_EXPIRES_SOON",
     "TOKEN_MISSING",

@@ -23,7 +23,9 @@ from pricing_core.commands import (
     ApplyDecisions,
     CleanupOldData,
     Command,
+    EnsureStoreEvents,
     ProcessWebhook,
+    RecoverStuckWork,
     RefreshExpiringTokens,
     RepriceProducts,
     SweepAllStores,
@@ -33,7 +35,7 @@ from pricing_core.commands import (
     WatchAllCompetitors,
     WatchCompetitors,
 )
-from pricing_core.errors import RateLimited, SallaUnavailable, StoreBusy, StoreNotFound, TokenRevoked
+from pricing_core.errors import RateLimited, SallaError, SallaUnavailable, StoreBusy, StoreNotFound, TokenRevoked
 from pricing_core.runs import RunType
 from pricing_core.usecases.apply_prices import apply_decisions
 from pricing_core.usecases.cleanup import RetentionPolicy, cleanup_old_data
@@ -42,10 +44,12 @@ from pricing_core.usecases.context import new_key
 from pricing_core.usecases.optimize_store import SweepResult, optimize_store
 from pricing_core.usecases.refresh_tokens import refresh_expiring_tokens
 from pricing_core.usecases.reprice import reprice_products
+from pricing_core.usecases.subscriptions import ensure_store_subscriptions
 from pricing_core.usecases.sweeps import check_and_optimize_stores, optimize_all_stores
 from pricing_core.usecases.webhooks import WebhookDelivery, handle_webhook_event
 from runners.broker import RetryLater
 from runners.commands import ROUTES
+from runners.recovery import recover_now
 
 log = logging.getLogger("salla_optimizer.actors")
 
@@ -148,10 +152,37 @@ def process_webhook(services: Services, command: ProcessWebhook) -> None:
     """
     delivery = WebhookDelivery(event=command.event, merchant_id=command.merchant_id, data=command.data,
                                delivery_id=command.delivery_id, created_at=command.created_at)
-    outcome = handle_webhook_event(services.uow_factory, services.queue, services.clock, delivery,
-                                   merchant_lookup=services.salla_catalog.store_info,
-                                   announced_price=listed_regular_price)
+    try:
+        outcome = handle_webhook_event(services.uow_factory, services.queue, services.clock, delivery,
+                                       user_info=services.salla_auth.user_info,
+                                       announced_price=listed_regular_price)
+    except SallaError as exc:
+        # An authorization whose tokens Salla could not confirm yet: nothing was recorded.
+        raise RetryLater(f"webhook {command.delivery_id}: {exc}") from exc
     log.debug("webhook %s (%s): %s", command.delivery_id, command.event, outcome.value)
+
+
+def ensure_store_events(services: Services, command: EnsureStoreEvents) -> None:
+    """After an install: subscribe the store to the store events it needs (idempotent), record the outcome."""
+    store_id = command.store_id
+    # The web app's webhook route (``entrypoints.web.webhooks.WEBHOOK_PATH``; runners do not import entrypoints).
+    callback_url = services.config.public_url.rstrip("/") + "/webhooks/salla"
+    try:
+        result = ensure_store_subscriptions(services, store_id, callback_url=callback_url,
+                                            threshold_hours=services.token_threshold_hours)
+    except StoreNotFound:
+        log.warning("ensure_store_events: store %s does not exist; dropped", store_id)
+        return
+    if result.retryable and result.state is not None:
+        raise RetryLater(f"store {store_id}: {result.state.error}")
+    if result.state is None:
+        log.info("ensure_store_events: store %s skipped: %s", store_id, result.skipped_reason)
+    elif result.state.complete:
+        log.info("ensure_store_events: store %s subscribed (%s); new: %s", store_id,
+                 ", ".join(result.state.subscribed), ", ".join(result.created) or "none")
+    else:
+        log.warning("ensure_store_events: store %s lacks %s: %s", store_id, ", ".join(result.state.missing),
+                    result.state.error)
 
 
 def refresh_tokens(services: Services, command: RefreshExpiringTokens) -> None:
@@ -179,11 +210,16 @@ def watch(services: Services, command: WatchCompetitors) -> None:
              command.store_id, result.watched, len(result.changed), len(result.dispatched))
 
 
+def recover(services: Services, command: RecoverStuckWork) -> None:
+    """Every 5 minutes: settle, re-send, resume or close the work a stopped process left in flight."""
+    recover_now(services)
+
+
 def retention_policy(services: Services) -> RetentionPolicy:
     """The retention ages of the configuration."""
     config = services.config
     return RetentionPolicy(runs_days=config.retention_runs_days, activity_days=config.retention_activity_days,
-                           offers_days=config.retention_offers_days)
+                           offers_days=config.retention_offers_days, webhooks_days=config.retention_webhooks_days)
 
 
 HANDLERS: dict[type[Command], Handler] = {
@@ -194,10 +230,12 @@ HANDLERS: dict[type[Command], Handler] = {
     RepriceProducts: reprice,
     ApplyDecisions: apply,
     ProcessWebhook: process_webhook,
+    EnsureStoreEvents: ensure_store_events,
     RefreshExpiringTokens: refresh_tokens,
     CleanupOldData: cleanup,
     WatchAllCompetitors: watch_all,
     WatchCompetitors: watch,
+    RecoverStuckWork: recover,
 }
 
 

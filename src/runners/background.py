@@ -8,6 +8,7 @@ Dramatiq worker threads and the scheduler for as long as the app lives (``bootst
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import dramatiq
@@ -18,12 +19,23 @@ log = logging.getLogger(__name__)
 
 
 class EmbeddedBackground:
-    """In-process worker threads and the APScheduler cron jobs (database fire claims)."""
+    """In-process worker threads, the APScheduler cron jobs (database fire claims), and recovery at start.
 
-    def __init__(self, broker: dramatiq.Broker, scheduler: PeriodicScheduler, *, threads: int = 2) -> None:
+    The in-process queue does not survive the process: whatever a previous run of the server left
+    approved, applying or running is found in the database by the recovery pass made at start
+    (with the lost-queue policy: approved and running work is taken up at once) and every five
+    minutes after (``RecoverStuckWork``). ``recover`` is that start-up pass (given by ``bootstrap``).
+    """
+
+    def __init__(
+        self, broker: dramatiq.Broker, scheduler: PeriodicScheduler, *, threads: int = 2,
+        recover: Callable[[], Any] | None = None,
+    ) -> None:
         self.broker = broker
         self.periodic = scheduler
         self.threads = threads
+        self.recover = recover
+        self.recovery: Any = None  # the start-up recovery thread
         self._worker: dramatiq.Worker | None = None
         self._scheduler: Any = None
 
@@ -35,6 +47,8 @@ class EmbeddedBackground:
         self._worker.start()
         self._scheduler = self.periodic.install(BackgroundScheduler(timezone="UTC"))
         self._scheduler.start()
+        if self.recover is not None:
+            self.recovery = self.recover()
         log.info("in-process worker (%d threads) and scheduler started", self.threads)
 
     def stop(self) -> None:

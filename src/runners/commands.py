@@ -18,7 +18,9 @@ from pricing_core.commands import (
     ApplyDecisions,
     CleanupOldData,
     Command,
+    EnsureStoreEvents,
     ProcessWebhook,
+    RecoverStuckWork,
     RefreshExpiringTokens,
     RepriceProducts,
     SweepAllStores,
@@ -52,11 +54,13 @@ ROUTES: dict[type[Command], Route] = {
     RepriceProducts: Route("reprice_products", QUEUE_EVENTS),
     ApplyDecisions: Route("apply_decisions", QUEUE_EVENTS),
     ProcessWebhook: Route("process_webhook", QUEUE_WEBHOOKS, priority=1),
+    EnsureStoreEvents: Route("ensure_store_events", QUEUE_DEFAULT),
     RefreshExpiringTokens: Route("refresh_expiring_tokens", QUEUE_DEFAULT),
     CleanupOldData: Route("cleanup_old_data", QUEUE_DEFAULT),
     WatchAllCompetitors: Route("watch_all_competitors", QUEUE_DEFAULT),
     # Reads the competitor sources for a store's catalog: longer than an event, shorter than a sweep.
     WatchCompetitors: Route("watch_competitors", QUEUE_SWEEPS, priority=20),
+    RecoverStuckWork: Route("recover_stuck_work", QUEUE_DEFAULT),
 }
 
 # The scheduler's periodic jobs (their names are the ``SCHEDULE_<JOB>`` settings) and their commands.
@@ -66,6 +70,7 @@ PERIODIC: dict[str, type[Command]] = {
     "refresh_expiring_tokens": RefreshExpiringTokens,
     "cleanup_old_data": CleanupOldData,
     "watch_competitors": WatchAllCompetitors,
+    "recover_stuck_work": RecoverStuckWork,
 }
 
 BY_ACTOR: dict[str, type[Command]] = {route.actor_name: kind for kind, route in ROUTES.items()}

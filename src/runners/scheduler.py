@@ -2,7 +2,8 @@
 
 Jobs (crontab expressions in UTC, ``SCHEDULE_<JOB>`` in ``Config``; their commands in
 ``runners.commands.PERIODIC``): ``optimize_all_stores`` every 6 h, ``check_and_optimize_stores``
-hourly, ``refresh_expiring_tokens`` every 12 h, ``cleanup_old_data`` weekly.
+hourly, ``refresh_expiring_tokens`` every 12 h, ``cleanup_old_data`` weekly, ``recover_stuck_work``
+every 5 minutes (work a stopped process left in flight, see ``runners.recovery``).
 
 Several scheduler processes may run (for availability); each fire is enqueued once. Before
 enqueueing, a scheduler *claims* the (job, scheduled fire time) pair: with Redis a ``SET NX``

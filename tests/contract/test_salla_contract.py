@@ -8,6 +8,7 @@ expiry are exercised without waiting.
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import threading
@@ -41,8 +42,11 @@ from adapters.salla import (
     token_set_from_authorize,
     verify_webhook,
 )
-from pricing_core.errors import RateLimited, SallaUnavailable, TokenRevoked, WebhookRejected
+from adapters.salla.http import MerchantHttp
+from adapters.salla.store_webhooks import list_webhooks, subscribe_webhook
+from pricing_core.errors import BadResponse, MissingScope, RateLimited, SallaUnavailable, TokenRevoked, WebhookRejected
 from pricing_core.ports import PriceUpdate
+from pricing_core.store_events import SallaWebhook
 
 FIXTURES = Path(__file__).parent / "salla_fixtures"
 # httpx.Client over loopback, or Starlette's TestClient (httpx2-based) in process: same interface.
@@ -377,6 +381,40 @@ def test_get_products_by_id_and_missing_ones(salla: Harness) -> None:
     assert any(r.product_id == "999" and "404" in r.reason for r in page.rejected)
 
 
+@pytest.mark.parametrize("count", [1, 3, 10, 72, 150])
+def test_get_products_by_many_ids_reads_catalog_pages_when_that_is_cheaper(salla: Harness, count: int) -> None:
+    """150 products = 3 pages: a few ids cost one GET each, many cost the pages, never more than pages + 1."""
+    token = salla.tokens()["access_token"]
+    listed = [p for page in salla.merchant.iter_product_pages(token) for p in page.products]
+    by_parent: dict[str, list[str]] = {}
+    for p in listed:
+        by_parent.setdefault(p.variant_of or p.id, []).append(p.id)
+    parents = list(by_parent)[-count:]
+    salla.fake.reset_stats()
+    page = salla.merchant.get_products(token, parents)
+    stats = salla.fake.stats(MERCHANT).by_route
+    assert sorted(p.id for p in page.products) == sorted(i for pid in parents for i in by_parent[pid])
+    assert {p.id: p for p in page.products} == {p.id: p for p in listed if (p.variant_of or p.id) in parents}
+    pages, gets = stats.get("GET /products", 0), stats.get("GET /products/{id}", 0)
+    if count < salla.merchant.page_read_min:
+        assert (pages, gets) == (0, count)
+    else:
+        assert pages + gets <= min(count, 3) + 1 and pages >= 1
+
+
+def test_get_products_of_a_large_catalog_falls_back_to_one_get_each(make_salla: Callable[..., Harness]) -> None:
+    salla = make_salla(stores=[SandboxStoreSpec(name="Big", plan="special", products=600, merchant_id=MERCHANT)])
+    token = salla.tokens()["access_token"]
+    ids = [str(pid) for pid in salla.fake.store(MERCHANT).products][-5:]
+    salla.fake.reset_stats()
+    page = salla.merchant.get_products(token, [*ids, "999"])
+    stats = salla.fake.stats(MERCHANT).by_route
+    # Page 1 (10 pages in all) held none of them: 6 GETs beat 9 more pages.
+    assert (stats.get("GET /products", 0), stats.get("GET /products/{id}", 0)) == (1, 6)
+    assert {p.variant_of or p.id for p in page.products} == set(ids)
+    assert any(r.product_id == "999" and "404" in r.reason for r in page.rejected)
+
+
 def test_store_info(salla: Harness) -> None:
     store = salla.fake.sandbox_stores()[1]
     info = salla.merchant.store_info(salla.tokens(store.merchant_id)["access_token"])
@@ -479,6 +517,19 @@ def test_full_bucket_gives_a_real_429_and_the_client_waits_it_out(salla: Harness
     assert stats.requests == 4
 
 
+def test_a_read_that_spends_the_budget_slows_to_one_request_per_second_without_a_429(salla: Harness) -> None:
+    token = salla.tokens()["access_token"]
+    salla.fake.fill_bucket(MERCHANT, 119)  # one request of the minute's budget left (Plus: 120)
+    pages = list(salla.merchant.iter_product_pages(token))
+    assert len(pages) == 3
+    stats = salla.fake.stats(MERCHANT)
+    assert stats.requests == 3 and stats.rate_limited == 0
+    times = salla.fake.request_times(MERCHANT)
+    assert [round(b - a, 6) for a, b in itertools.pairwise(times)] == [1.0, 1.0]  # "1 request per second"
+    [window] = salla.fake.rate_windows(MERCHANT)
+    assert window.admitted == 3 and window.refused == 0
+
+
 def test_rate_limited_after_the_retries(salla: Harness) -> None:
     salla.fake.inject_fault(MERCHANT, "rate_limit", count=10, seconds=3)
     with pytest.raises(RateLimited) as info:
@@ -551,7 +602,10 @@ def test_easy_mode_install_delivers_verifiable_events(
 
 def test_price_events_after_a_bulk_update(salla: Harness) -> None:
     pid = _plain_products(salla, 1)[0]
-    salla.merchant.apply_prices(salla.tokens()["access_token"], [PriceUpdate(product_id=str(pid), price=Decimal(42))])
+    token = salla.tokens()["access_token"]
+    salla.merchant.subscribe_webhook(token, event="product.price.updated", url=f"{salla.origin}/hooks/salla",
+                                     name="prices")  # store events come only when subscribed
+    salla.merchant.apply_prices(token, [PriceUpdate(product_id=str(pid), price=Decimal(42))])
     assert salla.fake.wait_webhooks()
     event = next(e for e in salla.receiver.events if e.event == "product.price.updated")
     assert event.data["id"] == pid and event.data["price"] == 42
@@ -559,9 +613,9 @@ def test_price_events_after_a_bulk_update(salla: Harness) -> None:
 
 
 def test_bad_signature_is_refused_and_retried(make_salla: Callable[..., Harness]) -> None:
-    h = make_salla(receiver_secret="not-the-secret")
+    h = make_salla(receiver_secret="not-the-secret", portal_events=("product.price.updated",))
     delivery = h.fake.emit_price_updated(MERCHANT, _plain_products(h, 1)[0])
-    assert h.fake.wait_webhooks()
+    assert delivery is not None and h.fake.wait_webhooks()
     assert delivery.attempts == ["401"] * 4 and not delivery.delivered  # 1 try + 3 retries
     assert h.receiver.events == [] and h.receiver.refusals == [401] * 4
 
@@ -608,3 +662,81 @@ def test_fake_product_json_has_the_documented_shape(salla: Harness) -> None:
     missing = set(documented["data"]) - set(body["data"])
     assert not missing, missing
     assert set(body["data"]["price"]) == {"amount", "currency"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Store-event webhooks (Webhooks API): the client on Salla's documented answers, the fake's shape,
+# and the client against the fake
+
+
+def _documented(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def _serving(status: int, fixture: str) -> MerchantHttp:
+    """A Merchant API session whose every answer is one of Salla's documented examples."""
+    body = (FIXTURES / fixture).read_bytes()
+    transport = httpx.MockTransport(lambda request: httpx.Response(status, content=body,
+                                                                   headers={"Content-Type": "application/json"}))
+    return MerchantHttp(httpx.Client(transport=transport), "https://api.salla.dev/admin/v2", sleep=lambda s: None)
+
+
+def test_client_reads_the_documented_webhook_answers() -> None:
+    assert list_webhooks(_serving(200, "webhooks_list.json"), "t") == [SallaWebhook(
+        id="831980095", event="customer.login", url="https://webhook.site/ae7ff328-b54d-42d0-bc7c-94673cd2e982",
+        name="Customer Login", version=2)]
+    created = subscribe_webhook(_serving(200, "webhook_subscribe.json"), "t", event="customer.updated",
+                                url="https://webhook.site/07254470-c763-4ee3-bef1-ab2480262814", name="x")
+    assert (created.id, created.event, created.version) == ("60587520", "customer.updated", 2)
+    with pytest.raises(MissingScope) as missing:
+        list_webhooks(_serving(401, "error_401_webhooks_scope.json"), "t")
+    assert missing.value.scope == "webhooks.read_write"
+    with pytest.raises(BadResponse) as refused:
+        subscribe_webhook(_serving(422, "error_422_webhook_subscribe.json"), "t", event="x", url="http://localhost",
+                          name="x")
+    assert refused.value.status == 422 and "localhost" in str(refused.value)
+
+
+def test_fake_webhook_answers_have_the_documented_shape(make_salla: Callable[..., Harness]) -> None:
+    h = make_salla(strict_webhook_urls=True)
+    auth = {"Authorization": f"Bearer {h.tokens()['access_token']}"}
+    created = h.http.post(f"{h.origin}/admin/v2/webhooks/subscribe", headers=auth, json={
+        "name": "n", "event": "product.price.updated", "url": "https://optimizer.example/webhooks/salla",
+        "version": 2, "headers": [{"key": "X-App-Source", "value": "optimizer"}]})
+    assert created.status_code == 200
+    assert set(created.json()) == {"status", "success", "data"}
+    assert set(created.json()["data"]) == set(_documented("webhook_subscribe.json")["data"])
+    listed = h.http.get(f"{h.origin}/admin/v2/webhooks", headers=auth).json()
+    documented = _documented("webhooks_list.json")
+    assert set(listed) == set(documented) and set(listed["data"][0]) == set(documented["data"][0])
+    assert set(listed["pagination"]) == set(documented["pagination"])
+    refused = h.http.post(f"{h.origin}/admin/v2/webhooks/subscribe", headers=auth,
+                          json={"event": "no.such.event", "url": "http://localhost/hook"})
+    assert refused.status_code == 422 and refused.json() == _documented("error_422_webhook_subscribe.json")
+    narrow = h.fake.issue_tokens(MERCHANT, scope="offline_access products.read_write webhooks.read")
+    denied = h.http.post(f"{h.origin}/admin/v2/webhooks/subscribe",
+                         headers={"Authorization": f"Bearer {narrow['access_token']}"},
+                         json={"event": "product.price.updated", "url": "https://optimizer.example/webhooks/salla"})
+    assert denied.status_code == 401 and denied.json() == _documented("error_401_webhooks_scope.json")
+
+
+def test_client_subscribes_against_the_fake_and_events_follow(make_salla: Callable[..., Harness]) -> None:
+    h = make_salla()
+    token = h.tokens()["access_token"]
+    hook_url = f"{h.origin}/hooks/salla"
+    pid = _plain_products(h, 1)[0]
+    assert h.merchant.list_webhooks(token) == []
+    h.fake.emit_price_updated(MERCHANT, pid)
+    assert h.fake.wait_webhooks() and h.receiver.events == []  # nothing subscribed, nothing sent
+
+    created = h.merchant.subscribe_webhook(token, event="product.price.updated", url=hook_url, name="prices")
+    again = h.merchant.subscribe_webhook(token, event="product.price.updated", url=hook_url, name="prices")
+
+    assert created.id == again.id and h.merchant.list_webhooks(token) == [created]
+    assert (created.event, created.url, created.version) == ("product.price.updated", hook_url, 2)
+    h.fake.emit_price_updated(MERCHANT, pid)
+    assert h.fake.wait_webhooks()
+    assert [(e.event, e.data["id"]) for e in h.receiver.events] == [("product.price.updated", pid)]
+    narrow = h.fake.issue_tokens(MERCHANT, scope="offline_access products.read_write")["access_token"]
+    with pytest.raises(MissingScope):
+        h.merchant.list_webhooks(narrow)

@@ -29,6 +29,7 @@ from pricing_core.ports import StoreScope, UnitOfWorkFactory, scope_of
 from pricing_core.rules import PricingRule, RuleMatch
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.settings import AutomationMode, RiskTolerance, Strategy, TenantSettings
+from pricing_core.store_events import SubscriptionState
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
 
@@ -244,6 +245,29 @@ def test_storage_active_stores_come_with_their_settings_or_the_defaults(uow_fact
     assert in_store(uow_factory, "1", lambda s: s.settings.get()) == TenantSettings()
 
 
+def test_storage_settings_saved_before_stricter_rules_are_read_leniently(
+    backend: tuple[str, object], uow_factory: UnitOfWorkFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A "beat by 200%" saved by an earlier release: the sweep listing and the store read it as match."""
+    if backend[0] == "memory":
+        pytest.skip("the memory backend keeps validated objects: nothing saved can outgrow the rules")
+    seed(uow_factory, store("1"), store("2"))
+    in_store(uow_factory, "1", lambda s: s.settings.save(TenantSettings(min_profit_margin=Decimal("40"))))
+    saved = TenantSettings(min_profit_margin=Decimal("40")).model_dump(mode="json")
+    saved.update(strategy="beat_percent", strategy_value="200")
+    t = storage_models.store_settings
+    with uow_factory("1") as uow:  # store-bound: row-level security lets the statement see the row
+        changed = uow.conn.execute(t.update().where(t.c.store_id == "1").values(settings=saved))  # type: ignore[attr-defined]
+        assert changed.rowcount == 1
+        uow.commit()
+    with uow_factory() as uow:
+        listing = dict((s.store_id, settings) for s, settings in uow.stores.list_active_with_settings())
+    read = in_store(uow_factory, "1", lambda s: s.settings.get())
+    assert listing["1"] == read and listing["2"] == TenantSettings()
+    assert (read.strategy, read.strategy_value, read.min_profit_margin) == (Strategy.MATCH, 0, Decimal("40"))
+    assert "store 1: saved settings no longer validate" in caplog.text
+
+
 def test_storage_tokens_round_trip_and_expiry_listings(uow_factory: UnitOfWorkFactory) -> None:
     seed(uow_factory, store("1"), store("2"), store("3"), store("4", is_active=False))
     assert in_store(uow_factory, "1", lambda s: s.tokens.get()) is None
@@ -297,6 +321,53 @@ def test_storage_recent_failed_runs_across_stores_newest_first(uow_factory: Unit
     with uow_factory() as uow:
         assert [r.id for r in uow.stores.recent_failed_runs()] == ["c", "a"]
         assert [r.id for r in uow.stores.recent_failed_runs(limit=1)] == ["c"]
+
+
+def test_storage_stalled_decisions_across_stores_oldest_first(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("1"), store("2"))
+    at = {m: T0 + timedelta(minutes=m) for m in range(10)}
+    in_store(uow_factory, "1", lambda s: s.decisions.add_many([
+        record("d1", store_id="1", status=DecisionStatus.APPLYING, updated_at=at[3]),
+        record("d2", store_id="1", status=DecisionStatus.APPROVED, updated_at=at[1]),
+        record("d3", store_id="1", status=DecisionStatus.APPLYING, updated_at=at[8]),   # too recent
+        record("d4", store_id="1", status=DecisionStatus.PENDING, updated_at=at[0]),    # not in flight
+    ]))
+    in_store(uow_factory, "2", lambda s: s.decisions.add_many([
+        record("e1", store_id="2", status=DecisionStatus.APPLYING, updated_at=at[2]),
+        record("e0", store_id="2", status=DecisionStatus.APPLYING, updated_at=at[2]),
+    ]))
+    cutoff = at[5]
+    with uow_factory() as uow:
+        found = uow.stores.stalled_decisions([DecisionStatus.APPLYING], cutoff)
+        assert [(r.store_id, r.id) for r in found] == [("2", "e0"), ("2", "e1"), ("1", "d1")]
+        assert found[2] == record("d1", store_id="1", status=DecisionStatus.APPLYING, updated_at=at[3])
+        both = uow.stores.stalled_decisions([DecisionStatus.APPLYING, DecisionStatus.APPROVED], cutoff, limit=2)
+        assert [r.id for r in both] == ["d2", "e0"]
+        assert uow.stores.stalled_decisions([], cutoff) == []
+        assert uow.stores.stalled_decisions([DecisionStatus.APPLYING], at[2]) == []   # strictly before
+    with uow_factory("1") as uow:   # a store-bound unit of work sees only its store, as everywhere
+        assert [r.id for r in uow.stores.stalled_decisions([DecisionStatus.APPLYING], cutoff)] == ["d1"]
+
+
+def test_storage_stalled_runs_by_last_progress(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("1"), store("2"))
+    hour = timedelta(hours=1)
+    runs = {
+        "old-beat": run("old-beat", store_id="1", updated_at=T0 + timedelta(minutes=5)),
+        "fresh-beat": run("fresh-beat", store_id="1", updated_at=T0 + 2 * hour),      # started long ago, alive
+        "no-beat": run("no-beat", store_id="2", started=T0 + timedelta(minutes=1)),    # before heartbeats existed
+        "done": run("done", store_id="2", status=RunStatus.COMPLETED, updated_at=T0),
+    }
+    for r in runs.values():
+        in_store(uow_factory, r.store_id, lambda s, r=r: s.runs.add(r))
+    with uow_factory() as uow:
+        found = uow.stores.stalled_runs(T0 + hour)
+        assert [r.id for r in found] == ["no-beat", "old-beat"]
+        assert found[1] == runs["old-beat"] and found[0].last_progress_at == T0 + timedelta(minutes=1)
+        assert [r.id for r in uow.stores.stalled_runs(T0 + hour, limit=1)] == ["no-beat"]
+        assert [r.id for r in uow.stores.stalled_runs(T0 + 3 * hour)] == ["no-beat", "old-beat", "fresh-beat"]
+    with uow_factory("2") as uow:
+        assert [r.id for r in uow.stores.stalled_runs(T0 + 3 * hour)] == ["no-beat"]
 
 
 # -- catalog, offers, history ----------------------------------------------------------------
@@ -596,6 +667,9 @@ def test_storage_runs_add_update_recent(uow_factory: UnitOfWorkFactory) -> None:
         products_updated=4,
         products_queued=3,
         products_skipped=1,
+        run_key="scheduled:20260301T0930",
+        updated_at=T0 + timedelta(minutes=3),
+        recoveries=2,
     )
     in_store(uow_factory, "1001", lambda s: s.runs.update(done))
 
@@ -689,6 +763,67 @@ def test_storage_webhook_deliveries_are_recorded_once(uow_factory: UnitOfWorkFac
         assert uow.webhooks.record("dlv-3", event="x", store_id=None, at=T0) is True  # rolled back
     with uow_factory() as uow:
         assert uow.webhooks.record("dlv-3", event="x", store_id=None, at=T0) is True
+
+
+def test_storage_store_keeps_the_uninstall_time(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("5"))
+    uninstalled = T0 + timedelta(days=2)
+    with uow_factory("5") as uow:
+        current = uow.stores.get("5")
+        assert current is not None and current.uninstalled_at is None
+        uow.stores.upsert(attrs.evolve(current, is_active=False, uninstalled_at=uninstalled))
+        uow.commit()
+    with uow_factory() as uow:
+        got = uow.stores.get("5")
+        assert got is not None and got.uninstalled_at == uninstalled and got.uninstalled_at.tzinfo is not None
+        listed = [s for s, _ in uow.stores.token_overview()]
+        assert listed[0].uninstalled_at == uninstalled
+
+
+def _subscription(store_id: str, **changes: object) -> SubscriptionState:
+    values: dict[str, object] = {"store_id": store_id, "callback_url": "https://optimizer.example/webhooks/salla",
+                                 "subscribed": ("product.price.updated",), "missing": (), "checked_at": T0}
+    values.update(changes)
+    return SubscriptionState(**values)  # type: ignore[arg-type]
+
+
+def test_storage_subscription_states_round_trip_per_store(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("20"), store("3"), store("100"))
+    failed = _subscription("3", subscribed=(), missing=("product.price.updated", "order.created"),
+                           error="Salla refused: the token lacks webhooks.read_write", scope_missing=True,
+                           checked_at=T0 + timedelta(minutes=5))
+    with uow_factory() as uow:
+        assert uow.subscriptions.get("3") is None and uow.subscriptions.list_all() == []
+        uow.subscriptions.save(_subscription("20"))
+        uow.subscriptions.save(failed)
+        uow.commit()
+    with uow_factory("100") as uow:
+        uow.subscriptions.save(_subscription("100", subscribed=()))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.subscriptions.get("3") == failed
+        assert [x.store_id for x in uow.subscriptions.list_all()] == ["100", "20", "3"]
+        uow.subscriptions.save(_subscription("3", checked_at=T0 + timedelta(hours=1)))  # the next check replaces it
+        uow.commit()
+    with uow_factory() as uow:
+        got = uow.subscriptions.get("3")
+        assert got == _subscription("3", checked_at=T0 + timedelta(hours=1)) and got.complete
+        assert got.checked_at.tzinfo is not None
+
+
+def test_storage_subscription_states_are_store_scoped(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("A"), store("B"))
+    with uow_factory() as uow:
+        uow.subscriptions.save(_subscription("A"))
+        uow.commit()
+    with uow_factory("B") as uow:
+        assert uow.subscriptions.get("A") is None and uow.subscriptions.list_all() == []
+        with pytest.raises(ValueError):
+            uow.subscriptions.save(_subscription("A", error="hijacked"))
+    with uow_factory() as uow, pytest.raises(StoreNotFound):
+        uow.subscriptions.save(_subscription("404"))
+    with uow_factory("A") as uow:
+        assert uow.subscriptions.get("A") == _subscription("A")
 
 
 def test_storage_retention_deletes_old_rows_in_batches(uow_factory: UnitOfWorkFactory) -> None:
@@ -846,3 +981,45 @@ def test_storage_concurrent_units_of_work_on_different_stores(uow_factory: UnitO
         assert in_store(uow_factory, sid, lambda s: s.products.count(), commit=False) == 3
     with uow_factory() as uow:
         assert len(uow.system_activity.list(limit=100)) == 18
+
+
+def test_storage_webhook_inbox_entries_older_than_a_cutoff_are_deleted(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("1"))
+    cutoff = T0 + timedelta(days=7)
+    with uow_factory() as uow:
+        for i in range(5):
+            assert uow.webhooks.record(f"old-{i}", event="app.installed", store_id="1", at=T0 + timedelta(hours=i))
+        assert uow.webhooks.record("claim", event="schedule.optimize_all_stores", store_id=None, at=T0)
+        assert uow.webhooks.record("new", event="app.installed", store_id="1", at=cutoff)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.retention.delete_webhooks_before(cutoff, batch_size=2) == 6
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.webhooks.record("new", event="app.installed", store_id="1", at=cutoff) is False  # kept
+        assert uow.webhooks.record("old-0", event="app.installed", store_id="1", at=cutoff) is True  # forgotten
+        assert uow.webhooks.record("claim", event="schedule.x", store_id=None, at=cutoff) is True
+        assert uow.retention.delete_webhooks_before(cutoff) == 0
+
+
+def test_storage_a_refused_delivery_is_recorded_once_on_the_right_log(uow_factory: UnitOfWorkFactory) -> None:
+    """The system-wide entry of an unknown store's refusal passes row-level security on PostgreSQL."""
+    from adapters.memory import FakeClock
+    from pricing_core.usecases.webhook_refusals import record_refused_delivery
+
+    seed(uow_factory, store("1"))
+    clock = FakeClock(T0)
+
+    def refuse(delivery_id: str, merchant_id: str | None) -> bool:
+        return record_refused_delivery(uow_factory, clock, delivery_id=delivery_id, event="app.installed",
+                                       merchant_id=merchant_id, status=422, reason="created_at 1e+300 is no time")
+
+    assert refuse("d-known", "1") and refuse("d-unknown", "999") and refuse("d-none", None)
+    assert not refuse("d-known", "1") and not refuse("d-unknown", "999")      # retries: not logged again
+    on_store = in_store(uow_factory, "1", lambda s: s.activity.list(activity_type=ActivityType.WEBHOOK_REFUSED),
+                        commit=False)
+    assert [e.metadata["delivery_id"] for e in on_store] == ["d-known"]
+    with uow_factory() as uow:
+        system = [e for e in uow.system_activity.list(activity_type=ActivityType.WEBHOOK_REFUSED)
+                  if e.store_id is None]
+    assert sorted(e.metadata["delivery_id"] for e in system) == ["d-none", "d-unknown"]

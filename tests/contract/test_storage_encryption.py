@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
@@ -131,3 +132,26 @@ def test_storage_postgres_without_keys_is_refused(tmp_path: Path) -> None:
 def test_storage_bad_key_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="Fernet keys"):
         build_storage(Config(var_dir=tmp_path, token_encryption_keys=("not-a-key",)))
+
+
+def test_storage_embedded_database_and_its_wal_and_shm_are_private(tmp_path: Path) -> None:
+    """Created 0600 like the key file, whatever the umask (022 would make them world-readable)."""
+    var = tmp_path / "var"
+    previous = os.umask(0o022)
+    try:
+        factory, _ = build_storage(Config(var_dir=var), migrate_schema=True)
+        with factory() as uow:
+            uow.stores.upsert(Store(store_id="1", store_name="Oud"))
+            uow.commit()
+        db = var / "salla-optimizer.db"
+        files = [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
+        assert all(f.exists() for f in files)  # the engine still holds a connection: WAL and SHM are there
+        assert {f.name: oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {f.name: "0o600" for f in files}
+        factory.engine.dispose()
+
+        db.chmod(0o644)  # left readable by an earlier version: tightened at the next start
+        factory, _ = build_storage(Config(var_dir=var), migrate_schema=True)
+        assert stat.S_IMODE(db.stat().st_mode) == 0o600
+        factory.engine.dispose()
+    finally:
+        os.umask(previous)

@@ -70,3 +70,37 @@ def test_storage_every_store_scoped_table_has_forced_rls(fresh_postgres_url: str
     for table in STORE_SCOPED_TABLES:
         assert flags[table] == (True, True), table
     assert policies == set(STORE_SCOPED_TABLES)
+
+
+def test_storage_migration_0003_gives_existing_runs_a_heartbeat(database_url: str) -> None:
+    # Runs recorded before heartbeats existed get their finish (or start) as their last progress,
+    # so the recovery loop neither misses a dead one nor takes a finished one for running.
+    engine = make_engine(database_url)
+    try:
+        downgrade(engine, "base")   # the PostgreSQL database is shared by the module's tests
+        upgrade(engine, "0001")
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SELECT set_config('app.store_id', '*', true)")
+            conn.exec_driver_sql(
+                "INSERT INTO stores (store_id, store_name, is_active, plan, currency) "
+                "VALUES ('7', 'S', true, 'plus', 'SAR')"
+            )
+            for rid, status, finished in (("r1", "running", None), ("r2", "completed", "2026-03-01 10:00:00+00:00")):
+                conn.exec_driver_sql(
+                    "INSERT INTO optimization_runs (id, store_id, run_type, status, started_at, finished_at, "
+                    "products_analyzed, products_updated, products_queued, products_skipped) "
+                    f"VALUES ('{rid}', '7', 'scheduled', '{status}', '2026-03-01 09:00:00+00:00', "
+                    f"{'NULL' if finished is None else repr(finished)}, 0, 0, 0, 0)"
+                )
+        upgrade(engine)
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SELECT set_config('app.store_id', '*', true)")
+            rows = dict(conn.exec_driver_sql(
+                "SELECT id, CAST(updated_at AS VARCHAR) FROM optimization_runs ORDER BY id").all())
+            recoveries = {r[0] for r in conn.exec_driver_sql("SELECT recoveries FROM optimization_runs").all()}
+    finally:
+        engine.dispose()
+    assert rows["r1"].startswith("2026-03-01 09:00:00") and rows["r2"].startswith("2026-03-01 10:00:00")
+    assert recoveries == {0}

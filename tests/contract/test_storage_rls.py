@@ -21,6 +21,7 @@ from pricing_core.ports import scope_of
 from pricing_core.rules import PricingRule
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.settings import TenantSettings
+from pricing_core.store_events import SubscriptionState
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
 
@@ -68,6 +69,8 @@ def _fill(factory: SqlUnitOfWorkFactory, store_id: str) -> None:
         s.price_history.add_many([PricePoint(product_id="p1", price=Decimal("10"), changed_at=NOW)])
         s.rules.replace_all([PricingRule(name="r", settings={"min_profit_margin": 20})])
         s.overrides.upsert_many([ProductOverride(product_id="p1", cost_price="5")])
+        uow.subscriptions.save(SubscriptionState(store_id=store_id, callback_url="https://x.example/webhooks/salla",
+                                                 checked_at=NOW))
         uow.commit()
 
 

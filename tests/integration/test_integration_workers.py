@@ -5,14 +5,21 @@ fake Salla over HTTP on loopback.
    activity and the prices in the fake Salla agree.
 2. Slow the fake down, start another batch, ``kill -9`` a worker in the middle of it, start a new
    worker, and check that every store's sweep finished and no price was sent twice.
+3. The same with the merchants' bulk approvals in flight too, and Redis losing every message at the
+   kill: the next worker's recovery at start resumes the cut sweeps and settles the approvals from
+   what the database says was in flight.
+
+Each test runs alone as well (``first_batch`` sweeps the first batch for whichever needs it).
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -29,6 +36,8 @@ from pricing_core.decision import DecisionStatus
 from pricing_core.ports import scope_of
 from pricing_core.runs import RunStatus, RunType
 from pricing_core.settings import AutomationMode, TenantSettings
+from pricing_core.usecases.decisions import approve_decisions
+from pricing_core.usecases.sweeps import sweep_run_key
 from support.runners import LoopbackFake, WorkerProcess, install_store, runs_by_key, wait_until
 from support.servers import PostgresServer, free_port
 
@@ -45,10 +54,15 @@ class World:
         self.services, self.fake, self.broker, self.env, self.tmp = services, fake, broker, env, tmp
         self.workers: list[WorkerProcess] = []
 
-    def worker(self, name: str) -> WorkerProcess:
-        w = WorkerProcess(self.env, threads=4, log_path=self.tmp / f"{name}.log").start()
+    def worker(self, name: str, **env: str) -> WorkerProcess:
+        w = WorkerProcess({**self.env, **env}, threads=4, log_path=self.tmp / f"{name}.log").start()
         self.workers.append(w)
         return w
+
+    def stop_workers(self) -> None:
+        """Stop every worker this module started (SIGTERM; those already killed are skipped)."""
+        for worker in self.workers:
+            worker.stop()
 
     def send(self, command: Command) -> None:
         self.services.queue.dispatch(command)
@@ -118,14 +132,26 @@ def completed(world: World, run_key: str) -> list[str]:
     return done
 
 
-def test_batch_sweep_agrees_everywhere(world: World) -> None:
+@pytest.fixture(scope="module")
+def first_batch(world: World) -> dict[str, dict[str, Decimal]]:
+    """The batch ``b1`` swept by two workers; returns the prices before it.
+
+    A fixture, not a side effect of the first test, so every test of the module also runs alone.
+    """
+    world.stop_workers()
     world.worker("w1")
     world.worker("w2")
     original = {s: world.fake.fake.prices(s) for s in world.stores()}
     world.send(SweepAllStores(batch_key="b1"))
     swept = world.swept()
     assert len(swept) == 13 and len(world.stores()) == STORES
-    wait_until(lambda: len(completed(world, "scheduled:b1")) == len(swept), timeout=90, what="13 sweeps")
+    wait_until(lambda: len(completed(world, sweep_run_key("b1"))) == len(swept), timeout=90, what="13 sweeps")
+    return original
+
+
+def test_batch_sweep_agrees_everywhere(world: World, first_batch: dict[str, dict[str, Decimal]]) -> None:
+    original = first_batch
+    swept = world.swept()
 
     totals: Counter[str] = Counter()
     for store_id in world.stores():
@@ -166,11 +192,13 @@ def decided(world: World, store_id: str, run_id: str) -> int:
         return len(scope_of(uow).decisions.list(run_id=run_id, limit=10_000))
 
 
-def test_kill_9_mid_sweep_finishes_every_store_and_applies_nothing_twice(world: World) -> None:
+def test_kill_9_mid_sweep_finishes_every_store_and_applies_nothing_twice(
+    world: World, first_batch: dict[str, dict[str, Decimal]]
+) -> None:
     world.fake.reset_counts()
     # One worker does the whole batch, so killing it surely cuts sweeps in the middle.
-    world.workers[1].stop()
-    victim = world.workers[0]
+    world.stop_workers()
+    victim = world.worker("victim")
     for store_id in world.stores():
         world.fake.fake.set_latency(store_id, 0.25)   # slow Salla: a sweep takes seconds
     world.send(SweepAllStores(batch_key="b2"))
@@ -180,7 +208,7 @@ def test_kill_9_mid_sweep_finishes_every_store_and_applies_nothing_twice(world: 
     def mid_sweep() -> bool:
         cut.clear()
         for store_id in swept:
-            run = runs_by_key(world.services, store_id, "scheduled:b2")
+            run = runs_by_key(world.services, store_id, sweep_run_key("b2"))
             if run is not None and run.status is RunStatus.RUNNING and decided(world, store_id, run.id) > 0:
                 cut[store_id] = run.id
         return len(cut) >= 2
@@ -192,12 +220,12 @@ def test_kill_9_mid_sweep_finishes_every_store_and_applies_nothing_twice(world: 
         world.fake.fake.set_latency(store_id, 0.0)
     world.worker("w3")
     world.worker("w4")
-    wait_until(lambda: len(completed(world, "scheduled:b2")) == len(swept), timeout=120,
+    wait_until(lambda: len(completed(world, sweep_run_key("b2"))) == len(swept), timeout=120,
                what="every sweep of the second batch")
 
     for store_id in swept:
-        run = runs_by_key(world.services, store_id, "scheduled:b2")
-        first = runs_by_key(world.services, store_id, "scheduled:b1")
+        run = runs_by_key(world.services, store_id, sweep_run_key("b2"))
+        first = runs_by_key(world.services, store_id, sweep_run_key("b1"))
         with world.services.uow_factory(store_id) as uow:
             decisions = scope_of(uow).decisions.list(run_id=run.id, limit=10_000)
         prices = world.fake.fake.prices(store_id)
@@ -214,3 +242,83 @@ def test_kill_9_mid_sweep_finishes_every_store_and_applies_nothing_twice(world: 
     sent_twice = {key: n for key, n in world.fake.sent.items() if n > 1}
     assert sent_twice == {}
     assert sum(world.fake.sent.values()) > 0
+
+
+def test_kill_9_with_the_messages_lost_is_healed_by_recovery_from_the_database(
+    world: World, first_batch: dict[str, dict[str, Decimal]]
+) -> None:
+    """A worker dies mid-batch and mid-approval, and its messages do not come back (Redis lost them):
+    the next worker's recovery at start finishes from what the database says was in flight."""
+    world.stop_workers()
+    victim = world.worker("lost-victim")
+    for store_id in world.stores():
+        world.fake.fake.set_latency(store_id, 0.3)
+    # The merchants of the semi-auto stores approve everything pending, and a batch starts.
+    approved: dict[str, list[str]] = {}
+    for store_id in world.swept():
+        if world.mode(store_id) is not AutomationMode.SEMI_AUTO:
+            continue
+        with world.services.uow_factory(store_id) as uow:
+            ids = [d.id for d in scope_of(uow).decisions.list(status=DecisionStatus.PENDING, limit=1000)]
+        if ids:
+            approve_decisions(world.services.uow_factory, world.services.queue, world.services.clock, store_id=store_id,
+                              decision_ids=ids)
+            approved[store_id] = ids
+    assert approved
+    world.fake.reset_counts()
+    world.send(SweepAllStores(batch_key="b3"))
+
+    def cut() -> list[str]:
+        return [s for s in world.swept() if (r := runs_by_key(world.services, s, sweep_run_key("b3"))) is not None
+                and r.status is RunStatus.RUNNING and decided(world, s, r.id) > 0]
+
+    wait_until(lambda: len(cut()) >= 2, timeout=60, interval=0.1, what="sweeps half done")
+    victim.kill()
+    running_at_kill = cut()
+    assert running_at_kill
+    # Redis loses everything: queued messages and the dead worker's unacknowledged ones alike.
+    client = world.broker.client
+    keys = list(client.scan_iter(f"{world.env['DRAMATIQ_NAMESPACE']}*"))
+    if keys:
+        client.delete(*keys)
+    for store_id in world.stores():
+        world.fake.fake.set_latency(store_id, 0.0)
+    time.sleep(1.5)   # past RECOVERY_APPLYING_AFTER_SECONDS below
+    world.worker("healer", RECOVERY_APPLYING_AFTER_SECONDS="1", RECOVERY_APPROVED_AFTER_SECONDS="0",
+                 RECOVERY_RUNNING_AFTER_SECONDS="0")
+
+    def healed() -> bool:
+        for store_id in world.stores():
+            with world.services.uow_factory(store_id) as uow:
+                scope = scope_of(uow)
+                if any(scope.decisions.count(status=s) for s in (DecisionStatus.APPLYING, DecisionStatus.APPROVED)):
+                    return False
+                if any(r.status is RunStatus.RUNNING for r in scope.runs.recent(50)):
+                    return False
+        return True
+    wait_until(healed, timeout=120, interval=0.5, what="nothing in flight and no run running")
+
+    for store_id in running_at_kill:
+        run = runs_by_key(world.services, store_id, sweep_run_key("b3"))
+        assert run.status is RunStatus.COMPLETED and run.recoveries == 1, run   # resumed from the database
+    for store_id, ids in approved.items():
+        with world.services.uow_factory(store_id) as uow:
+            scope = scope_of(uow)
+            statuses = Counter(scope.decisions.get(i).status for i in ids)
+        assert set(statuses) <= {DecisionStatus.APPLIED, DecisionStatus.PENDING, DecisionStatus.FAILED,
+                                 DecisionStatus.SUPERSEDED}, statuses
+    for store_id in world.stores():
+        with world.services.uow_factory(store_id) as uow:
+            applied = scope_of(uow).decisions.list(status=DecisionStatus.APPLIED, limit=10_000)
+        latest: dict[str, Any] = {}
+        for d in sorted(applied, key=lambda d: d.updated_at):
+            latest[d.decision.product_id] = d
+        prices = world.fake.fake.prices(store_id)
+        for product_id, d in latest.items():
+            assert prices[product_id] == d.decision.suggested_price
+            assert d.decision.floor_price is None or d.decision.suggested_price >= d.decision.floor_price
+    assert {key: n for key, n in world.fake.sent.items() if n > 1} == {}
+    with world.services.uow_factory() as uow:
+        summaries = [e for e in uow.system_activity.list(activity_type=ActivityType.SYSTEM_RECOVERY)
+                     if e.store_id is None]
+    assert summaries and sum(e.metadata["runs_resumed"] for e in summaries) >= len(running_at_kill)

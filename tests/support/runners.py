@@ -143,6 +143,76 @@ class WorkerProcess:
             self.kill()
 
 
+class ServeProcess:
+    """``salla-optimizer serve`` as a subprocess in its own session, in ``workdir`` (which holds its ``./var``).
+
+    The embedded default when ``env`` configures nothing (a ``None`` value removes an inherited
+    variable): SQLite, the in-process broker, worker threads and scheduler, and the sandbox.
+    ``kill`` is a real ``kill -9``; ``start`` again with the same ``workdir`` is the restart after
+    the crash.
+    """
+
+    def __init__(
+        self, workdir: Path, env: Mapping[str, str | None], port: int, *, log_path: Path | None = None
+    ) -> None:
+        import entrypoints
+
+        # The child runs in ``workdir``: the code it imports must not depend on the caller's directory.
+        source = str(Path(entrypoints.__file__).resolve().parents[1])
+        inherited = os.environ.get("PYTHONPATH", "")
+        paths = [source, *(str(Path(p).resolve()) for p in inherited.split(os.pathsep) if p)]
+        merged = {**os.environ, **env, "PYTHONPATH": os.pathsep.join(paths)}
+        self.env = {k: v for k, v in merged.items() if v is not None}   # None: not set in the child
+        self.workdir = workdir
+        self.port = port
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 90.0) -> ServeProcess:
+        """Start the server and wait until ``/health`` answers 200."""
+        import httpx
+
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115 - lives with it
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "entrypoints.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--log-level", "warning"],
+            cwd=self.workdir, env=self.env, stdout=log, stderr=log, start_new_session=True,
+        )
+
+        def healthy() -> bool:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"serve exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                return httpx.get(f"{self.base}/health", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(healthy, timeout=timeout, interval=0.3, what="serve to answer /health")
+        return self
+
+    def kill(self) -> None:
+        """``kill -9``: no shutdown, no final save, no release of anything."""
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """SIGTERM, then kill if it does not stop."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
 def install_store(
     services: Services, fake: FakeSalla, merchant_id: int, settings: TenantSettings, *, name: str = ""
 ) -> None:
@@ -177,4 +247,4 @@ def runs_by_key(services: Services, store_id: str, run_key: str) -> Any:
 
 HOUR = timedelta(hours=1)
 
-__all__ = ["LoopbackFake", "WorkerProcess", "install_store", "runs_by_key", "wait_until"]
+__all__ = ["LoopbackFake", "ServeProcess", "WorkerProcess", "install_store", "runs_by_key", "wait_until"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.competitors.feeds import FeedError, FeedSource, parse_feed
+from adapters.competitors.feeds import FeedError, FeedSource, RejectedRow, parse_feed, parse_row
 from adapters.competitors.source import OwnStore
 from pricing_core import Product
 
@@ -82,6 +82,29 @@ def test_unreachable_feed_raises_a_feed_error_for_the_composite_to_log():
 def test_broken_json_is_a_feed_error():
     with pytest.raises(FeedError):
         parse_feed("[{not json", fmt="json")
+
+
+@pytest.mark.parametrize(("price", "expected"), [("2.5e3", Decimal("2500")), ("2.5E+3", Decimal("2500")),
+                                                  (2.5e3, Decimal("2500.0")), ("1,299.50", Decimal("1299.50")),
+                                                  ("12.500", Decimal("12.500"))])
+def test_feed_prices_in_exponent_notation_are_read_exactly(price, expected):
+    row = {"sku": "OUD-100", "competitor": "noon", "price": price, "observed_at": "2026-11-23T09:00:00Z"}
+    assert parse_row(row, 1).offer.price == expected
+
+
+@pytest.mark.parametrize("price", ["2,5e3", "1e400", "nan", "-12", "12 or 13"])
+def test_feed_prices_that_could_be_misread_are_rejected_with_a_reason(price):
+    row = {"sku": "OUD-100", "competitor": "noon", "price": price, "observed_at": "2026-11-23T09:00:00Z"}
+    rejected = parse_row(row, 1)
+    assert isinstance(rejected, RejectedRow) and "unreadable price" in rejected.reason
+
+
+def test_a_feed_rows_currency_settles_its_decimals():
+    row = {"sku": "OUD-100", "competitor": "xcite", "price": "KD 1,250.500", "currency": "KWD",
+           "observed_at": "2026-11-23T09:00:00Z"}
+    assert parse_row(row, 1).offer.price == Decimal("1250.500")
+    row["price"] = "1,250 KD"  # thousands or decimals? refused, not guessed
+    assert isinstance(parse_row(row, 1), RejectedRow)
 
 
 def test_a_feed_may_state_shipping() -> None:

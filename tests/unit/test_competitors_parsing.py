@@ -1,12 +1,22 @@
 """Reading prices as Saudi shops print them: Arabic-Indic digits, Arabic separators, currency words."""
 
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from price_parser import Price
 
-from adapters.competitors.parsing import detect_currency, normalize_currency, parse_amount, parse_price
+from adapters.competitors.parsing import (
+    detect_currency,
+    minor_unit,
+    normalize_currency,
+    parse_amount,
+    parse_price,
+    read_amount,
+)
 
 ARABIC = str.maketrans("0123456789.,", "٠١٢٣٤٥٦٧٨٩٫٬")
 EASTERN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -61,3 +71,83 @@ def test_arabic_indic_and_eastern_digits_read_like_ascii(amount):
     assert parse_amount(grouped.translate(ARABIC)) == amount
     assert parse_amount(grouped.translate(EASTERN)) == amount
     assert parse_amount(f"{grouped.translate(ARABIC)} ر.س") == amount
+
+
+# --- price-parser's own examples, exponent notation, minor units --------------------------------
+
+PRICE_PARSER_EXAMPLES = json.loads(
+    (Path(__file__).resolve().parents[1] / "fixtures" / "price_parser" / "examples.json").read_text(encoding="utf-8"))
+
+
+def _expected(example):
+    return None if example["amount"] is None else Decimal(example["amount"])
+
+
+def test_at_least_as_right_as_price_parser_on_its_own_examples():
+    examples = PRICE_PARSER_EXAMPLES["examples"]
+    assert len(examples) > 1100 and "scrapinghub/price-parser" in PRICE_PARSER_EXAMPLES["source"]
+    for hints in (True, False):  # with the hints price-parser's tests give it, and without any
+        library = ours = 0
+        broken = []
+        for example in examples:
+            args = (example["currency_raw"], example["decimal_separator"]) if hints else (None, None)
+            want = _expected(example)
+            theirs = Price.fromstring(example["price_raw"], *args).amount
+            mine = read_amount(example["price_raw"], currency_hint=args[0], decimal_separator=args[1])
+            library += theirs == want
+            ours += mine == want
+            if theirs == want and mine != want:
+                broken.append((example["price_raw"], example["currency_raw"], want, mine))
+        assert broken == [], f"examples price-parser reads right and we do not (hints={hints})"
+        assert ours >= library
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency"),
+    [
+        (" 423.923 KD", "423.923", "KWD"),
+        ("123,456.789 OMR", "123456.789", "OMR"),
+        ("BHD 1.250", "1.250", "BHD"),
+        ("١٢٫٥٠٠ د.ك", "12.500", "KWD"),
+        ("129.900 SAR", "129900", "SAR"),  # a two-decimal currency: the dot groups thousands
+        ("35€ 99", "35.99", "EUR"),
+        ("2.5e3", "2500", None),
+        ("2.5E3 SAR", "2500", "SAR"),
+    ],
+)
+def test_minor_units_and_exponents(text, amount, currency):
+    parsed = parse_price(text)
+    assert parsed is not None and parsed.amount == Decimal(amount) and parsed.currency == currency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "129.900",  # 129.9 of a three-decimal currency or 129,900 of another: not guessed
+        "1,250 KD",  # one thousand two hundred fifty dinars, or 1.25?
+        "$ 281.40 $ 265.70",  # two amounts: one is a "was" price
+        "SAR 199 SAR 249",
+        "-19% AED 1,299.00 List Price: AED 1,599.00",
+        "about 2.5e3 or more",  # an exponent inside prose is not read as its mantissa
+        "1e400",
+    ],
+)
+def test_what_could_be_misread_is_refused(text):
+    assert parse_price(text) is None
+
+
+def test_minor_units_follow_iso_4217():
+    assert [minor_unit(c) for c in ("SAR", "AED", "KWD", "BHD", "OMR", "JPY", None, "XXX?")] == [2, 2, 3, 3, 3, 0, 2, 2]
+
+
+@pytest.mark.parametrize(("value", "amount"), [("2.5e3", "2500"), (2.5e3, "2500.0"), ("1.2E+2", "120"),
+                                               (Decimal("1E+3"), "1000")])
+def test_structured_numbers_in_exponent_notation_are_read_exactly(value, amount):
+    assert parse_amount(value) == Decimal(amount)
+
+
+@given(st.decimals(min_value=Decimal("0.001"), max_value=Decimal("99999.999"), places=3))
+def test_a_three_decimal_amount_is_never_read_a_thousand_times_off(amount):
+    for text in (f"{amount:,.3f} KWD", f"د.ك {amount:.3f}", f"{amount:.3f} BD"):
+        parsed = parse_price(text)
+        assert parsed is None or parsed.amount == amount

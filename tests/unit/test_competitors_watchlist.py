@@ -17,6 +17,7 @@ from adapters.competitors import (
     build_competitor_source,
     load_watchlist,
 )
+from adapters.competitors.extraction import SiteSelectors
 from adapters.competitors.pages import PageFetcher
 from adapters.config import Config
 from pricing_core import Product
@@ -80,3 +81,24 @@ def test_build_competitor_source_merges_feed_and_pages(tmp_path):
     assert isinstance(source, CompositeCompetitorSource)
     assert [type(s) for s in source.sources] == [FeedSource, PageSource]
     assert Config.from_env({"COMPETITOR_PAGES_FILE": str(watchlist)}).competitor_pages_file == str(watchlist)
+
+
+def test_selectors_apply_to_every_page_of_the_competitors_domain(tmp_path, caplog):
+    path = write(tmp_path, "sku,competitor,url,price_selector,stock_selector\n"
+                           'A,noon,https://www.noon.com/a,[data-qa="div-price-now"],//button[@id="buy"]\n'
+                           "B,noon,https://noon.com/b,,\n"
+                           "C,noon,https://www.noon.com/c,.other,\n"
+                           "D,jarir,https://www.jarir.com/d,div[[,\n"
+                           "E,extra,https://www.extra.com/e,,\n")
+    listings = load_watchlist(path)
+
+    def selectors(sku):
+        [listing] = listings.for_product(Product(id=sku, sku=sku, price="10"))
+        return listing.selectors
+
+    noon = SiteSelectors(price='[data-qa="div-price-now"]', stock='//button[@id="buy"]')
+    assert selectors("A") == selectors("B") == selectors("C") == noon  # one set per domain, the first given
+    assert selectors("E") is None
+    assert listings.for_product(Product(id="D", sku="D", price="10")) == []  # a broken selector skips its row
+    assert "price_selector: not a CSS selector or XPath" in caplog.text
+    assert "other selectors for noon.com" in caplog.text

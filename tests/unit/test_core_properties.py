@@ -33,6 +33,9 @@ percent = st.decimals(min_value=Decimal("0"), max_value=Decimal("94.99"), places
 @st.composite
 def tenant_settings(draw: st.DrawFn) -> TenantSettings:
     reference = draw(st.sampled_from(list(Reference)))
+    strategy = draw(st.sampled_from(list(Strategy)))
+    # Beating by 0% is "match": beat_percent takes a value above 0.
+    lowest = Decimal("0.01") if strategy is Strategy.BEAT_PERCENT else Decimal("0")
     return TenantSettings(
         min_profit_margin=draw(percent),
         automation_mode=draw(st.sampled_from(list(AutomationMode))),
@@ -41,8 +44,8 @@ def tenant_settings(draw: st.DrawFn) -> TenantSettings:
         vat_rate=draw(st.sampled_from([Decimal("0"), Decimal("5"), Decimal("15")])),
         reference=reference,
         reference_competitor="noon" if reference is Reference.COMPETITOR else None,
-        strategy=draw(st.sampled_from(list(Strategy))),
-        strategy_value=draw(st.decimals(min_value=Decimal("0"), max_value=Decimal("20"), places=2)),
+        strategy=strategy,
+        strategy_value=draw(st.decimals(min_value=lowest, max_value=Decimal("20"), places=2)),
         price_ending=draw(st.sampled_from(list(PriceEnding))),
         offer_agreement_pct=draw(st.sampled_from([Decimal("0"), Decimal("5")])),
     )

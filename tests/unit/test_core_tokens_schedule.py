@@ -72,3 +72,22 @@ def test_token_payload_from_either_source_reads_the_same_way():
         token_set_from_payload({"expires_in": 60}, NOW)
     with pytest.raises(TokenPayloadError, match="expiry"):
         token_set_from_payload({"access_token": "at", "expires": "soon"}, NOW)
+
+
+@pytest.mark.parametrize("fields", [
+    {"expires": 1e300}, {"expires": float("nan")}, {"expires": float("inf")}, {"expires_in": 1e18},
+    {"expires_in": -1}, {"expires": "1e18"}, {"expires": 10**400}, {"expires": True}, {"expires": [1]},
+    {"expires": int((NOW + timedelta(days=400)).timestamp())}, {"expires_in": 400 * 86400},
+])
+def test_an_expiry_no_token_could_have_is_refused(fields: dict[str, object]) -> None:
+    from pricing_core.tokens import TokenPayloadError, token_set_from_payload
+
+    with pytest.raises(TokenPayloadError, match="expiry"):
+        token_set_from_payload({"access_token": "at", **fields}, NOW)
+
+
+def test_an_expiry_in_the_past_is_kept_as_said() -> None:
+    """A late delivery's access token may have expired; its refresh token still works."""
+    past = int((NOW - timedelta(days=2)).timestamp())
+    assert expiry_from_response(NOW, expires=past) == NOW - timedelta(days=2)
+    assert expiry_from_response(NOW, expires_in="1209599") == NOW + timedelta(seconds=1209599)

@@ -57,6 +57,8 @@ def _busy_fake(**options: Any) -> tuple[FakeSalla, dict[str, Any]]:
                            headers=auth).status_code == 201
         assert client.put(f"/admin/v2/products/{second_pid}", json={"status": "hidden", "cost_price": "7.25"},
                           headers=auth).status_code == 201
+        assert client.post("/admin/v2/webhooks/subscribe", headers=auth, json={
+            "event": "product.price.updated", "url": "https://app.example/webhooks/salla"}).status_code == 200
     fake.issue_tokens(third)
     fake.uninstall_store(third)
     return fake, {"live": live, "rotated": rotated, "other": other, "third": third, "pid": pid,
@@ -88,6 +90,22 @@ def test_snapshot_round_trip_keeps_tokens_revocations_installs_and_prices() -> N
     # The token generator continues too: a restarted fake must not reissue an old token string.
     issued_before = set(state["tokens"]["access"])
     assert restored.issue_tokens(MERCHANT)["access_token"] not in issued_before
+    # So do the store's webhooks (a restarted sandbox keeps delivering the events it subscribed).
+    assert [h.to_json() for h in restored.store_webhooks.of_store(MERCHANT)] == \
+        [h.to_json() for h in fake.store_webhooks.of_store(MERCHANT)] != []
+    assert restored.store_webhooks.subscribe(MERCHANT, event="order.created", url="https://x.example").id \
+        not in {h.id for h in fake.store_webhooks.of_store(MERCHANT)}
+
+
+def test_a_state_saved_before_store_webhooks_existed_restores_without_any() -> None:
+    fake, seen = _busy_fake()
+    state = json.loads(json.dumps(fake.snapshot()))
+    del state["store_webhooks"]
+    restored = create_fake_salla(clock=FakeClock(), bulk_delay=0)
+    restored.restore(state)
+    assert restored.store_webhooks.of_store(MERCHANT) == []
+    with TestClient(restored.app) as client:
+        assert _store_info(client, seen["live"]["access_token"]) == 200
 
 
 def test_queued_bulk_updates_survive_and_apply_after_restore() -> None:
@@ -164,7 +182,8 @@ def test_corrupt_state_file_is_set_aside_with_a_warning_and_the_fake_starts_fres
 
 
 @pytest.mark.parametrize(
-    "damage", ["other_seed", "other_version", "dangling_chain", "bad_price", "unknown_store", "foreign_chain"]
+    "damage", ["other_seed", "other_version", "dangling_chain", "bad_price", "unknown_store", "foreign_chain",
+               "foreign_webhook"]
 )
 def test_incompatible_state_leaves_the_fake_untouched(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str
@@ -181,6 +200,8 @@ def test_incompatible_state_leaves_the_fake_untouched(
         state["stores"][str(MERCHANT)]["products"][str(seen["pid"])]["price"] = "lots"
     elif damage == "unknown_store":
         state["stores"]["42"] = {"installed": True, "products": {}}
+    elif damage == "foreign_webhook":
+        state["store_webhooks"]["hooks"]["42"] = state["store_webhooks"]["hooks"].pop(str(MERCHANT))
     else:
         state["tokens"]["chains"][0]["merchant_id"] = 42
     path = tmp_path / "sandbox-state.json"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+from starlette.testclient import TestClient
 
 from adapters.fake_salla import create_fake_salla
 from adapters.fake_salla.webhooks import WebhookSender, delivery_headers, encode_event, sign
@@ -77,7 +78,122 @@ def test_install_events_from_the_fake() -> None:
         assert authorize.data["expires"] == tokens["expires"] > 1_000_000_000
         assert all(r.headers["Authorization"] == "k" for r in received)
     assert orders == {("app.installed", "app.store.authorize"), ("app.store.authorize", "app.installed")}
-    delivery = fake.emit_price_updated(1234509876, next(iter(fake.store(1234509876).products)))
-    assert fake.wait_webhooks() and delivery.delivered
+    product = next(iter(fake.store(1234509876).products))
+    assert fake.emit_price_updated(1234509876, product) is None  # a store event nobody subscribed
+    with TestClient(fake.app) as client:
+        subscribed = client.post("/admin/v2/webhooks/subscribe", headers=_bearer(tokens),
+                                 json={"event": "product.price.updated", "url": "http://app.test/webhooks/salla"})
+    assert subscribed.status_code == 200
+    delivery = fake.emit_price_updated(1234509876, product)
+    assert delivery is not None and fake.wait_webhooks() and delivery.delivered
     assert json.loads(delivery.body)["created_at"].endswith("GMT+0300")
+    fake.close()
+
+
+# -- store events reach the app only when subscribed --------------------------------------------
+
+MERCHANT = 1234509876
+HOOK_URL = "http://app.test/webhooks/salla"
+
+
+def _bearer(tokens: dict) -> dict[str, str]:  # type: ignore[type-arg]
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def _recording_fake(**options):  # type: ignore[no-untyped-def]
+    received: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        return httpx.Response(200)
+
+    fake = create_fake_salla(webhook_url=HOOK_URL, webhook_secret="k", bulk_delay=0,
+                             webhook_http=httpx.Client(transport=httpx.MockTransport(record)), **options)
+    return fake, received
+
+
+def _price_events(received: list[httpx.Request]) -> list[tuple[str, int]]:
+    return [(str(r.url), json.loads(r.content)["data"]["id"]) for r in received
+            if json.loads(r.content)["event"] == "product.price.updated"]
+
+
+def test_price_events_are_delivered_only_once_subscribed_and_to_the_subscribed_url() -> None:
+    fake, received = _recording_fake()
+    tokens = fake.issue_tokens(MERCHANT)
+    pid = next(iter(fake.store(MERCHANT).products))
+    with TestClient(fake.app) as client:
+        bulk = {"products": [{"id": pid, "price": 42}]}
+        assert client.post("/admin/v2/products/prices/bulkPrice", json=bulk, headers=_bearer(tokens)).status_code == 201
+        assert fake.wait_webhooks() and _price_events(received) == []  # bulk update, no subscription: silence
+        hook = client.post("/admin/v2/webhooks/subscribe", headers=_bearer(tokens), json={
+            "name": "prices", "event": "product.price.updated", "url": "http://other.example/hooks", "version": 2})
+        assert hook.status_code == 200
+        assert hook.json()["data"] | {"id": 0} == {"id": 0, "name": "prices", "event": "product.price.updated",
+                                                    "type": "manual", "url": "http://other.example/hooks",
+                                                    "version": 2, "rule": None, "headers": {}}
+        bulk = {"products": [{"id": pid, "price": 43}]}
+        assert client.post("/admin/v2/products/prices/bulkPrice", json=bulk, headers=_bearer(tokens)).status_code == 201
+        assert fake.wait_webhooks()
+        assert _price_events(received) == [("http://other.example/hooks", pid)]
+        # App events need no subscription and go to the app's URL.
+        fake.uninstall_store(MERCHANT)
+        assert fake.wait_webhooks() and str(received[-1].url) == HOOK_URL
+        assert json.loads(received[-1].content)["event"] == "app.uninstalled"
+    # Uninstalling removed the store's webhooks: nothing is delivered after a reinstall either.
+    fake.issue_tokens(MERCHANT)
+    assert fake.store_webhooks.of_store(MERCHANT) == []
+    assert fake.emit_price_updated(MERCHANT, pid) is None
+    fake.close()
+
+
+def test_subscribing_twice_lists_one_webhook_and_unsubscribe_stops_the_events() -> None:
+    fake, received = _recording_fake()
+    tokens = fake.issue_tokens(MERCHANT)
+    pid = next(iter(fake.store(MERCHANT).products))
+    body = {"name": "prices", "event": "product.price.updated", "url": HOOK_URL}
+    with TestClient(fake.app) as client:
+        first = client.post("/admin/v2/webhooks/subscribe", json=body, headers=_bearer(tokens)).json()["data"]
+        again = client.post("/admin/v2/webhooks/subscribe", json=body, headers=_bearer(tokens)).json()["data"]
+        assert first["id"] == again["id"]
+        listed = client.get("/admin/v2/webhooks", headers=_bearer(tokens)).json()
+        assert [w["id"] for w in listed["data"]] == [first["id"]]
+        assert listed["pagination"]["total"] == 1 and listed["pagination"]["totalPages"] == 1
+        fake.emit_price_updated(MERCHANT, pid)
+        assert fake.wait_webhooks() and len(_price_events(received)) == 1  # once, not twice
+        gone = client.delete("/admin/v2/webhooks/unsubscribe", params={"id": first["id"]}, headers=_bearer(tokens))
+        assert gone.status_code == 202
+        assert client.get("/admin/v2/webhooks", headers=_bearer(tokens)).json()["data"] == []
+    assert fake.emit_price_updated(MERCHANT, pid) is None
+    fake.close()
+
+
+def test_portal_store_events_go_to_the_app_url_for_installed_stores() -> None:
+    fake, received = _recording_fake(portal_events=("product.price.updated",))
+    pid = next(iter(fake.store(MERCHANT).products))
+    delivery = fake.emit_price_updated(MERCHANT, pid)
+    assert delivery is not None and delivery.url is None and fake.wait_webhooks()
+    assert _price_events(received) == [(HOOK_URL, pid)]
+    assert fake.emit_event(MERCHANT, "order.created", {"id": 1}) is None  # not in the portal's list
+    fake.uninstall_store(MERCHANT)
+    assert fake.emit_price_updated(MERCHANT, pid) is None  # not installed: no store events
+    fake.close()
+
+
+def test_webhooks_api_checks_scope_event_and_url() -> None:
+    fake, _ = _recording_fake(strict_webhook_urls=True)
+    no_scope = fake.issue_tokens(MERCHANT, scope="offline_access products.read_write")
+    read_only = fake.issue_tokens(MERCHANT, scope="offline_access webhooks.read")
+    full = fake.issue_tokens(MERCHANT)
+    with TestClient(fake.app) as client:
+        denied = client.get("/admin/v2/webhooks", headers=_bearer(no_scope))
+        assert denied.status_code == 401 and "webhooks.read" in denied.json()["error"]["message"]
+        assert client.get("/admin/v2/webhooks", headers=_bearer(read_only)).status_code == 200
+        refused = client.post("/admin/v2/webhooks/subscribe", headers=_bearer(read_only),
+                              json={"event": "product.price.updated", "url": HOOK_URL})
+        assert refused.status_code == 401 and refused.json()["error"]["message"].endswith("webhooks.read_write")
+        invalid = client.post("/admin/v2/webhooks/subscribe", headers=_bearer(full),
+                              json={"event": "app.installed", "url": "http://localhost:8000/webhooks/salla"})
+        assert invalid.status_code == 422
+        assert set(invalid.json()["error"]["fields"]) == {"event", "url"}
+    assert fake.store_webhooks.of_store(MERCHANT) == []
     fake.close()

@@ -18,7 +18,9 @@ from pricing_core.commands import (
     ApplyDecisions,
     CleanupOldData,
     Command,
+    EnsureStoreEvents,
     ProcessWebhook,
+    RecoverStuckWork,
     RefreshExpiringTokens,
     RepriceProducts,
     SweepAllStores,
@@ -43,8 +45,8 @@ def env() -> Iterator[tuple[Ports, Services, dramatiq.Broker]]:
     runtime = bootstrap(
         Config(dramatiq_min_backoff_ms=10, dramatiq_max_backoff_ms=50, retention_runs_days=30),
         ProcessKind.TEST, uow_factory=ports.uow_factory, locks=ports.locks, clock=ports.clock,
-        salla_auth=ports.salla_auth, salla_catalog=ports.salla_catalog, competitors=ports.competitors,
-        advisor=None,
+        salla_auth=ports.salla_auth, salla_catalog=ports.salla_catalog, salla_webhooks=ports.salla_catalog,
+        competitors=ports.competitors, advisor=None,
     )
     broker = runtime.broker
     assert is_in_process(broker)
@@ -271,3 +273,107 @@ def test_process_webhook_actor_knows_its_own_price_by_the_regular_price(env) -> 
                                 delivery_id="delivery-2"))
     drain(broker)
     assert len(runs(ports, "1")) == 1
+
+
+def test_ensure_store_events_actor_subscribes_once_and_retries_a_transient_failure(env) -> None:  # type: ignore[no-untyped-def]
+    ports, services, broker = env
+    seed(ports)
+    ports.salla_catalog.fail_next(SallaUnavailable("HTTP 503", status=503))  # first try: Salla down
+    send(broker, EnsureStoreEvents(store_id="1"))
+    drain(broker)
+    send(broker, EnsureStoreEvents(store_id="1"))  # a reinstall's check
+    drain(broker)
+    hooks = ports.salla_catalog.webhooks["1"]
+    assert [(h.event, h.url) for h in hooks] == [("product.price.updated",
+                                                  services.config.public_url.rstrip("/") + "/webhooks/salla")]
+    assert ports.salla_catalog.subscribe_calls["1"] == 1 and not broker.dead_letters
+    with ports.uow_factory() as uow:
+        state = uow.subscriptions.get("1")
+    assert state is not None and state.complete
+
+
+def test_an_authorization_whose_owner_salla_cannot_confirm_is_retried_by_the_worker(env) -> None:  # type: ignore[no-untyped-def]
+    ports, _, broker = env
+    tokens = ports.salla_auth.issue("7")
+    ports.salla_catalog.add_store("7", [])  # for the first sweep the install enqueues
+    calls: list[str] = []
+    real = ports.salla_auth.user_info
+
+    def flaky(access_token: str):  # type: ignore[no-untyped-def]
+        calls.append(access_token)
+        if len(calls) == 1:
+            raise SallaUnavailable("user info timed out")
+        return real(access_token)
+
+    ports.salla_auth.user_info = flaky  # type: ignore[method-assign]
+    send(broker, ProcessWebhook(event="app.store.authorize", merchant_id="7", delivery_id="auth-7",
+                                data={"access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
+                                      "expires": int(tokens.expires_at.timestamp())}))
+    drain(broker)
+    assert len(calls) == 2 and not broker.dead_letters
+    with ports.uow_factory("7") as uow:
+        assert uow.stores.get("7") is not None and uow.store.tokens.get() is not None
+
+
+def test_the_batch_and_the_hourly_check_firing_at_six_sweep_a_due_store_once() -> None:
+    from adapters.memory import FakeClock, InMemoryUnitOfWorkFactory
+    from runners.scheduler import DatabaseFireClaims, PeriodicScheduler
+
+    ports = make_ports()
+    runtime = bootstrap(Config(), ProcessKind.TEST, uow_factory=ports.uow_factory, locks=ports.locks,
+                        clock=ports.clock, salla_auth=ports.salla_auth, salla_catalog=ports.salla_catalog,
+                        competitors=ports.competitors, advisor=None)
+    broker = runtime.broker  # the actors, declared; the test starts the workers it wants
+    seed(ports, "1")
+    seed(ports, "2", mode=AutomationMode.SEMI_AUTO)
+    six = ports.clock.now().replace(hour=6, minute=0, second=2, microsecond=0)
+    ports.clock.set(six)
+    scheduler = PeriodicScheduler(runtime.services.queue, DatabaseFireClaims(InMemoryUnitOfWorkFactory(), FakeClock()),
+                                  Config().schedules, now=lambda: six)
+    assert scheduler.fire("optimize_all_stores") and scheduler.fire("check_and_optimize_stores")
+
+    # Fan-outs take milliseconds, sweeps take minutes: both fan-outs are done before a sweep starts.
+    for queues in (["default"], ["sweeps", "events"]):
+        worker = dramatiq.Worker(broker, queues=set(queues), worker_threads=1, worker_timeout=50)
+        worker.start()
+        try:
+            for queue in queues:
+                broker.join(queue, timeout=20_000)
+        finally:
+            worker.stop()
+    for store_id in ("1", "2"):
+        [run] = runs(ports, store_id)
+        assert run.status is RunStatus.COMPLETED and run.started_at == six
+    applies = ports.salla_catalog.applies
+    assert applies and set(applies.values()) == {1}          # and no price written twice
+
+
+def test_recover_stuck_work_actor_resumes_a_dead_sweep_through_the_queue(env) -> None:  # type: ignore[no-untyped-def]
+    from pricing_core.usecases.optimize_store import optimize_store
+
+    ports, services, broker = env
+    seed(ports)
+    original = ports.salla_catalog.iter_product_pages
+
+    def dies_on_page_2(token: str):  # type: ignore[no-untyped-def]
+        for number, page in enumerate(original(token), start=1):
+            if number == 2:
+                raise KeyboardInterrupt("kill -9")
+            yield page
+
+    ports.salla_catalog.page_size = 2
+    ports.salla_catalog.iter_product_pages = dies_on_page_2  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        optimize_store(services, "1", run_type=RunType.SMART, run_key="smart:k1")
+    ports.salla_catalog.iter_product_pages = original  # type: ignore[method-assign]
+    ports.clock.advance(minutes=16)   # past RECOVERY_RUNNING_AFTER_SECONDS (900 by default)
+    send(broker, RecoverStuckWork())
+    drain(broker)
+    [run] = runs(ports, "1")
+    assert run.id == run_id_for("1", "smart:k1") and run.status is RunStatus.COMPLETED
+    assert run.products_analyzed == 3 and run.recoveries == 1
+    with ports.uow_factory() as uow:
+        entries = uow.system_activity.list(activity_type=ActivityType.SYSTEM_RECOVERY)
+    [summary] = [e for e in entries if e.store_id is None]
+    [store_entry] = [e for e in entries if e.store_id == "1"]
+    assert summary.metadata["runs_resumed"] == 1 and store_entry.metadata["runs_resumed"] == [run.id]

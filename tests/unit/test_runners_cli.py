@@ -44,6 +44,25 @@ def test_tokens_status_json_and_table(ports: Ports, capsys: pytest.CaptureFixtur
     assert "tokens expiring soon" in out and "Token expires soon" in out
 
 
+def test_tokens_status_names_the_stores_without_a_store_event_subscription(
+    ports: Ports, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pricing_core.usecases.subscriptions import ensure_store_subscriptions
+
+    add_store(ports, "1")
+    add_store(ports, "2")
+    ensure_store_subscriptions(ports, "1", callback_url="https://optimizer.example/webhooks/salla")
+    assert main(["tokens", "status", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["stores_missing_store_events"] == ["2"]
+    by_id = {s["store_id"]: s for s in data["stores"]}
+    assert by_id["1"]["store_events"]["subscribed"] == ["product.price.updated"]
+    assert by_id["2"]["store_events"] is None and by_id["2"]["store_events_gap"] == "not checked yet"
+    assert main(["tokens", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "Stores without a store-event subscription: 2" in out and "not checked yet" in out
+
+
 def test_tokens_refresh_reports_outcomes(ports: Ports, capsys: pytest.CaptureFixture[str]) -> None:
     add_store(ports, "1", expires_in=timedelta(hours=3))
     add_store(ports, "2")

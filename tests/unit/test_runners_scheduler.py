@@ -33,6 +33,7 @@ def test_default_schedules_match_the_design() -> None:
         "check_and_optimize_stores": "0 * * * *",
         "refresh_expiring_tokens": "0 */12 * * *",
         "cleanup_old_data": "30 3 * * sun",
+        "recover_stuck_work": "*/5 * * * *",
         "watch_competitors": "*/30 * * * *",
     }
     custom = schedules({"SCHEDULE_REFRESH_EXPIRING_TOKENS": "0 */6 * * *", "SCHEDULE_CLEANUP_OLD_DATA": "off"})
@@ -52,6 +53,7 @@ def test_jobs_are_installed_with_their_next_fire_times() -> None:
     assert next_times["optimize_all_stores"] == datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
     assert next_times["refresh_expiring_tokens"] == datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
     assert next_times["cleanup_old_data"] == datetime(2026, 3, 1, 3, 30, tzinfo=UTC) + timedelta(days=7)
+    assert next_times["recover_stuck_work"] == datetime(2026, 3, 1, 12, 30, tzinfo=UTC)   # every 5 minutes
 
 
 def test_fire_enqueues_the_actor_with_a_batch_key_from_the_scheduled_time() -> None:
@@ -121,6 +123,22 @@ def attrs_services(config: Config):  # type: ignore[no-untyped-def]
     from types import SimpleNamespace
 
     return SimpleNamespace(config=config)
+
+
+def test_recovery_policy_from_env() -> None:
+    from adapters.config import Config
+    from runners.recovery import recovery_policy
+
+    default = recovery_policy(Config.from_env({}))
+    assert (default.applying_after, default.approved_after, default.running_after, default.max_resumes) == (
+        timedelta(minutes=10), timedelta(minutes=10), timedelta(minutes=15), 3)
+    custom = recovery_policy(Config.from_env({"RECOVERY_APPLYING_AFTER_SECONDS": "5",
+                                              "RECOVERY_RUNNING_AFTER_SECONDS": "0", "RECOVERY_MAX_RESUMES": "1"}))
+    assert (custom.applying_after, custom.running_after, custom.max_resumes) == (timedelta(seconds=5), timedelta(0), 1)
+    with pytest.raises(ValueError, match="RECOVERY_APPROVED_AFTER_SECONDS"):
+        Config.from_env({"RECOVERY_APPROVED_AFTER_SECONDS": "-1"})
+    with pytest.raises(ValueError, match="RECOVERY_RUNNING_AFTER_SECONDS"):
+        Config.from_env({"RECOVERY_RUNNING_AFTER_SECONDS": "soon"})
 
 
 @pytest.mark.redis

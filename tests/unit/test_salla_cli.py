@@ -17,6 +17,10 @@ def test_fake_salla_arguments() -> None:
     assert (args.port, args.host, args.client_id, args.seed, args.webhook_strategy) == (
         9000, "127.0.0.1", "cid", 3, "signature"
     )
+    assert (args.portal_event, args.strict_webhook_urls) == ([], False)
+    more = build_parser().parse_args(["fake-salla", "--port", "9000", "--portal-event", "product.price.updated",
+                                      "--portal-event", "order.created", "--strict-webhook-urls"])
+    assert (more.portal_event, more.strict_webhook_urls) == (["product.price.updated", "order.created"], True)
 
 
 def test_webhook_url_without_a_secret_is_refused() -> None:

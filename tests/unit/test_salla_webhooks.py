@@ -108,3 +108,38 @@ def test_malformed_bodies_are_400(body: bytes) -> None:
 def test_php_empty_array_data_and_string_merchant() -> None:
     event = parse_webhook(b'{"event":"app.uninstalled","merchant":"1234509876","data":[]}')
     assert event.merchant_id == "1234509876" and event.data == {} and event.created_at is None
+
+
+@pytest.mark.parametrize("value", [1e300, -1e300, float("nan"), float("inf"), 10**25, "0001-01-01 00:00:00"])
+def test_a_created_at_that_is_no_time_is_an_error_not_unknown(value: object) -> None:
+    with pytest.raises(ValueError, match="created_at"):
+        parse_created_at(value)
+
+
+def test_a_refusal_carries_what_could_be_read_and_its_status() -> None:
+    from adapters.salla import RejectedDelivery
+
+    body = b'{"event":"app.store.authorize","merchant":42,"data":{"access_token":"a","expires_in":1e18}}'
+    assert parse_webhook(body).event == "app.store.authorize"      # without ``now`` the tokens are not read
+    with pytest.raises(RejectedDelivery) as info:
+        parse_webhook(body, now=datetime(2026, 3, 1, tzinfo=UTC))
+    refused = info.value
+    assert (refused.status, refused.event, refused.merchant_id) == (422, "app.store.authorize", "42")
+    assert refused.delivery_id == hashlib.sha256(body).hexdigest()
+    with pytest.raises(RejectedDelivery) as info:
+        parse_webhook(b'{"event":"app.installed","merchant":42,"data":{"n":"\\udc80"}}')
+    assert (info.value.status, info.value.event, info.value.merchant_id) == (400, "app.installed", "42")
+    with pytest.raises(RejectedDelivery) as info:
+        parse_webhook(b'{"event":"\\udc80","merchant":42}')
+    assert info.value.event is None and info.value.merchant_id is None and info.value.status == 400
+    assert "\\udc80" in str(info.value) and str(info.value).isascii()   # shown escaped: safe to store
+
+
+def test_valid_surrogate_pairs_and_escaped_backslashes_are_text() -> None:
+    event = parse_webhook(b'{"event":"app.installed","merchant":1,"data":{"a":"\\ud83d\\ude00","b":"\\\\udc80"}}')
+    assert event.data == {"a": "\U0001f600", "b": "\\udc80"}
+
+
+def test_a_merchant_id_with_leading_zeros_names_the_same_store() -> None:
+    assert parse_webhook(b'{"event":"app.installed","merchant":"0042","data":{}}').merchant_id == "42"
+    assert parse_webhook(b'{"event":"app.installed","merchant":42,"data":{}}').merchant_id == "42"

@@ -39,3 +39,45 @@ def test_policy_rejects_nonsense() -> None:
         RetentionPolicy(runs_days=0)
     with pytest.raises(ValueError):
         RetentionPolicy(batch_size=0)
+
+
+def test_the_webhook_inbox_is_pruned_after_its_window_and_a_recent_retry_is_still_a_duplicate() -> None:
+    from datetime import timedelta
+
+    from adapters.memory.queue import RecordingQueue
+    from pricing_core.usecases.webhooks import WebhookDelivery, handle_webhook_event
+
+    ports = make_ports()
+    queue = RecordingQueue()
+    add_store(ports, "1")
+    old = WebhookDelivery(event="app.installed", merchant_id="1", delivery_id="old")
+    assert handle_webhook_event(ports.uow_factory, queue, ports.clock, old,
+                                user_info=ports.salla_auth.user_info).value == "processed"
+    ports.clock.advance(days=8)
+    recent = WebhookDelivery(event="app.installed", merchant_id="1", delivery_id="recent")
+    handle_webhook_event(ports.uow_factory, queue, ports.clock, recent, user_info=ports.salla_auth.user_info)
+    ports.clock.advance(minutes=15)     # Salla's last retry of "recent" is still to come
+
+    counts = cleanup_old_data(ports.uow_factory, ports.clock)
+    assert counts["webhooks"] == 1 and RetentionPolicy().webhooks_days == 7
+    assert handle_webhook_event(ports.uow_factory, queue, ports.clock, recent,
+                                user_info=ports.salla_auth.user_info).value == "duplicate"
+    with ports.uow_factory() as uow:   # "old" is forgotten: its id can be recorded again
+        assert uow.webhooks.record("old", event="app.installed", store_id="1", at=ports.clock.now())
+        log = uow.system_activity.list(activity_type=ActivityType.SYSTEM_CLEANUP)
+    assert log[0].metadata["webhooks"] == 1 and log[0].metadata["webhooks_days"] == 7
+    assert timedelta(days=RetentionPolicy().webhooks_days) > timedelta(minutes=15)
+
+
+def test_the_webhook_window_is_configurable_but_not_below_two_days() -> None:
+    from types import SimpleNamespace
+
+    from adapters.config import Config, ConfigError
+    from runners.actors import retention_policy
+
+    config = Config.from_env({"RETENTION_WEBHOOKS_DAYS": "3"})
+    assert retention_policy(SimpleNamespace(config=config)).webhooks_days == 3  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="RETENTION_WEBHOOKS_DAYS"):
+        Config.from_env({"RETENTION_WEBHOOKS_DAYS": "1"})
+    with pytest.raises(ValueError):
+        RetentionPolicy(webhooks_days=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from usecase_support import FixedAdvisor, add_store, make_ports, product, run_of
+from usecase_support import FixedAdvisor, StaticCompetitors, add_store, make_ports, product, run_of
 
 from adapters.memory.salla import FakeSallaCatalog
 from pricing_core.activity import ActivityType
@@ -270,3 +270,56 @@ def test_crash_between_pages_leaves_approved_ones_for_the_redelivery(ports) -> N
     result = optimize_store(ports, "1", run_key="k1")
     assert result.ok and result.run.products_updated == 2
     assert ports.salla_catalog.applies == {("1", "e"): 1, ("1", "g"): 1}
+
+
+class RaisingTheMarginOnPage2(StaticCompetitors):
+    """Competitor offers as usual; while page 2 is read, the merchant raises the margin to 60%."""
+
+    def __init__(self, ports, prices) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(prices)
+        self.ports = ports
+
+    def offers_for(self, store_id, products, now):  # type: ignore[no-untyped-def]
+        if len(self.calls) == 1:
+            with self.ports.uow_factory("1") as uow:
+                uow.store.settings.save(uow.store.settings.get().with_changes(min_profit_margin="60"))
+                uow.commit()
+        return super().offers_for(store_id, products, now)
+
+
+def test_auto_apply_is_rechecked_against_settings_changed_during_the_sweep(ports) -> None:  # type: ignore[no-untyped-def]
+    """The sweep priced under 15%; its auto decisions are written at the end, after the merchant raised it to 60%."""
+    ports.competitors = RaisingTheMarginOnPage2(ports, OFFERS)
+    before = ports.salla_catalog.requests["1"]
+    result = optimize_store(ports, "1", run_key="k1")
+    by_product = decisions(ports, run_id=result.run.id)
+    # "e" and "g" are auto-applied under 15%; cost 50 at a 60% margin puts the floor at 143.75
+    for pid in ("e", "g"):
+        assert by_product[pid].status is DecisionStatus.FAILED
+        assert "below the margin floor 143.75 (cost 50, minimum margin 60%" in by_product[pid].error
+    assert ports.salla_catalog.applies == {}
+    # The re-check used the products the sweep had just read: no request beyond its 3 pages.
+    assert ports.salla_catalog.requests["1"] - before == 3
+
+
+@pytest.mark.parametrize("whole_run", [False, True])
+def test_the_run_keeps_its_key_and_moves_its_heartbeat_page_by_page(ports, whole_run) -> None:  # type: ignore[no-untyped-def]
+    # The recovery loop tells a dead sweep from a long one by this heartbeat, not by the start time;
+    # with an advisor that wants the whole run, pages wait undecided and the gather half beats instead.
+    if whole_run:
+        advisor = FixedAdvisor()
+        advisor.wants_whole_run = True  # type: ignore[attr-defined]
+        ports.advisor = advisor
+    beats = []
+    original = ports.competitors.offers_for
+
+    def slow(store_id, products, now):  # type: ignore[no-untyped-def]
+        beats.append(run_of(ports, "1", "k1").updated_at)
+        ports.clock.advance(minutes=1)   # one page takes a minute
+        return original(store_id, products, now)
+
+    ports.competitors.offers_for = slow
+    result = optimize_store(ports, "1", run_key="k1")
+    assert result.ok and result.run.run_key == "k1"
+    assert len(beats) == 3 and beats == sorted(beats) and len(set(beats)) == 3
+    assert result.run.updated_at == result.run.finished_at and result.run.recoveries == 0

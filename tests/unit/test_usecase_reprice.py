@@ -57,3 +57,16 @@ def test_busy_store_is_retryable() -> None:
     assert result.run is None and result.retryable
     done = reprice_products(ports, "1", ["3"], run_key="evt-1")
     assert done.run is not None and done.run.status is RunStatus.COMPLETED
+
+
+def test_many_products_are_read_in_one_call_and_decided_page_by_page() -> None:
+    """A settings change may reprice hundreds of products: one read (the adapter reads pages), pages of 60."""
+    ports = make_ports()
+    ids = [f"{i:03d}" for i in range(130)]
+    add_store(ports, "1", [product(i, "100") for i in ids], mode=AutomationMode.MANUAL)
+    ports.competitors.prices = {i: [("x", "103"), ("y", "103")] for i in ids}
+    result = reprice_products(ports, "1", ids, run_key="settings-1")
+    assert result.ok and result.run.products_analyzed == 130 and result.run.products_queued == 130
+    assert ports.salla_catalog.requests["1"] == 1    # one get_products for all 130, nothing written
+    seen = [len(call) for call in ports.competitors.calls]
+    assert seen == [60, 60, 10]

@@ -6,6 +6,7 @@ from usecase_support import add_store, make_ports, product
 
 from adapters.memory.queue import RecordingQueue
 from pricing_core.commands import SweepStore
+from pricing_core.runs import RunType
 from pricing_core.settings import AutomationMode, TenantSettings
 from pricing_core.usecases.optimize_store import optimize_store
 from pricing_core.usecases.sweeps import check_and_optimize_stores, optimize_all_stores
@@ -28,7 +29,7 @@ def test_batch_takes_active_non_manual_stores_with_stable_run_keys() -> None:
     assert fan.enqueued == ("1", "2", "5")
     assert ("3", "manual mode") in fan.passed
     assert queue.of(SweepStore) == [
-        SweepStore(store_id=s, run_type="scheduled", run_key="scheduled:20260101T1200") for s in ("1", "2", "5")
+        SweepStore(store_id=s, run_type="scheduled", run_key="sweep:20260101T12") for s in ("1", "2", "5")
     ]
     # a redelivered fan-out message enqueues the very same runs
     again = RecordingQueue()
@@ -106,3 +107,32 @@ def test_smart_schedule_reads_last_run_at_and_ignores_event_runs() -> None:
     ports.clock.advance(hours=-2)                          # 5 h after the sweep: not due either way
     fan = check_and_optimize_stores(ports.uow_factory, RecordingQueue(), ports.clock)
     assert fan.enqueued == () and ("1", "not due") in fan.passed
+
+
+def test_both_fan_outs_at_the_same_due_time_make_one_sweep_per_store() -> None:
+    """06:00: the 6-hourly batch and the hourly check both fire; a due store is swept once."""
+    from pricing_core.usecases.sweeps import batch_key_for
+
+    ports = stores()
+    ports.clock.set(ports.clock.now().replace(hour=6, minute=0, second=4, microsecond=0))
+    key = batch_key_for(ports.clock.now())
+    queue = RecordingQueue()
+    optimize_all_stores(ports.uow_factory, queue, ports.clock, batch_key=key)
+    check_and_optimize_stores(ports.uow_factory, queue, ports.clock, batch_key=key)
+    messages = queue.of(SweepStore)
+    assert [m.store_id for m in messages] == ["1", "2", "5", "1", "2", "5"]   # every store is due
+    assert {m.run_key for m in messages} == {"sweep:" + key[:11]}
+
+    for message in messages:            # the worker runs every message, one after the other
+        optimize_store(ports, message.store_id, run_type=RunType(message.run_type), run_key=message.run_key)
+    for store_id in ("1", "2", "5"):
+        with ports.uow_factory(store_id) as uow:
+            assert len(uow.store.runs.recent(10)) == 1, store_id
+
+
+def test_the_sweep_slot_is_the_hour_of_the_fire() -> None:
+    from pricing_core.usecases.sweeps import sweep_run_key
+
+    assert sweep_run_key("20260301T0600") == sweep_run_key("20260301T0605") == "sweep:20260301T06"
+    assert sweep_run_key("20260301T0600") != sweep_run_key("20260301T0700")
+    assert sweep_run_key("b1") == "sweep:b1"             # a one-off batch keeps its own key

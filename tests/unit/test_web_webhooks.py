@@ -5,17 +5,29 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
+import httpx
 import pytest
-from web_harness import WEBHOOK_SECRET, Harness, make_harness, signed
+from web_harness import FAKE_ORIGIN, WEBHOOK_SECRET, Harness, make_harness, signed
 
-from pricing_core.commands import ProcessWebhook
+from adapters.salla import SallaOAuthClient
+from pricing_core.activity import ActivityType
+from pricing_core.commands import EnsureStoreEvents, ProcessWebhook
 from pricing_core.usecases.webhooks import WebhookDelivery, handle_webhook_event
 
+# A delivery that never reaches the ownership check (refused at the signature or the size cap).
 AUTHORIZE = {
     "event": "app.store.authorize", "merchant": 1234509876, "created_at": "2026-03-01 12:00:00",
     "data": {"access_token": "ory_at_a", "expires": int(datetime(2026, 3, 15, tzinfo=UTC).timestamp()),
              "refresh_token": "ory_rt_a", "scope": "offline_access products.read_write", "token_type": "bearer"},
 }
+
+
+def authorize(web: Harness, merchant: str, *, tokens_of: str | None = None) -> dict:
+    """An easy-mode ``app.store.authorize`` for ``merchant`` with fresh fake-Salla tokens of ``tokens_of``."""
+    tokens = web.fake.issue_tokens(tokens_of or merchant)
+    return {"event": "app.store.authorize", "merchant": int(merchant), "created_at": "2026-03-01 12:00:00",
+            "data": {"access_token": tokens["access_token"], "expires": tokens["expires"],
+                     "refresh_token": tokens["refresh_token"], "scope": tokens["scope"], "token_type": "bearer"}}
 
 
 @pytest.fixture
@@ -42,24 +54,84 @@ def test_a_signed_delivery_is_acknowledged_and_queued(web: Harness) -> None:
 
 
 def test_an_authorization_is_stored_here_and_its_tokens_never_enter_the_queue(web: Harness) -> None:
-    body, headers = signed(AUTHORIZE)
+    merchant = web.merchant_ids()[0]
+    payload = authorize(web, merchant)
+    access, refresh = payload["data"]["access_token"], payload["data"]["refresh_token"]
+    body, headers = signed(payload)
     response = post(web, body, headers)
     assert response.status_code == 200 and response.json()["status"] == "processed"
     assert web.queue.of(ProcessWebhook) == []
-    assert "ory_at_a" not in repr(web.queue.commands) and "ory_rt_a" not in repr(web.queue.commands)
-    with web.uow_factory("1234509876") as uow:
+    assert access not in repr(web.queue.commands) and refresh not in repr(web.queue.commands)
+    assert web.queue.of(EnsureStoreEvents) == [EnsureStoreEvents(store_id=merchant)]
+    with web.uow_factory(merchant) as uow:
         assert uow.store is not None
         tokens = uow.store.tokens.get()
-    assert tokens is not None and tokens.access_token == "ory_at_a" and tokens.refresh_token == "ory_rt_a"
+        store = uow.stores.get(merchant)
+    assert tokens is not None and tokens.access_token == access and tokens.refresh_token == refresh
+    assert store is not None and store.store_name  # named by Salla's user info
     again = post(web, body, headers)  # Salla repeats deliveries: the second is a duplicate
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
 
 
 def test_the_token_strategy_is_accepted(web: Harness) -> None:
-    body, _ = signed(AUTHORIZE)
+    body, _ = signed(authorize(web, web.merchant_ids()[0]))
     response = post(web, body, {"Content-Type": "application/json", "X-Salla-Security-Strategy": "Token",
                                 "Authorization": WEBHOOK_SECRET})
     assert response.status_code == 200 and response.json()["status"] == "processed"
+
+
+def test_an_authorization_carrying_another_stores_tokens_is_refused_and_not_stored(web: Harness) -> None:
+    victim, other = web.merchant_ids()[:2]
+    genuine = authorize(web, victim)
+    post(web, *signed(genuine))
+    forged = authorize(web, victim, tokens_of=other)  # signed, but the tokens are the other store's
+
+    response = post(web, *signed(forged))
+
+    assert response.status_code == 403 and response.json()["status"] == "refused"
+    with web.uow_factory(victim) as uow:
+        assert uow.store is not None
+        tokens = uow.store.tokens.get()
+    assert tokens is not None and tokens.access_token == genuine["data"]["access_token"]
+    with web.uow_factory() as uow:
+        assert [s.store_id for s in uow.stores.list_all()] == [victim]  # the other store was not created
+        refused = [e for e in uow.system_activity.list(limit=50)
+                   if e.activity_type is ActivityType.SYSTEM_TOKENS_UNVERIFIED]
+    assert len(refused) == 1 and refused[0].metadata["token_store_id"] == other
+    assert forged["data"]["access_token"] not in repr(refused)
+    assert post(web, *signed(forged)).json()["status"] == "duplicate"  # Salla's retry changes nothing
+
+
+def test_an_unknown_merchant_with_a_stores_tokens_creates_nothing(web: Harness) -> None:
+    forged = authorize(web, web.merchant_ids()[0])
+    forged["merchant"] = 555000111  # no such store at Salla, tokens of a real one
+    assert "555000111" not in web.merchant_ids()
+    response = post(web, *signed(forged))
+    assert response.status_code == 403
+    with web.uow_factory() as uow:
+        assert uow.stores.list_all() == []
+    assert web.queue.commands == []
+
+
+def test_a_user_info_outage_is_503_stores_nothing_and_the_redelivery_is_stored(web: Harness) -> None:
+    merchant = web.merchant_ids()[0]
+    body, headers = signed(authorize(web, merchant))
+    original = web.services.salla_auth
+    # Salla's accounts service answering 503, seen through the real OAuth client.
+    down = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(503, text="upstream")))
+    web.services.salla_auth = SallaOAuthClient(down, accounts_url=FAKE_ORIGIN, client_id="c", client_secret="s")
+    response = post(web, body, headers)
+    assert response.status_code == 503 and response.json()["status"] == "unavailable"
+    with web.uow_factory() as uow:
+        assert uow.stores.list_all() == []
+        logged = [e for e in uow.system_activity.list(limit=50)
+                  if e.activity_type is ActivityType.SYSTEM_TOKENS_UNVERIFIED]
+    assert [e.metadata["outcome"] for e in logged] == ["retry"]
+    web.services.salla_auth = original
+    again = post(web, body, headers)  # Salla redelivers minutes later
+    assert again.status_code == 200 and again.json()["message"] == "processed"
+    with web.uow_factory() as uow:
+        assert [s.store_id for s in uow.stores.list_all()] == [merchant]
 
 
 @pytest.mark.parametrize("headers", [
@@ -144,7 +216,8 @@ def test_queued_deliveries_processed_by_the_use_case_create_the_store_once(web: 
 
     def process_webhook(command: ProcessWebhook) -> None:
         delivery = WebhookDelivery(**command.as_message())
-        outcome = handle_webhook_event(web.uow_factory, web.queue, web.services.clock, delivery)
+        outcome = handle_webhook_event(web.uow_factory, web.queue, web.services.clock, delivery,
+                                       user_info=web.services.salla_auth.user_info)
         outcomes.append(outcome.value)
 
     web.queue.handlers[ProcessWebhook] = process_webhook
@@ -160,7 +233,7 @@ def test_queued_deliveries_processed_by_the_use_case_create_the_store_once(web: 
 
 def test_a_repeated_authorization_after_a_restart_is_a_duplicate(web: Harness) -> None:
     """The inline path is exactly-once through the same webhook inbox as the worker's."""
-    body, headers = signed(AUTHORIZE)
+    body, headers = signed(authorize(web, web.merchant_ids()[0]))
     assert post(web, body, headers).json()["message"] == "processed"
     web.app.state.web.recent_deliveries = type(web.app.state.web.recent_deliveries)()  # a restarted server
     assert post(web, body, headers).json()["message"] == "duplicate"

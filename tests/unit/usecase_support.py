@@ -69,19 +69,22 @@ class Ports:
     advisor: PricingAdvisor | None = None
     echoes: PriceEchoes | None = None
     echo_ttl_seconds: float = 900.0
+    salla_webhooks: FakeSallaCatalog | None = None  # the catalog fake implements the Webhooks API too
 
 
 def make_ports(*, advisor: PricingAdvisor | None = None) -> Ports:
     clock = FakeClock()
     auth = FakeSallaAuth(clock.now)
+    catalog = FakeSallaCatalog(auth, page_size=3)
     return Ports(
         uow_factory=InMemoryUnitOfWorkFactory(),
         locks=ThreadStoreLocks(),
         clock=clock,
         salla_auth=auth,
-        salla_catalog=FakeSallaCatalog(auth, page_size=3),
+        salla_catalog=catalog,
         competitors=StaticCompetitors(),
         advisor=advisor,
+        salla_webhooks=catalog,
     )
 
 

@@ -132,10 +132,12 @@ def signed(payload: dict[str, Any], secret: str = WEBHOOK_SECRET) -> tuple[bytes
 
 
 def make_harness(*, admin_token: str | None = ADMIN_TOKEN, webhook_secret: str | None = WEBHOOK_SECRET,
-                 sandbox: bool = False, public_url: str = "http://testserver", echoes: bool = False) -> Harness:
-    """Build the app over fresh fakes."""
+                 sandbox: bool = False, public_url: str = "http://testserver", echoes: bool = False,
+                 fake_options: dict[str, Any] | None = None, uow_factory: Any = None) -> Harness:
+    """Build the app over fresh fakes (``fake_options`` go to ``create_fake_salla``; ``uow_factory``: e.g.
+    real SQLite storage instead of the in-memory one)."""
     clock = FakeClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
-    fake = create_fake_salla(clock=clock)
+    fake = create_fake_salla(clock=clock, **(fake_options or {}))
     http = TestClient(fake.app, base_url=FAKE_ORIGIN)
     auth, catalog = build_salla(accounts_url=FAKE_ORIGIN, api_url=f"{FAKE_ORIGIN}/admin/v2",
                                 client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET,
@@ -143,7 +145,7 @@ def make_harness(*, admin_token: str | None = ADMIN_TOKEN, webhook_secret: str |
     config = Config(admin_api_token=admin_token, salla_webhook_secret=webhook_secret,
                     session_secret="test-session-secret", public_url=public_url)
     queue = RecordingQueue()
-    services = Services(config=config, uow_factory=InMemoryUnitOfWorkFactory(), clock=clock,
+    services = Services(config=config, uow_factory=uow_factory or InMemoryUnitOfWorkFactory(), clock=clock,
                         salla_auth=auth, salla_catalog=catalog, queue=queue, fake_salla=fake if sandbox else None,
                         echoes=MemoryPriceEchoes(clock) if echoes else None)
     app = create_app(services)

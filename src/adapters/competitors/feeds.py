@@ -95,11 +95,11 @@ def _timestamp(value: str | None) -> datetime | None:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
-def _optional_amount(raw: Mapping[str, Any], name: str) -> tuple[Decimal | None, str | None]:
+def _optional_amount(raw: Mapping[str, Any], name: str, currency: str) -> tuple[Decimal | None, str | None]:
     value = _text(raw, name)
     if value is None:
         return None, None
-    amount = parse_amount(value)
+    amount = parse_amount(value, currency_hint=currency)
     return (amount, None) if amount is not None else (None, f"unreadable {name} {value!r}")
 
 
@@ -118,8 +118,13 @@ def parse_row(raw: Mapping[str, Any], number: int, *, source: str = "feed") -> F
     competitor = _text(raw, "competitor", "seller", "store")
     if competitor is None:
         return RejectedRow(number, "no competitor")
+    currency_text = _text(raw, "currency")
+    currency = normalize_currency(currency_text) if currency_text else "SAR"
+    if currency is None:
+        return RejectedRow(number, f"unreadable currency {currency_text!r}")
     price_text = _text(raw, "price")
-    price = parse_amount(raw.get("price")) if price_text is not None else None
+    # The row's currency settles how many decimals its price has (12.500 KWD is twelve and a half).
+    price = parse_amount(raw.get("price"), currency_hint=currency) if price_text is not None else None
     if price is None:
         return RejectedRow(number, f"unreadable price {raw.get('price')!r}")
     observed_at = _timestamp(_text(raw, "observed_at", "timestamp"))
@@ -128,13 +133,9 @@ def parse_row(raw: Mapping[str, Any], number: int, *, source: str = "feed") -> F
     in_stock = _stock(raw.get("in_stock"))
     if in_stock is None:
         return RejectedRow(number, f"unreadable in_stock {raw.get('in_stock')!r}")
-    currency_text = _text(raw, "currency")
-    currency = normalize_currency(currency_text) if currency_text else "SAR"
-    if currency is None:
-        return RejectedRow(number, f"unreadable currency {currency_text!r}")
-    previous, problem = _optional_amount(raw, "previous_price")
-    second, problem2 = _optional_amount(raw, "second_reading")
-    shipping, problem3 = _optional_amount(raw, "shipping")
+    previous, problem = _optional_amount(raw, "previous_price", currency)
+    second, problem2 = _optional_amount(raw, "second_reading", currency)
+    shipping, problem3 = _optional_amount(raw, "shipping", currency)
     if problem or problem2 or problem3:
         return RejectedRow(number, problem or problem2 or problem3 or "")
     confidence = Decimal("1")

@@ -3,6 +3,11 @@
 A failed fetch (timeout, HTTP error, no readable price) yields *no offer* and a logged reason:
 a page that did not load says nothing about the competitor's price, so it must never look like a
 price change.
+
+An offer that could pull our price down (in stock, priced below ours or close above it) is read a
+second time, by a separate fetch after ``recheck_delay`` seconds: that reading, not another place
+of the same page, is the offer's ``second_reading``, which the core's trust rules require before
+an automatic decrease relies on a single competitor.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from decimal import Decimal
 import attrs
 import httpx
 
-from adapters.competitors.extraction import PageExtraction, extract
+from adapters.competitors.extraction import PageExtraction, SiteSelectors, extract
 from adapters.competitors.source import OwnStoreLookup, domain_of, no_own_store, product_keys
 from pricing_core.catalog import CompetitorOffer, Product
 
@@ -94,14 +99,20 @@ class PageFetcher:
         self.timeout = timeout
         self.max_bytes = max_bytes
 
-    def fetch(self, url: str) -> FetchResult:
-        """GET ``url``; never raises for network or HTTP trouble (the result carries the error)."""
+    def fetch(self, url: str, *, fresh: bool = False) -> FetchResult:
+        """GET ``url``; never raises for network or HTTP trouble (the result carries the error).
+
+        ``fresh`` asks every cache on the way for a new copy (the second, independent reading).
+        """
         domain = domain_of(url)
         if domain is None:
             return FetchResult(url, None, "not an http(s) URL")
+        headers = {"User-Agent": USER_AGENT}
+        if fresh:
+            headers |= {"Cache-Control": "no-cache", "Pragma": "no-cache"}
         with self.throttle.slot(domain):
             try:
-                response = self.client.get(url, timeout=self.timeout, headers={"User-Agent": USER_AGENT})
+                response = self.client.get(url, timeout=self.timeout, headers=headers)
             except httpx.TimeoutException:
                 return FetchResult(url, None, "timed out")
             except httpx.HTTPError as exc:
@@ -118,10 +129,11 @@ class PageFetcher:
 
 @attrs.frozen
 class Listing:
-    """A competitor's page for one of our products."""
+    """A competitor's page for one of our products, with the competitor's selectors if any."""
 
     competitor: str
     url: str
+    selectors: SiteSelectors | None = None
 
 
 class Listings:
@@ -161,27 +173,76 @@ class PageFailure:
     reason: str
 
 
+_UNKNOWN_STOCK_CONFIDENCE = Decimal("0.7")
+_ASSUMED_CURRENCY_CONFIDENCE = Decimal("0.7")
+
+
 def offer_from_extraction(
-    listing: Listing, page: PageExtraction, now: datetime, *, default_currency: str = "SAR"
+    listing: Listing, page: PageExtraction, now: datetime, *, default_currency: str = "SAR",
+    second: PageExtraction | str | None = None,
 ) -> CompetitorOffer:
-    """A ``CompetitorOffer`` that says exactly what the page said, and how sure we are of it."""
+    """A ``CompetitorOffer`` that says exactly what the page said, and how sure we are of it.
+
+    ``second`` is the separate, later reading of the same page (or why it failed); None when no
+    second reading was needed. ``page.price`` must be set.
+    """
+    if page.price is None:
+        raise ValueError("an extraction without a price makes no offer")
+    confidence = page.confidence
+    notes = list(page.notes)
+    if page.currency is None:
+        # Pages that name no currency at all are on the store's market (Saudi shops): that
+        # default is an assumption, so it lowers confidence a notch.
+        confidence = min(confidence, _ASSUMED_CURRENCY_CONFIDENCE)
+        notes.append(f"the page names no currency; {default_currency} assumed")
+    if page.in_stock is None:
+        confidence = min(confidence, _UNKNOWN_STOCK_CONFIDENCE)
+        notes.append("the page does not say whether it is in stock")
+    second_reading = None
+    if isinstance(second, str):
+        notes.append(f"second reading failed: {second}")
+    elif second is not None:
+        if second.price is None:
+            notes.append(f"second reading found no price: {second.reason}")
+        elif (second.currency or page.currency) != page.currency:
+            notes.append(f"second reading in {second.currency}, not {page.currency}")
+        else:
+            second_reading = second.price
+            if second.price != page.price:
+                notes.append(f"second reading {second.price} differs from {page.price}")
+            if second.in_stock is False and page.in_stock is not False:
+                notes.append("second reading: out of stock")
     return CompetitorOffer(
         competitor=listing.competitor,
         price=page.price,
         observed_at=now,
-        # Pages that name no currency at all are on the store's market (Saudi shops): that default
-        # is an assumption, so it lowers confidence a notch.
         currency=page.currency or default_currency,
-        in_stock=page.in_stock,
-        confidence=page.confidence if page.currency else min(page.confidence, Decimal("0.7")),
+        in_stock=page.in_stock is not False,
+        confidence=confidence,
         url=listing.url,
-        second_reading=page.second_reading,
+        second_reading=second_reading,
         source=f"page:{page.method}",
+        note="; ".join(notes),
     )
 
 
+@attrs.frozen
+class _FirstReading:
+    product: Product
+    listing: Listing
+    page: PageExtraction
+    fetched_at: float
+
+
 class PageSource:
-    """``CompetitorSource`` over competitor product pages."""
+    """``CompetitorSource`` over competitor product pages.
+
+    ``recheck_delay`` (seconds, default 10) separates the first and the second fetch of a page whose
+    offer could lower our price: in stock and priced below ours plus ``recheck_above_pct`` percent (a
+    "beat by" strategy can lower our price below a competitor priced a little above it). Other
+    offers get no second reading; the core then treats them as uncorroborated, which only ever
+    means "ask the merchant". ``clock``/``sleep`` are injectable for tests.
+    """
 
     name = "pages"
 
@@ -193,27 +254,51 @@ class PageSource:
         own_store: OwnStoreLookup = no_own_store,
         default_currency: str = "SAR",
         max_workers: int = 4,
+        recheck_delay: float = 10.0,
+        recheck_above_pct: Decimal = Decimal("10"),
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.listings = listings
         self.fetcher = fetcher or PageFetcher()
         self.own_store = own_store
         self.default_currency = default_currency
         self.max_workers = max_workers
+        self.recheck_delay = recheck_delay
+        self.recheck_above_pct = recheck_above_pct
+        self._clock = clock
+        self._sleep = sleep
         self.failures: list[PageFailure] = []
 
-    def _read(self, product: Product, listing: Listing, now: datetime) -> CompetitorOffer | PageFailure:
+    def _read(self, product: Product, listing: Listing) -> _FirstReading | PageFailure:
         result = self.fetcher.fetch(listing.url)
+        fetched_at = self._clock()
         if result.html is None:
             return PageFailure(product.id, listing.url, result.error or "no content")
-        page = extract(result.html, listing.url)
-        if page is None:
-            return PageFailure(product.id, listing.url, "no price found on the page")
-        return offer_from_extraction(listing, page, now, default_currency=self.default_currency)
+        page = extract(result.html, listing.url, selectors=listing.selectors)
+        if page.price is None:
+            return PageFailure(product.id, listing.url, page.reason or "no price found on the page")
+        return _FirstReading(product, listing, page, fetched_at)
+
+    def _read_again(self, first: _FirstReading) -> PageExtraction | str:
+        wait = first.fetched_at + self.recheck_delay - self._clock()
+        if wait > 0:
+            self._sleep(wait)
+        result = self.fetcher.fetch(first.listing.url, fresh=True)
+        if result.html is None:
+            return result.error or "no content"
+        return extract(result.html, first.listing.url, selectors=first.listing.selectors)
+
+    def _needs_second(self, first: _FirstReading) -> bool:
+        page = first.page
+        if page.price is None or page.in_stock is False:
+            return False
+        return page.price < first.product.price * (1 + self.recheck_above_pct / 100)
 
     def offers_for(
         self, store_id: str, products: Sequence[Product], now: datetime
     ) -> Mapping[str, Sequence[CompetitorOffer]]:
-        """Fetch every watched listing of ``products``; failures are logged and give no offer."""
+        """Fetch every watched listing of ``products`` (and again, later, those that could lower a price)."""
         own = self.own_store(store_id)
         jobs = [(p, listing) for p in products for listing in self.listings.for_product(p)]
         if not jobs:
@@ -221,13 +306,24 @@ class PageSource:
         offers: dict[str, list[CompetitorOffer]] = {}
         # Threads overlap different domains; the throttle keeps each domain to its own pace.
         with ThreadPoolExecutor(max_workers=max(1, min(self.max_workers, len(jobs)))) as pool:
-            results = list(pool.map(lambda job: self._read(job[0], job[1], now), jobs))
-        for (product, _listing), outcome in zip(jobs, results, strict=True):
+            firsts = list(pool.map(lambda job: self._read(job[0], job[1]), jobs))
+            # Each second fetch starts recheck_delay after its own first fetch, earliest first: pages
+            # fetched early in a long (throttled) first pass are read again without waiting more.
+            rechecks = sorted((f for f in firsts if isinstance(f, _FirstReading) and self._needs_second(f)),
+                              key=lambda f: f.fetched_at)
+            seconds: dict[int, PageExtraction | str] = {}
+            for first, second in zip(rechecks, pool.map(self._read_again, rechecks), strict=True):
+                seconds[id(first)] = second
+        for outcome in firsts:
             if isinstance(outcome, PageFailure):
                 log.info("no offer from %s for product %s: %s", outcome.url, outcome.product_id, outcome.reason)
                 self.failures.append(outcome)
-            else:
-                offers.setdefault(product.id, []).append(own.mark(outcome))
+                continue
+            offer = offer_from_extraction(outcome.listing, outcome.page, now, default_currency=self.default_currency,
+                                          second=seconds.get(id(outcome)))
+            if offer.note:
+                log.info("offer from %s for product %s: %s", outcome.listing.url, outcome.product.id, offer.note)
+            offers.setdefault(outcome.product.id, []).append(own.mark(offer))
         return offers
 
 

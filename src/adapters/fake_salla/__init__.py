@@ -21,7 +21,7 @@ from adapters.fake_salla.fake import (
     InstallOrder,
 )
 from adapters.fake_salla.faults import Fault, StatsSnapshot
-from adapters.fake_salla.ratelimit import LeakyBucket
+from adapters.fake_salla.ratelimit import PlanRateLimiter, RateDecision, RateWindow, allowed_by_model
 from adapters.fake_salla.stores import PLAN_LIMITS, SandboxStore, SandboxStoreSpec
 from adapters.fake_salla.webhooks import DEFAULT_RETRY_INTERVALS, Delivery, Strategy, WebhookHttp, sign
 
@@ -45,14 +45,15 @@ def create_fake_salla(
     invalid_grant_status: int = 400,
     token_expiry_field: Literal["expires_in", "expires"] = "expires_in",
     bulk_delay: float = 0.05,
-    leak_per_second: float | None = None,
     price_events: bool = True,
     state_path: Path | None = None,
+    portal_events: Sequence[str] = (),
+    strict_webhook_urls: bool = False,
 ) -> FakeSalla:
     """Build a fake Salla, deterministic from ``seed``.
 
     - ``clock`` (a ``Clock``, e.g. ``adapters.memory.clock.FakeClock``) drives token expiry and
-      the rate-limit buckets; without one the fake runs on the wall clock sped up ``time_scale``
+      the rate-limit windows; without one the fake runs on the wall clock sped up ``time_scale``
       times (changeable later with ``set_time_scale``).
     - ``stores`` replaces the default sandbox stores (``SandboxStoreSpec``).
     - ``webhook_url`` / ``webhook_secret`` / ``webhook_strategy`` ("signature", "token", "none")
@@ -62,8 +63,13 @@ def create_fake_salla(
     - ``invalid_grant_status``: 400 (fosite, default) or 401 (Salla's docs).
     - ``token_expiry_field``: the token endpoint answers ``expires_in`` (default) or ``expires``.
     - ``bulk_delay``: seconds before a queued ``bulkPrice`` update shows (0: at once).
-    - ``leak_per_second``: bucket leak; default plan limit / 60 (1.0 is the docs' other reading).
-    - ``price_events``: send ``product.price.updated`` for every product a bulk update changed.
+    - ``price_events``: send ``product.price.updated`` for every product a bulk update changed
+      (to whatever subscribed it: store events are delivered only when subscribed, see below).
+    - ``portal_events``: store events the app subscribed in the Partner Portal ("Store Events"),
+      delivered to ``webhook_url`` for every installed store. Other store events reach the app
+      only through a store webhook (``POST /admin/v2/webhooks/subscribe``); app events always.
+    - ``strict_webhook_urls``: refuse ``localhost``/``127.*``/``test.`` webhook URLs with 422, as
+      Salla does (off by default so a local sandbox can subscribe its own server).
     - ``state_path``: keep the mutable state (tokens, installs, prices; see ``FakeSalla.snapshot``)
       in this JSON file: restored now when it exists (an unusable file is moved aside with a
       warning and the fake starts from the seed), saved at most once a second after changes
@@ -84,9 +90,10 @@ def create_fake_salla(
         invalid_grant_status=invalid_grant_status,
         token_expiry_field=token_expiry_field,
         bulk_delay=bulk_delay,
-        leak_per_second=leak_per_second,
         price_events=price_events,
         state_path=state_path,
+        portal_events=portal_events,
+        strict_webhook_urls=strict_webhook_urls,
     )
 
 
@@ -100,11 +107,14 @@ __all__ = [
     "FakeSalla",
     "Fault",
     "InstallOrder",
-    "LeakyBucket",
+    "PlanRateLimiter",
+    "RateDecision",
+    "RateWindow",
     "SandboxStore",
     "SandboxStoreSpec",
     "ScaledClock",
     "StatsSnapshot",
+    "allowed_by_model",
     "create_fake_salla",
     "sign",
 ]

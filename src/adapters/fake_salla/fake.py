@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlencode
 
 import attrs
 
@@ -33,9 +34,10 @@ from adapters.fake_salla.persistence import (
     read_state,
     write_state,
 )
-from adapters.fake_salla.ratelimit import BucketDecision, LeakyBucket
+from adapters.fake_salla.ratelimit import PlanRateLimiter, RateDecision, RateWindow
 from adapters.fake_salla.seed import seed_stores
 from adapters.fake_salla.stores import FakeStore, SandboxStore, SandboxStoreSpec
+from adapters.fake_salla.subscriptions import WebhookRegistry
 from adapters.fake_salla.tokens import IssuedTokens, TokenAuthority, rng_state_from_json, rng_state_json
 from adapters.fake_salla.webhooks import (
     DEFAULT_RETRY_INTERVALS,
@@ -102,9 +104,10 @@ class FakeSalla:
         invalid_grant_status: int = 400,
         token_expiry_field: Literal["expires_in", "expires"] = "expires_in",
         bulk_delay: float = 0.05,
-        leak_per_second: float | None = None,
         price_events: bool = True,
         state_path: Path | None = None,
+        portal_events: Sequence[str] = (),
+        strict_webhook_urls: bool = False,
     ) -> None:
         if invalid_grant_status not in (400, 401):
             raise ValueError("invalid_grant_status must be 400 or 401")
@@ -117,6 +120,11 @@ class FakeSalla:
         self.token_expiry_field = token_expiry_field
         self.bulk_delay = bulk_delay
         self.price_events = price_events
+        # Store events the app subscribed in the Partner Portal ("Store Events"): delivered to the
+        # app's webhook URL for every installed store. Everything else needs a store webhook.
+        self.portal_events = frozenset(portal_events)
+        self.strict_webhook_urls = strict_webhook_urls
+        self.store_webhooks = WebhookRegistry()
         self.lock = threading.RLock()
         self._rng = random.Random(seed)
         self.tokens = TokenAuthority(random.Random(seed + 1))
@@ -127,10 +135,7 @@ class FakeSalla:
             for product in store.products.values()
             for v in product.variants
         }
-        self._buckets = {
-            mid: LeakyBucket(store.rate_limit, leak_per_second=leak_per_second)
-            for mid, store in self._stores.items()
-        }
+        self._limiters = {mid: PlanRateLimiter(store.rate_limit) for mid, store in self._stores.items()}
         self._stats: dict[int, StoreStats] = {mid: StoreStats() for mid in self._stores}
         self._faults: dict[int, deque[Fault]] = {mid: deque() for mid in self._stores}
         self._latency: dict[int, float] = {}
@@ -271,12 +276,30 @@ class FakeSalla:
             sender.send(str(payload["event"]), mid, encode_event(payload))
         return tokens
 
+    def app_store_install(self, merchant_id: int | str, redirect_uri: str, *, scope: str = FULL_SCOPE) -> str:
+        """A custom-mode install started in Salla's App Store: the callback URL Salla sends the merchant to.
+
+        It carries a fresh single-use ``code`` and Salla's own ``state`` (the app never ran its
+        authorize step, so there is no state of the app's to echo).
+        """
+        with self.lock:
+            store = self.store(merchant_id)
+            store.installed = True
+            code = self.tokens.new_code(merchant_id=store.merchant_id, client_id=self.client_id,
+                                        redirect_uri=redirect_uri, scope=scope, now=self.now())
+            state = f"{self._rng.getrandbits(128):032x}"
+        self.mark_changed()
+        separator = "&" if "?" in redirect_uri else "?"
+        return f"{redirect_uri}{separator}{urlencode({'code': code, 'scope': scope, 'state': state})}"
+
     def uninstall_store(self, merchant_id: int | str) -> None:
-        """The merchant removes the app: tokens die, the API answers 401, ``app.uninstalled`` is sent."""
+        """The merchant removes the app: tokens die, the API answers 401, its store webhooks are
+        removed, and ``app.uninstalled`` is sent."""
         with self.lock:
             store = self.store(merchant_id)
             store.installed = False
             self.tokens.revoke_store(store.merchant_id)
+            self.store_webhooks.clear(store.merchant_id)
         self.mark_changed()
         if self.webhooks is not None:
             now = self.now().astimezone(RIYADH).strftime("%Y-%m-%d %H:%M:%S")
@@ -310,11 +333,29 @@ class FakeSalla:
         created = now.astimezone(RIYADH).strftime("%Y-%m-%d %H:%M:%S") if app_event else _js_date(now)
         return {"event": event, "merchant": merchant_id, "created_at": created, "data": dict(data)}
 
-    def emit_event(self, merchant_id: int | str, event: str, data: Mapping[str, Any]) -> Delivery:
-        """Send any event for a store to the webhook URL (signed per the configured strategy)."""
+    def emit_event(self, merchant_id: int | str, event: str, data: Mapping[str, Any]) -> Delivery | None:
+        """Send an event of a store the way Salla does (signed per the configured strategy).
+
+        App events (``app.*``) always go to the app's webhook URL. A store event goes only where
+        it was subscribed: to each URL the store registered it at (``POST /webhooks/subscribe``),
+        and to the app's URL when the app subscribed it in the Partner Portal (``portal_events``),
+        and only while the store has the app installed. Returns the first delivery, or None
+        when nothing subscribed the event.
+        """
         sender = self._require_webhooks()
-        payload = self._envelope(event, int(merchant_id), data)
-        return sender.send(event, int(merchant_id), encode_event(payload))
+        mid = int(merchant_id)
+        body = encode_event(self._envelope(event, mid, data))
+        if event.startswith("app."):
+            return sender.send(event, mid, body)
+        with self.lock:
+            installed = self.store(mid).installed
+            targets: list[str | None] = list(self.store_webhooks.urls_for(mid, event)) if installed else []
+            if installed and event in self.portal_events and not any(
+                url is not None and url.rstrip("/") == sender.url.rstrip("/") for url in targets
+            ):
+                targets.append(None)  # the app's webhook URL, once even when also a store webhook
+        deliveries = [sender.send(event, mid, body, url=url) for url in targets]
+        return deliveries[0] if deliveries else None
 
     def price_event_data(self, product: FakeProduct) -> dict[str, Any]:
         """``product.price.updated`` data as Salla documents it (flat numbers, ``sale_price`` an object).
@@ -343,8 +384,8 @@ class FakeSalla:
             "with_tax": product.with_tax,
         }
 
-    def emit_price_updated(self, merchant_id: int | str, product_id: int | str) -> Delivery:
-        """Send ``product.price.updated`` for one product with its current prices."""
+    def emit_price_updated(self, merchant_id: int | str, product_id: int | str) -> Delivery | None:
+        """Send ``product.price.updated`` for one product with its current prices (when subscribed: ``emit_event``)."""
         with self.lock:
             product = self.store(merchant_id).products[int(product_id)]
             data = self.price_event_data(product)
@@ -442,20 +483,29 @@ class FakeSalla:
     # ------------------------------------------------------------------------------------
     # Rate limits, faults, statistics
 
-    def hit_bucket(self, merchant_id: int) -> BucketDecision:
-        """Account one Merchant API request of a store (called by the app)."""
+    def hit_bucket(self, merchant_id: int) -> RateDecision:
+        """Account one Merchant API request of a store against its rate limit (called by the app)."""
         with self.lock:
-            return self._buckets[merchant_id].hit(self.now_seconds())
+            return self._limiters[merchant_id].hit(self.now_seconds())
 
-    def fill_bucket(self, merchant_id: int | str, level: float | None = None) -> None:
-        """Fill a store's rate-limit bucket (default: full), as if other apps had spent it."""
-        with self.lock:
-            self._buckets[int(merchant_id)].fill(self.now_seconds(), level)
+    def fill_bucket(self, merchant_id: int | str, level: int | None = None) -> None:
+        """Mark ``level`` requests of the store's current minute budget as used (default: all of it).
 
-    def bucket_level(self, merchant_id: int | str) -> float:
-        """How many requests the store's bucket holds now."""
+        As if other apps had spent them; a full budget leaves one request per second until the
+        window resets. (Salla's docs call the limiter a leaky bucket, hence the name.)
+        """
         with self.lock:
-            return self._buckets[int(merchant_id)].level(self.now_seconds())
+            self._limiters[int(merchant_id)].fill(self.now_seconds(), level)
+
+    def bucket_level(self, merchant_id: int | str) -> int:
+        """Requests counted against the store's current minute budget (0 when no window is open)."""
+        with self.lock:
+            return self._limiters[int(merchant_id)].level(self.now_seconds())
+
+    def rate_windows(self, merchant_id: int | str) -> list[RateWindow]:
+        """The store's rate-limit windows so far (the last 1,000), oldest first, the open one last."""
+        with self.lock:
+            return self._limiters[int(merchant_id)].windows(self.now_seconds())
 
     def inject_fault(
         self, merchant_id: int | str, kind: FaultKind, *, count: int = 1, status: int = 503, seconds: float = 1.0
@@ -510,7 +560,7 @@ class FakeSalla:
             return list(self._stats[int(merchant_id)].times)
 
     def reset_stats(self) -> None:
-        """Forget the counters (buckets and faults stay)."""
+        """Forget the counters (rate-limit windows and faults stay)."""
         with self.lock:
             self._stats = {mid: StoreStats() for mid in self._stores}
             self.unauthenticated_requests = 0
@@ -547,8 +597,9 @@ class FakeSalla:
 
         Kept: token chains with their codes, access and refresh tokens, expiry, rotation and
         revocation; each store's install flag; every product's prices, cost, sale price and
-        status (and its SKUs' prices); bulk updates still queued; the generators' states.
-        Not kept: rate-limit buckets, statistics, injected faults and latency, webhook
+        status (and its SKUs' prices); bulk updates still queued; the stores' registered
+        webhooks; the generators' states.
+        Not kept: rate-limit windows, statistics, injected faults and latency, webhook
         deliveries in flight, the clock (a restarted fake runs on the wall clock again).
         """
         with self.lock:
@@ -575,6 +626,7 @@ class FakeSalla:
                 ],
                 "tokens": self.tokens.snapshot(),
                 "random": rng_state_json(self._rng),
+                "store_webhooks": self.store_webhooks.snapshot(),
             }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -624,6 +676,10 @@ class FakeSalla:
             )
             queued.append(QueuedPrices(merchant_id=merchant_id, due=now_mono, due_fake=now_fake, items=items))
         rng_state = rng_state_from_json(state["random"])
+        # Files saved before store webhooks existed have none: restore them as "no subscriptions".
+        webhooks = WebhookRegistry()
+        if "store_webhooks" in state:
+            webhooks.restore(state["store_webhooks"], set(self._stores))
         for chain in state["tokens"]["chains"]:
             # A token of a store this fake lacks would turn every request it makes into a KeyError.
             if int(chain["merchant_id"]) not in self._stores:
@@ -637,6 +693,7 @@ class FakeSalla:
                 product.apply_state(parsed)
         self._queued = queued
         self._rng.setstate(rng_state)
+        self.store_webhooks = webhooks
 
     def _load_state(self, path: Path) -> None:
         """Restore from ``path`` when it holds a usable state; otherwise warn and keep the seed's."""

@@ -1,4 +1,4 @@
-"""The fake Merchant API under ``/admin/v2``: auth, rate limits, faults, products and prices."""
+"""The fake Merchant API under ``/admin/v2``: auth, rate limits, faults, products and prices, store webhooks."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from adapters.fake_salla.catalog import FakeProduct
 from adapters.fake_salla.stores import FakeStore
+from adapters.fake_salla.subscriptions import KNOWN_EVENTS, url_problem
 
 if TYPE_CHECKING:
     from adapters.fake_salla.fake import FakeSalla
@@ -326,6 +327,70 @@ def routes(fake: FakeSalla) -> list[Route]:
                 variant.cost_price = _amount(body["cost_price"])
             return ok(variant.to_json(product, fake.today()), status=201)
 
+    async def list_webhooks(request: Request, store: FakeStore) -> Response:
+        try:
+            page = max(1, int(request.query_params.get("page", "1")))
+        except ValueError:
+            page = 1
+        per_page = 65  # the documented page size of this listing
+        with fake.lock:
+            hooks = [h.to_json() for h in fake.store_webhooks.of_store(store.merchant_id)]
+        total_pages = max(1, math.ceil(len(hooks) / per_page))
+        chunk = hooks[(page - 1) * per_page : page * per_page]
+        url = f"{base_url(request)}/webhooks"
+        links = {k: v for k, v in (("previous", f"{url}?page={page - 1}" if page > 1 else None),
+                                   ("next", f"{url}?page={page + 1}" if page < total_pages else None)) if v}
+        pagination: dict[str, object] = {
+            "count": len(chunk), "total": len(hooks), "perPage": per_page, "currentPage": page,
+            "totalPages": total_pages, "links": links or [],
+        }
+        return ok(chunk, pagination=pagination)
+
+    async def subscribe_webhook(request: Request, store: FakeStore) -> Response:
+        body = await _json_body(request)
+        if not isinstance(body, dict):
+            return envelope_error(422, "error", "alert.invalid_fields", {"event": ["حقل event مطلوب."]})
+        errors: dict[str, list[str]] = {}
+        event = body.get("event")
+        if not isinstance(event, str) or event not in KNOWN_EVENTS:
+            errors["event"] = ["حقل event غير صالحٍ"]
+        problem = url_problem(body.get("url"), strict=fake.strict_webhook_urls)
+        if problem is not None:
+            errors["url"] = [problem]
+        version = body.get("version", 2)
+        if version not in (1, 2, "1", "2") or isinstance(version, bool):
+            errors["version"] = ["قيمة version غير صالحة."]
+        headers = body.get("headers")
+        if headers is not None and not (
+            isinstance(headers, list) and all(isinstance(h, dict) and isinstance(h.get("key"), str) for h in headers)
+        ):
+            errors["headers"] = ["قيمة headers غير صالحة."]
+        if errors:
+            return envelope_error(422, "error", "alert.invalid_fields", errors)
+        rule = body.get("rule")
+        with fake.lock:
+            hook = fake.store_webhooks.subscribe(
+                store.merchant_id, event=str(event), url=str(body["url"]), name=str(body.get("name") or ""),
+                version=int(version), rule=str(rule) if rule else None,
+                headers={str(h["key"]): str(h.get("value", "")) for h in headers} if headers else None,
+            )
+            return ok(hook.to_json())
+
+    async def unsubscribe_webhook(request: Request, store: FakeStore) -> Response:
+        params = request.query_params
+        raw_id, url = params.get("id"), params.get("url")
+        if not raw_id and not url:
+            return envelope_error(422, "error", "alert.invalid_fields", {"id": ["حقل id مطلوب."]})
+        try:
+            webhook_id = int(raw_id) if raw_id else None
+        except ValueError:
+            return envelope_error(422, "error", "alert.invalid_fields", {"id": ["يجب أن يكون حقل id عددًا صحيحًا"]})
+        with fake.lock:
+            removed = fake.store_webhooks.unsubscribe(store.merchant_id, webhook_id=webhook_id, url=url or None)
+        if not removed:
+            return not_found()
+        return ok({"message": "The Object has been removed successfully", "code": 202}, status=202)
+
     async def unknown(request: Request) -> Response:
         return not_found()
 
@@ -356,6 +421,17 @@ def routes(fake: FakeSalla) -> list[Route]:
             "/admin/v2/products/{product_id:int}",
             guarded("PUT /products/{id}", "products.read_write", update_product),
             methods=["PUT"],
+        ),
+        Route("/admin/v2/webhooks", guarded("GET /webhooks", "webhooks.read", list_webhooks), methods=["GET"]),
+        Route(
+            "/admin/v2/webhooks/subscribe",
+            guarded("POST /webhooks/subscribe", "webhooks.read_write", subscribe_webhook),
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/v2/webhooks/unsubscribe",
+            guarded("DELETE /webhooks/unsubscribe", "webhooks.read_write", unsubscribe_webhook),
+            methods=["DELETE"],
         ),
         Route("/admin/v2/{rest:path}", unknown, methods=["GET", "POST", "PUT", "DELETE"]),
     ]

@@ -90,6 +90,13 @@ def routes(fake: FakeSalla) -> list[Route]:
         fake.uninstall_store(mid)
         return JSONResponse({"ok": True})
 
+    async def webhooks(request: Request) -> Response:
+        mid = merchant(request)
+        if mid is None:
+            return unknown_store()
+        with fake.lock:
+            return JSONResponse([h.to_json() for h in fake.store_webhooks.of_store(mid)])
+
     async def faults(request: Request) -> Response:
         mid = merchant(request)
         if mid is None:
@@ -122,7 +129,9 @@ def routes(fake: FakeSalla) -> list[Route]:
         if request.method == "POST":
             body = await _body(request)
             level = body.get("level")
-            fake.fill_bucket(mid, None if level is None else float(level))
+            if level is not None and (isinstance(level, bool) or not isinstance(level, int) or level < 0):
+                return JSONResponse({"error": "level must be a whole number of requests >= 0"}, status_code=400)
+            fake.fill_bucket(mid, level)
         return JSONResponse({"level": fake.bucket_level(mid)})
 
     async def time_scale(request: Request) -> Response:
@@ -146,6 +155,7 @@ def routes(fake: FakeSalla) -> list[Route]:
         Route("/_fake/stores/{merchant_id}/tokens", tokens, methods=["POST"]),
         Route("/_fake/stores/{merchant_id}/install", install, methods=["POST"]),
         Route("/_fake/stores/{merchant_id}/uninstall", uninstall, methods=["POST"]),
+        Route("/_fake/stores/{merchant_id}/webhooks", webhooks, methods=["GET"]),
         Route("/_fake/stores/{merchant_id}/faults", faults, methods=["POST"]),
         Route("/_fake/stores/{merchant_id}/latency", latency, methods=["POST"]),
         Route("/_fake/stores/{merchant_id}/bucket", bucket, methods=["GET", "POST"]),

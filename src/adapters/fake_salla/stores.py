@@ -6,8 +6,13 @@ import attrs
 
 from adapters.fake_salla.catalog import FakeProduct
 
-PLAN_LIMITS: dict[str, int] = {"plus": 120, "pro": 360, "special": 720}
-"""Requests per minute by store plan (Salla's rate-limit table)."""
+PLAN_LIMITS: dict[str, int] = {"basic": 60, "plus": 120, "pro": 360, "special": 720}
+"""Requests per minute window by store plan; once spent, 1 request per second until the reset.
+
+Plus, Pro and Special are Salla's rate-limit table. ``basic`` (a plan ``/store/info`` reports)
+has no row there: it gets 60, the lowest figure Salla's rate-limit page gives (its example values
+of ``X-RateLimit-Limit`` are "60, 120, or 180"), so the fake is stricter than any documented plan.
+"""
 
 
 @attrs.frozen(kw_only=True)
@@ -64,7 +69,7 @@ class FakeStore:
 
     @property
     def rate_limit(self) -> int:
-        """Requests per minute allowed by the store's plan."""
+        """Requests per minute window allowed by the store's plan (``PLAN_LIMITS``)."""
         return PLAN_LIMITS[self.plan]
 
     def describe(self) -> SandboxStore:

@@ -50,18 +50,26 @@ class WebhookHttp(Protocol):
 
 @attrs.define(kw_only=True)
 class Delivery:
-    """One event and what became of it: every attempt's status (or error) in order."""
+    """One event and what became of it: every attempt's status (or error) in order.
+
+    ``url`` is where it goes: None for the app's webhook URL, else a store webhook's URL.
+    """
 
     event: str
     merchant_id: int
     body: bytes
+    url: str | None = None
     attempts: list[str] = attrs.field(factory=list)
     delivered: bool = False
     finished: bool = False
 
 
 class WebhookSender:
-    """Delivers events to one URL from a daemon thread, retrying non-200/201 answers."""
+    """Delivers events from a daemon thread, retrying non-200/201 answers.
+
+    Every delivery goes to the app's webhook URL (``url``) unless it names its own (a store
+    webhook's URL); all are signed the same way, with the app's secret.
+    """
 
     def __init__(
         self,
@@ -87,9 +95,9 @@ class WebhookSender:
         self._idle = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
 
-    def send(self, event: str, merchant_id: int, body: bytes) -> Delivery:
-        """Queue one delivery; returns its record (filled in as attempts happen)."""
-        delivery = Delivery(event=event, merchant_id=merchant_id, body=body)
+    def send(self, event: str, merchant_id: int, body: bytes, *, url: str | None = None) -> Delivery:
+        """Queue one delivery (to ``url``, default the app's); returns its record (filled in as attempts happen)."""
+        delivery = Delivery(event=event, merchant_id=merchant_id, body=body, url=url)
         with self._lock:
             self.deliveries.append(delivery)
             self._pending += 1
@@ -127,7 +135,7 @@ class WebhookSender:
     def _attempt(self, delivery: Delivery) -> bool:
         headers = delivery_headers(delivery.body, strategy=self.strategy, secret=self.secret)
         try:
-            response = self._client().post(self.url, content=delivery.body, headers=headers)
+            response = self._client().post(delivery.url or self.url, content=delivery.body, headers=headers)
         except Exception as exc:  # any failure to deliver is a failed attempt, as on Salla
             delivery.attempts.append(f"error: {type(exc).__name__}")
             return False

@@ -2,8 +2,10 @@
 
 Small on purpose. ``FakeSallaAuth`` rotates refresh tokens and, like Salla, revokes the whole
 chain when a refresh token is used twice. ``FakeSallaCatalog`` keeps products per store, pages
-them, applies prices immediately and counts every apply per product. Both can be told to fail
-their next calls. The HTTP-level emulator is ``adapters.fake_salla``; this one skips HTTP.
+them, applies prices immediately and counts every apply per product; it also keeps each store's
+registered webhooks (the ``SallaWebhooks`` port), refusing tokens without ``webhooks.read_write``
+as Salla does. Both can be told to fail their next calls. The HTTP-level emulator is
+``adapters.fake_salla``; this one skips HTTP.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from decimal import Decimal
 import attrs
 
 from pricing_core.catalog import Product
-from pricing_core.errors import TokenRevoked
-from pricing_core.ports import ApplyReport, MerchantInfo, PriceUpdate, ProductPage, RejectedItem
+from pricing_core.errors import MissingScope, TokenRevoked
+from pricing_core.ports import DEFAULT_SCOPE, ApplyReport, MerchantInfo, PriceUpdate, ProductPage, RejectedItem
+from pricing_core.store_events import WEBHOOKS_SCOPE, SallaWebhook, same_url
 from pricing_core.tokens import TokenSet
 
 ACCESS_TTL = timedelta(days=14)
@@ -38,13 +41,15 @@ class FakeSallaAuth:
         self._used: dict[str, int] = {}                   # spent refresh token -> chain
         self._access: dict[str, tuple[str, int]] = {}     # access token -> (merchant id, chain)
         self._revoked_chains: set[int] = set()
+        self._scopes: dict[int, str] = {}                 # chain -> granted scope
         self._failures: deque[Exception] = deque()
         self.refresh_delay: Callable[[], None] | None = None
 
-    def issue(self, merchant_id: str) -> TokenSet:
-        """Grant a new token chain (an install)."""
+    def issue(self, merchant_id: str, *, scope: str = DEFAULT_SCOPE) -> TokenSet:
+        """Grant a new token chain (an install) with ``scope``."""
         with self._lock:
             chain = next(self._ids)
+            self._scopes[chain] = scope
             return self._mint(str(merchant_id), chain)
 
     def _mint(self, merchant_id: str, chain: int) -> TokenSet:
@@ -53,7 +58,13 @@ class FakeSallaAuth:
         self._access[access] = (merchant_id, chain)
         self._refresh[refresh] = (merchant_id, chain)
         return TokenSet(access_token=access, refresh_token=refresh, expires_at=self._now() + ACCESS_TTL,
-                        scope="offline_access products.read_write")
+                        scope=self._scopes.get(chain, DEFAULT_SCOPE))
+
+    def scope_of(self, access_token: str) -> str:
+        """The scope granted with an access token (``TokenRevoked`` if unknown or revoked)."""
+        self.merchant_for(access_token)
+        with self._lock:
+            return self._scopes.get(self._access[access_token][1], DEFAULT_SCOPE)
 
     def fail_next(self, *errors: Exception) -> None:
         """Raise these on the next refresh calls, in order."""
@@ -132,6 +143,9 @@ class FakeSallaCatalog:
         self.refuse: dict[str, str] = {}                      # product id -> reason Salla refuses it with
         self._failures: deque[Exception] = deque()
         self.on_apply: Callable[[str, Sequence[PriceUpdate]], None] | None = None
+        self.webhooks: dict[str, list[SallaWebhook]] = {}    # merchant -> registered webhooks
+        self.subscribe_calls: Counter[str] = Counter()       # merchant -> POST /webhooks/subscribe
+        self._webhook_ids = itertools.count(60_587_520)
 
     def add_store(self, merchant_id: str, products: Sequence[Product], *, name: str = "", plan: str = "plus") -> None:
         """Create a store with its catalog."""
@@ -143,6 +157,12 @@ class FakeSallaCatalog:
         with self._lock:
             store = self._stores[str(merchant_id)]
             store.products[product_id] = attrs.evolve(store.products[product_id], price=price)
+
+    def set_cost(self, merchant_id: str, product_id: str, cost: Decimal | None) -> None:
+        """Change a cost price in Salla (the merchant did it)."""
+        with self._lock:
+            store = self._stores[str(merchant_id)]
+            store.products[product_id] = attrs.evolve(store.products[product_id], cost_price=cost)
 
     def price(self, merchant_id: str, product_id: str) -> Decimal:
         """A product's current price."""
@@ -213,6 +233,36 @@ class FakeSallaCatalog:
         merchant_id = self.auth.merchant_for(access_token)
         store = self._enter(access_token)
         return MerchantInfo(merchant_id=merchant_id, store_name=store.name, plan=store.plan)
+
+    # -- the SallaWebhooks port
+
+    def _webhooks_of(self, access_token: str) -> str:
+        merchant_id = self.auth.merchant_for(access_token)
+        self._enter(access_token)
+        if WEBHOOKS_SCOPE not in self.auth.scope_of(access_token).split():
+            raise MissingScope(f"The access token should have access to one of those scopes: {WEBHOOKS_SCOPE}",
+                               scope=WEBHOOKS_SCOPE)
+        return merchant_id
+
+    def list_webhooks(self, access_token: str) -> list[SallaWebhook]:
+        """The store's registered webhooks."""
+        merchant_id = self._webhooks_of(access_token)
+        with self._lock:
+            return list(self.webhooks.get(merchant_id, []))
+
+    def subscribe_webhook(self, access_token: str, *, event: str, url: str, name: str) -> SallaWebhook:
+        """Register a webhook; the same event and URL again updates it rather than adding one."""
+        merchant_id = self._webhooks_of(access_token)
+        with self._lock:
+            self.subscribe_calls[merchant_id] += 1
+            hooks = self.webhooks.setdefault(merchant_id, [])
+            for index, hook in enumerate(hooks):
+                if hook.event == event and same_url(hook.url, url):
+                    hooks[index] = attrs.evolve(hook, name=name)
+                    return hooks[index]
+            hook = SallaWebhook(id=str(next(self._webhook_ids)), event=event, url=url, name=name, version=2)
+            hooks.append(hook)
+            return hook
 
 
 __all__ = ["FakeSallaAuth", "FakeSallaCatalog"]

@@ -41,6 +41,7 @@ from pricing_core.ports import (
     SettingsRepository,
     StoreRepository,
     StoreScope,
+    SubscriptionRepository,
     SystemSettingsRepository,
     TokenRepository,
     WebhookInbox,
@@ -49,6 +50,7 @@ from pricing_core.ports import (
 from pricing_core.rules import PricingRule, ordered_rules
 from pricing_core.runs import OptimizationRun, RunStatus
 from pricing_core.settings import TenantSettings
+from pricing_core.store_events import SubscriptionState
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
 
@@ -75,7 +77,8 @@ class _State:
     activity: list[ActivityEntry] = attrs.Factory(list)
     price_history: list[tuple[int, str, PricePoint]] = attrs.Factory(list)
     system_settings: dict[str, _SystemSetting] = attrs.Factory(dict)
-    webhooks: set[str] = attrs.Factory(set)
+    webhooks: dict[str, tuple[str | None, datetime]] = attrs.Factory(dict)  # delivery id -> (store, received)
+    subscriptions: dict[str, SubscriptionState] = attrs.Factory(dict)
     rules: dict[str, tuple[PricingRule, ...]] = attrs.Factory(dict)
     overrides: dict[str, dict[str, ProductOverride]] = attrs.Factory(dict)
 
@@ -91,7 +94,8 @@ class _State:
             activity=list(self.activity),
             price_history=list(self.price_history),
             system_settings={k: attrs.evolve(v) for k, v in self.system_settings.items()},
-            webhooks=set(self.webhooks),
+            webhooks=dict(self.webhooks),
+            subscriptions=dict(self.subscriptions),
             rules=dict(self.rules),
             overrides={k: dict(v) for k, v in self.overrides.items()},
         )
@@ -145,6 +149,7 @@ class InMemoryUnitOfWork:
         self.webhooks: WebhookInbox = _Webhooks(self)
         self.system_activity: ActivityRepository = _Activity(self, None)
         self.retention: RetentionRepository = _Retention(self)
+        self.subscriptions: SubscriptionRepository = _Subscriptions(self)
         self.store: StoreScope | None = None if store_id is None else InMemoryStoreScope(self, store_id)
 
     def __enter__(self) -> Self:
@@ -260,6 +265,29 @@ class _Stores:
         runs = [r for by_id in self._uow.read().runs.values() for r in by_id.values()]
         failed = [r for r in runs if r.status is RunStatus.FAILED and self._visible(r.store_id)]
         return sorted(failed, key=lambda r: (r.started_at, r.id), reverse=True)[:limit]
+
+    def stalled_decisions(
+        self, statuses: Collection[DecisionStatus], updated_before: datetime, *, limit: int = 1000
+    ) -> list[DecisionRecord]:
+        wanted = {DecisionStatus(s) for s in statuses}
+        found = [
+            r
+            for store_id, by_id in self._uow.read().decisions.items()
+            if self._visible(store_id)
+            for r in by_id.values()
+            if r.status in wanted and r.updated_at < updated_before
+        ]
+        return sorted(found, key=lambda r: (r.updated_at, r.id))[: max(limit, 0)]
+
+    def stalled_runs(self, progress_before: datetime, *, limit: int = 1000) -> list[OptimizationRun]:
+        found = [
+            r
+            for store_id, by_id in self._uow.read().runs.items()
+            if self._visible(store_id)
+            for r in by_id.values()
+            if r.status is RunStatus.RUNNING and r.last_progress_at < progress_before
+        ]
+        return sorted(found, key=lambda r: (r.last_progress_at, r.id))[: max(limit, 0)]
 
 
 class _Tokens:
@@ -657,10 +685,38 @@ class _Webhooks:
             return False
 
         def op(state: _State) -> None:
-            state.webhooks.add(delivery_id)
+            state.webhooks[delivery_id] = (store_id, at)
 
         self._uow.write(op)
         return True
+
+
+class _Subscriptions:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def _visible(self, store_id: str) -> bool:
+        return self._uow.bound_store is None or self._uow.bound_store == store_id
+
+    def get(self, store_id: str) -> SubscriptionState | None:
+        store_id = str(store_id)
+        return self._uow.read().subscriptions.get(store_id) if self._visible(store_id) else None
+
+    def save(self, state: SubscriptionState) -> None:
+        if not self._visible(state.store_id):
+            raise ValueError(
+                f"a unit of work bound to store {self._uow.bound_store} cannot write store {state.store_id}"
+            )
+        _store_or_raise(self._uow.read(), state.store_id)
+
+        def op(state_: _State) -> None:
+            state_.subscriptions[state.store_id] = state
+
+        self._uow.write(op)
+
+    def list_all(self) -> list[SubscriptionState]:
+        subscriptions = self._uow.read().subscriptions
+        return [subscriptions[k] for k in sorted(subscriptions) if self._visible(k)]
 
 
 class _Retention:
@@ -700,6 +756,19 @@ class _Retention:
 
         counts: dict[str, int] = self._uow.write(op)
         return counts
+
+    def delete_webhooks_before(self, received_before: datetime, *, batch_size: int = 1000) -> int:
+        bound = self._uow.bound_store
+
+        def op(state: _State) -> int:
+            old = [k for k, (store_id, at) in state.webhooks.items()
+                   if at < received_before and (bound is None or store_id == bound)]
+            for key in old:
+                del state.webhooks[key]
+            return len(old)
+
+        deleted: int = self._uow.write(op)
+        return deleted
 
 
 class InMemoryStoreScope:

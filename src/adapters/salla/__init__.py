@@ -14,7 +14,13 @@ from adapters.salla.http import HttpClient
 from adapters.salla.merchant_api import SallaApplyReport, SallaMerchantClient
 from adapters.salla.oauth import SallaOAuthClient
 from adapters.salla.pacing import RateLimitPacer, Sleep
-from adapters.salla.webhooks import WebhookEvent, parse_webhook, token_set_from_authorize, verify_webhook
+from adapters.salla.webhooks import (
+    RejectedDelivery,
+    WebhookEvent,
+    parse_webhook,
+    token_set_from_authorize,
+    verify_webhook,
+)
 from pricing_core.ports import Clock
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -32,8 +38,9 @@ def build_salla(
 ) -> tuple[SallaOAuthClient, SallaMerchantClient]:
     """The two Salla clients sharing one ``httpx.Client`` (a new one with sane timeouts if None).
 
-    ``sleep`` is what pacing, backoff and confirmation wait with; benchmarks that speed up the
-    fake's clock pass a scaled one.
+    ``sleep`` is what pacing, backoff and confirmation wait with, and ``clock`` what the pacer
+    compares with Salla's ``X-RateLimit-Reset``; benchmarks that speed up the fake's clock pass
+    that clock and a sleep scaled to it.
     """
     client: HttpClient = (
         http if http is not None else httpx.Client(timeout=DEFAULT_TIMEOUT, headers={"Accept-Language": "en"})
@@ -48,6 +55,7 @@ def build_salla(
 __all__ = [
     "HttpClient",
     "RateLimitPacer",
+    "RejectedDelivery",
     "SallaApplyReport",
     "SallaMerchantClient",
     "SallaOAuthClient",

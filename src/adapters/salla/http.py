@@ -1,9 +1,9 @@
 """Turning Salla's HTTP answers into the core's errors, with pacing and retries.
 
-Merchant API calls are retried: 429 after ``Retry-After``, 5xx, timeouts, connection errors
-and truncated bodies after a jittered backoff. Token-endpoint calls are never retried here:
-a refresh that timed out may have rotated the token on Salla's side, and sending the old
-refresh token again would be a reuse that revokes the whole chain.
+Merchant API calls are paced by ``RateLimitPacer`` and retried: 429 after ``Retry-After``,
+5xx, timeouts, connection errors and truncated bodies after a jittered backoff. Token-endpoint
+calls are never retried here: a refresh that timed out may have rotated the token on Salla's
+side, and sending the old refresh token again would be a reuse that revokes the whole chain.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any, Protocol
 import attrs
 import httpx
 
-from adapters.salla.pacing import RateLimitPacer, Sleep, backoff_delay, retry_after_seconds
-from pricing_core.errors import BadResponse, RateLimited, SallaUnavailable, TokenRevoked
+from adapters.salla.pacing import Now, RateLimitPacer, Sleep, backoff_delay, retry_after_seconds
+from pricing_core.errors import BadResponse, MissingScope, RateLimited, SallaUnavailable, TokenRevoked
 
 
 class HttpResponse(Protocol):
@@ -101,6 +101,17 @@ def body_message(status: int, body: object) -> str:
     return f"HTTP {status}"
 
 
+_SCOPE_MARKER = "should have access to one of those scopes:"
+
+
+def missing_scope(message: str) -> str | None:
+    """The scope named by Salla's 401 "The access token should have access to one of those scopes: X"."""
+    _, found, rest = message.partition(_SCOPE_MARKER)
+    if not found:
+        return None
+    return rest.strip().split()[0].strip(" .,") if rest.strip() else ""
+
+
 def token_key(access_token: str) -> str:
     """A pacing key for a token that does not keep the secret in memory tables or logs."""
     return hashlib.sha256(access_token.encode()).hexdigest()[:16]
@@ -132,6 +143,7 @@ class MerchantHttp:
         *,
         pacer: RateLimitPacer | None = None,
         sleep: Sleep = time.sleep,
+        now: Now = time.time,
         max_attempts: int = 5,
         backoff_base: float = 0.5,
         rng: random.Random | None = None,
@@ -139,7 +151,7 @@ class MerchantHttp:
         self.http = http
         self.api_url = api_url.rstrip("/")
         self.sleep = sleep
-        self.pacer = pacer if pacer is not None else RateLimitPacer(sleep=sleep)
+        self.pacer = pacer if pacer is not None else RateLimitPacer(sleep=sleep, now=now)
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self._rng = rng or random.Random()
@@ -191,19 +203,28 @@ class MerchantHttp:
                 if attempt < self.max_attempts:
                     self._backoff(attempt)
                 continue
+            except BaseException:
+                # Whatever else escapes, the pacer must not keep waiting for this answer.
+                self.pacer.after_response(key, {})
+                raise
             self.pacer.after_response(key, response.headers)
             status = response.status_code
             if status == 429:
                 retry_after = retry_after_seconds(response.headers)
                 last_error = RateLimited(f"{method} {path}: rate limited", retry_after=retry_after)
                 if attempt < self.max_attempts:
-                    # A little jitter so workers of one store that were refused together spread out.
+                    # A little jitter so workers of one store that were refused together spread out;
+                    # the next before_request waits it out.
                     with self._lock:
                         jitter = self._rng.uniform(0, 0.25)
                     self.pacer.after_rate_limited(key, retry_after + jitter)
                 continue
             if status == 401:
-                raise TokenRevoked(f"{method} {path}: {error_message(response)}", status=401)
+                message = error_message(response)
+                scope = missing_scope(message)
+                if scope is not None:
+                    raise MissingScope(f"{method} {path}: {message}", scope=scope)
+                raise TokenRevoked(f"{method} {path}: {message}", status=401)
             if status == 403:
                 raise SallaUnavailable(f"{method} {path}: forbidden ({error_message(response)})", status=403)
             if status >= 500:

@@ -26,12 +26,14 @@ from urllib.parse import parse_qsl, urlsplit
 import attrs
 
 from adapters.clock import SystemClock
+from adapters.salla import store_webhooks
 from adapters.salla.http import Answer, HttpClient, MerchantHttp, Tally, body_message
 from adapters.salla.pacing import RateLimitPacer, Sleep
 from adapters.salla.products import listed_regular_price, parse_product, split_variant_id
 from pricing_core.errors import BadResponse, RateLimited, SallaUnavailable
 from pricing_core.money import quantize
 from pricing_core.ports import ApplyReport, Clock, MerchantInfo, PriceUpdate, ProductPage, RejectedItem
+from pricing_core.store_events import SallaWebhook
 
 PER_PAGE = 60  # Salla's maximum page size
 BULK_CHUNK_SIZE = 200
@@ -92,11 +94,12 @@ class SallaMerchantClient:
     ) -> None:
         if not 1 <= per_page <= PER_PAGE:
             raise ValueError(f"per_page must be within 1..{PER_PAGE}")
+        self._clock: Clock = clock or SystemClock()
         self._http = MerchantHttp(
-            http, api_url, pacer=pacer, sleep=sleep, max_attempts=max_attempts, backoff_base=backoff_base, rng=rng
+            http, api_url, pacer=pacer, sleep=sleep, now=self._seconds, max_attempts=max_attempts,
+            backoff_base=backoff_base, rng=rng,
         )
         self._sleep = sleep
-        self._clock: Clock = clock or SystemClock()
         self.per_page = per_page
         self.bulk_chunk_size = bulk_chunk_size
         self.confirm_sample = confirm_sample
@@ -112,6 +115,11 @@ class SallaMerchantClient:
     def pacer(self) -> RateLimitPacer:
         """The rate-limit pacer (shared by every store this client serves, keyed by token)."""
         return self._http.pacer
+
+    def _seconds(self) -> float:
+        # The pacer compares this with X-RateLimit-Reset: the injected clock, so a test or a
+        # benchmark that moves the fake Salla's clock moves the pacer's with it.
+        return self._clock.now().timestamp()
 
     def _today(self) -> date:
         return self._clock.now().date()
@@ -174,16 +182,35 @@ class SallaMerchantClient:
             raise BadResponse(f"GET /products/{product_id}: no data in the answer")
         return body["data"]
 
+    # From this many products on, ``get_products`` reads the catalog's first page before deciding
+    # between pages and one GET per product (see ``get_products``).
+    page_read_min = 4
+
     def get_products(self, access_token: str, product_ids: Sequence[str]) -> ProductPage:
-        """Fetch products by id (one request per product; SKU ids fetch their product once)."""
+        """Fetch products by id, in as few requests as the catalog's size allows (SKU ids fetch their product).
+
+        A few products cost one ``GET /products/{id}`` each. From ``page_read_min`` products on,
+        the catalog's first page (60 products) is read first: it may hold some of them, and it
+        tells how many pages there are. The rest are then read page by page when that is fewer
+        requests than one GET each (stopping once all are found), else one GET each. So ``n``
+        products cost at most ``min(n, pages) + 1`` requests: approving 72 decisions of a
+        200-product store costs 4 GETs, not 72. A product the pages did not list (Salla lists
+        what its filters show) is still asked for by id, so nothing is reported missing unread.
+        """
         wanted = list(dict.fromkeys(str(pid) for pid in product_ids))
         parents = list(dict.fromkeys(split_variant_id(pid)[0] for pid in wanted))
         found: dict[str, Any] = {}
         rejected: list[RejectedItem] = []
+        numeric: list[str] = []
         for parent in parents:
-            if not parent.isdigit():
+            if parent.isdigit():
+                numeric.append(parent)
+            else:
                 rejected.append(RejectedItem(product_id=parent, reason="not a Salla product id"))
-                continue
+        unread = numeric
+        if len(numeric) >= self.page_read_min:
+            unread = self._pick_from_pages(access_token, numeric, found, rejected)
+        for parent in unread:
             raw = self._fetch_raw(access_token, parent)
             if raw is None:
                 rejected.append(RejectedItem(product_id=parent, reason="not found in the store (404)"))
@@ -205,6 +232,27 @@ class SallaMerchantClient:
                 rejected.append(RejectedItem(product_id=pid, reason=reason))
         return ProductPage(products=tuple(result), rejected=tuple(rejected))
 
+    def _pick_from_pages(
+        self, access_token: str, parents: Sequence[str], found: dict[str, Any], rejected: list[RejectedItem]
+    ) -> list[str]:
+        """Collect ``parents`` from catalog pages into ``found``/``rejected``; returns those still unread.
+
+        Pages are read while they are the cheaper way: after each page, the pages left are
+        compared with the products left (one GET each).
+        """
+        left = set(parents)
+        for page in self.iter_product_pages(access_token):
+            for product in page.products:
+                parent = product.variant_of or product.id
+                if parent in left:
+                    found[product.id] = product
+            rejected.extend(i for i in page.rejected if i.product_id and split_variant_id(i.product_id)[0] in left)
+            left -= {p.variant_of or p.id for p in page.products}
+            left -= {split_variant_id(i.product_id)[0] for i in page.rejected if i.product_id}
+            if not left or page.total_pages - page.page >= len(left):
+                break  # all found, or one GET each is no dearer than the pages left
+        return [p for p in parents if p in left]
+
     def store_info(self, access_token: str) -> MerchantInfo:
         """``GET /store/info``: the store's id, name, plan and currency."""
         body = self._http.request("GET", "/store/info", access_token).body
@@ -221,6 +269,17 @@ class SallaMerchantClient:
             email=str(data["email"]) if data.get("email") else None,
             user_name=str(owner["name"]) if isinstance(owner, Mapping) and owner.get("name") else None,
         )
+
+    # ------------------------------------------------------------------------------------
+    # Store-event webhooks (the ``SallaWebhooks`` port, on the same session and pacer)
+
+    def list_webhooks(self, access_token: str) -> list[SallaWebhook]:
+        """``GET /webhooks``: every webhook registered on the store."""
+        return store_webhooks.list_webhooks(self._http, access_token)
+
+    def subscribe_webhook(self, access_token: str, *, event: str, url: str, name: str) -> SallaWebhook:
+        """``POST /webhooks/subscribe``: deliver ``event`` of the store to ``url``."""
+        return store_webhooks.subscribe_webhook(self._http, access_token, event=event, url=url, name=name)
 
     # ------------------------------------------------------------------------------------
     # Writing

@@ -1,12 +1,25 @@
-"""Client-side pacing from Salla's ``X-RateLimit-*`` headers, and retry backoff.
+"""Client-side pacing for Salla's documented rate limit, read from its headers; retry backoff.
 
-Salla meters each store with a leaky bucket of ``X-RateLimit-Limit`` requests per minute and
-reports what is left in ``X-RateLimit-Remaining``. The pacer keeps an estimate of the free
-slots per key (one key per store token): it spends them while more than ``reserve`` remain,
-then waits just long enough for one slot to leak back. It uses no clock of its own, only the
-headers and the injected ``sleep``, so a benchmark that speeds up the fake's clock only has to
-scale ``sleep``. If Salla leaks slower than ``limit / 60`` per second, the next response shows
-fewer slots than estimated and the pacer simply waits again: it never overdraws the reserve.
+Salla's model (docs, "Rate Limiting"): each store has a budget of ``X-RateLimit-Limit`` requests
+per minute window; once it is spent, one request per second until the window resets at
+``X-RateLimit-Reset`` (UTC epoch seconds); ``X-RateLimit-Remaining`` says what is left; past the
+limit the answer is 429 with ``Retry-After``. ``RateLimitPacer`` plans for exactly that, per key
+(one key per store token):
+
+1. While more than ``reserve`` requests of the budget remain (the last ``X-RateLimit-Remaining``
+   less the requests sent since), it sends at once.
+2. Then one request at a time, one per second: once an answer shows nothing left, the k-th
+   request after it goes k seconds after that answer arrived. The budget ran out before that
+   answer, so Salla's k-th leak second has come by then, whatever the network's latency. The
+   schedule does not drift: a request the caller was late for leaves its second to the next
+   one, as Salla's leaky bucket keeps a second not used until the reset.
+3. At ``X-RateLimit-Reset`` the window the headers described is over: one request reads the new
+   window's headers, and the rest follow at once if they show a fresh budget.
+4. After a 429 nothing is sent under that key for ``Retry-After``.
+
+Time comes from the injected ``now`` (Unix seconds, the same clock as Salla's headers; a
+benchmark passes the fake Salla's scaled clock) and waiting from the injected ``sleep``. A clock
+that a test freezes does not hang it: a wait is counted as passed once slept.
 """
 
 from __future__ import annotations
@@ -19,6 +32,10 @@ from collections.abc import Callable, Mapping
 import attrs
 
 Sleep = Callable[[float], None]
+Now = Callable[[], float]
+
+LEAK_INTERVAL = 1.0
+"""Seconds between requests once the budget is spent (Salla: "1 request per second")."""
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:
@@ -35,9 +52,10 @@ def _header_int(headers: Mapping[str, str], name: str) -> int | None:
     if raw is None:
         return None
     try:
-        return int(float(raw))
+        value = float(raw)
     except ValueError:
         return None
+    return int(value) if value == value and abs(value) < 1e15 else None  # NaN and absurd values: unknown
 
 
 def retry_after_seconds(headers: Mapping[str, str], default: float = 1.0) -> float:
@@ -46,27 +64,51 @@ def retry_after_seconds(headers: Mapping[str, str], default: float = 1.0) -> flo
     if raw is None:
         return default
     try:
-        return max(0.0, float(raw))
+        value = float(raw)
     except ValueError:
         return default
+    return max(0.0, value) if value == value and value != float("inf") else default
 
 
 @attrs.define
 class _Window:
-    """What the pacer believes about one key's bucket."""
+    """What the pacer believes about one key's rate-limit window."""
 
-    limit: int | None = None
-    remaining: float | None = None
+    remaining: float | None = None  # requests the budget still has, less those sent since the answer
+    reset_at: float | None = None  # X-RateLimit-Reset of the newest window seen
+    answered_at: float | None = None
+    # Once an answer showed the budget empty: when it arrived, and requests sent since.
+    paced_from: float | None = None
+    paced: int = 0
+    not_before: float = 0.0  # after a 429
     in_flight: int = 0
-    lock: threading.Lock = attrs.field(factory=threading.Lock)
+    answers: threading.Condition = attrs.field(factory=threading.Condition)
+    turn: threading.Lock = attrs.field(factory=threading.Lock)
 
 
 class RateLimitPacer:
-    """Paces requests per key so a sweep stays under Salla's limit without 429s. Thread-safe."""
+    """Paces requests per key so a sweep spends Salla's budget, then slows to 1/s, without 429s.
 
-    def __init__(self, *, reserve: int = 2, sleep: Sleep = time.sleep) -> None:
+    Thread-safe: the threads of one key take turns (a waiting thread holds the turn, so they
+    queue in order), and answers are recorded by whichever thread receives them.
+    """
+
+    def __init__(
+        self,
+        *,
+        reserve: int = 2,
+        sleep: Sleep = time.sleep,
+        now: Now = time.time,
+        interval: float = LEAK_INTERVAL,
+        answer_timeout: float = 60.0,
+    ) -> None:
         self.reserve = reserve
+        self.interval = interval
+        # Real seconds to wait for an answer in flight before giving up on it (a request that
+        # never reported back must not stop a store for good).
+        self.answer_timeout = answer_timeout
         self._sleep = sleep
+        self._now = now
         self._windows: dict[str, _Window] = {}
         self._lock = threading.Lock()
         self.waited = 0.0  # total seconds spent pacing (reported by benchmarks)
@@ -76,42 +118,97 @@ class RateLimitPacer:
             return self._windows.setdefault(key, _Window())
 
     def before_request(self, key: str) -> None:
-        """Wait, if needed, until a request under ``key`` fits in the bucket; then reserve its slot."""
+        """Wait, if needed, until a request under ``key`` may go; then count it as sent."""
         window = self._window(key)
-        # Held while sleeping: waiting threads of one store queue up behind each other, and
-        # only the waiting thread credits the slots that leak back during its sleep.
-        with window.lock:
-            if window.limit is not None and window.remaining is not None:
-                rate = window.limit / 60.0
-                if window.remaining < self.reserve + 1:
-                    wait = (self.reserve + 1 - window.remaining) / rate
-                    self._sleep(wait)
+        with window.turn:
+            slept_until: float | None = None
+            while True:
+                with window.answers:
+                    now = self._now() if slept_until is None else max(self._now(), slept_until)
+                    wait = self._wait(window, now)
+                    if wait is None:
+                        if not window.answers.wait(timeout=self.answer_timeout):
+                            window.in_flight = 0
+                        continue
+                    if wait <= 0:
+                        self._sent(window, now)
+                        return
+                self._sleep(wait)
+                with self._lock:
                     self.waited += wait
-                    window.remaining = min(float(window.limit), window.remaining + wait * rate)
-                window.remaining -= 1
-            window.in_flight += 1
+                slept_until = now + wait
+
+    def _wait(self, window: _Window, now: float) -> float | None:
+        """Seconds to wait before the next request (<= 0: go now), None: wait for an answer in flight."""
+        if now < window.not_before:
+            return window.not_before - now
+        if window.remaining is None or (window.reset_at is not None and now >= window.reset_at):
+            # Nothing known yet, or the window the headers described is over: one request
+            # reads the current window before any other goes.
+            return None if window.in_flight else 0.0
+        if window.remaining > self.reserve:
+            return 0.0
+        if window.in_flight:
+            return None
+        if window.paced_from is not None:
+            due = window.paced_from + (window.paced + 1) * self.interval
+        else:  # the reserve: Salla still has a few, spend them no faster than the leak
+            due = (window.answered_at if window.answered_at is not None else now) + self.interval
+        if window.reset_at is not None:
+            due = min(due, window.reset_at)
+        return due - now
+
+    def _sent(self, window: _Window, now: float) -> None:
+        if window.reset_at is not None and now >= window.reset_at:
+            window.reset_at = None  # this request reads the new window
+        if window.paced_from is not None:
+            window.paced += 1
+        if window.remaining is not None:
+            window.remaining -= 1
+        window.in_flight += 1
 
     def after_response(self, key: str, headers: Mapping[str, str]) -> None:
-        """Learn the bucket's state from a response's headers and release the slot."""
+        """Record an answer's ``X-RateLimit-*`` headers (or none, after a timeout) and release its slot."""
         window = self._window(key)
-        limit = _header_int(headers, "x-ratelimit-limit")
         remaining = _header_int(headers, "x-ratelimit-remaining")
-        with window.lock:
+        reset_at = _header_int(headers, "x-ratelimit-reset")
+        with window.answers:
             window.in_flight = max(0, window.in_flight - 1)
-            if limit is not None and limit > 0:
-                window.limit = limit
-            if remaining is not None:
-                # Other requests still in flight may not be counted in this header yet.
-                window.remaining = float(remaining - window.in_flight)
+            now = self._now()
+            window.answered_at = now
+            if remaining is not None and not (
+                reset_at is not None and window.reset_at is not None and reset_at < window.reset_at
+            ):  # an answer about an older window than one already seen tells nothing now
+                # Without X-RateLimit-Reset every answer is taken as news about the window.
+                new_window = reset_at is None or window.reset_at is None or reset_at > window.reset_at
+                # Requests still in flight may not be counted in this answer yet.
+                estimate = float(max(0, remaining) - window.in_flight)
+                if not new_window and window.remaining is not None:
+                    # Answers of one window can arrive out of order: the lowest count is the newest.
+                    estimate = min(estimate, window.remaining)
+                window.remaining = estimate
+                if reset_at is not None:
+                    window.reset_at = float(reset_at)
+                if new_window:
+                    window.paced_from = None
+                # The first answer of a window to show it empty starts the one-per-second count.
+                # Later answers of that window may show leak seconds not used yet: the count
+                # already includes them, and restarting it from a later answer would lose them.
+                if remaining <= 0 and window.paced_from is None:
+                    window.paced_from, window.paced = now, window.in_flight
+            window.answers.notify_all()
 
     def after_rate_limited(self, key: str, retry_after: float) -> None:
-        """A 429 came back: wait ``Retry-After`` and treat the bucket as nearly empty."""
+        """A 429 came back: nothing more under ``key`` for ``retry_after`` seconds.
+
+        The next ``before_request`` waits it out; pacing then starts again from the next answer.
+        """
         window = self._window(key)
-        with window.lock:
-            self._sleep(retry_after)
-            self.waited += retry_after
-            if window.limit is not None:
-                window.remaining = float(self.reserve + 1)
+        with window.answers:
+            window.not_before = max(window.not_before, self._now() + retry_after)
+            window.paced_from = None
+            if window.remaining is not None:
+                window.remaining = min(window.remaining, 0.0)
 
 
 def backoff_delay(attempt: int, *, base: float = 0.5, cap: float = 8.0, rng: random.Random | None = None) -> float:

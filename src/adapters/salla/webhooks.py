@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
@@ -19,7 +21,7 @@ import attrs
 
 from pricing_core.errors import WebhookRejected
 from pricing_core.tokens import TokenPayloadError, TokenSet, token_set_from_payload
-from pricing_core.usecases.webhooks import redacted_payload_repr
+from pricing_core.usecases.webhooks import APP_STORE_AUTHORIZE, redacted_payload_repr
 
 Strategy = Literal["auto", "signature", "token"]
 
@@ -89,16 +91,33 @@ def verify_webhook(
 
 
 def parse_created_at(value: object) -> datetime | None:
-    """Salla's ``created_at`` in any of its spellings, or None when unreadable.
+    """Salla's ``created_at`` in any of its spellings; None when absent or in a spelling we do not know.
 
     ``"2022-12-31 12:31:25"`` (app events, Riyadh time), ``"Sun Dec 14 2025 11:41:40 GMT+0300"``
     (store events, optionally followed by a zone name in brackets), ISO 8601, or Unix seconds.
+    Raises ``ValueError`` for a value that is a time in no calendar we can hold (``1e300``,
+    year 1 in Riyadh): read as "unknown" it would silently reorder deliveries.
     """
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, tz=UTC)
+        try:
+            if not math.isfinite(value):
+                raise ValueError("not finite")
+            return datetime.fromtimestamp(value, tz=UTC)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise ValueError(f"created_at {_shown(value)} is not a Unix time") from exc
     if not isinstance(value, str) or not value.strip():
         return None
-    text = value.strip().split(" (")[0]
+    parsed = _parse_created_text(value.strip().split(" (")[0])
+    if parsed is None:
+        return None
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(f"created_at {_shown(value)} is outside the years we can hold") from exc
+    return parsed
+
+
+def _parse_created_text(text: str) -> datetime | None:
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
         try:
             return datetime.strptime(text, fmt).replace(tzinfo=SALLA_TZ)
@@ -115,19 +134,73 @@ def parse_created_at(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=SALLA_TZ)
 
 
-def parse_webhook(raw_body: bytes) -> WebhookEvent:
-    """Parse a (verified) delivery; raises ``WebhookRejected`` with status 400 when malformed."""
+class RejectedDelivery(WebhookRejected):
+    """A verified delivery refused for what it says, with what could be read of it (to record the refusal).
+
+    ``status`` 400: not a Salla envelope in JSON as RFC 8259 defines it (not JSON, ``NaN`` or
+    ``Infinity``, a number beyond a double, text that is not Unicode, no event name, no store id).
+    422: a readable envelope whose known field holds a value out of range (``created_at`` that is
+    no time, an ``app.store.authorize`` without usable tokens).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        delivery_id: str,
+        event: str | None = None,
+        merchant_id: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status)
+        self.delivery_id = delivery_id
+        self.event = event
+        self.merchant_id = merchant_id
+
+
+# Salla's event names are dotted words ("app.store.authorize", "product.price.updated"); the inbox
+# keeps them in a 128-character column, and storage cannot hold NUL or lone surrogates.
+_EVENT_NAME = re.compile(r"[A-Za-z0-9_]+(?:[.:-][A-Za-z0-9_]+)*")
+MAX_EVENT_NAME = 100
+# Salla's store ids are 64-bit integers (19 digits); storage keeps 64 characters.
+MAX_MERCHANT_DIGITS = 20
+# A lone surrogate can only come from a \uD800-\uDFFF escape or from surrogate bytes (json.loads
+# lets both through); without either in the body the walk over every string is skipped.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _may_hold_surrogate(raw_body: bytes) -> bool:
+    # Substring tests first: they are memchr-fast, the regex is not (a delivery is parsed on the
+    # request path). 0xED also starts valid UTF-8 (U+D000-U+D7FF); the walk sorts that out.
+    return (b"\\u" in raw_body and _SURROGATE_ESCAPE.search(raw_body) is not None) or b"\xed" in raw_body
+
+
+def parse_webhook(raw_body: bytes, *, now: datetime | None = None) -> WebhookEvent:
+    """Parse a (verified) delivery; raises ``RejectedDelivery`` (400 or 422) for bad input.
+
+    With ``now``, the tokens of an ``app.store.authorize`` are read too, so a delivery whose
+    tokens cannot be stored is refused here (422) rather than failing later.
+    """
+    delivery_id = hashlib.sha256(raw_body).hexdigest()
+
+    def rejected(status: int, message: str, event: str | None = None, merchant: str | None = None) -> RejectedDelivery:
+        return RejectedDelivery(message, status=status, delivery_id=delivery_id, event=event, merchant_id=merchant)
+
     try:
-        payload = json.loads(raw_body)
+        # As json.loads reads bytes (UTF-8/16/32, surrogates passed through to be found below).
+        payload = _DECODER.decode(raw_body.decode(json.detect_encoding(raw_body), "surrogatepass"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise WebhookRejected(f"webhook body is not JSON: {exc}", status=400) from exc
+        raise rejected(400, f"webhook body is not JSON: {str(exc)[:200]}") from exc
     except RecursionError as exc:  # nesting deeper than the parser's recursion limit
-        raise WebhookRejected("webhook body is nested too deeply", status=400) from exc
+        raise rejected(400, "webhook body is nested too deeply") from exc
     if not isinstance(payload, Mapping):
-        raise WebhookRejected("webhook body is not a JSON object", status=400)
+        raise rejected(400, "webhook body is not a JSON object")
     event = payload.get("event")
     if not isinstance(event, str) or not event.strip():
-        raise WebhookRejected("webhook without an event name", status=400)
+        raise rejected(400, "webhook without an event name")
+    event = event.strip()
+    if len(event) > MAX_EVENT_NAME or not _EVENT_NAME.fullmatch(event):
+        raise rejected(400, f"webhook event name is not a Salla event name: {_shown(event)}")
     merchant = payload.get("merchant")
     # ASCII digits only: ``str.isdigit`` also accepts "٣" or "²", which would name a different store.
     if (
@@ -135,20 +208,74 @@ def parse_webhook(raw_body: bytes) -> WebhookEvent:
         or not isinstance(merchant, int | str)
         or not (text := str(merchant).strip()).isascii()
         or not text.isdigit()
+        or len(text) > MAX_MERCHANT_DIGITS
     ):
-        raise WebhookRejected(f"webhook without a numeric merchant id: {merchant!r}", status=400)
+        raise rejected(400, f"webhook without a numeric merchant id: {_shown(merchant)}", event)
+    merchant_id = str(int(text))  # "0042" is store 42, not a store of its own
+    if _may_hold_surrogate(raw_body) and _holds_lone_surrogate(payload):
+        raise rejected(400, "webhook body has text that is not Unicode (a lone surrogate)", event, merchant_id)
     data = payload.get("data", {})
     if data is None or data == []:
         data = {}  # PHP's empty array
     if not isinstance(data, Mapping):
-        raise WebhookRejected("webhook data is not an object", status=400)
+        raise rejected(400, "webhook data is not an object", event, merchant_id)
+    try:
+        created_at = parse_created_at(payload.get("created_at"))
+    except ValueError as exc:
+        raise rejected(422, str(exc), event, merchant_id) from exc
+    if now is not None and event == APP_STORE_AUTHORIZE:
+        try:
+            token_set_from_payload(data, now)
+        except TokenPayloadError as exc:
+            raise rejected(422, f"app.store.authorize with {exc}", event, merchant_id) from exc
     return WebhookEvent(
-        event=event.strip(),
-        merchant_id=str(merchant).strip(),
-        created_at=parse_created_at(payload.get("created_at")),
+        event=event,
+        merchant_id=merchant_id,
+        created_at=created_at,
         data=data,
-        delivery_id=hashlib.sha256(raw_body).hexdigest(),
+        delivery_id=delivery_id,
     )
+
+
+def _refuse_constant(name: str) -> object:
+    # json.loads accepts NaN, Infinity and -Infinity, which RFC 8259 does not.
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    # 1e400 parses as inf: a number no JSON implementation Salla uses could have meant.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:40]} is beyond what a double holds")
+    return value
+
+
+# One decoder for every delivery (json.loads with hooks would build a new one per call).
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
+def _holds_lone_surrogate(payload: object) -> bool:
+    """True when a key or string anywhere in ``payload`` cannot be written as UTF-8."""
+    stack = [payload]
+    while stack:  # iterative: a deeply nested body must not exhaust the recursion limit
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _shown(value: object) -> str:
+    """A short, ASCII-only rendering of a bad value for an error message (safe to store and log)."""
+    text = ascii(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def token_set_from_authorize(event: WebhookEvent, now: datetime) -> TokenSet:
@@ -158,4 +285,4 @@ def token_set_from_authorize(event: WebhookEvent, now: datetime) -> TokenSet:
     try:
         return token_set_from_payload(event.data, now)
     except TokenPayloadError as exc:
-        raise WebhookRejected(f"app.store.authorize with {exc}", status=400) from exc
+        raise WebhookRejected(f"app.store.authorize with {exc}", status=422) from exc

@@ -1,4 +1,5 @@
-"""The unscoped repositories: stores and the sweep listings, system settings, webhooks, retention.
+"""The unscoped repositories: stores and the sweep listings, system settings, webhooks, retention,
+and the store-event subscription records.
 
 On a store-bound unit of work they still see only that store's rows (the application-level
 filter here, and RLS on PostgreSQL); cross-store work opens an unscoped unit of work.
@@ -6,15 +7,19 @@ filter here, and RLS on PostgreSQL); cross-store work opens an unscoped unit of 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, Table, delete, select, update
+from sqlalchemy import Select, Table, delete, func, select, update
 
 from adapters.storage import models, rows
 from adapters.storage.bulk import Upsert, insert_rows
+from pricing_core.decision import DecisionRecord, DecisionStatus
+from pricing_core.errors import StoreNotFound
 from pricing_core.runs import OptimizationRun, RunStatus
 from pricing_core.settings import TenantSettings
+from pricing_core.store_events import SubscriptionState
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
 
@@ -77,10 +82,7 @@ class SqlStores(_Unscoped):
             self._visible(select(t, s.c.settings).outerjoin(s, s.c.store_id == t.c.store_id), t).where(t.c.is_active)
         )
         return [
-            (
-                rows.store_from(r),
-                TenantSettings() if r["settings"] is None else TenantSettings.model_validate(r["settings"]),
-            )
+            (rows.store_from(r), rows.settings_from(r["store_id"], r["settings"]))
             for r in self._uow.conn.execute(query).mappings()
         ]
 
@@ -124,6 +126,35 @@ class SqlStores(_Unscoped):
         )
         return [rows.run_from(r) for r in self._uow.conn.execute(query).mappings()]
 
+    def stalled_decisions(
+        self, statuses: Collection[DecisionStatus], updated_before: datetime, *, limit: int = 1000
+    ) -> list[DecisionRecord]:
+        t = models.pricing_decisions
+        wanted = [DecisionStatus(s).value for s in statuses]
+        if not wanted or limit <= 0:
+            return []
+        query = (
+            self._visible(select(t), t)
+            .where(t.c.status.in_(wanted), t.c.updated_at < updated_before)
+            .order_by(t.c.updated_at, rows.by_code_point(t.c.id, self._uow.dialect))
+            .limit(limit)
+        )
+        return [rows.decision_from(r) for r in self._uow.conn.execute(query).mappings()]
+
+    def stalled_runs(self, progress_before: datetime, *, limit: int = 1000) -> list[OptimizationRun]:
+        t = models.optimization_runs
+        if limit <= 0:
+            return []
+        # Rows written before the heartbeat existed have none: their start is their last sign of life.
+        progress = func.coalesce(t.c.updated_at, t.c.started_at)
+        query = (
+            self._visible(select(t), t)
+            .where(t.c.status == RunStatus.RUNNING.value, progress < progress_before)
+            .order_by(progress, rows.by_code_point(t.c.id, self._uow.dialect))
+            .limit(limit)
+        )
+        return [rows.run_from(r) for r in self._uow.conn.execute(query).mappings()]
+
 
 class SqlSystemSettings(_Unscoped):
     """``SystemSettingsRepository``: secret values are stored as Fernet tokens."""
@@ -156,6 +187,55 @@ class SqlWebhooks(_Unscoped):
         return insert_rows(self._uow.conn, models.processed_webhooks, [row], conflict="nothing") == 1
 
 
+_SUBSCRIPTION_UPDATE = tuple(c.name for c in models.store_event_subscriptions.c if c.name != "store_id")
+
+
+class SqlSubscriptions(_Unscoped):
+    """``SubscriptionRepository``: one row per store, replaced by each check."""
+
+    def get(self, store_id: str) -> SubscriptionState | None:
+        t = models.store_event_subscriptions
+        query = self._visible(select(t), t).where(t.c.store_id == str(store_id))
+        row = self._uow.conn.execute(query).mappings().first()
+        return None if row is None else _subscription_from(row)
+
+    def save(self, state: SubscriptionState) -> None:
+        bound = self._uow.bound_store
+        if bound is not None and state.store_id != bound:
+            raise ValueError(f"a unit of work bound to store {bound} cannot write store {state.store_id}")
+        s = models.stores
+        if self._uow.conn.execute(select(s.c.store_id).where(s.c.store_id == state.store_id)).first() is None:
+            raise StoreNotFound(f"store {state.store_id} does not exist")
+        row = {
+            "store_id": state.store_id,
+            "callback_url": state.callback_url,
+            "subscribed": list(state.subscribed),
+            "missing": list(state.missing),
+            "checked_at": state.checked_at,
+            "error": state.error,
+            "scope_missing": state.scope_missing,
+        }
+        insert_rows(self._uow.conn, models.store_event_subscriptions, [row],
+                    conflict=Upsert(("store_id",), _SUBSCRIPTION_UPDATE))
+
+    def list_all(self) -> list[SubscriptionState]:
+        t = models.store_event_subscriptions
+        query = self._visible(select(t), t).order_by(rows.by_code_point(t.c.store_id, self._uow.dialect))
+        return [_subscription_from(r) for r in self._uow.conn.execute(query).mappings()]
+
+
+def _subscription_from(row: Any) -> SubscriptionState:
+    return SubscriptionState(
+        store_id=row["store_id"],
+        callback_url=row["callback_url"],
+        subscribed=tuple(str(e) for e in row["subscribed"]),
+        missing=tuple(str(e) for e in row["missing"]),
+        checked_at=row["checked_at"],
+        error=row["error"],
+        scope_missing=bool(row["scope_missing"]),
+    )
+
+
 class SqlRetention(_Unscoped):
     """``RetentionRepository``: deletes in batches of ``batch_size`` rows, each a bounded statement."""
 
@@ -174,8 +254,12 @@ class SqlRetention(_Unscoped):
             "offers": self._delete(offers, offers.c.observed_at < offers_before, batch_size),
         }
 
-    def _delete(self, table: Table, condition: Any, batch_size: int) -> int:
-        key = table.c.id
+    def delete_webhooks_before(self, received_before: datetime, *, batch_size: int = 1000) -> int:
+        inbox = models.processed_webhooks
+        return self._delete(inbox, inbox.c.received_at < received_before, batch_size, key=inbox.c.delivery_id)
+
+    def _delete(self, table: Table, condition: Any, batch_size: int, *, key: Any = None) -> int:
+        key = table.c.id if key is None else key
         deleted = 0
         while True:
             batch = self._visible(select(key).where(condition), table).limit(batch_size).scalar_subquery()
@@ -185,4 +269,4 @@ class SqlRetention(_Unscoped):
                 return deleted
 
 
-__all__ = ["SqlRetention", "SqlStores", "SqlSystemSettings", "SqlWebhooks"]
+__all__ = ["SqlRetention", "SqlStores", "SqlSubscriptions", "SqlSystemSettings", "SqlWebhooks"]

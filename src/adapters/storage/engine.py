@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         path = sqlite_path(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_files(path)
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
@@ -63,6 +65,28 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "first_connect", _warn_if_rls_bypassed)
         return engine
     raise ValueError(f"unsupported database {backend!r}: use postgresql:// or sqlite:///")
+
+
+# SQLite's own side files: the write-ahead log, its shared-memory index, a rollback journal.
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def private_sqlite_files(path: Path) -> None:
+    """Create the database file readable by its owner only (0600), like the key file beside it.
+
+    The database holds the encrypted tokens next to everything else a store owns. SQLite creates
+    the ``-wal`` and ``-shm`` files with the permissions of the database file, so creating that
+    file 0600 before SQLite opens it covers them too, whatever the umask. Files left readable by
+    an earlier version are tightened here as well.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    for candidate in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_SIDE_FILES)):
+        try:
+            if candidate.stat().st_mode & 0o077:
+                candidate.chmod(0o600)
+        except FileNotFoundError:
+            pass
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -97,4 +121,4 @@ def ping(engine: Engine) -> None:
         conn.execute(text("SELECT 1"))
 
 
-__all__ = ["make_engine", "normalize_url", "ping", "sqlite_path"]
+__all__ = ["make_engine", "normalize_url", "ping", "private_sqlite_files", "sqlite_path"]

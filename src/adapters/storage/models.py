@@ -2,7 +2,8 @@
 
 Tables of the original design keep their names (stores, products, competitors,
 pricing_decisions, optimization_runs, activity_logs, system_settings); the service adds
-store_tokens (encrypted), store_settings, processed_webhooks and price_history. Every
+store_tokens (encrypted), store_settings, processed_webhooks, price_history and
+store_event_subscriptions (each store's last store-event subscription check). Every
 store-scoped table carries ``store_id`` and, on PostgreSQL, a row-level security policy
 (see ``rls.py``).
 """
@@ -63,6 +64,8 @@ stores = Table(
     Column("deactivated_at", UTCDateTime),
     Column("deactivation_reason", Text),
     Column("last_run_at", UTCDateTime),
+    # Salla's time of the latest processed app.uninstalled (an older authorization is refused).
+    Column("uninstalled_at", UTCDateTime),
 )
 
 store_tokens = Table(
@@ -167,6 +170,8 @@ pricing_decisions = Table(
     Index("ix_pricing_decisions_store_status", "store_id", "status"),
     Index("ix_pricing_decisions_store_product", "store_id", "product_id"),
     Index("ix_pricing_decisions_store_run", "store_id", "run_id"),
+    # The recovery loop's cross-store listing of decisions left APPLYING or APPROVED.
+    Index("ix_pricing_decisions_status_updated", "status", "updated_at"),
 )
 
 optimization_runs = Table(
@@ -184,7 +189,13 @@ optimization_runs = Table(
     Column("products_queued", Integer, nullable=False),
     Column("products_skipped", Integer, nullable=False),
     Column("error", Text),
+    # The key the run id derives from (resuming a run sends it again), the heartbeat a sweep moves
+    # on every page, and how often the recovery loop resumed the run.
+    Column("run_key", String(255)),
+    Column("updated_at", UTCDateTime),
+    Column("recoveries", Integer, nullable=False, server_default="0"),
     Index("ix_optimization_runs_store_started", "store_id", "started_at"),
+    Index("ix_optimization_runs_status_updated", "status", "updated_at"),
 )
 
 activity_logs = Table(
@@ -259,6 +270,18 @@ processed_webhooks = Table(
     Column("received_at", UTCDateTime, nullable=False, index=True),
 )
 
+store_event_subscriptions = Table(
+    "store_event_subscriptions",
+    metadata,
+    Column("store_id", STORE_ID, ForeignKey("stores.store_id", ondelete="CASCADE"), primary_key=True),
+    Column("callback_url", Text, nullable=False),
+    Column("subscribed", JSON, nullable=False),
+    Column("missing", JSON, nullable=False),
+    Column("checked_at", UTCDateTime, nullable=False),
+    Column("error", Text),
+    Column("scope_missing", Boolean, nullable=False, server_default=false()),
+)
+
 # Tables with a store_id column get a row-level security policy on PostgreSQL.
 STORE_SCOPED_TABLES = (
     "stores",
@@ -272,6 +295,7 @@ STORE_SCOPED_TABLES = (
     "price_history",
     "pricing_rules",
     "product_overrides",
+    "store_event_subscriptions",
 )
 
 __all__ = [
@@ -286,6 +310,7 @@ __all__ = [
     "processed_webhooks",
     "product_overrides",
     "products",
+    "store_event_subscriptions",
     "store_settings",
     "store_tokens",
     "stores",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +16,10 @@ from pricing_core.decision import Action, DecisionRecord, DecisionStatus, Pricin
 from pricing_core.overrides import ProductOverride
 from pricing_core.rules import PricingRule, RuleMatch
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
+from pricing_core.settings import TenantSettings, load_stored_settings
 from pricing_core.stores import Store
+
+log = logging.getLogger(__name__)
 
 
 def by_code_point(column: ColumnElement[str], dialect: str) -> ColumnElement[str]:
@@ -35,6 +40,7 @@ def store_row(store: Store) -> dict[str, Any]:
         "deactivated_at": store.deactivated_at,
         "deactivation_reason": store.deactivation_reason,
         "last_run_at": store.last_run_at,
+        "uninstalled_at": store.uninstalled_at,
     }
 
 
@@ -51,7 +57,23 @@ def store_from(row: RowMapping) -> Store:
         deactivated_at=row["deactivated_at"],
         deactivation_reason=row["deactivation_reason"],
         last_run_at=row["last_run_at"],
+        uninstalled_at=row["uninstalled_at"],
     )
+
+
+def settings_from(store_id: str, raw: Mapping[str, Any] | None) -> TenantSettings:
+    """A store's saved settings (the defaults when none were saved), read leniently.
+
+    Saved by an earlier release, they may no longer validate (``load_stored_settings`` says
+    which repairs are made); the repair is logged on every read until the merchant saves the
+    settings again, and the sweep goes on.
+    """
+    if raw is None:
+        return TenantSettings()
+    settings, repairs = load_stored_settings(raw)
+    if repairs:
+        log.warning("store %s: saved settings no longer validate; read as repaired: %s", store_id, "; ".join(repairs))
+    return settings
 
 
 def product_row(store_id: str, product: Product, seen_at: datetime) -> dict[str, Any]:
@@ -244,6 +266,9 @@ def run_row(run: OptimizationRun) -> dict[str, Any]:
         "products_queued": run.products_queued,
         "products_skipped": run.products_skipped,
         "error": run.error,
+        "run_key": run.run_key,
+        "updated_at": run.updated_at,
+        "recoveries": run.recoveries,
     }
 
 
@@ -261,6 +286,9 @@ def run_from(row: RowMapping) -> OptimizationRun:
         products_queued=row["products_queued"],
         products_skipped=row["products_skipped"],
         error=row["error"],
+        run_key=row["run_key"],
+        updated_at=row["updated_at"],
+        recoveries=row["recoveries"],
     )
 
 

@@ -74,7 +74,7 @@ class SqlSettings(_Scoped):
     def get(self) -> TenantSettings:
         t = models.store_settings
         raw = self._uow.conn.execute(select(t.c.settings).where(t.c.store_id == self._store_id)).scalar()
-        return TenantSettings() if raw is None else TenantSettings.model_validate(raw)
+        return rows.settings_from(self._store_id, raw)
 
     def save(self, settings: TenantSettings) -> None:
         self._uow.require_store(self._store_id)

@@ -30,6 +30,7 @@ from pricing_core.ports import (
     SettingsRepository,
     StoreRepository,
     StoreScope,
+    SubscriptionRepository,
     SystemSettingsRepository,
     TokenRepository,
     WebhookInbox,
@@ -68,6 +69,7 @@ class SqlUnitOfWork:
         self.webhooks: WebhookInbox = cross_store.SqlWebhooks(self)
         self.system_activity: ActivityRepository = scoped.SqlActivity(self, None)
         self.retention: RetentionRepository = cross_store.SqlRetention(self)
+        self.subscriptions: SubscriptionRepository = cross_store.SqlSubscriptions(self)
         self.store: StoreScope | None = None if store_id is None else SqlStoreScope(self, store_id)
 
     def __enter__(self) -> Self:

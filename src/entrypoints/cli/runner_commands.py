@@ -103,6 +103,8 @@ def _worker(args: argparse.Namespace) -> int:
     _logging(config.log_level)
     import dramatiq
 
+    from runners.recovery import recover_in_background
+
     runtime = load_runtime("worker")  # fails fast on a bad configuration, not on the first message
     broker = runtime.broker
     if args.metrics_port:
@@ -117,6 +119,8 @@ def _worker(args: argparse.Namespace) -> int:
     worker.start()
     logging.getLogger("salla_optimizer.worker").info("worker %d started with %d threads", os.getpid(),
                                                      args.threads)
+    # Work a stopped process left in flight (its messages may be gone): see docs/operations.md.
+    recover_in_background(runtime.services)
     try:
         while not stop.wait(1.0):
             pass
@@ -162,6 +166,9 @@ def _scheduler(args: argparse.Namespace) -> int:
         services.queue.dispatch(command_for(args.once))
         print(f"enqueued {args.once}")
         return 0
+    from runners.recovery import recover_in_background
+
+    recover_in_background(services)
     scheduler = periodic.build()
     for job in scheduler.get_jobs():
         logging.getLogger("salla_optimizer.scheduler").info("job %s: %s", job.id, job.trigger)
@@ -220,6 +227,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _tokens_status(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from pricing_core.usecases.token_status import summarize_token_status
@@ -230,8 +238,10 @@ def _tokens_status(args: argparse.Namespace) -> int:
                                         threshold_hours=_threshold(args, services))
     finally:
         services.close()
+    missing_events = [r.store.store_id for r in report.missing_store_events]
     if args.json:
-        print(json.dumps({"summary": report.summary.as_dict(), "stores": [r.as_dict() for r in report.stores]},
+        print(json.dumps({"summary": report.summary.as_dict(), "stores": [r.as_dict() for r in report.stores],
+                          "stores_missing_store_events": missing_events},
                          indent=2, ensure_ascii=False))
         return 0
     console = Console()
@@ -240,18 +250,29 @@ def _tokens_status(args: argparse.Namespace) -> int:
         summary.add_row(key.replace("_", " "), str(value))
     console.print(summary)
     table = Table(title="Per-store token health")
-    for column in ("store", "name", "active", "healthy", "reason", "hours left", "expires at"):
+    for column in ("store", "name", "active", "healthy", "reason", "hours left", "expires at", "store events"):
         table.add_column(column)
     for row in report.stores:
         health = row.health
+        gap = row.store_events_gap
+        if gap is not None:
+            events = f"[red]{escape(gap)}[/]"
+        elif row.store.is_active and row.subscription is not None:
+            events = f"[green]{', '.join(row.subscription.subscribed)}[/]"
+        else:
+            events = "-"
         table.add_row(
             row.store.store_id, row.store.store_name, "yes" if row.store.is_active else "no",
             "[green]yes[/]" if health.healthy else "[red]no[/]",
             health.reason if row.store.is_active else f"inactive: {row.store.deactivation_reason or '-'}",
             "-" if health.hours_until_expiry is None else f"{health.hours_until_expiry:.1f}",
             row.expires_at.isoformat(timespec="minutes") if row.expires_at else "-",
+            events,
         )
     console.print(table)
+    if missing_events:
+        console.print(f"[red]Stores without a store-event subscription:[/] {', '.join(missing_events)} "
+                      "(product.price.updated never reaches them; see docs/salla-integration.md)")
     return 0
 
 

@@ -27,6 +27,13 @@ def register(subparsers: Any) -> None:
         "--webhook-strategy", choices=("signature", "token", "none"), default="signature",
         help="how deliveries are authenticated (default: signature)",
     )
+    parser.add_argument(
+        "--portal-event", action="append", default=[], metavar="EVENT",
+        help="a store event the app subscribed in the Partner Portal, sent to --webhook-url for every "
+             "installed store (repeatable); other store events need POST /admin/v2/webhooks/subscribe",
+    )
+    parser.add_argument("--strict-webhook-urls", action="store_true",
+                        help="refuse localhost/127.*/test. webhook URLs with 422, as Salla does")
     parser.add_argument("--seed", type=int, default=7, help="seed of the sandbox catalogs (default 7)")
     parser.add_argument("--time-scale", type=float, default=1.0, help="run the fake's clock N times faster")
     parser.set_defaults(handler=run_fake_salla)
@@ -50,6 +57,8 @@ def run_fake_salla(args: argparse.Namespace) -> int:
             webhook_secret=args.webhook_secret,
             webhook_strategy=args.webhook_strategy,
             time_scale=args.time_scale,
+            portal_events=tuple(args.portal_event),
+            strict_webhook_urls=args.strict_webhook_urls,
         )
     except ValueError as exc:
         raise CommandError(str(exc)) from exc

@@ -4,13 +4,16 @@ With no configuration: SQLite under ``./var`` (migrated at start), the in-proces
 worker and scheduler, and the fake Salla sandbox mounted at ``/sandbox`` with its demo stores.
 ``ADMIN_API_TOKEN``, ``SALLA_WEBHOOK_SECRET``, ``SESSION_SECRET`` and ``PUBLIC_URL`` are
 honoured; when the first two are unset, one-off random values are generated and printed so the
-admin API, the operator view and the webhook endpoint can still be exercised.
+admin API, the operator view and the webhook endpoint can still be exercised. The sandbox is
+served on loopback only unless ``--expose-sandbox`` says otherwise: its control API hands out any
+sandbox store's tokens.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import ipaddress
 import logging
 import os
 import secrets
@@ -36,6 +39,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                        help="default LOG_LEVEL, else info")
     serve.add_argument("--workers", type=int, default=1,
                        help="web processes sharing the port (needs REDIS_URL and SESSION_SECRET; default 1)")
+    serve.add_argument("--expose-sandbox", action="store_true",
+                       help="allow the Salla sandbox on a non-loopback --host (its control API hands out "
+                            "every sandbox store's tokens: only on a network you trust)")
     serve.set_defaults(handler=_serve)
 
 
@@ -60,6 +66,20 @@ def effective_config(config: Config, host: str, port: int) -> tuple[Config, list
     return config.evolve(**changes), notes
 
 
+def is_loopback(host: str) -> bool:
+    """True when ``host`` binds to this machine only: ``localhost`` or a loopback address (127.0.0.0/8, ::1).
+
+    Any other name counts as reachable from outside: it may resolve to a public address.
+    """
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def _serve(args: argparse.Namespace) -> int:
     config = load_config()
     host = args.host if args.host is not None else config.host
@@ -79,6 +99,12 @@ def _serve(args: argparse.Namespace) -> int:
         if not config.session_secret:
             raise CommandError("--workers > 1 needs SESSION_SECRET (every web process must sign sessions alike)")
     config, notes = effective_config(config, host, port)
+    if config.uses_sandbox and not args.expose_sandbox and not is_loopback(host):
+        raise CommandError(
+            f"refusing to serve the Salla sandbox on {host or 'every interface'}: its control API hands out "
+            "every sandbox store's tokens; use --host 127.0.0.1, configure real Salla credentials, "
+            "or pass --expose-sandbox on a network you trust"
+        )
     for note in notes:
         print(note, file=sys.stderr)
     mode = "embedded default (sandbox)" if config.uses_sandbox else "Salla"
@@ -153,4 +179,4 @@ def _serve_many(config: Config, log_level: str, workers: int) -> int:
     return status
 
 
-__all__ = ["effective_config", "register"]
+__all__ = ["effective_config", "is_loopback", "register"]

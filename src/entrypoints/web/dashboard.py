@@ -22,8 +22,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from adapters.cost_sheet import MAX_BYTES as MAX_SHEET_BYTES
 from adapters.cost_sheet import read_sheet, write_sheet
+from entrypoints.web.forms import FormRejected, read_text_form, read_upload_form
 from entrypoints.web.i18n import LANGUAGES
 from entrypoints.web.pages import flash, render, render_error
 from entrypoints.web.security import (
@@ -55,6 +55,8 @@ from pricing_core.usecases.decisions import (
 from pricing_core.usecases.store_settings import update_settings
 from pricing_core.usecases.token_status import summarize_token_status
 
+# A cost sheet uploaded through the dashboard (about 100,000 lines); the CLI takes larger ones.
+MAX_SHEET_BYTES = 5 * 1024 * 1024
 # Fields shown first in the settings form; the rest go under "advanced".
 MAIN_SETTINGS = (
     "automation_mode", "min_profit_margin", "max_change_pct", "risk_tolerance", "update_frequency_hours",
@@ -108,7 +110,10 @@ def store_action(handler: FormAction) -> Callable[[Request], Any]:
     async def action(request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool
 
-        form = await request.form()
+        try:
+            form = await read_text_form(request)
+        except FormRejected as exc:
+            return _form_refused(request, exc)
         store = await run_in_threadpool(_visible_store, request)
         if store is None:
             return _not_found(request)
@@ -120,6 +125,35 @@ def store_action(handler: FormAction) -> Callable[[Request], Any]:
     action.__name__ = handler.__name__
     action.__doc__ = handler.__doc__
     return action
+
+
+def store_upload(handler: FormAction) -> Callable[[Request], Any]:
+    """``store_action`` for a form that uploads one file, in its ``sheet`` field (a cost sheet)."""
+
+    async def action(request: Request) -> Response:
+        from starlette.concurrency import run_in_threadpool
+
+        try:
+            # Twice the sheet's cap: the apply step posts the previewed sheet back, base64-encoded.
+            form = await read_upload_form(request, file_field="sheet", limit=2 * MAX_SHEET_BYTES)
+        except FormRejected as exc:
+            return _form_refused(request, exc)
+        store = await run_in_threadpool(_visible_store, request)
+        if store is None:
+            return _not_found(request)
+        if not csrf_ok(request, form.get("csrf_token")):
+            return render_error(request, 403, "Form expired", "The form's security token is missing or wrong; "
+                                "reload the page and try again.")
+        return await run_in_threadpool(handler, request, store, form)
+
+    action.__name__ = handler.__name__
+    action.__doc__ = handler.__doc__
+    return action
+
+
+def _form_refused(request: Request, exc: FormRejected) -> Response:
+    """A form that is not plain text (a file in a text field, a body too large): say what and where."""
+    return render_error(request, exc.status, "Form not accepted", str(exc))
 
 
 def _who(request: Request) -> str:
@@ -149,7 +183,10 @@ def set_language(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     """End the session."""
-    form = await request.form()
+    try:
+        form = await read_text_form(request)
+    except FormRejected as exc:
+        return _form_refused(request, exc)
     if not csrf_ok(request, form.get("csrf_token")):
         return render_error(request, 403, "Form expired", "Reload the page and try again.")
     request.session.clear()
@@ -328,10 +365,12 @@ def _changes_from_form(form: FormData) -> tuple[dict[str, object], dict[str, str
 
 def save_settings(request: Request, store: Store, form: FormData) -> Response:
     """Validate and save; invalid values come back inline, next to their field, with a 400."""
-    s = web_state(request).services
+    web = web_state(request)
+    s = web.services
     changes, raw = _changes_from_form(form)
     try:
-        update_settings(s.uow_factory, s.clock, store_id=store.store_id, changes=changes, by=_who(request))
+        update = update_settings(s.uow_factory, web.queue, s.clock, store_id=store.store_id, changes=changes,
+                                 by=_who(request))
     except ValidationError as exc:
         errors: dict[str, str] = {}
         for err in exc.errors():
@@ -346,6 +385,8 @@ def save_settings(request: Request, store: Store, form: FormData) -> Response:
             "section": "settings",
         }, status=400)
     flash(request, "saved")
+    if update.superseded:
+        flash(request, "settings_superseded")
     return RedirectResponse(f"/dashboard/stores/{quote(store.store_id, safe='')}/settings", status_code=303)
 
 
@@ -499,7 +540,10 @@ def operator_login_form(request: Request) -> Response:
 
 async def operator_login(request: Request) -> Response:
     """Check the admin token and start an operator session."""
-    form = await request.form()
+    try:
+        form = await read_text_form(request)
+    except FormRejected as exc:
+        return _form_refused(request, exc)
     web = web_state(request)
     if not csrf_ok(request, form.get("csrf_token")):
         return render_error(request, 403, "Form expired", "Reload the page and try again.")
@@ -549,7 +593,7 @@ routes = [
     Route("/dashboard/stores/{store_id}/settings", store_action(save_settings), methods=["POST"]),
     Route("/dashboard/stores/{store_id}/run", store_action(run_now), methods=["POST"]),
     Route("/dashboard/stores/{store_id}/costs", costs_form, methods=["GET"]),
-    Route("/dashboard/stores/{store_id}/costs", store_action(costs_upload), methods=["POST"]),
+    Route("/dashboard/stores/{store_id}/costs", store_upload(costs_upload), methods=["POST"]),
     Route("/dashboard/stores/{store_id}/costs.csv", costs_csv, methods=["GET"]),
     Route("/dashboard/stores/{store_id}/decisions/review", store_action(review_bulk), methods=["POST"]),
     Route("/dashboard/stores/{store_id}/decisions/{decision_id}/{verb:str}",

@@ -65,8 +65,20 @@ LABELS: dict[str, dict[str, str]] = {
     "queue_depth": {"en": "Queue depth", "ar": "طول قائمة الانتظار"},
     "stores": {"en": "Stores", "ar": "المتاجر"},
     "saved": {"en": "Settings saved.", "ar": "تم حفظ الإعدادات."},
+    "settings_superseded": {
+        "en": "Pending approvals made under the old settings were withdrawn; fresh ones are being prepared.",
+        "ar": "سُحبت الموافقات المعلّقة المبنية على الإعدادات السابقة؛ يجري إعداد اقتراحات جديدة.",
+    },
     "run_enqueued": {"en": "A run was queued; refresh in a moment.", "ar": "تمت جدولة التشغيل؛ حدّث الصفحة بعد قليل."},
     "language": {"en": "العربية", "ar": "English"},
+    "app_installed": {"en": "The app is installed", "ar": "تم تثبيت التطبيق"},
+    "app_installed_on": {"en": "Salla Price Optimizer is installed on", "ar": "تم تثبيت محسّن أسعار سلة على"},
+    "app_installed_sign_in": {
+        "en": "To see its dashboard, sign in through Salla: you come straight back if you are logged in there.",
+        "ar": "لعرض لوحة التحكم سجّل الدخول عبر سلة؛ ستعود مباشرة إن كنت مسجّلًا هناك.",
+    },
+    "open_dashboard": {"en": "Open the dashboard", "ar": "افتح لوحة التحكم"},
+    "store_events": {"en": "Store events", "ar": "أحداث المتجر"},
 }
 
 

@@ -1,9 +1,22 @@
 """Custom-mode OAuth install: send the merchant to Salla, take the code back, onboard the store.
 
-``/oauth/authorize`` binds a fresh ``state`` to the signed session; ``/oauth/callback`` checks it
-(Salla strips hyphens from ``state`` when echoing it, so both sides are compared without
-hyphens), exchanges the single-use code, reads the merchant, onboards the store and starts a
-merchant session. Any failure is a 400 page and stores nothing.
+``/oauth/authorize`` binds a fresh ``state`` to the signed session. ``/oauth/callback`` exchanges
+the single-use code, reads the merchant from ``/oauth2/user/info`` with the new tokens and
+onboards the store. What it does next depends on the ``state`` (compared without hyphens:
+Salla strips them when echoing it):
+
+- our own state, bound to this browser's session: the merchant started here, so the callback
+  starts the merchant session and opens the dashboard;
+- any other state (or none): an install started in Salla's App Store, which redirects straight
+  to the callback with Salla's own state, or a callback someone else made this browser open.
+  The store is onboarded all the same (the tokens came from our code exchange and user info
+  names their store, so storing them under that store is safe), but no session is started:
+  the page says the app is installed and offers "Open the dashboard", our own authorize round
+  trip (Salla returns at once for an installed app), whose state then is ours.
+
+That split keeps login CSRF closed: an attacker who makes a victim's browser finish a callback
+with the attacker's code only installs the attacker's own store, and the victim's browser is
+never signed in to it (see docs/salla-integration.md). Any failure is a 400 page and stores nothing.
 """
 
 from __future__ import annotations
@@ -15,13 +28,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from entrypoints.web.pages import render_error
+from entrypoints.web.pages import render, render_error
 from entrypoints.web.security import SESSION_OAUTH_STATE, same_secret, start_merchant_session
 from entrypoints.web.state import SANDBOX_PREFIX, WebState, web_state
 from pricing_core.errors import SallaError, TokenRevoked
+from pricing_core.ports import DEFAULT_SCOPE
 from pricing_core.usecases.onboard import onboard_store
 
-SCOPE = "offline_access products.read_write"
+# ``webhooks.read_write`` lets the app subscribe the store to ``product.price.updated``.
+SCOPE = DEFAULT_SCOPE
 
 
 def strip_hyphens(value: str) -> str:
@@ -59,7 +74,7 @@ def sandbox_authorize(request: Request) -> Response:
 
 
 def callback(request: Request) -> Response:
-    """Finish the install: state check, code exchange, user info, onboarding, merchant session."""
+    """Finish the install: code exchange, user info, onboarding; a merchant session only for our own state."""
     web = web_state(request)
     params = request.query_params
     expected = request.session.pop(SESSION_OAUTH_STATE, None)  # single use, whatever happens next
@@ -69,14 +84,10 @@ def callback(request: Request) -> Response:
             f"{params.get('error')}: {params.get('error_description', '')}".strip(": "),
         )
     state, code = params.get("state"), params.get("code")
-    if not isinstance(expected, str) or not state:
-        return render_error(request, 400, "Install link expired",
-                            "This sign-in has no pending authorization; start the install again.")
-    if not same_secret(strip_hyphens(state), strip_hyphens(expected)):
-        return render_error(request, 400, "State mismatch",
-                            "The authorization response does not belong to this browser session.")
     if not code:
         return render_error(request, 400, "Missing code", "Salla's answer carried no authorization code.")
+    ours = isinstance(expected, str) and bool(state) and same_secret(strip_hyphens(state or ""),
+                                                                      strip_hyphens(expected))
     s = web.services
     try:
         tokens = s.salla_auth.exchange_code(code, redirect_uri=web.callback_url)
@@ -86,7 +97,12 @@ def callback(request: Request) -> Response:
                             "Salla refused the code (already used or expired). Start the install again.")
     except SallaError as exc:
         return render_error(request, 400, "Salla error", f"Salla could not complete the install: {exc}")
-    result = onboard_store(s.uow_factory, web.queue, s.clock, tokens=tokens, merchant=merchant, source="oauth")
+    source = "oauth" if ours else "app_store"
+    result = onboard_store(s.uow_factory, web.queue, s.clock, tokens=tokens, merchant=merchant, source=source)
+    if not ours:
+        # Not started from this browser session: installed, but nobody is signed in by it.
+        return render(request, "installed.html",
+                      {"store_id": result.store.store_id, "store_name": result.store.store_name})
     start_merchant_session(request, result.store.store_id)
     return RedirectResponse(f"/dashboard/stores/{result.store.store_id}", status_code=303)
 

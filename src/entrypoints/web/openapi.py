@@ -69,6 +69,23 @@ SCHEMAS: dict[str, Any] = {
             "token_health": {"$ref": "#/components/schemas/TokenHealth"},
             "last_run": {"$ref": "#/components/schemas/Run"},
             "pending_decisions": {"type": "integer", "minimum": 0},
+            "store_events": {"$ref": "#/components/schemas/StoreEvents"},
+            "store_events_gap": _STR_OR_NULL,
+        },
+    },
+    "StoreEvents": {
+        "type": "object",
+        "nullable": True,
+        "description": "The last check of the store's store-event subscriptions (null: never checked).",
+        "required": ["ok", "subscribed", "missing", "checked_at", "error", "scope_missing", "callback_url"],
+        "properties": {
+            "ok": {"type": "boolean"},
+            "subscribed": {"type": "array", "items": {"type": "string"}},
+            "missing": {"type": "array", "items": {"type": "string"}},
+            "checked_at": {"type": "string", "format": "date-time"},
+            "error": _STR_OR_NULL,
+            "scope_missing": {"type": "boolean"},
+            "callback_url": {"type": "string"},
         },
     },
     "StoreDetail": {

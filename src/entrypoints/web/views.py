@@ -9,6 +9,7 @@ from typing import Any
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.ports import UnitOfWorkFactory, scope_of
 from pricing_core.runs import OptimizationRun
+from pricing_core.store_events import subscription_gap
 from pricing_core.stores import Store
 from pricing_core.tokens import token_health
 
@@ -83,6 +84,7 @@ def store_summary(
         tokens = scope.tokens.get()
         runs = scope.runs.recent(limit=1)
         pending = scope.decisions.count(status=DecisionStatus.PENDING)
+        subscription = uow.subscriptions.get(store.store_id)
     health = token_health(tokens, now, threshold_hours).as_dict()
     if not store.is_active:
         # An inactive store's token is dead whatever its date says.
@@ -101,6 +103,9 @@ def store_summary(
         "token_health": health,
         "last_run": run_view(runs[0] if runs else None),
         "pending_decisions": pending,
+        # The last check of its store-event subscriptions, and why an active store lacks one.
+        "store_events": subscription.as_dict() if subscription else None,
+        "store_events_gap": subscription_gap(subscription) if store.is_active else None,
     }
 
 

@@ -11,12 +11,20 @@ real change wait behind tens of thousands of them.
 
 ``app.store.authorize`` is the exception: it carries the store's access and refresh tokens, which
 must not travel through the queue (Redis and its persistence files) or reach a worker's failure
-log in plaintext. It is handled here, in the web process, straight into encrypted storage. It is
-rare (install, update, reinstall), so its few milliseconds of database work do not matter.
+log in plaintext. It is handled here, in the web process, straight into encrypted storage, after
+``/oauth2/user/info`` called with those tokens has confirmed they belong to the delivery's
+merchant (token ownership: see ``handle_webhook_event``). It is rare (install, update,
+reinstall), so its user-info round trip and few milliseconds of database work do not matter.
 
-Answers: 200 accepted, processed, duplicate or echo; 400 malformed; 401 bad signature or token
-(nothing is stored or enqueued); 413 body too large; 503 when the queue or the database is down
-(Salla retries).
+Answers: 200 accepted, processed, duplicate or echo; 400 malformed (not a Salla envelope in RFC 8259
+JSON: NaN, a number beyond a double, a lone surrogate, a bad event name or store id); 422 a readable
+envelope with a known field out of range (``created_at`` that is no time, an authorization whose
+tokens cannot be used); 401 bad signature or token (nothing is stored or enqueued); 403 an
+authorization whose tokens Salla did not confirm for its merchant (refused for good: recorded,
+logged, nothing stored; a redelivery is a duplicate); 413 body too large; 503 when the queue or the
+database is down, or when Salla's user info could not be read to check an authorization (nothing
+stored; Salla redelivers). A 400 or 422 after a valid signature is recorded in the webhook inbox
+and logged with its reason, once per delivery.
 """
 
 from __future__ import annotations
@@ -33,16 +41,18 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from adapters.salla.products import listed_regular_price
-from adapters.salla.webhooks import parse_webhook, verify_webhook
+from adapters.salla.webhooks import RejectedDelivery, parse_webhook, verify_webhook
 from entrypoints.web.bodies import read_capped
 from entrypoints.web.state import web_state
 from pricing_core.commands import ProcessWebhook
-from pricing_core.errors import WebhookRejected
-from pricing_core.ports import PriceEchoes
+from pricing_core.errors import SallaError, WebhookRejected
+from pricing_core.ports import Clock, PriceEchoes, UnitOfWorkFactory
+from pricing_core.usecases.webhook_refusals import record_refused_delivery
 from pricing_core.usecases.webhooks import (
     APP_STORE_AUTHORIZE,
     PRODUCT_PRICE_UPDATED,
     WebhookDelivery,
+    WebhookOutcome,
     handle_webhook_event,
 )
 
@@ -72,9 +82,10 @@ async def receive_delivery(request: Request) -> Response:
     except WebhookRejected as exc:
         return _answer(request, started, "unauthorized", 401, str(exc))
     try:
-        event = parse_webhook(body)
-    except WebhookRejected as exc:
-        return _answer(request, started, "malformed", 400, str(exc))
+        event = parse_webhook(body, now=web.services.clock.now())
+    except RejectedDelivery as exc:
+        await run_in_threadpool(_record_refusal, web.services.uow_factory, web.services.clock, exc)
+        return _answer(request, started, "malformed" if exc.status == 400 else "unprocessable", exc.status, str(exc))
     if web.recent_deliveries.seen(event.delivery_id):
         return _answer(request, started, "duplicate", 200, "already received")
     if web.echoes is not None and _is_our_echo(web.echoes, event.event, event.merchant_id, event.data):
@@ -87,12 +98,21 @@ async def receive_delivery(request: Request) -> Response:
         services = web.services
         try:
             outcome = await run_in_threadpool(handle_webhook_event, services.uow_factory, web.queue, services.clock,
-                                              delivery, merchant_lookup=services.salla_catalog.store_info)
+                                              delivery, user_info=services.salla_auth.user_info)
+        except SallaError as exc:
+            # Ownership unknown, so nothing was stored or recorded: Salla's redelivery tries again.
+            log.warning("authorization of store %s (delivery %s) not verified: %s",
+                        event.merchant_id, event.delivery_id, exc)
+            return _answer(request, started, "unavailable", 503, f"could not verify the tokens with Salla: {exc}")
         except Exception as exc:
             # Not acknowledged: Salla delivers it again. The traceback names no token (reprs mask them).
             log.exception("could not store the authorization of delivery %s", event.delivery_id)
             return _answer(request, started, "unavailable", 503, f"could not store it: {type(exc).__name__}")
         web.recent_deliveries.add(event.delivery_id)
+        if outcome is WebhookOutcome.REFUSED:
+            log.warning("authorization of store %s (delivery %s) refused: tokens not confirmed for that store",
+                        event.merchant_id, event.delivery_id)
+            return _answer(request, started, "refused", 403, "the tokens do not belong to this merchant; not stored")
         return _answer(request, started, "processed", 200, outcome.value)
     try:
         web.queue.dispatch(ProcessWebhook(
@@ -109,6 +129,16 @@ async def receive_delivery(request: Request) -> Response:
     # Remembered only once safely queued: a failed enqueue must not turn the retry into a "duplicate".
     web.recent_deliveries.add(event.delivery_id)
     return _answer(request, started, "accepted", 200, "queued")
+
+
+def _record_refusal(uow_factory: UnitOfWorkFactory, clock: Clock, exc: RejectedDelivery) -> None:
+    """Remember a refused delivery (so a retry is not logged again) and log why; never fails the answer."""
+    try:
+        record_refused_delivery(uow_factory, clock, delivery_id=exc.delivery_id, event=exc.event,
+                                merchant_id=exc.merchant_id, status=exc.status, reason=str(exc))
+    except Exception:
+        # The refusal stands without its record; Salla's retry will be refused (and recorded) again.
+        log.exception("could not record the refusal of delivery %s", exc.delivery_id)
 
 
 def _is_our_echo(echoes: PriceEchoes, event: str, merchant_id: str, data: Mapping[str, Any]) -> bool:

@@ -1,6 +1,10 @@
 """Apply approved decisions to Salla in bulk: APPROVED -> APPLYING -> APPLIED (or FAILED, with the reason).
 
-Used by the sweep (auto-apply decisions) and by the merchant's approval. Safe under at-least-once
+Used by the sweep (auto-apply decisions), event repricing and the merchant's approval (dashboard,
+admin API, bulk): every price the optimizer writes goes through ``apply_records``, which re-checks
+each decision right before the write against the product as Salla shows it now, the store's
+current settings and the product's last price change (``pricing_core.recheck``); a decision that
+no longer passes is not written and becomes FAILED with the reason. Safe under at-least-once
 delivery: decisions are marked APPLYING (committed) before the request goes out, so a worker that
 dies mid-request leaves them APPLYING; the next attempt compares Salla's current price with the
 decided one and only re-sends those that did not land. A price is never sent twice for a
@@ -14,7 +18,7 @@ instead of queueing tens of thousands of deliveries per batch.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
+from datetime import datetime
 
 import attrs
 
@@ -23,7 +27,10 @@ from pricing_core.catalog import PricePoint, Product
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.errors import StoreBusy
 from pricing_core.money import quantize
+from pricing_core.overrides import ProductOverride
 from pricing_core.ports import PriceUpdate, scope_of
+from pricing_core.recheck import recheck_decision
+from pricing_core.rules import InvalidRule, RuleBook
 from pricing_core.usecases.context import APPLY_LOCK, ApplyPorts
 from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS, ensure_fresh_tokens
 
@@ -87,40 +94,13 @@ def _apply_decisions(
     with ports.uow_factory(store_id) as uow:
         scope = scope_of(uow)
         records = [r for r in (scope.decisions.get(str(i)) for i in dict.fromkeys(decision_ids)) if r is not None]
-        snapshots = scope.products.get_many([r.decision.product_id for r in records
-                                             if r.status is DecisionStatus.APPROVED])
     unknown = tuple(str(i) for i in decision_ids if str(i) not in {r.id for r in records})
-    stale = {r.id: reason for r in records if r.status is DecisionStatus.APPROVED
-             and (reason := _staleness(r, snapshots.get(r.decision.product_id))) is not None}
-    if stale:
-        stale_records = [r for r in records if r.id in stale]
-        _finish(ports, store_id, [], stale, run_id=None, failed_records=stale_records,
-                note="the product changed since the decision")
-        records = [r for r in records if r.id not in stale]
     if not any(r.status in (DecisionStatus.APPROVED, DecisionStatus.APPLYING) for r in records):
-        return ApplyResult(failed=stale, ignored=unknown + tuple(r.id for r in records))
+        return ApplyResult(ignored=unknown + tuple(r.id for r in records))
     token = access_token or ensure_fresh_tokens(ports, store_id, threshold_hours=threshold_hours).access_token
+    # No ``current``: an approval may be days old, so the products are read from Salla right now.
     result = apply_records(ports, store_id, records, access_token=token)
-    return attrs.evolve(result, failed={**stale, **result.failed}, ignored=result.ignored + unknown)
-
-
-def _staleness(record: DecisionRecord, current: Product | None) -> str | None:
-    """Why an approved decision no longer fits the product as last seen, or None when it still does.
-
-    A decision was guarded against the price and cost it saw. If either changed since (a newer
-    sweep or event recorded them), writing its price could undo the merchant's own change or, with
-    a higher cost, cross the margin floor; the next sweep prices the product afresh instead.
-    """
-    if current is None:
-        return None
-    decision = record.decision
-    if quantize(current.price) != decision.old_price:
-        return (f"not applied: the price changed from {decision.old_price} to {quantize(current.price)} "
-                "since this decision; the next sweep prices it again")
-    if current.cost_price != decision.cost_price:
-        return (f"not applied: the cost changed from {decision.cost_price} to {current.cost_price} "
-                "since this decision; the next sweep prices it again")
-    return None
+    return attrs.evolve(result, ignored=result.ignored + unknown)
 
 
 def apply_records(
@@ -130,10 +110,17 @@ def apply_records(
     *,
     access_token: str,
     run_id: str | None = None,
+    current: Mapping[str, Product] | None = None,
 ) -> ApplyResult:
-    """Apply already-loaded decision records (the sweep's path, which has them in hand).
+    """Apply already-loaded decision records: re-check each one, then write the survivors in bulk.
 
-    ``run_id`` names the run whose ``products_updated`` counter grows with each applied decision.
+    Every price written to Salla goes through here, right before the write, and through
+    ``recheck_decision``: against the product as Salla shows it now, the store's current settings
+    (read now) and the product's last price change. A decision that no longer passes is not
+    written and becomes FAILED with the reason. ``current`` holds products read from Salla moments
+    ago by the caller (a sweep's own pages), used instead of reading them again; products missing
+    from it are read with one ``get_products`` call. ``run_id`` names the run whose
+    ``products_updated`` counter grows with each applied decision.
     """
     store_id = str(store_id)
     approved: list[DecisionRecord] = []
@@ -146,13 +133,14 @@ def apply_records(
             applying.append(record)
         else:
             ignored.append(record.id)
+    if not approved and not applying:
+        return ApplyResult(ignored=tuple(ignored))
 
-    records_by_id = {r.id: r for r in approved + applying}
-    requests = 0
+    in_salla, requests = _in_salla(ports, access_token, approved + applying, current or {})
     reconciled: list[DecisionRecord] = []
     diverged: dict[str, str] = {}
     if applying:
-        landed, diverged, requests = _already_in_salla(ports, access_token, applying)
+        landed, diverged = _already_in_salla(applying, in_salla)
         reconciled = [r for r in applying if r.id in landed]
         approved.extend(r for r in applying if r.id not in landed and r.id not in diverged)
         if reconciled:
@@ -162,29 +150,45 @@ def apply_records(
                     failed_records=[r for r in applying if r.id in diverged],
                     note="the price in Salla changed since the decision")
 
-    if not approved:
-        return ApplyResult(failed=diverged, reconciled=tuple(r.id for r in reconciled), ignored=tuple(ignored),
-                           requests=requests)
+    def result(failed: Mapping[str, str], applied: Sequence[DecisionRecord] = (), sent: int = 0) -> ApplyResult:
+        return ApplyResult(applied=tuple(r.id for r in applied), failed={**diverged, **failed},
+                           reconciled=tuple(r.id for r in reconciled), ignored=tuple(ignored),
+                           requests=requests + sent)
 
-    # Committed before the request: a crash from here on leaves them APPLYING, to be reconciled.
+    if not approved:
+        return result({})
+
+    # Re-checked and marked APPLYING in one transaction, committed before the request: a crash
+    # from here on leaves them APPLYING, to be reconciled.
     with ports.uow_factory(store_id) as uow:
         scope = scope_of(uow)
-        overtaken = _overtaken(approved, scope.price_history.latest(
-            list(dict.fromkeys(r.decision.product_id for r in approved))))
-        approved = [r for r in approved if r.id not in overtaken]
+        settings = scope.settings.get()
+        product_ids = list(dict.fromkeys(r.decision.product_id for r in approved))
+        latest = scope.price_history.latest(product_ids)
+        # The re-check guards each price with what priced it: the product's rule and override.
+        book = RuleBook(settings, scope.rules.list())
+        overrides = scope.overrides.get_many(product_ids)
+        now = ports.clock.now()
+        candidates = approved
+        overtaken = _overtaken(candidates, latest)
+        refused = _refused([r for r in candidates if r.id not in overtaken], in_salla, book, overrides, latest,
+                           now)
+        approved = [r for r in candidates if r.id not in overtaken and r.id not in refused]
         scope.decisions.set_status(
             [r.id for r in approved if r.status is not DecisionStatus.APPLYING],
-            DecisionStatus.APPLYING, at=ports.clock.now(),
+            DecisionStatus.APPLYING, at=now,
         )
         uow.commit()
     if overtaken:
         _finish(ports, store_id, [], overtaken, run_id=run_id,
-                failed_records=[r for r in records_by_id.values() if r.id in overtaken],
+                failed_records=[r for r in candidates if r.id in overtaken],
                 note="another price change was applied to the product after this decision")
-        diverged = {**diverged, **overtaken}
+    if refused:
+        _finish(ports, store_id, [], refused, run_id=run_id,
+                failed_records=[r for r in candidates if r.id in refused],
+                note="the guards refused them at the moment of writing")
     if not approved:
-        return ApplyResult(failed=diverged, reconciled=tuple(r.id for r in reconciled), ignored=tuple(ignored),
-                           requests=requests)
+        return result({**overtaken, **refused})
 
     updates = [
         PriceUpdate(product_id=r.decision.product_id, price=r.decision.suggested_price, sku=r.decision.sku)
@@ -201,15 +205,8 @@ def apply_records(
             applied.append(record)
         else:
             failed[record.id] = report.failed.get(product_id, "not accepted by Salla")
-    _finish(ports, store_id, applied, {r.id: failed[r.id] for r in approved if r.id in failed},
-            run_id=run_id, failed_records=[r for r in approved if r.id in failed])
-    return ApplyResult(
-        applied=tuple(r.id for r in applied),
-        failed={**diverged, **failed},
-        reconciled=tuple(r.id for r in reconciled),
-        ignored=tuple(ignored),
-        requests=requests + report.requests,
-    )
+    _finish(ports, store_id, applied, failed, run_id=run_id, failed_records=[r for r in approved if r.id in failed])
+    return result({**overtaken, **refused, **failed}, applied, report.requests)
 
 
 def _overtaken(records: Sequence[DecisionRecord], latest: Mapping[str, PricePoint]) -> dict[str, str]:
@@ -246,33 +243,91 @@ def _expect_echoes(ports: ApplyPorts, store_id: str, updates: Sequence[PriceUpda
     ports.echoes.expect(store_id, {u.product_id: u.price for u in updates}, ttl_seconds=ports.echo_ttl_seconds)
 
 
-def _already_in_salla(
-    ports: ApplyPorts, access_token: str, records: Sequence[DecisionRecord]
-) -> tuple[set[str], dict[str, str], int]:
+@attrs.frozen
+class _InSalla:
+    """The decisions' products as Salla shows them now; ``unreadable`` maps the ones Salla returned
+    but the adapter could not price (on sale, unreadable price...) to the adapter's reason."""
+
+    products: Mapping[str, Product]
+    unreadable: Mapping[str, str]
+
+    def missing_reason(self, product_id: str, prefix: str) -> str:
+        why = self.unreadable.get(product_id)
+        return f"{prefix} {why}" if why else f"{prefix} the product is no longer found in Salla"
+
+
+def _in_salla(
+    ports: ApplyPorts, access_token: str, records: Sequence[DecisionRecord], known: Mapping[str, Product]
+) -> tuple[_InSalla, int]:
+    """The decisions' products as Salla shows them now: ``known`` ones, the rest read in one call."""
+    ids = list(dict.fromkeys(r.decision.product_id for r in records))
+    found = {pid: known[pid] for pid in ids if pid in known}
+    missing = [pid for pid in ids if pid not in found]
+    if not missing:
+        return _InSalla(found, {}), 0
+    page = ports.salla_catalog.get_products(access_token, missing)
+    found.update((p.id, p) for p in page.products if p.id in missing)
+    unreadable = {r.product_id: r.reason for r in page.rejected if r.product_id is not None}
+    return _InSalla(found, unreadable), 1
+
+
+def _refused(
+    records: Sequence[DecisionRecord],
+    in_salla: _InSalla,
+    book: RuleBook,
+    overrides: Mapping[str, ProductOverride],
+    latest: Mapping[str, PricePoint],
+    now: datetime,
+) -> dict[str, str]:
+    """The decisions the re-check refuses now, with the reason (see ``recheck_decision``).
+
+    A decision left APPLYING by a crash may have been sent already: its reason says "not re-sent".
+    """
+    refused: dict[str, str] = {}
+    for record in records:
+        product_id = record.decision.product_id
+        prefix = "not re-sent:" if record.status is DecisionStatus.APPLYING else "not applied:"
+        current = in_salla.products.get(product_id)
+        if current is None:
+            refused[record.id] = in_salla.missing_reason(product_id, prefix)
+            continue
+        try:
+            settings = book.settings_for(book.rule_for(current))
+        except InvalidRule as exc:
+            refused[record.id] = f"{prefix} {exc}"
+            continue
+        reason = recheck_decision(record.decision, current, settings, last_change=latest.get(product_id),
+                                  now=now, merchant_approved=record.decided_by not in (None, OPTIMIZER),
+                                  override=overrides.get(product_id))
+        if reason is not None:
+            refused[record.id] = reason.replace("not applied:", prefix, 1)
+    return refused
+
+
+def _already_in_salla(records: Sequence[DecisionRecord], in_salla: _InSalla) -> tuple[set[str], dict[str, str]]:
     """Sort APPLYING decisions (sent, or maybe sent, before a crash) by what Salla shows now.
 
-    Returns the ids whose decided price Salla already shows (landed), the ids not to send again
+    Returns the ids whose decided price Salla already shows (landed) and the ids not to send again
     with the reason (diverged: Salla shows neither the price the decision was made from nor the
-    decided one, so someone else changed it since, or the product is gone), and the requests
-    spent. The rest still show the old price (never sent, or Salla's bulk queue has not applied
-    it yet) and are sent again: the same price twice is harmless, and only the final send counts.
+    decided one, so someone else changed it since, or the product is gone). The rest still show
+    the old price (never sent, or Salla's bulk queue has not applied it yet) and are sent again,
+    after the re-check: the same price twice is harmless, and only the final send counts.
     """
-    page = ports.salla_catalog.get_products(access_token, [r.decision.product_id for r in records])
-    current: dict[str, Decimal] = {p.id: p.price for p in page.products}
     landed: set[str] = set()
     diverged: dict[str, str] = {}
     for record in records:
         decision = record.decision
-        now_in_salla = current.get(decision.product_id)
+        product = in_salla.products.get(decision.product_id)
+        now_in_salla = None if product is None else product.price
         if now_in_salla == decision.suggested_price:
             landed.add(record.id)
         elif now_in_salla is None:
-            diverged[record.id] = "not re-sent: the product is no longer found in Salla"
+            diverged[record.id] = in_salla.missing_reason(decision.product_id, "not re-sent:")
         elif now_in_salla != decision.old_price:
             diverged[record.id] = (f"not re-sent: Salla shows {quantize(now_in_salla)}, neither the price this "
                                    f"decision was made from ({decision.old_price}) nor the decided one "
                                    f"({decision.suggested_price}); the next sweep prices it again")
-    return landed, diverged, 1
+    return landed, diverged
 
 
 def _finish(
@@ -336,4 +391,25 @@ def _finish(
         uow.commit()
 
 
-__all__ = ["DEFAULT_APPLY_LOCK_WAIT", "OPTIMIZER", "ApplyResult", "apply_decisions", "apply_records"]
+# The recovery use case reconciles and records outcomes exactly as this module does.
+def reconcile_with_salla(
+    ports: ApplyPorts, access_token: str, records: Sequence[DecisionRecord]
+) -> tuple[set[str], dict[str, str], int]:
+    """Sort APPLYING decisions by what Salla shows now (their products read in one ``get_products``):
+    the landed ids, the diverged ones with the reason, and the requests spent (see ``_already_in_salla``)."""
+    in_salla, requests = _in_salla(ports, access_token, records, {})
+    landed, diverged = _already_in_salla(records, in_salla)
+    return landed, diverged, requests
+
+
+record_apply_outcome = _finish
+
+__all__ = [
+    "DEFAULT_APPLY_LOCK_WAIT",
+    "OPTIMIZER",
+    "ApplyResult",
+    "apply_decisions",
+    "apply_records",
+    "reconcile_with_salla",
+    "record_apply_outcome",
+]

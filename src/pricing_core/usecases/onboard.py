@@ -2,8 +2,10 @@
 
 Both install paths end here: the custom-mode OAuth callback (tokens from the code exchange,
 merchant from ``/oauth2/user/info``) and the easy-mode ``app.store.authorize`` webhook (tokens in
-the payload, merchant known only by id). Re-onboarding a known store rotates its tokens and
-reactivates it (a reinstall after an uninstall or a revoked refresh chain).
+the payload, merchant confirmed through ``/oauth2/user/info`` with those tokens). Re-onboarding
+a known store rotates its tokens and reactivates it (a reinstall after an uninstall or a revoked
+refresh chain). Every onboarding is followed by a check of the store's store-event subscriptions
+(``EnsureStoreEvents``): new tokens may carry the scope a previous install lacked.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import datetime
 import attrs
 
 from pricing_core.activity import ActivityType
-from pricing_core.commands import SweepStoreNow
+from pricing_core.commands import Command, EnsureStoreEvents, SweepStoreNow
 from pricing_core.ports import Clock, MerchantInfo, TaskQueue, UnitOfWork, UnitOfWorkFactory, scope_of
 from pricing_core.settings import TenantSettings
 from pricing_core.stores import Store
@@ -33,6 +35,17 @@ class OnboardResult:
     def needs_first_sweep(self) -> bool:
         """New, reinstalled, or authorized for the first time (``app.installed`` came first)."""
         return self.created or self.reactivated or self.first_tokens
+
+    def followups(self) -> list[Command]:
+        """What to dispatch once the onboarding is committed: the first sweep when needed (``SweepStoreNow``
+        runs whatever the schedule and the automation mode say, as a merchant who just installed
+        expects), and the store-event subscription check after every authorization."""
+        store_id = self.store.store_id
+        commands: list[Command] = []
+        if self.needs_first_sweep:
+            commands.append(SweepStoreNow(store_id=store_id))
+        commands.append(EnsureStoreEvents(store_id=store_id))
+        return commands
 
 
 def merge_store(existing: Store | None, merchant: MerchantInfo, *, at: datetime) -> Store:
@@ -117,14 +130,14 @@ def onboard_store(
     source: str = "oauth",
 ) -> OnboardResult:
     """Create or update the store, save its tokens (encrypted by the storage adapter), log, and
-    enqueue its first sweep when it is new, back from inactive, or authorized for the first time."""
+    dispatch its first sweep when it is new, back from inactive, or authorized for the first time,
+    and the check of its store-event subscriptions."""
     with uow_factory(merchant.merchant_id) as uow:
         result = onboard_in(uow, clock, tokens=tokens, merchant=merchant, source=source)
         uow.commit()
-    if result.needs_first_sweep:
-        # After the commit: the worker must find the store and its tokens. ``SweepStoreNow`` runs
-        # whatever the schedule and the automation mode say, as a merchant who just installed expects.
-        queue.dispatch(SweepStoreNow(store_id=result.store.store_id))
+    # After the commit: the worker must find the store and its tokens.
+    for command in result.followups():
+        queue.dispatch(command)
     return result
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
@@ -61,6 +61,8 @@ DEFAULT_APPLY_BATCH = 200
 # 5,000 is about 84 Salla pages and a few MB; a larger store gets ceil(n / 5,000) calls per sweep.
 DEFAULT_ADVICE_CAP = 5000
 _PENDING_PAGE = 1000
+# A run's heartbeat moves at least this often while its pages are only gathered (see ``_beat``).
+_BEAT_INTERVAL = timedelta(seconds=30)
 _LEFTOVER_PAGE = 500
 
 # Errors retrying cannot fix: the merchant must act (reinstall) or Salla's answer is unreadable.
@@ -200,6 +202,7 @@ class _Sweep:
         self.pending_by_product: dict[str, list[str]] = {}
         self.apply_batch = apply_batch
         self.to_apply: list[DecisionRecord] = []   # APPROVED (committed), not sent yet
+        self.read_now: dict[str, Product] = {}      # their products, as this run read them from Salla
         self.done = 0
         self.advice_cap = advice_cap
         self.full_sweep = full_sweep
@@ -209,6 +212,8 @@ class _Sweep:
         self.waiting: deque[_Gathered] = deque()
         self.unadvised: list[Product] = []
         self.advice: dict[str, AdvisorProposal] = {}
+        # When the run row last showed progress (its heartbeat, read by the recovery loop).
+        self.last_beat: datetime | None = None
         self.rules: tuple[PricingRule, ...] = ()  # the store's pricing rules, read once per run
 
     # -- the run's life
@@ -248,13 +253,16 @@ class _Sweep:
                 # A redelivered message of a run that finished: nothing left to do.
                 return existing, True, SweepResult(store_id=self.store_id, run=existing, resumed=True)
             if existing is not None:
-                run = existing.resumed()
+                run = attrs.evolve(existing.resumed(), run_key=existing.run_key or self.run_key).beat(now)
                 runs.update(run)
             else:
+                # The key is kept with the run so the recovery loop can resume it after a crash.
                 run = OptimizationRun(id=self.run_id, store_id=self.store_id, run_type=self.run_type,
-                                      status=RunStatus.RUNNING, started_at=now)
+                                      status=RunStatus.RUNNING, started_at=now, run_key=self.run_key,
+                                      updated_at=now)
                 runs.add(run)
             uow.commit()
+        self.last_beat = now
         return run, existing is not None, None
 
     def _load_store(self) -> tuple[TenantSettings, StoreContext]:
@@ -415,6 +423,7 @@ class _Sweep:
                 stored_offers = scope.offers.latest(fresh_ids)
                 history = scope.price_history.latest(fresh_ids)
                 overrides = scope.overrides.get_many(fresh_ids)  # one query per page, not per product
+            self._beat(scope, now)
             uow.commit()
         gathered = _Gathered(now=now, size=len(page.products), total=page.total_products,
                              rejected=len(page.rejected))
@@ -422,6 +431,14 @@ class _Sweep:
             return gathered
         offers = _with_previous(self.ports.competitors.offers_for(self.store_id, products, now), stored_offers)
         return attrs.evolve(gathered, products=tuple(products), offers=offers, history=history, overrides=overrides)
+
+    def _beat(self, scope: StoreScope, now: datetime) -> None:
+        """Move the run's heartbeat while pages are gathered but not decided yet (an advisor that wants
+        the whole run makes them wait); at most once per ``_BEAT_INTERVAL``, in the page's transaction."""
+        if self.last_beat is not None and now - self.last_beat < _BEAT_INTERVAL:
+            return
+        self.last_beat = now
+        scope.runs.update(attrs.evolve(self._current_run(scope), updated_at=now))
 
     def _advise(self, context: StoreContext, count: int) -> None:
         """One ``propose`` call for the next ``count`` unadvised products, with their offers."""
@@ -473,7 +490,8 @@ class _Sweep:
                 for pid in changed:
                     self.pending_by_product.pop(pid, None)
             run = self._current_run(scope)
-            scope.runs.update(run.counted(
+            self.last_beat = self.ports.clock.now()
+            scope.runs.update(run.beat(self.last_beat).counted(
                 analyzed=len(records),
                 queued=sum(r.status is DecisionStatus.PENDING for r in records),
                 skipped=gathered.rejected + sum(r.decision.action is Action.SKIPPED for r in records),
@@ -481,15 +499,26 @@ class _Sweep:
             uow.commit()
 
         self.to_apply.extend(approved)
+        by_id = {p.id: p for p in gathered.products}
+        self.read_now.update((r.decision.product_id, by_id[r.decision.product_id]) for r in approved)
         if len(self.to_apply) >= self.apply_batch:
             self._flush(token)
         self._advance(gathered.size, gathered.total)
 
     def _flush(self, token: str) -> None:
-        """Send the approved decisions waiting so far, in one bulk (the adapter chunks it)."""
+        """Send the approved decisions waiting so far, in one bulk (the adapter chunks it).
+
+        ``apply_records`` re-checks them first against Salla's current price and cost; this run
+        read them from Salla on the page each was decided on (seconds ago; with an advisor that
+        ``wants_whole_run``, at most that advisor's call ago), so it hands them over instead of
+        spending more requests per batch. The store's settings
+        and the last price changes are read afresh either way.
+        """
         batch, self.to_apply = self.to_apply, []
+        read_now, self.read_now = self.read_now, {}
         if batch:
-            apply_records(self.ports, self.store_id, batch, access_token=token, run_id=self.run_id)
+            apply_records(self.ports, self.store_id, batch, access_token=token, run_id=self.run_id,
+                          current=read_now)
 
     def _proposals(
         self, context: StoreContext, products: Sequence[Product], offers: Mapping[str, Sequence[CompetitorOffer]]

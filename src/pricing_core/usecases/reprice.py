@@ -15,8 +15,13 @@ from pricing_core.usecases.context import OptimizerPorts, new_key
 from pricing_core.usecases.optimize_store import SweepResult, run_optimization
 from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS
 
-# Salla's own page limit; larger event batches are fetched in chunks of this size.
+# Products per page of the event run (Salla's own page size): each page is priced and persisted
+# as one page of a sweep.
 _CHUNK = 60
+# Products per ``get_products`` call. The adapter reads a large set through the catalog's pages
+# (one pass for all of them) rather than one GET each, so one large call costs fewer requests than
+# many small ones; the cap bounds what is held in memory (a few MB) for a very large repricing.
+_FETCH = 5000
 # An event waits this long for a running sweep of the same store, which covers the product anyway
 # only if it has not passed it yet; waiting keeps one writer per store.
 DEFAULT_LOCK_WAIT = 30.0
@@ -39,8 +44,11 @@ def reprice_products(
     ids = list(dict.fromkeys(str(p) for p in product_ids))
 
     def pages(token: str) -> Iterator[ProductPage]:
-        for start in range(0, len(ids), _CHUNK):
-            yield ports.salla_catalog.get_products(token, ids[start:start + _CHUNK])
+        for start in range(0, len(ids), _FETCH):
+            fetched = ports.salla_catalog.get_products(token, ids[start:start + _FETCH])
+            for first in range(0, max(1, len(fetched.products)), _CHUNK):
+                yield ProductPage(products=fetched.products[first:first + _CHUNK],
+                                  rejected=fetched.rejected if first == 0 else ())
 
     return run_optimization(
         ports, str(store_id), pages, run_type=RunType.EVENT, run_key=run_key or new_key(),

@@ -6,10 +6,17 @@ since their last sweep (``Store.last_run_at``, set by every completed sweep; the
 run for stores that have none yet). Each message carries a run key derived from the batch key (the scheduled
 fire time), so a redelivered fan-out message enqueues the same runs and the sweeps stay
 idempotent.
+
+Both fan-outs derive the same run key from the same due slot, the hour of the scheduled fire
+(``sweep_run_key``). At 00, 06, 12 and 18 both fire, and a store that is due would otherwise get
+two sweeps back to back; with one key the second message finds the run done (or running, and is
+skipped) and sweeps nothing. An hour is the finest slot any setting asks for
+(``update_frequency_hours`` is at least 1), so no due sweep is ever merged away.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 
@@ -38,6 +45,20 @@ class FanOut:
 def batch_key_for(when: datetime) -> str:
     """A batch key from a (scheduled) time, at minute resolution: one fan-out per fire."""
     return when.strftime("%Y%m%dT%H%M")
+
+
+_FIRE_TIME_KEY = re.compile(r"\d{8}T\d{4}")
+
+
+def sweep_run_key(batch_key: str) -> str:
+    """The run key of a store's scheduled sweep for ``batch_key``, the same for both fan-outs.
+
+    A key made from a fire time (``batch_key_for``: ``20260301T0600``) names its hour
+    (``sweep:20260301T06``), so the 6-hourly batch and the hourly check address one run per store
+    even when configured a few minutes apart. Any other key (a one-off batch) is used as is.
+    """
+    slot = batch_key[:11] if _FIRE_TIME_KEY.fullmatch(batch_key) else batch_key
+    return f"sweep:{slot}"
 
 
 def optimize_all_stores(
@@ -81,8 +102,7 @@ def _fan_out(
         if reason is not None:
             passed.append((store.store_id, reason))
             continue
-        queue.dispatch(SweepStore(store_id=store.store_id, run_type=run_type.value,
-                                  run_key=f"{run_type.value}:{key}"))
+        queue.dispatch(SweepStore(store_id=store.store_id, run_type=run_type.value, run_key=sweep_run_key(key)))
         enqueued.append(store.store_id)
     return FanOut(batch_key=key, enqueued=tuple(enqueued), passed=tuple(passed))
 
@@ -99,4 +119,4 @@ def _last_sweep_start(uow_factory: UnitOfWorkFactory, store_id: str) -> datetime
     return next((r.started_at for r in recent if r.run_type is not RunType.EVENT), None)
 
 
-__all__ = ["FanOut", "batch_key_for", "check_and_optimize_stores", "optimize_all_stores"]
+__all__ = ["FanOut", "batch_key_for", "check_and_optimize_stores", "optimize_all_stores", "sweep_run_key"]

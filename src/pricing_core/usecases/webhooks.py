@@ -6,9 +6,13 @@ is stored, and a repeat is dropped. Work that is slow or talks to Salla (reprici
 after the commit.
 
 - ``app.store.authorize``: create or update the store and its tokens (``expires`` is a Unix
-  timestamp); ``app.installed`` may come before or after it, both orders end in the same store.
-- ``app.uninstalled``: deactivate the store and log it.
+  timestamp), but only once ``/oauth2/user/info`` called with those very tokens names the
+  delivery's merchant (token ownership, see :func:`handle_webhook_event`); ``app.installed``
+  may come before or after it, both orders end in the same store. An authorization created
+  before a processed ``app.uninstalled`` of the store (a late retry) does not bring it back.
+- ``app.uninstalled``: deactivate the store, remember Salla's time of the uninstall, and log it.
 - ``app.settings.updated``: validate and save the settings; invalid ones are logged, not applied.
+  A change of a pricing setting supersedes the pending decisions and reprices their products.
 - ``product.price.updated``: reprice that product, unless the new price is the one we just wrote.
   "The new price" is the merchant's regular price, read by the ``AnnouncedPrice`` function the
   caller passes (the Salla adapter's ``listed_regular_price``): the payload's ``price`` is the
@@ -27,9 +31,10 @@ import attrs
 from pydantic import ValidationError
 
 from pricing_core.activity import ActivityType
-from pricing_core.commands import Command, RepriceProducts, SweepStoreNow
+from pricing_core.commands import Command, RepriceProducts
 from pricing_core.decision import DecisionStatus
-from pricing_core.errors import SallaError
+from pricing_core.errors import SallaError, TokenRevoked
+from pricing_core.event_time import parse_event_time
 from pricing_core.ports import Clock, MerchantInfo, TaskQueue, UnitOfWork, UnitOfWorkFactory, scope_of
 from pricing_core.settings import TenantSettings
 from pricing_core.tokens import TokenPayloadError, token_set_from_payload
@@ -94,10 +99,22 @@ class WebhookOutcome(StrEnum):
     DUPLICATE = "duplicate"  # seen before: dropped
     IGNORED = "ignored"  # an event we do not act on, or for a store we do not know
     REJECTED = "rejected"  # understood but refused (invalid settings, malformed payload); logged
+    # An ``app.store.authorize`` whose tokens Salla did not confirm as the delivery's merchant's
+    # (user info answered 401, or named another store): logged, nothing stored, final.
+    REFUSED = "refused"
 
 
-MerchantLookup = Callable[[str], MerchantInfo]
-"""Reads a store's name, plan and currency with a fresh access token (``SallaCatalog.store_info``)."""
+UserInfo = Callable[[str], MerchantInfo]
+"""``SallaAuth.user_info``: the merchant an access token belongs to, per ``/oauth2/user/info``."""
+
+
+@attrs.frozen(kw_only=True)
+class _Ownership:
+    """What user info said about an authorization's tokens: confirmed (``merchant``) or refused."""
+
+    merchant: MerchantInfo | None = None
+    refusal: str | None = None
+    token_store_id: str | None = None
 
 AnnouncedPrice = Callable[[Mapping[str, Any]], Decimal | None]
 """Reads the merchant's regular price from a ``product.price.updated`` payload; None when it shows none.
@@ -113,28 +130,38 @@ def handle_webhook_event(
     clock: Clock,
     event: IncomingWebhook,
     *,
-    merchant_lookup: MerchantLookup | None = None,
+    user_info: UserInfo,
     announced_price: AnnouncedPrice | None = None,
 ) -> WebhookOutcome:
     """Apply one delivery exactly once; returns what happened.
 
-    ``merchant_lookup``, when given, is called with the new access token of an
-    ``app.store.authorize`` for a store we do not know yet, to learn its name and plan (the
-    event itself carries only the merchant id). Its failures are tolerated.
+    Token ownership: the tokens of an ``app.store.authorize`` are accepted only after
+    ``user_info`` called with them (``SallaAuth.user_info``, before the transaction: it is
+    network I/O) names the delivery's merchant. Anyone holding the webhook secret could
+    otherwise plant another store's tokens under this merchant id, and that store's catalog
+    would be swept and written under it. A token Salla refuses (401) or that belongs to another
+    store is ``REFUSED``: recorded in the inbox and the system log (both store ids, never the
+    tokens), nothing stored. When user info cannot be read (Salla unavailable, rate limited,
+    unreadable answer) the error is logged and raised, and nothing is recorded, so Salla's
+    redelivery of the same event is processed afresh.
 
     ``announced_price`` reads the regular price of a ``product.price.updated``; without it no
     such event is recognized as our own echo and each one reprices its product (safe, but one
     sweep of work per echo).
     """
     store_id = None if event.merchant_id in (None, "") else str(event.merchant_id)
-    merchant = _lookup_merchant(uow_factory, event, store_id, merchant_lookup)
+    ownership = _check_ownership(uow_factory, clock, event, store_id, user_info)
     followups: list[Command] = []
     with uow_factory(store_id) as uow:
         if not uow.webhooks.record(event.delivery_id, event=event.event, store_id=store_id, at=clock.now()):
             return WebhookOutcome.DUPLICATE
         if store_id is None or event.event not in HANDLED_EVENTS:
             outcome = WebhookOutcome.IGNORED
+        elif ownership is not None and ownership.refusal is not None:
+            _log_refused(uow, clock, event, store_id, ownership)
+            outcome = WebhookOutcome.REFUSED
         else:
+            merchant = ownership.merchant if ownership is not None else None
             outcome = _apply(uow, clock, event, store_id, merchant, followups, announced_price)
         # Commit also for ignored and rejected deliveries: the inbox must remember them.
         uow.commit()
@@ -143,27 +170,78 @@ def handle_webhook_event(
     return outcome
 
 
-def _lookup_merchant(
+def _check_ownership(
     uow_factory: UnitOfWorkFactory,
+    clock: Clock,
     event: IncomingWebhook,
     store_id: str | None,
-    merchant_lookup: MerchantLookup | None,
-) -> MerchantInfo | None:
-    """Store info for a first authorization, fetched before the transaction (it is network I/O)."""
-    if event.event != APP_STORE_AUTHORIZE or store_id is None or merchant_lookup is None:
+    user_info: UserInfo,
+) -> _Ownership | None:
+    """Ask Salla whose tokens an authorization carries (None for any other event).
+
+    An authorization without an access token is left to ``_authorize``, which rejects it as
+    malformed; there is nothing to ask Salla about.
+    """
+    if event.event != APP_STORE_AUTHORIZE or store_id is None:
         return None
-    access_token = event.data.get("access_token")
-    if not isinstance(access_token, str) or not access_token:
-        return None
-    with uow_factory(store_id) as peek:
-        known = peek.stores.get(store_id)
-    if known is not None and known.store_name:
+    data = event.data if isinstance(event.data, Mapping) else {}
+    access_token = data.get("access_token")
+    if not isinstance(access_token, str) or not access_token.strip():
         return None
     try:
-        info = merchant_lookup(access_token)
-    except SallaError:
-        return None  # the store is created with what we know; its name fills in on a later install
-    return info if info.merchant_id == store_id else None
+        info = user_info(access_token)
+    except TokenRevoked as exc:
+        return _Ownership(refusal=f"Salla refused the delivered access token on user info "
+                                  f"(HTTP {exc.status or 401})")
+    except SallaError as exc:
+        _log_unverified(uow_factory, clock, event, store_id, exc)
+        raise
+    if info.merchant_id != store_id:
+        return _Ownership(refusal=f"the delivered tokens belong to store {info.merchant_id}, not {store_id}",
+                          token_store_id=info.merchant_id)
+    return _Ownership(merchant=info)
+
+
+def _log_refused(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, store_id: str, ownership: _Ownership) -> None:
+    uow.system_activity.log(
+        ActivityType.SYSTEM_TOKENS_UNVERIFIED,
+        f"app.store.authorize for store {store_id} refused, tokens not stored: {ownership.refusal}",
+        at=clock.now(),
+        metadata={
+            "outcome": "refused",
+            "applied": False,
+            "event": event.event,
+            "delivery_id": event.delivery_id,
+            "store_id": store_id,
+            "token_store_id": ownership.token_store_id,
+            "reason": ownership.refusal,
+        },
+    )
+
+
+def _log_unverified(
+    uow_factory: UnitOfWorkFactory, clock: Clock, event: IncomingWebhook, store_id: str, error: SallaError
+) -> None:
+    """Log, in a transaction of its own, that an authorization waits for Salla's redelivery.
+
+    The inbox is not touched: the delivery must count as new when Salla sends it again.
+    """
+    with uow_factory(store_id) as uow:
+        uow.system_activity.log(
+            ActivityType.SYSTEM_TOKENS_UNVERIFIED,
+            f"app.store.authorize for store {store_id} not stored yet: user info unavailable "
+            f"({type(error).__name__}: {error}); Salla delivers it again",
+            at=clock.now(),
+            metadata={
+                "outcome": "retry",
+                "applied": False,
+                "event": event.event,
+                "delivery_id": event.delivery_id,
+                "store_id": store_id,
+                "status": error.status,
+            },
+        )
+        uow.commit()
 
 
 def _apply(
@@ -182,7 +260,7 @@ def _apply(
     if event.event == APP_UNINSTALLED:
         return _uninstalled(uow, clock, event, store_id)
     if event.event == APP_SETTINGS_UPDATED:
-        return _settings_updated(uow, clock, event, store_id)
+        return _settings_updated(uow, clock, event, store_id, followups)
     return _price_updated(uow, event, store_id, followups, announced_price)
 
 
@@ -202,6 +280,19 @@ def _authorize(
         return WebhookOutcome.REJECTED
     expires_at = tokens.expires_at
     existing = uow.stores.get(store_id)
+    created_at = parse_event_time(event.created_at)
+    if (
+        existing is not None
+        and existing.uninstalled_at is not None
+        and created_at is not None
+        and created_at < existing.uninstalled_at
+    ):
+        # Salla redelivers a failed delivery for about 15 minutes: an install's authorization can
+        # arrive after the uninstall that followed it. Equal times are not "older" (1 s resolution).
+        _log_rejected(uow, clock, store_id, event,
+                      f"created {created_at.isoformat()}, before the uninstall of "
+                      f"{existing.uninstalled_at.isoformat()}; the store stays uninstalled")
+        return WebhookOutcome.REJECTED
     held = scope_of(uow).tokens.get() if existing is not None and existing.is_active else None
     if held is not None and held.expires_at > expires_at:
         # Salla retries a failed delivery minutes later: an older authorization arriving after a
@@ -217,9 +308,11 @@ def _authorize(
             plan=existing.plan if existing else "plus",
             currency=existing.currency if existing else "SAR",
         )
+    elif existing is not None:
+        # User info carries no currency (its "SAR" is a default): keep the one the store has.
+        merchant = attrs.evolve(merchant, currency=existing.currency)
     result = onboard_in(uow, clock, tokens=tokens, merchant=merchant, source=APP_STORE_AUTHORIZE)
-    if result.needs_first_sweep:
-        followups.append(SweepStoreNow(store_id=store_id))
+    followups.extend(result.followups())
     return WebhookOutcome.PROCESSED
 
 
@@ -252,10 +345,20 @@ def _uninstalled(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, store_id
     existing = uow.stores.get(store_id)
     if existing is None:
         return WebhookOutcome.IGNORED
+    # Salla's time of the uninstall, so a late authorization created before it is told apart from
+    # a reinstall. An unreadable time records nothing: the tokens check still refuses the old
+    # tokens (Salla revokes them on uninstall), and a wrong guess could lock a reinstall out.
+    when = parse_event_time(event.created_at)
+    uninstalled_at = existing.uninstalled_at
+    if when is not None and (uninstalled_at is None or when > uninstalled_at):
+        uninstalled_at = when
     if not existing.is_active:
+        if uninstalled_at != existing.uninstalled_at:
+            uow.stores.upsert(attrs.evolve(existing, uninstalled_at=uninstalled_at))
         return WebhookOutcome.PROCESSED  # already inactive: keep the first reason
     now = clock.now()
-    uow.stores.set_active(store_id, False, reason="app uninstalled", at=now)
+    uow.stores.upsert(attrs.evolve(existing, is_active=False, deactivated_at=now,
+                                   deactivation_reason="app uninstalled", uninstalled_at=uninstalled_at))
     scope_of(uow).activity.log(
         ActivityType.STORE_UNINSTALLED,
         "App uninstalled from the store; store deactivated",
@@ -268,7 +371,13 @@ def _uninstalled(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, store_id
     return WebhookOutcome.PROCESSED
 
 
-def _settings_updated(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, store_id: str) -> WebhookOutcome:
+def _settings_updated(
+    uow: UnitOfWork,
+    clock: Clock,
+    event: IncomingWebhook,
+    store_id: str,
+    followups: list[Command],
+) -> WebhookOutcome:
     if uow.stores.get(store_id) is None:
         return WebhookOutcome.IGNORED
     raw = event.data.get("settings")
@@ -279,7 +388,7 @@ def _settings_updated(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, sto
     changes = {k: v for k, v in raw.items() if k in SETTING_FIELDS and v not in (None, "")}
     ignored = sorted(k for k in raw if k not in SETTING_FIELDS)
     try:
-        update_settings_in(uow, clock, changes=changes, by="salla", source=APP_SETTINGS_UPDATED)
+        update = update_settings_in(uow, clock, changes=changes, by="salla", source=APP_SETTINGS_UPDATED)
     except ValidationError as exc:
         errors = [
             {"field": ".".join(str(p) for p in err["loc"]) or "settings", "message": err["msg"]}
@@ -298,6 +407,7 @@ def _settings_updated(uow: UnitOfWork, clock: Clock, event: IncomingWebhook, sto
             },
         )
         return WebhookOutcome.REJECTED
+    followups.extend(update.followups(store_id))
     return WebhookOutcome.PROCESSED
 
 
@@ -369,7 +479,7 @@ __all__ = [
     "PRODUCT_PRICE_UPDATED",
     "AnnouncedPrice",
     "IncomingWebhook",
-    "MerchantLookup",
+    "UserInfo",
     "WebhookDelivery",
     "WebhookOutcome",
     "handle_webhook_event",

@@ -1,7 +1,7 @@
 """pricing rules, product overrides, product grouping
 
-Revision ID: 0002_rules
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-27
 
 Issue 12: ``pricing_rules`` and ``product_overrides`` (store-scoped, with the same row-level
@@ -17,8 +17,8 @@ from alembic import op
 
 import adapters.storage.types
 
-revision: str = "0002_rules"
-down_revision: str | None = "0001"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
