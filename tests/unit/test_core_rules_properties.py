@@ -39,7 +39,7 @@ def rule_settings(draw: st.DrawFn) -> dict[str, object]:
         out["max_change_pct"] = draw(st.decimals(min_value=Decimal("1"), max_value=Decimal("50"), places=1))
     if draw(st.booleans()):
         out["strategy"] = draw(st.sampled_from(["match", "beat_percent", "above_percent"]))
-        out["strategy_value"] = draw(st.decimals(min_value=Decimal("0"), max_value=Decimal("10"), places=1))
+        out["strategy_value"] = draw(st.decimals(min_value=Decimal("0.1"), max_value=Decimal("10"), places=1))
     if draw(st.booleans()):
         out["reference"] = draw(st.sampled_from(["lowest", "median", "average", "second_lowest"]))
     if draw(st.booleans()):
