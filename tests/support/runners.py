@@ -173,7 +173,7 @@ class ServeProcess:
         """``http://127.0.0.1:PORT``."""
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 90.0) -> ServeProcess:
+    def start(self, timeout: float = 180.0) -> ServeProcess:
         """Start the server and wait until ``/health`` answers 200."""
         import httpx
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from adapters.fake_salla.app import build_app
 from adapters.fake_salla.clock import ScaledClock
 from adapters.fake_salla.fake import (
     FULL_SCOPE,
@@ -75,7 +76,7 @@ def create_fake_salla(
       warning and the fake starts from the seed), saved at most once a second after changes
       and on ``close()``/``save_state()``. None (the default): memory only, as before.
     """
-    return FakeSalla(
+    fake = FakeSalla(
         seed=seed,
         client_id=client_id,
         client_secret=client_secret,
@@ -95,6 +96,8 @@ def create_fake_salla(
         portal_events=portal_events,
         strict_webhook_urls=strict_webhook_urls,
     )
+    fake.app = build_app(fake)
+    return fake
 
 
 __all__ = [

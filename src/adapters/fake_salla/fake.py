@@ -151,9 +151,9 @@ class FakeSalla:
                 http=webhook_http,
                 retry_intervals=webhook_retry_intervals,
             )
-        from adapters.fake_salla.app import build_app  # app.py imports this module's type
-
-        self.app: Starlette = build_app(self)
+        # The HTTP side (``app.build_app``) is attached by ``create_fake_salla``: app.py serves this
+        # state, so this module does not import it.
+        self.app: Starlette
         # Persistence is opt-in (the embedded default's ./var): without a path nothing is read,
         # written or scheduled, and the fake behaves as it always did.
         self.state_path = state_path

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Select, Table, delete, func, select, update
 
 from adapters.storage import models, rows
 from adapters.storage.bulk import Upsert, insert_rows
+from adapters.storage.session import StorageSession
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.errors import StoreNotFound
 from pricing_core.runs import OptimizationRun, RunStatus
@@ -23,14 +24,11 @@ from pricing_core.store_events import SubscriptionState
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
 
-if TYPE_CHECKING:
-    from adapters.storage.unit_of_work import SqlUnitOfWork
-
 _STORE_UPDATE = tuple(c.name for c in models.stores.c if c.name != "store_id")
 
 
 class _Unscoped:
-    def __init__(self, uow: SqlUnitOfWork) -> None:
+    def __init__(self, uow: StorageSession) -> None:
         self._uow = uow
 
     def _visible(self, query: Select[Any], table: Table) -> Select[Any]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import builtins
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, delete, func, select, update
 
 from adapters.jsonable import jsonable
 from adapters.storage import models, rows
 from adapters.storage.bulk import Upsert, chunks, insert_rows, where_in
+from adapters.storage.session import StorageSession
 from pricing_core.activity import ActivityEntry, ActivityType
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import DecisionRecord, DecisionStatus
@@ -22,14 +22,11 @@ from pricing_core.runs import OptimizationRun
 from pricing_core.settings import TenantSettings
 from pricing_core.tokens import TokenSet
 
-if TYPE_CHECKING:
-    from adapters.storage.unit_of_work import SqlUnitOfWork
-
 _PRODUCT_UPDATE = tuple(c.name for c in models.products.c if c.name not in ("store_id", "product_id", "is_tracked"))
 
 
 class _Scoped:
-    def __init__(self, uow: SqlUnitOfWork, store_id: str) -> None:
+    def __init__(self, uow: StorageSession, store_id: str) -> None:
         self._uow = uow
         self._store_id = store_id
 
@@ -312,7 +309,7 @@ class SqlActivity:
     that store's rows (and RLS hides the system-wide ones), like every other query there.
     """
 
-    def __init__(self, uow: SqlUnitOfWork, store_id: str | None) -> None:
+    def __init__(self, uow: StorageSession, store_id: str | None) -> None:
         self._uow = uow
         self._store_id = store_id
 

@@ -13,7 +13,7 @@ from typing import Self
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection, Engine
 
-from adapters.storage import models
+from adapters.storage import cross_store, models, scoped
 from adapters.storage.crypto import SecretBox
 from adapters.storage.rls import ALL_STORES, SETTING
 from pricing_core.errors import StoreNotFound
@@ -57,8 +57,6 @@ class SqlUnitOfWork:
     """
 
     def __init__(self, factory: SqlUnitOfWorkFactory, store_id: str | None) -> None:
-        from adapters.storage import cross_store, scoped  # the repositories need this module's class
-
         self._factory = factory
         self.secrets = factory.secrets
         self.bound_store = store_id
