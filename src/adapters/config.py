@@ -134,6 +134,8 @@ class Config(BaseSettings):
     schedule_refresh_expiring_tokens: str = _env("SCHEDULE_REFRESH_EXPIRING_TOKENS", default="0 */12 * * *")
     # Day names because APScheduler 3 numbers days from Monday, unlike cron.
     schedule_cleanup_old_data: str = _env("SCHEDULE_CLEANUP_OLD_DATA", default="30 3 * * sun")
+    # Reprices the products whose competitor offers changed since the last run (issue 12).
+    schedule_watch_competitors: str = _env("SCHEDULE_WATCH_COMPETITORS", default="*/30 * * * *")
     # Every 5 minutes: work a stopped process left in flight (pricing_core.usecases.recovery).
     schedule_recover_stuck_work: str = _env("SCHEDULE_RECOVER_STUCK_WORK", default="*/5 * * * *")
     recovery_applying_after_seconds: int = _env("RECOVERY_APPLYING_AFTER_SECONDS", default=600, ge=0)
@@ -285,7 +287,7 @@ class Config(BaseSettings):
         """Crontab expression per periodic job; an empty or ``off`` value disables that job."""
         result = {}
         for job in ("optimize_all_stores", "check_and_optimize_stores", "refresh_expiring_tokens",
-                    "cleanup_old_data", "recover_stuck_work"):
+                    "cleanup_old_data", "recover_stuck_work", "watch_competitors"):
             value = str(getattr(self, f"schedule_{job}")).strip()
             if value and value.lower() not in ("off", "none", "disabled"):
                 result[job] = value

@@ -20,7 +20,9 @@ from pricing_core.demand import (
 )
 from pricing_core.engine import price_catalog, price_product
 from pricing_core.money import MoneyError
+from pricing_core.overrides import InvalidOverride, ProductOverride
 from pricing_core.recheck import recheck_decision
+from pricing_core.rules import InvalidRule, PricingRule, RuleMatch, resolve_settings
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.schedule import is_due, takes_scheduled_runs
 from pricing_core.settings import (
@@ -53,17 +55,22 @@ __all__ = [
     "ElasticityEstimate",
     "Fallback",
     "InelasticDemand",
+    "InvalidOverride",
+    "InvalidRule",
     "MoneyError",
     "NoCostPolicy",
     "OptimizationRun",
     "PriceEnding",
     "PricePoint",
     "PricingDecision",
+    "PricingRule",
     "Product",
+    "ProductOverride",
     "Reference",
     "RefreshOutcome",
     "RiskLevel",
     "RiskTolerance",
+    "RuleMatch",
     "RunStatus",
     "RunType",
     "SalesObservation",
@@ -80,6 +87,7 @@ __all__ = [
     "price_catalog",
     "price_product",
     "recheck_decision",
+    "resolve_settings",
     "takes_scheduled_runs",
     "token_health",
 ]

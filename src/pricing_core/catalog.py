@@ -20,13 +20,22 @@ def _optional_money(value: object) -> Decimal | None:
     return to_decimal(value)
 
 
+def _labels(values: object) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = (values,)
+    if not isinstance(values, tuple | list | frozenset | set):
+        return ()
+    return tuple(str(v) for v in values if str(v).strip())
+
+
 @attrs.frozen(kw_only=True)
 class Product:
     """A snapshot of one product (or variant) of one store, as the core needs it.
 
     ``price`` is what the customer pays today; ``prices_include_vat`` says whether it
     includes VAT (Salla's ``with_tax``). ``cost_price`` is ``None`` when the merchant never
-    entered a cost: such a product is never lowered automatically.
+    entered a cost: such a product is never lowered automatically. ``categories`` (ids),
+    ``brand`` (id) and ``tags`` (names) are what pricing rules match on.
     """
 
     id: str = attrs.field(converter=str)
@@ -40,6 +49,9 @@ class Product:
     quantity: int | None = None
     gtin: str | None = None
     variant_of: str | None = None
+    categories: tuple[str, ...] = attrs.field(default=(), converter=_labels)
+    brand: str | None = None
+    tags: tuple[str, ...] = attrs.field(default=(), converter=_labels)
 
 
 @attrs.frozen(kw_only=True)
@@ -49,9 +61,11 @@ class CompetitorOffer:
     ``previous_price`` is the same competitor's previous observation (if any) and
     ``second_reading`` an independent reading of the same listing; either one agreeing
     within the tenant's tolerance makes the offer *corroborated*, which an automatic
-    decrease requires. ``note`` is the offer's trust record: what the source doubted about
-    the reading (sources that disagreed, a selector that stopped matching, a failed second
-    reading); the core repeats it when it drops or doubts the offer.
+    decrease requires. ``shipping`` is the competitor's delivery charge when the source
+    states it; the ``include_shipping`` setting compares prices with it added. ``note`` is the
+    offer's trust record: what the source doubted about the reading (sources that disagreed, a
+    selector that stopped matching, a failed second reading); the core repeats it when it drops
+    or doubts the offer.
     """
 
     competitor: str
@@ -66,6 +80,8 @@ class CompetitorOffer:
     second_reading: Decimal | None = attrs.field(default=None, converter=_optional_money)
     source: str = "feed"
     note: str = ""
+    # What the competitor charges for delivery, when the source states it (None: not stated).
+    shipping: Decimal | None = attrs.field(default=None, converter=_optional_money)
 
 
 @attrs.frozen(kw_only=True)

@@ -131,6 +131,18 @@ class CleanupOldData(Command):
 
 
 @attrs.frozen(kw_only=True)
+class WatchCompetitors(Command):
+    """Compare one store's competitor offers with the stored ones; reprice the products that changed."""
+
+    store_id: str = attrs.field(converter=str)
+
+
+@attrs.frozen(kw_only=True)
+class WatchAllCompetitors(Command):
+    """One ``WatchCompetitors`` per active store that takes automatic runs."""
+
+
+@attrs.frozen(kw_only=True)
 class RecoverStuckWork(Command):
     """One recovery pass: settle, re-send, resume or close the work a stopped process left in flight."""
 
@@ -141,6 +153,7 @@ BATCHED: tuple[type[Command], ...] = (SweepAllStores, SweepDueStores)
 ALL_COMMANDS: tuple[type[Command], ...] = (
     SweepStore, SweepStoreNow, SweepAllStores, SweepDueStores, RepriceProducts, ApplyDecisions,
     ProcessWebhook, EnsureStoreEvents, RefreshExpiringTokens, CleanupOldData, RecoverStuckWork, SyncOrders,
+    WatchCompetitors, WatchAllCompetitors,
 )
 
 __all__ = [
@@ -159,5 +172,7 @@ __all__ = [
     "SweepStore",
     "SweepStoreNow",
     "SyncOrders",
+    "WatchAllCompetitors",
+    "WatchCompetitors",
     "from_message",
 ]

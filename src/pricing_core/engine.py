@@ -23,8 +23,10 @@ from pricing_core.demand import ElasticityEstimate, profit_change
 from pricing_core.guards import margin_floor, margin_of, price_bounds
 from pricing_core.money import HUNDRED, ZERO, MoneyError, percent_change, quantize, to_decimal
 from pricing_core.offers import clean_offers, corroboration
+from pricing_core.overrides import ProductOverride
 from pricing_core.risk import classify_risk
 from pricing_core.rounding import round_price
+from pricing_core.rules import InvalidRule, PricingRule, RuleBook
 from pricing_core.settings import Fallback, NoCostPolicy, Strategy, TenantSettings
 from pricing_core.strategies import (
     ProfitMove,
@@ -55,9 +57,11 @@ class _Prepared:
     floor_suffix: str
     guard_prefix: str
     profit: bool
+    source_line: str
 
     @classmethod
-    def of(cls, settings: TenantSettings) -> _Prepared:
+    def of(cls, settings: TenantSettings, rule: PricingRule | None = None) -> _Prepared:
+        source = rule.label() if rule is not None else "store settings"
         return cls(
             settings=settings,
             margin=settings.margin_fraction,
@@ -71,7 +75,28 @@ class _Prepared:
             floor_suffix=f"minimum margin {settings.min_profit_margin}%",
             guard_prefix=f"(maximum change {settings.max_change_pct}%",
             profit=settings.strategy is Strategy.PROFIT,
+            source_line=f"Priced with {source}.",
         )
+
+
+class _Preparer:
+    """One ``_Prepared`` per distinct rule of a catalog (most catalogs have a handful), not one per product."""
+
+    def __init__(self, settings: TenantSettings, rules: Sequence[PricingRule]) -> None:
+        self.book = RuleBook(settings, rules)
+        self.cache: dict[int, _Prepared | InvalidRule] = {}
+
+    def for_product(self, product: Product) -> _Prepared | InvalidRule:
+        rule = self.book.rule_for(product)
+        key = id(rule)
+        found = self.cache.get(key)
+        if found is None:
+            try:
+                found = _Prepared.of(self.book.settings_for(rule), rule)
+            except InvalidRule as exc:
+                found = exc
+            self.cache[key] = found
+        return found
 
 
 def _fingerprint(product: Product, suggested: Decimal, action: Action, strategy: str, now: datetime) -> str:
@@ -143,6 +168,59 @@ def _read_proposal(proposal: AdvisorProposal, old: Decimal) -> tuple[Decimal | N
     return target, f"Advisor {who} proposes {quantize(target)}{rationale}."
 
 
+def _override_line(override: ProductOverride) -> str:
+    parts = [f"{name.replace('_', ' ')} {value}" for name, value in (
+        ("fixed_price", override.fixed_price), ("cost_price", override.cost_price), ("min_price", override.min_price),
+        ("max_price", override.max_price), ("map_price", override.map_price)) if value is not None]
+    return "Product override: " + ", ".join(parts) + "."
+
+
+def _fixed(
+    product: Product,
+    offers: Sequence[CompetitorOffer],
+    prep: _Prepared,
+    now: datetime,
+    fixed: Decimal,
+    steps: list[str],
+    *,
+    min_price: Decimal | None,
+    max_price: Decimal | None,
+    map_price: Decimal | None,
+) -> PricingDecision:
+    """A merchant's fixed price: proposed as is unless it crosses the margin floor, MAP or the maximum price."""
+    old = product.price
+    target = quantize(fixed)
+    floor: Decimal | None = None
+    if product.cost_price is not None:
+        floor = margin_floor(product.cost_price, prep.margin, prep.vat, product.prices_include_vat)
+    problems = []
+    if floor is not None and target < floor:
+        problems.append(f"below the margin floor {floor} ({prep.floor_suffix})")
+    if map_price is not None and target < map_price:
+        problems.append(f"below the minimum advertised price {map_price}")
+    if max_price is not None and target > max_price:
+        problems.append(f"above the maximum price {max_price}")
+    if min_price is not None and target < min_price:
+        problems.append(f"below the minimum price {min_price}")
+    strategy = "fixed_price"
+    if problems:
+        steps.append(f"Fixed price {target} held: it is " + " and ".join(problems) + ".")
+        target = quantize(old)
+        strategy = "fixed_price:held"
+    if target == quantize(old):
+        steps.append(f"No change: {target} is the current price.")
+        return _decision(product, now, suggested=target, action=Action.NO_CHANGE, risk=RiskLevel.LOW,
+                         strategy=strategy, steps=steps, floor=floor, considered=len(offers), vat=prep.vat)
+    # The merchant chose this price: its risk is its size alone, whatever the competitor evidence.
+    risk, risk_text = classify_risk(percent_change(old, target), prep.thresholds, decrease=False,
+                                    usable_offers=len(offers))
+    steps.append(f"Fixed price {target} set by the merchant. " + risk_text[0].upper() + risk_text[1:] + ".")
+    action = action_for(prep.settings.automation_mode, risk)
+    steps.append(f"Action: {action.value.replace('_', ' ')} ({prep.mode_text}).")
+    return _decision(product, now, suggested=target, action=action, risk=risk, strategy=strategy, steps=steps,
+                     floor=floor, considered=len(offers), vat=prep.vat)
+
+
 def _price(
     product: Product,
     offers: Sequence[CompetitorOffer],
@@ -151,8 +229,13 @@ def _price(
     last_change: PricePoint | None,
     proposal: AdvisorProposal | None,
     demand: ElasticityEstimate | None,
+    override: ProductOverride | None = None,
 ) -> PricingDecision:
     settings = prep.settings
+    if override is not None and override.excluded:
+        return _skip(product, now, "excluded from automatic pricing by the merchant (product override)")
+    if override is not None and override.cost_price is not None:
+        product = attrs.evolve(product, cost_price=override.cost_price)
     if product.price <= 0:
         return _skip(product, now, f"current price {product.price} is not positive")
     if product.status not in PRICEABLE_STATUSES:
@@ -161,12 +244,22 @@ def _price(
         return _skip(product, now, f"cooldown: price changed at {last_change.changed_at:%Y-%m-%d %H:%M}, "
                                    f"cooldown is {settings.cooldown_hours}h")
     old = product.price
-    steps: list[str] = []
+    steps: list[str] = [prep.source_line]
+    if override is not None and not override.is_empty:
+        steps.append(_override_line(override))
+    min_price = override.min_price if override is not None and override.min_price is not None else settings.min_price
+    max_price = override.max_price if override is not None and override.max_price is not None else settings.max_price
+    map_price = override.map_price if override is not None else None
+    if override is not None and override.fixed_price is not None:
+        return _fixed(product, offers, prep, now, override.fixed_price, steps,
+                      min_price=min_price, max_price=max_price, map_price=map_price)
 
     # 1. Offer hygiene
     hygiene = clean_offers(product, offers, settings, now)
     usable = hygiene.usable
     line = f"Offers: {len(offers)} seen, {len(usable)} usable"
+    if settings.include_shipping:
+        line += " (compared with their stated shipping)"
     if hygiene.dropped:
         line += "; dropped " + "; ".join(f"{d.offer.competitor} ({d.reason})" for d in hygiene.dropped)
     steps.append(line + ".")
@@ -217,7 +310,7 @@ def _price(
         steps.append(f"Margin floor: {floor} (cost {product.cost_price}, {prep.floor_suffix}{vat_note}).")
     else:
         steps.append("Cost unknown: the margin cannot be checked, so the price is never lowered automatically.")
-    bounds = price_bounds(old, floor, settings)
+    bounds = price_bounds(old, floor, settings, min_price=min_price, max_price=max_price, map_price=map_price)
     guard_line = f"Guards: keep within {bounds.low}..{bounds.high} {prep.guard_prefix}"
     guard_line += "; " + "; ".join(bounds.notes) + ")." if bounds.notes else ")."
     steps.append(guard_line)
@@ -259,7 +352,9 @@ def _price(
     if decrease and product.cost_price is None:
         reasons_to_ask.append("no cost is known")
     if decrease and reference is not None and offer_driven:
-        others = [o for o in usable if o not in reference.basis]
+        # Every other usable offer may corroborate (``corroboration`` skips the offer's own competitor):
+        # with a median or average reference the basis is all of them, and excluding it left none.
+        others = usable
         tolerance = settings.offer_agreement_pct
         doubtful = [o.competitor for o in reference.basis if corroboration(o, others, tolerance) is None]
         if doubtful and len(doubtful) * 2 >= len(reference.basis):
@@ -287,13 +382,21 @@ def price_product(
     history: Sequence[PricePoint] = (),
     proposal: AdvisorProposal | None = None,
     demand: ElasticityEstimate | None = None,
+    rules: Sequence[PricingRule] = (),
+    override: ProductOverride | None = None,
 ) -> PricingDecision:
     """Price one product. ``history`` is the product's price history, newest first (for the cooldown).
 
     ``demand`` is the product's elasticity estimate (``pricing_core.demand.estimate_elasticity``);
-    only the profit strategy reads it.
+    only the profit strategy reads it. ``rules`` are the store's pricing rules (the applicable
+    one's settings lie over ``settings``); ``override`` is the merchant's override for this product.
     """
-    return _price(product, offers, _Prepared.of(settings), now, history[0] if history else None, proposal, demand)
+    if override is not None and override.product_id != product.id:
+        raise ValueError(f"the override of product {override.product_id} given for product {product.id}")
+    prepared = _Preparer(settings, rules).for_product(product)
+    if isinstance(prepared, InvalidRule):
+        return _skip(product, now, str(prepared))
+    return _price(product, offers, prepared, now, history[0] if history else None, proposal, demand, override)
 
 
 def price_catalog(
@@ -305,20 +408,29 @@ def price_catalog(
     history_by_product_id: Mapping[str, Sequence[PricePoint]] | None = None,
     proposals: Mapping[str, AdvisorProposal] | None = None,
     demand_by_product_id: Mapping[str, ElasticityEstimate] | None = None,
+    rules: Sequence[PricingRule] = (),
+    overrides: Mapping[str, ProductOverride] | None = None,
 ) -> list[PricingDecision]:
     """Price many products of one store; one decision per product, in the order given.
 
-    ``demand_by_product_id`` holds each product's elasticity estimate for the profit strategy.
+    ``demand_by_product_id`` holds each product's elasticity estimate for the profit strategy;
+    ``rules`` are the store's pricing rules, ``overrides`` the merchant's overrides by product id.
     """
-    prep = _Prepared.of(settings)
+    preparer = _Preparer(settings, rules)
     history = history_by_product_id or {}
     proposals = proposals or {}
     demand = demand_by_product_id or {}
+    overrides = overrides or {}
     decisions = []
     for product in products:
+        prep = preparer.for_product(product)
+        if isinstance(prep, InvalidRule):
+            decisions.append(_skip(product, now, str(prep)))
+            continue
         past = history.get(product.id)
         decisions.append(_price(product, offers_by_product_id.get(product.id, ()), prep, now,
-                                past[0] if past else None, proposals.get(product.id), demand.get(product.id)))
+                                past[0] if past else None, proposals.get(product.id), demand.get(product.id),
+                                overrides.get(product.id)))
     return decisions
 
 

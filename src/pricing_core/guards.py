@@ -44,25 +44,37 @@ class Bounds:
     notes: tuple[str, ...]
 
 
-def price_bounds(old: Decimal, floor: Decimal | None, settings: TenantSettings) -> Bounds:
-    """Combine max change, min/max price, direction lock and the margin floor into one interval.
+def price_bounds(
+    old: Decimal,
+    floor: Decimal | None,
+    settings: TenantSettings,
+    *,
+    min_price: Decimal | None = None,
+    max_price: Decimal | None = None,
+    map_price: Decimal | None = None,
+) -> Bounds:
+    """Combine max change, min/max price, direction lock, the margin floor and MAP into one interval.
 
     The maximum-change window comes first and the merchant's limits are pulled into it (a
-    minimum price far above today's price is approached step by step). The floor comes last
-    and wins over everything: a raise up to the floor may exceed the maximum change.
+    minimum price far above today's price is approached step by step). The floor and the
+    minimum advertised price (``map_price``) come last and win over everything: a raise up to
+    either may exceed the maximum change. ``min_price``/``max_price``, when given, replace the
+    settings' (a product override's take precedence).
     """
     notes: list[str] = []
+    lowest = min_price if min_price is not None else settings.min_price
+    highest = max_price if max_price is not None else settings.max_price
     step = old * settings.max_change_pct / HUNDRED
     window_low, window_high = round_up(old - step), round_down(old + step)
     if window_low > window_high:  # a change too small to express in minor units
         window_low = window_high = round_up(old)
     low, high = window_low, window_high
-    if settings.min_price is not None and settings.min_price > low:
-        low = min(settings.min_price, window_high)
-        notes.append(f"minimum price {settings.min_price}")
-    if settings.max_price is not None and settings.max_price < high:
-        high = max(settings.max_price, window_low)
-        notes.append(f"maximum price {settings.max_price}")
+    if lowest is not None and lowest > low:
+        low = min(lowest, window_high)
+        notes.append(f"minimum price {lowest}")
+    if highest is not None and highest < high:
+        high = max(highest, window_low)
+        notes.append(f"maximum price {highest}")
     if settings.direction_lock == DirectionLock.UP_ONLY:
         low = max(low, min(round_up(old), high))
         notes.append("direction lock: raises only")
@@ -76,6 +88,12 @@ def price_bounds(old: Decimal, floor: Decimal | None, settings: TenantSettings) 
         if floor > high:
             high = floor
             notes.append(f"raised to the margin floor {floor}, beyond the maximum change")
+    if map_price is not None and map_price > low:
+        low = round_up(map_price)
+        notes.append(f"minimum advertised price {map_price}")
+        if low > high:
+            high = low
+            notes.append(f"raised to the minimum advertised price {map_price}, beyond the maximum change")
     return Bounds(low=low, high=high, notes=tuple(notes))
 
 

@@ -33,8 +33,14 @@ class OfferHygiene:
 
 def _rejection(
     offer: CompetitorOffer, product: Product, settings: TenantSettings, now: datetime, max_age: timedelta,
-    own_names: frozenset[str],
+    own_names: frozenset[str], scope: tuple[frozenset[str], frozenset[str]],
 ) -> str | None:
+    included, excluded = scope
+    name = offer.competitor.casefold()
+    if included and name not in included:
+        return "not among the competitors these settings compare with"
+    if name in excluded:
+        return "a competitor these settings leave out"
     if offer.price <= 0:
         return f"non-positive price {offer.price}"
     if offer.observed_at > now:
@@ -57,13 +63,21 @@ def _rejection(
 def clean_offers(
     product: Product, offers: Sequence[CompetitorOffer], settings: TenantSettings, now: datetime
 ) -> OfferHygiene:
-    """Drop offers that are invalid, stale, out of stock, low-confidence, the store's own, or outliers."""
+    """Drop offers that are invalid, stale, out of stock, low-confidence, the store's own, or outliers.
+
+    Offers of competitors the settings leave out (``competitors_include``/``competitors_exclude``)
+    are dropped with that reason; with ``include_shipping`` each price has its stated shipping added.
+    """
     max_age = timedelta(hours=settings.max_offer_age_hours)
     own_names = frozenset(name.casefold() for name in settings.own_store_names)
+    scope = (frozenset(n.casefold() for n in settings.competitors_include),
+             frozenset(n.casefold() for n in settings.competitors_exclude))
+    if settings.include_shipping:
+        offers = [with_shipping(o) for o in offers]
     kept: list[CompetitorOffer] = []
     dropped: list[DroppedOffer] = []
     for offer in offers:
-        reason = _rejection(offer, product, settings, now, max_age, own_names)
+        reason = _rejection(offer, product, settings, now, max_age, own_names, scope)
         if reason is None:
             kept.append(offer)
         else:
@@ -84,6 +98,19 @@ def clean_offers(
     kept.sort(key=_offer_order)
     dropped.sort(key=lambda d: _offer_order(d.offer))
     return OfferHygiene(usable=tuple(kept), dropped=tuple(dropped))
+
+
+def with_shipping(offer: CompetitorOffer) -> CompetitorOffer:
+    """The offer as a customer pays it: its stated shipping added to the price and to its other readings."""
+    if offer.shipping is None or offer.shipping <= 0:
+        return offer
+    extra = offer.shipping
+
+    def plus(value: Decimal | None) -> Decimal | None:
+        return None if value is None else value + extra
+
+    return attrs.evolve(offer, price=offer.price + extra, previous_price=plus(offer.previous_price),
+                        second_reading=plus(offer.second_reading), shipping=None)
 
 
 def _offer_order(offer: CompetitorOffer) -> tuple[Decimal, str, datetime]:
@@ -107,4 +134,4 @@ def corroboration(offer: CompetitorOffer, others: Sequence[CompetitorOffer], tol
     return None
 
 
-__all__ = ["DroppedOffer", "OfferHygiene", "agrees", "clean_offers", "corroboration"]
+__all__ = ["DroppedOffer", "OfferHygiene", "agrees", "clean_offers", "corroboration", "with_shipping"]

@@ -8,6 +8,7 @@ runners call them from worker threads and the web app from its threadpool.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
@@ -22,7 +23,9 @@ from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, P
 from pricing_core.commands import Command
 from pricing_core.decision import DecisionRecord, DecisionStatus, statuses_before
 from pricing_core.errors import InvalidTransition
+from pricing_core.overrides import ProductOverride
 from pricing_core.replay import PricingInput
+from pricing_core.rules import PricingRule
 from pricing_core.runs import OptimizationRun
 from pricing_core.sales import DailySales, SoldLine
 from pricing_core.settings import TenantSettings
@@ -400,6 +403,10 @@ class ProductRepository(Protocol):
         """How many products the store has."""
         ...
 
+    def ids_by_sku(self, skus: Sequence[str]) -> dict[str, builtins.list[str]]:
+        """Product ids per SKU (sorted; more than one when SKUs repeat); unknown SKUs are absent."""
+        ...
+
 
 class OfferRepository(Protocol):
     """One store's observed competitor offers."""
@@ -549,6 +556,41 @@ class RunInputRepository(Protocol):
 
     def for_run(self, run_id: str) -> list[PricingInput]:
         """The run's inputs, ordered by decision time, then product id ([] for a run without any)."""
+
+
+class RuleRepository(Protocol):
+    """One store's pricing rules (names are unique within a store)."""
+
+    def list(self) -> list[PricingRule]:
+        """Every rule, in the order they are tried (priority, specificity, name)."""
+        ...
+
+    def replace_all(self, rules: Sequence[PricingRule]) -> None:
+        """Replace the store's rules with ``rules``; ``ValueError`` when two share a name."""
+        ...
+
+
+class OverrideRepository(Protocol):
+    """One store's product overrides, by product id."""
+
+    def get_many(self, product_ids: Sequence[str]) -> dict[str, ProductOverride]:
+        """Overrides of ``product_ids`` (one query per call); products without one are absent."""
+        ...
+
+    def list(self, *, limit: int = 100, offset: int = 0) -> list[ProductOverride]:
+        """Overrides ordered by product id."""
+        ...
+
+    def count(self) -> int:
+        """How many overrides the store has."""
+        ...
+
+    def upsert_many(self, overrides: Sequence[ProductOverride]) -> None:
+        """Insert or replace overrides by product id (an empty override is stored as given)."""
+        ...
+
+    def delete(self, product_id: str) -> bool:
+        """Remove a product's override; False when it had none."""
         ...
 
 
@@ -619,6 +661,8 @@ class StoreScope(Protocol):
     price_history: PriceHistoryRepository
     sales: SalesRepository
     run_inputs: RunInputRepository
+    rules: RuleRepository
+    overrides: OverrideRepository
 
 
 class UnitOfWork(Protocol):
@@ -695,6 +739,7 @@ __all__ = [
     "IdFactory",
     "MerchantInfo",
     "OfferRepository",
+    "OverrideRepository",
     "PriceEchoes",
     "PriceHistoryRepository",
     "PriceUpdate",
@@ -703,6 +748,7 @@ __all__ = [
     "ProductRepository",
     "RejectedItem",
     "RetentionRepository",
+    "RuleRepository",
     "RunInputRepository",
     "RunRepository",
     "SallaAuth",

@@ -14,11 +14,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import attrs
+
 from pricing_core.catalog import PricePoint, Product
 from pricing_core.decision import PricingDecision
 from pricing_core.engine import PRICEABLE_STATUSES
 from pricing_core.guards import margin_floor, price_bounds
 from pricing_core.money import percent_change, quantize
+from pricing_core.overrides import ProductOverride
 from pricing_core.settings import DirectionLock, NoCostPolicy, TenantSettings
 
 _NOT_APPLIED = "not applied: "
@@ -33,6 +36,7 @@ def recheck_decision(
     last_change: PricePoint | None,
     now: datetime,
     merchant_approved: bool,
+    override: ProductOverride | None = None,
 ) -> str | None:
     """None when ``decision`` may be written now, else the reason, in the merchant's words.
 
@@ -49,9 +53,18 @@ def recheck_decision(
     made without a cost too (the merchant saw that in its explanation) and the store still asks
     about such decreases (``no_cost_policy`` ``ask``): refusing it would make that policy's
     approvals impossible.
+
+    ``settings`` are the ones that price the product (the store's with its rule on top), and
+    ``override`` the product's override: its cost, minimum, maximum and MAP count as the engine
+    counts them, an excluded product is not written, and its fixed price is checked as the engine
+    checks one (floor, MAP, minimum, maximum; not the maximum change).
     """
     if current is None:
         return _NOT_APPLIED + "the product is no longer found in Salla"
+    if override is not None and override.excluded:
+        return _NOT_APPLIED + "the product is now excluded from automatic pricing"
+    if override is not None and override.cost_price is not None:
+        current = attrs.evolve(current, cost_price=override.cost_price)
     if current.status not in PRICEABLE_STATUSES:
         return _NOT_APPLIED + f"the product's status in Salla is now '{current.status}'"
     now_price = quantize(current.price)
@@ -78,7 +91,18 @@ def recheck_decision(
             vat = f", VAT {settings.vat_rate}% included" if current.prices_include_vat else ""
             return (_NOT_APPLIED + f"{suggested} is below the margin floor {floor} (cost {current.cost_price}, "
                     f"minimum margin {settings.min_profit_margin}%{vat})")
-    bounds = price_bounds(current.price, floor, settings)
+    lowest = override.min_price if override is not None and override.min_price is not None else settings.min_price
+    highest = override.max_price if override is not None and override.max_price is not None else settings.max_price
+    map_price = override.map_price if override is not None else None
+    if map_price is not None and suggested < map_price:
+        return _NOT_APPLIED + f"{suggested} is below the minimum advertised price {map_price}"
+    if override is not None and override.fixed_price is not None and suggested == quantize(override.fixed_price):
+        if highest is not None and suggested > highest:
+            return _NOT_APPLIED + f"{suggested} is above the maximum price {highest}"
+        if lowest is not None and suggested < lowest:
+            return _NOT_APPLIED + f"{suggested} is below the minimum price {lowest}"
+        return None
+    bounds = price_bounds(current.price, floor, settings, min_price=lowest, max_price=highest, map_price=map_price)
     if bounds.low <= suggested <= bounds.high:
         return None
     return _NOT_APPLIED + _outside_bounds(suggested, current.price, settings, bounds.low, bounds.high)

@@ -161,6 +161,14 @@ class TenantSettings(BaseModel):
     offer_agreement_pct: Decimal = Field(default=Decimal("5"), ge=0, le=100,
                                          description="A reading agrees with another within this percent")
     own_store_names: tuple[Name, ...] = Field(default=(), max_length=MAX_OWN_STORE_NAMES)
+    include_shipping: bool = Field(default=False, description="Compare competitors' prices with their stated "
+                                                              "shipping added")
+    competitors_include: tuple[Name, ...] = Field(default=(), max_length=MAX_OWN_STORE_NAMES,
+                                                  description="Only these competitors (empty: all)")
+    competitors_exclude: tuple[Name, ...] = Field(default=(), max_length=MAX_OWN_STORE_NAMES,
+                                                  description="Never these competitors")
+    competitor_weights: dict[Name, Decimal] = Field(default_factory=dict, max_length=MAX_OWN_STORE_NAMES,
+                                                    description="Weights of the average reference (default 1)")
 
     risk_low_max_pct: Decimal | None = Field(default=None, gt=0)
     risk_medium_max_pct: Decimal | None = Field(default=None, gt=0)
@@ -188,6 +196,16 @@ class TenantSettings(BaseModel):
             raise ValueError("min_profit_margin must not be negative")
         if value >= 95:
             raise ValueError("min_profit_margin must be below 95 (percent)")
+        return value
+
+    @field_validator("competitor_weights")
+    @classmethod
+    def _weights_positive(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for name, weight in value.items():
+            if not name.strip():
+                raise ValueError("competitor_weights needs competitor names")
+            if not weight.is_finite() or weight <= 0 or weight > 1000:
+                raise ValueError(f"the weight of {name} must be above 0 and at most 1000")
         return value
 
     @field_validator("strategy_value")

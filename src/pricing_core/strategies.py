@@ -50,6 +50,12 @@ def reference_price(usable: Sequence[CompetitorOffer], settings: TenantSettings)
         mid = Decimal(median(o.price for o in usable))
         return ReferencePrice(mid, tuple(usable), f"median of {len(usable)} usable offers: {mid}")
     if kind == Reference.AVERAGE:
+        weights = {name.casefold(): w for name, w in settings.competitor_weights.items()}
+        if weights:
+            w = [weights.get(o.competitor.casefold(), Decimal(1)) for o in usable]
+            avg = sum((o.price * x for o, x in zip(usable, w, strict=True)), Decimal(0)) / sum(w, Decimal(0))
+            return ReferencePrice(avg, tuple(usable),
+                                  f"weighted average of {len(usable)} usable offers: {avg:.2f}")
         avg = sum((o.price for o in usable), Decimal(0)) / len(usable)
         return ReferencePrice(avg, tuple(usable), f"average of {len(usable)} usable offers: {avg:.2f}")
     wanted = (settings.reference_competitor or "").casefold()

@@ -33,11 +33,14 @@ from pricing_core.commands import (
     SweepStore,
     SweepStoreNow,
     SyncOrders,
+    WatchAllCompetitors,
+    WatchCompetitors,
 )
 from pricing_core.errors import RateLimited, SallaError, SallaUnavailable, StoreBusy, StoreNotFound, TokenRevoked
 from pricing_core.runs import RunStatus, RunType
 from pricing_core.usecases.apply_prices import apply_decisions
 from pricing_core.usecases.cleanup import RetentionPolicy, cleanup_old_data
+from pricing_core.usecases.competitor_changes import watch_all_stores, watch_competitors
 from pricing_core.usecases.context import new_key
 from pricing_core.usecases.optimize_store import SweepResult, optimize_store
 from pricing_core.usecases.refresh_tokens import refresh_expiring_tokens
@@ -213,6 +216,18 @@ def cleanup(services: Services, command: CleanupOldData) -> None:
                                                       retention_policy(services)))
 
 
+def watch_all(services: Services, command: WatchAllCompetitors) -> None:
+    """Every 30 minutes: a competitor watch per active store that takes automatic runs."""
+    log.info("watch_all_competitors: %d stores", len(watch_all_stores(services.uow_factory, services.queue)))
+
+
+def watch(services: Services, command: WatchCompetitors) -> None:
+    """Reprice the products of one store whose competitor offers changed (``RepriceProducts``, debounced)."""
+    result = watch_competitors(services, command.store_id)
+    log.info("watch_competitors store %s: %d products watched, %d changed, %d repricing commands",
+             command.store_id, result.watched, len(result.changed), len(result.dispatched))
+
+
 def recover(services: Services, command: RecoverStuckWork) -> None:
     """Every 5 minutes: settle, re-send, resume or close the work a stopped process left in flight."""
     recover_now(services)
@@ -252,6 +267,8 @@ HANDLERS: dict[type[Command], Handler] = {
     EnsureStoreEvents: ensure_store_events,
     RefreshExpiringTokens: refresh_tokens,
     CleanupOldData: cleanup,
+    WatchAllCompetitors: watch_all,
+    WatchCompetitors: watch,
     RecoverStuckWork: recover,
     SyncOrders: sync_orders,
 }

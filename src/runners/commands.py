@@ -28,6 +28,8 @@ from pricing_core.commands import (
     SweepStore,
     SweepStoreNow,
     SyncOrders,
+    WatchAllCompetitors,
+    WatchCompetitors,
 )
 
 QUEUE_SWEEPS = "sweeps"
@@ -56,6 +58,9 @@ ROUTES: dict[type[Command], Route] = {
     EnsureStoreEvents: Route("ensure_store_events", QUEUE_DEFAULT),
     RefreshExpiringTokens: Route("refresh_expiring_tokens", QUEUE_DEFAULT),
     CleanupOldData: Route("cleanup_old_data", QUEUE_DEFAULT),
+    WatchAllCompetitors: Route("watch_all_competitors", QUEUE_DEFAULT),
+    # Reads the competitor sources for a store's catalog: longer than an event, shorter than a sweep.
+    WatchCompetitors: Route("watch_competitors", QUEUE_SWEEPS, priority=20),
     RecoverStuckWork: Route("recover_stuck_work", QUEUE_DEFAULT),
     SyncOrders: Route("sync_orders", QUEUE_DEFAULT),
 }
@@ -66,6 +71,7 @@ PERIODIC: dict[str, type[Command]] = {
     "check_and_optimize_stores": SweepDueStores,
     "refresh_expiring_tokens": RefreshExpiringTokens,
     "cleanup_old_data": CleanupOldData,
+    "watch_competitors": WatchAllCompetitors,
     "recover_stuck_work": RecoverStuckWork,
 }
 

@@ -25,7 +25,9 @@ from pricing_core.activity import ActivityType
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
 from pricing_core.errors import StoreNotFound
+from pricing_core.overrides import ProductOverride
 from pricing_core.ports import StoreScope, UnitOfWorkFactory, scope_of
+from pricing_core.rules import PricingRule, RuleMatch
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.settings import AutomationMode, RiskTolerance, Strategy, TenantSettings
 from pricing_core.store_events import SubscriptionState
@@ -397,6 +399,77 @@ def test_storage_products_upsert_get_list_count(uow_factory: UnitOfWorkFactory) 
     in_store(uow_factory, "1001", check, commit=False)
 
 
+def test_storage_products_keep_their_grouping(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    grouped = product("g", categories=("1032561074", "7"), brand="259940351", tags=("عطر", "Cream"))
+    in_store(uow_factory, "1001", lambda s: s.products.upsert_many([grouped, product("plain")], seen_at=T0))
+
+    def check(s: StoreScope) -> None:
+        assert s.products.get("g") == grouped
+        plain = s.products.get("plain")
+        assert plain is not None and (plain.categories, plain.brand, plain.tags) == ((), None, ())
+
+    in_store(uow_factory, "1001", check, commit=False)
+
+
+def test_storage_products_by_sku(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory, store("1001"), store("other"))
+    batch = [product("p2", sku="A-1"), product("p1", sku="A-1"), product("p3", sku="ب-٣"), product("p4", sku=None)]
+    in_store(uow_factory, "1001", lambda s: s.products.upsert_many(batch, seen_at=T0))
+    in_store(uow_factory, "other", lambda s: s.products.upsert_many([product("x", sku="A-1")], seen_at=T0))
+    found = in_store(uow_factory, "1001", lambda s: s.products.ids_by_sku(["A-1", "ب-٣", "nope"]), commit=False)
+    assert found == {"A-1": ["p1", "p2"], "ب-٣": ["p3"]}
+
+
+def test_storage_rules_replace_and_list_in_precedence_order(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    perfume = PricingRule(name="عطور", priority=2, match=RuleMatch(categories=("7",), tags=("عطر",),
+                                                                   price_min="10.50", price_max="999.99"),
+                          settings={"min_profit_margin": Decimal("25.5"), "automation_mode": "manual"})
+    clearance = PricingRule(name="clearance", priority=5, match=RuleMatch(skus=("A-1", "B-2"), product_ids=("9",)),
+                            settings={"strategy": "beat_percent", "strategy_value": "3"})
+    wide = PricingRule(name="everything", priority=0)
+    in_store(uow_factory, "1001", lambda s: s.rules.replace_all([wide, perfume, clearance]))
+    assert in_store(uow_factory, "1001", lambda s: s.rules.list(), commit=False) == [clearance, perfume, wide]
+    # Replacing is replacing: a rule left out is gone, a renamed one is new.
+    in_store(uow_factory, "1001", lambda s: s.rules.replace_all([perfume]))
+    assert in_store(uow_factory, "1001", lambda s: s.rules.list(), commit=False) == [perfume]
+    with uow_factory("1001") as uow, pytest.raises(ValueError, match="share a name"):
+        scope_of(uow).rules.replace_all([wide, PricingRule(name="everything", priority=3)])
+    in_store(uow_factory, "1001", lambda s: s.rules.replace_all([]))
+    assert in_store(uow_factory, "1001", lambda s: s.rules.list(), commit=False) == []
+
+
+def test_storage_overrides_upsert_get_list_delete(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    pinned = ProductOverride(product_id="p1", fixed_price="99.95", map_price="90")
+    costed = ProductOverride(product_id="p2", cost_price="35.125", min_price="50", max_price="80")
+    out = ProductOverride(product_id="p3", excluded=True)
+    in_store(uow_factory, "1001", lambda s: s.overrides.upsert_many([pinned, costed, out]))
+    changed = ProductOverride(product_id="p2", cost_price="36")
+    in_store(uow_factory, "1001", lambda s: s.overrides.upsert_many([changed]))
+
+    def check(s: StoreScope) -> None:
+        assert s.overrides.count() == 3
+        got = s.overrides.get_many(["p1", "p2", "nope"])
+        assert got == {"p1": pinned, "p2": changed}  # p2 replaced whole: its min/max are gone
+        assert str(got["p1"].fixed_price) == "99.95"
+        assert [o.product_id for o in s.overrides.list()] == ["p1", "p2", "p3"]
+        assert s.overrides.list(limit=1, offset=2) == [out]
+
+    in_store(uow_factory, "1001", check, commit=False)
+    assert in_store(uow_factory, "1001", lambda s: s.overrides.delete("p1")) is True
+    assert in_store(uow_factory, "1001", lambda s: s.overrides.delete("p1")) is False
+    assert in_store(uow_factory, "1001", lambda s: s.overrides.get_many(["p1", "p2"]), commit=False) == {"p2": changed}
+
+
+def test_storage_rules_and_overrides_need_a_known_store(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory("ghost") as uow, pytest.raises(StoreNotFound):
+        scope_of(uow).rules.replace_all([PricingRule(name="r")])
+    with uow_factory("ghost") as uow, pytest.raises(StoreNotFound):
+        scope_of(uow).overrides.upsert_many([ProductOverride(product_id="p1", excluded=True)])
+
+
 def test_storage_latest_offer_per_competitor(uow_factory: UnitOfWorkFactory) -> None:
     seed(uow_factory)
     in_store(
@@ -409,7 +482,8 @@ def test_storage_latest_offer_per_competitor(uow_factory: UnitOfWorkFactory) -> 
                     offer("noon", "88.50", T0 + timedelta(hours=1), previous_price=Decimal("90")),
                     offer("amazon", "91", T0, confidence=Decimal("0.75"), in_stock=False, url="https://a/1"),
                 ],
-                "p2": [offer("noon", "10", T0, second_reading=Decimal("10.10"), is_own_store=True, source="search")],
+                "p2": [offer("noon", "10", T0, second_reading=Decimal("10.10"), is_own_store=True, source="search",
+                             shipping=Decimal("12.50"))],
                 "p3": [],
             }
         ),
@@ -423,7 +497,8 @@ def test_storage_latest_offer_per_competitor(uow_factory: UnitOfWorkFactory) -> 
         offer("noon", "88.50", T0 + timedelta(hours=1), previous_price=Decimal("90")),
     ]
     assert latest["p2"] == [
-        offer("noon", "10", T0, second_reading=Decimal("10.10"), is_own_store=True, source="search")
+        offer("noon", "10", T0, second_reading=Decimal("10.10"), is_own_store=True, source="search",
+              shipping=Decimal("12.50"))
     ]
     assert in_store(uow_factory, "1001", lambda s: s.offers.latest(["p2"])) == {"p2": latest["p2"]}
 
@@ -846,6 +921,8 @@ def test_storage_store_scope_cannot_reach_another_store(uow_factory: UnitOfWorkF
         s.runs.add(run("rA", store_id="A", status=RunStatus.FAILED))
         s.activity.log(ActivityType.STORE_ONBOARDED, "A onboarded", at=T0)
         s.price_history.add_many([PricePoint(product_id="p1", price=Decimal("1"), changed_at=T0)])
+        s.rules.replace_all([PricingRule(name="A's rule", settings={"min_profit_margin": 40})])
+        s.overrides.upsert_many([ProductOverride(product_id="p1", excluded=True)])
 
     in_store(uow_factory, "A", fill_a)
     with uow_factory("B") as uow:
@@ -862,6 +939,8 @@ def test_storage_store_scope_cannot_reach_another_store(uow_factory: UnitOfWorkF
         assert (s.decisions.get("dA"), s.decisions.count(), s.decisions.existing_keys(["key-dA"])) == (None, 0, set())
         assert (s.runs.get("rA"), s.runs.recent()) == (None, [])
         assert s.activity.list() == [] and s.price_history.latest(["p1"]) == {}
+        assert s.rules.list() == [] and s.overrides.get_many(["p1"]) == {} and s.overrides.count() == 0
+        assert s.overrides.delete("p1") is False
         # Even the unscoped repositories of a store-bound unit of work see only that store.
         assert [x.store_id for x in uow.stores.list_all()] == ["B"]
         assert uow.stores.get("A") is None and uow.stores.recent_failed_runs() == []

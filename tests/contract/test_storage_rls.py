@@ -16,8 +16,10 @@ from adapters.storage.models import STORE_SCOPED_TABLES
 from pricing_core.activity import ActivityType
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
+from pricing_core.overrides import ProductOverride
 from pricing_core.ports import scope_of
 from pricing_core.replay import PricingInput
+from pricing_core.rules import PricingRule
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.sales import DailySales
 from pricing_core.settings import TenantSettings
@@ -70,6 +72,8 @@ def _fill(factory: SqlUnitOfWorkFactory, store_id: str) -> None:
         s.sales.replace_from(NOW.date(), [DailySales(product_id="p1", day=NOW.date(), units=1, revenue=Decimal("10"))])
         s.sales.set_resume_from(NOW.date())
         s.run_inputs.add_many(f"r-{store_id}", [PricingInput(product=Product(id="p1", price=Decimal("10")), now=NOW)])
+        s.rules.replace_all([PricingRule(name="r", settings={"min_profit_margin": 20})])
+        s.overrides.upsert_many([ProductOverride(product_id="p1", cost_price="5")])
         uow.subscriptions.save(SubscriptionState(store_id=store_id, callback_url="https://x.example/webhooks/salla",
                                                  checked_at=NOW))
         uow.commit()

@@ -219,3 +219,67 @@ def test_every_page_fits_a_phone(server: str, browser, lang: str) -> None:
     page.screenshot(path=str(OUTPUT / f"phone-{lang}-product.png"), full_page=True)
     assert _overflow(page) <= 0, "product"
     context.close()
+
+
+def _admin(server: str, path: str) -> dict:
+    response = httpx.get(f"{server}{path}", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def test_costs_with_a_bad_line_then_a_category_rule_named_in_the_decisions(server: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    page.goto(server + "/")
+    page.click("#install-sandbox")
+    page.wait_for_url("**/sandbox/oauth2/auth**")
+    page.click("text=Install into")
+    page.wait_for_url("**/dashboard/stores/*")
+    store_id = page.url.rstrip("/").rsplit("/", 1)[1]
+    base = f"{server}/dashboard/stores/{store_id}"
+    deadline = time.monotonic() + 90
+    while "completed" not in page.inner_text("#runs"):
+        assert time.monotonic() < deadline, page.inner_text("#runs")
+        time.sleep(1)
+        page.reload()
+    product_id = _admin(server, f"/stores/{store_id}/decisions?limit=1")["decisions"][0]["product_id"]
+
+    # A cost sheet with a bad line: the error is shown and nothing changes; fixed, it previews and applies.
+    page.goto(base + "/costs")
+    bad = f"\ufeffproduct_id;cost_price\n{product_id};٣٥\nno-such-product;40\n".encode()
+    page.set_input_files("input[name=sheet]", files=[{"name": "costs.csv", "mimeType": "text/csv", "buffer": bad}])
+    page.click("#upload-form button")
+    assert "no product no-such-product" in page.inner_text("#line-errors")
+    assert page.locator("#apply-form").count() == 0
+    good = f"\ufeffproduct_id;cost_price\n{product_id};٣٥\n".encode()
+    page.set_input_files("input[name=sheet]", files=[{"name": "costs.csv", "mimeType": "text/csv", "buffer": good}])
+    page.click("#upload-form button")
+    assert "cost price 35" in page.inner_text("#changes")
+    page.click("#apply-form button")
+    assert "Applied: 1 product(s) updated" in page.inner_text("#applied")
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "costs.png"), full_page=False)
+
+    # A rule for one of the store's categories: preview what it would do, save it.
+    page.goto(base + "/rules")
+    page.select_option("#r-categories", index=0)
+    page.fill("#r-name", "E2E category rule")
+    page.fill("#s-min_profit_margin", "20")
+    page.click("#rule-form button[value=preview]")
+    assert "Priced with rule 'E2E category rule'" in page.inner_text("#preview")
+    page.screenshot(path=str(OUTPUT / "rule-preview.png"), full_page=False)
+    page.click("#rule-form button[value=save]")
+    page.wait_for_url("**/rules")
+    assert "E2E category rule" in page.inner_text("#rules-list")
+
+    # Run now; the new run's decisions name the rule.
+    page.goto(base)
+    page.click("#run-now")
+    deadline = time.monotonic() + 120
+    named = []
+    while not named:
+        assert time.monotonic() < deadline, "no decision names the rule"
+        time.sleep(1)
+        decisions = _admin(server, f"/stores/{store_id}/decisions?limit=500")["decisions"]
+        named = [d for d in decisions if "E2E category rule" in d["explanation"][0]]
+    assert named[0]["explanation"][0] == "Priced with rule 'E2E category rule' (priority 0)."

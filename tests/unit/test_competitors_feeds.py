@@ -105,3 +105,11 @@ def test_a_feed_rows_currency_settles_its_decimals():
     assert parse_row(row, 1).offer.price == Decimal("1250.500")
     row["price"] = "1,250 KD"  # thousands or decimals? refused, not guessed
     assert isinstance(parse_row(row, 1), RejectedRow)
+
+
+def test_a_feed_may_state_shipping() -> None:
+    feed = parse_feed("sku,competitor,price,observed_at,shipping\n"
+                      "A,noon,90,2026-03-01T09:00:00Z,15\nB,noon,90,2026-03-01T09:00:00Z,\n"
+                      "C,noon,90,2026-03-01T09:00:00Z,free\n")
+    assert [r.offer.shipping for r in feed.rows] == [Decimal("15"), None]
+    assert [r.reason for r in feed.rejected] == ["unreadable shipping 'free'"]

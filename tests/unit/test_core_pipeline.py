@@ -135,7 +135,7 @@ def test_offer_hygiene_drops_with_reasons():
         offer("noon", "99"), offer("amazon", "99"), offer("extra", "98"), offer("cheap", "10"),
     ]
     d = price_product(dates(), offers, SEMI, now=NOW)
-    text = d.explanation[0]
+    text = next(line for line in d.explanation if line.startswith("Offers:"))
     for reason in ("observed in the future", "stale", "out of stock", "confidence", "own listing", "currency USD",
                    "outlier"):
         assert reason in text
@@ -147,7 +147,7 @@ def test_offer_with_non_positive_price_is_rejected_or_dropped():
     with pytest.raises(ValueError):
         CompetitorOffer(competitor="x", price="abc", observed_at=NOW)
     d = price_product(dates(), [offer("zero", "0"), offer("neg", "-5")], SEMI, now=NOW)
-    assert "non-positive price" in d.explanation[0]
+    assert "non-positive price" in d.explanation[1]
     assert d.action is Action.NO_CHANGE
 
 

@@ -17,6 +17,7 @@ from pricing_core import (
     NoCostPolicy,
     PricePoint,
     Product,
+    ProductOverride,
     TenantSettings,
     price_product,
     recheck_decision,
@@ -195,3 +196,35 @@ def test_the_engines_own_decisions_pass_under_the_settings_they_were_made_with(p
         # What the engine queued for approval is approved by someone; what it applies, by the optimizer.
         merchant = d.action is Action.NEEDS_APPROVAL
         assert recheck_decision(d, p, s, last_change=None, now=NOW, merchant_approved=merchant) is None
+
+
+# -- the product's override counts as the engine counts it (issue 12) --------------------------
+
+
+def test_an_override_cost_lets_a_decrease_without_a_salla_cost_through() -> None:
+
+
+    with_cost = ProductOverride(product_id="p1", cost_price="50")
+    assert check(decision(cost="50"), product(cost=None), merchant=False) is not None  # no cost in Salla
+    assert recheck_decision(decision(cost="50"), product(cost=None), TenantSettings(), last_change=None, now=NOW,
+                            merchant_approved=False, override=with_cost) is None
+    dear = ProductOverride(product_id="p1", cost_price="90")
+    reason = recheck_decision(decision(), product(), TenantSettings(), last_change=None, now=NOW,
+                              merchant_approved=True, override=dear)
+    assert reason is not None and "margin floor 121.77 (cost 90" in reason
+
+
+def test_an_excluded_product_map_and_a_fixed_price_are_rechecked() -> None:
+
+
+    def again(d: PricingDecision, o: ProductOverride) -> str | None:
+        return recheck_decision(d, product(), TenantSettings(), last_change=None, now=NOW, merchant_approved=True,
+                                override=o)
+
+    assert again(decision(), ProductOverride(product_id="p1", excluded=True)) == (
+        "not applied: the product is now excluded from automatic pricing")
+    assert "minimum advertised price 96" in (again(decision(), ProductOverride(product_id="p1", map_price="96")) or "")
+    # A fixed price is not held to the maximum change (the engine proposes it as is), only to its limits.
+    assert again(decision(new="149.00"), ProductOverride(product_id="p1", fixed_price="149")) is None
+    capped = ProductOverride(product_id="p1", fixed_price="149", max_price="140")
+    assert "above the maximum price 140" in (again(decision(new="149.00"), capped) or "")

@@ -240,3 +240,30 @@ def test_listed_regular_price_reads_every_documented_shape() -> None:
     assert listed_regular_price({"regular_price": 150}) == Decimal("150.00")
     for garbage in (None, [], "150", {"price": "N/A"}, {"price": 5, "regular_price": "x"}):
         assert listed_regular_price(garbage) is None
+
+
+def test_documented_categories_brand_and_tags_are_read() -> None:
+    listed, _ = _parse_all(_documented("list_products.json")["data"], TODAY)
+    assert listed["1994210129"].categories == ("1032561074",)  # [{"id": 1032561074, "name": "الفساتين", ...}]
+    assert listed["1994210129"].brand is None  # brand {} is no brand
+    assert listed["1672932878"].categories == () and listed["1672932878"].tags == ()
+    light, _ = _parse_all(_documented("list_products_light.json")["data"], TODAY)
+    assert light["1840141304"].brand == "259940351"  # {"id": "259940351", "name": "Luis Viton", ...}
+    assert light["1840141304"].tags[:3] == ("Cream", "فواحة", "مسك")  # tags [{"name", "url"}]
+    nested, _ = _parse_all(_documented("list_products_light_format.json")["data"], date(2025, 6, 13))
+    assert nested["1182964224"].categories == ("1645188772", "521042030", "385182462")
+    assert nested["1182964224"].brand == "99911771"
+
+
+def test_variants_carry_their_products_grouping() -> None:
+    raw = _product(categories=[{"id": 5, "name": "عطور"}], brand={"id": 7, "name": "X"}, tags=[{"name": "sale"}],
+                   skus=[_sku(1, 120, 120), _sku(2, 100, 0)])
+    products, _ = parse_product(raw, today=TODAY)
+    assert products and all((p.categories, p.brand, p.tags) == (("5",), "7", ("sale",)) for p in products)
+
+
+@given(st.one_of(st.none(), st.integers(), st.text(), st.lists(st.one_of(st.none(), st.integers(), st.text(),
+                                                                      st.dictionaries(st.text(), st.text())))))
+def test_odd_grouping_shapes_never_raise(value: object) -> None:
+    products, rejected = parse_product(_product(categories=value, brand=value, tags=value), today=TODAY)
+    assert len(products) + len(rejected) == 1

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
 from web_harness import ADMIN_TOKEN, Harness, make_harness
 
+from pricing_core import CompetitorOffer, ProductOverride, TenantSettings, price_product
 from pricing_core.activity import ActivityType
 from pricing_core.catalog import PricePoint, Product
 from pricing_core.commands import ApplyDecisions, SweepStoreNow
-from pricing_core.decision import DecisionStatus
+from pricing_core.decision import DecisionRecord, DecisionStatus
+from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.settings import AutomationMode
 
 P, A = DecisionStatus.PENDING, DecisionStatus.APPLIED
@@ -31,8 +37,10 @@ def two_stores(web: Harness):
     return web, mine, theirs, browser
 
 
-PAGES = ["", "/approvals", "/decisions", "/activity", "/settings", "/products/p-t1"]
-ACTIONS = ["/run", "/settings", "/decisions/review", "/decisions/t1/approve", "/decisions/t1/reject"]
+PAGES = ["", "/approvals", "/decisions", "/activity", "/settings", "/products/p-t1", "/costs", "/costs.csv", "/rules",
+         "/unpriceable"]
+ACTIONS = ["/run", "/settings", "/decisions/review", "/decisions/t1/approve", "/decisions/t1/reject", "/costs",
+           "/rules"]
 
 
 def test_landing_offers_the_sandbox_install_in_the_embedded_default() -> None:
@@ -190,6 +198,25 @@ def test_settings_form_saves_valid_values(two_stores) -> None:
         assert uow.store.activity.list(activity_type=ActivityType.SETTINGS_UPDATED)
 
 
+def test_settings_form_handles_competitor_scope_weights_and_shipping(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    token = web.csrf(browser, f"/dashboard/stores/{mine}/settings")
+    page = browser.post(f"/dashboard/stores/{mine}/settings",
+                        data={"csrf_token": token, "include_shipping": "true", "competitors_exclude": "jarir",
+                              "competitor_weights": "noon=2, amazon.sa=1.5"})
+    assert page.status_code == 200 and "Settings saved" in page.text
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None
+        settings = uow.store.settings.get()
+    assert settings.include_shipping and settings.competitors_exclude == ("jarir",)
+    assert settings.competitor_weights == {"noon": Decimal("2"), "amazon.sa": Decimal("1.5")}
+    form = browser.get(f"/dashboard/stores/{mine}/settings").text
+    assert 'value="noon=2, amazon.sa=1.5"' in form and '<option value="true" selected' in form
+    bad = browser.post(f"/dashboard/stores/{mine}/settings",
+                       data={"csrf_token": token, "competitor_weights": "noon"})
+    assert bad.status_code == 400 and 'id="e-competitor_weights"' in bad.text
+
+
 def test_settings_form_shows_errors_inline_and_saves_nothing(two_stores) -> None:
     web, mine, _theirs, browser = two_stores
     token = web.csrf(browser, f"/dashboard/stores/{mine}/settings")
@@ -269,3 +296,121 @@ def test_operator_login_disabled_without_admin_token() -> None:
     token = web.csrf(client, "/operator/login")
     page = client.post("/operator/login", data={"csrf_token": token, "token": ""})
     assert page.status_code == 401 and "ADMIN_API_TOKEN" in page.text
+
+
+def _catalog(web: Harness, store_id: str) -> None:
+    with web.uow_factory(store_id) as uow:
+        assert uow.store is not None
+        uow.store.products.upsert_many([Product(id="p1", sku="عطر-1", price=Decimal("100")),
+                                        Product(id="p2", sku="B-2", price=Decimal("50"), cost_price=Decimal("20"))],
+                                       seen_at=web.services.clock.now())
+        uow.commit()
+
+
+def _overrides(web: Harness, store_id: str) -> dict:
+    with web.uow_factory(store_id) as uow:
+        assert uow.store is not None
+        return {o.product_id: o for o in uow.store.overrides.list()}
+
+
+def test_cost_upload_shows_bad_lines_then_previews_and_applies_a_fixed_file(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    _catalog(web, mine)
+    base = f"/dashboard/stores/{mine}/costs"
+    token = web.csrf(browser, base)
+    bad = "\ufeffsku;cost_price\nعطر-1;٣٥٫٥\nNOPE;40\n".encode()
+    page = browser.post(base, data={"csrf_token": token, "action": "preview"},
+                        files={"sheet": ("costs.csv", bad, "text/csv")})
+    assert page.status_code == 400 and 'id="line-errors"' in page.text
+    assert "no product with SKU &#39;NOPE&#39;" in page.text and 'id="apply-form"' not in page.text
+    good = "\ufeffsku;cost_price\nعطر-1;٣٥٫٥\nB-2;20\n".encode()
+    page = browser.post(base, data={"csrf_token": token, "action": "preview"},
+                        files={"sheet": ("costs.csv", good, "text/csv")})
+    assert page.status_code == 200 and "Would change (2)" in page.text and "cost price 35.5" in page.text
+    assert _overrides(web, mine) == {}  # a preview changes nothing
+    sheet_text = re.search(r'name="sheet_text" value="([^"]+)"', page.text).group(1)
+    done = browser.post(base, data={"csrf_token": token, "action": "apply", "sheet_text": sheet_text})
+    assert done.status_code == 200 and 'id="applied"' in done.text
+    assert _overrides(web, mine)["p1"].cost_price == Decimal("35.5")
+    csv_text = browser.get(f"{base}.csv").content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("product_id;sku;name") and "p1;عطر-1;;;35.5" in csv_text
+
+
+def test_cost_upload_problems_are_shown(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    base = f"/dashboard/stores/{mine}/costs"
+    token = web.csrf(browser, base)
+    missing = browser.post(base, data={"csrf_token": token, "action": "preview"})
+    assert missing.status_code == 400 and "Choose a CSV file" in missing.text
+    headerless = browser.post(base, data={"csrf_token": token, "action": "preview"},
+                              files={"sheet": ("x.csv", b"name;other\nx;y\n", "text/csv")})
+    assert headerless.status_code == 400 and "product_id or a sku column" in headerless.text
+    lost = browser.post(base, data={"csrf_token": token, "action": "apply", "sheet_text": "%%%"})
+    assert lost.status_code == 400 and "upload it again" in lost.text
+
+
+def test_rule_editor_previews_saves_and_deletes_a_category_rule(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None
+        uow.store.products.upsert_many([
+            Product(id="p1", name="Oud", price=Decimal("100"), cost_price=Decimal("60"), categories=("7",), brand="9"),
+            Product(id="p2", name="Dates", price=Decimal("100"), cost_price=Decimal("60"), categories=("8",)),
+        ], seen_at=web.services.clock.now())
+        uow.commit()
+    base = f"/dashboard/stores/{mine}/rules"
+    form = browser.get(base).text
+    assert '<option value="7"' in form and '<option value="8"' in form and '<option value="9"' in form
+    token = web.csrf(browser, base)
+    rule = {"csrf_token": token, "name": "Oud margin", "priority": "3", "categories": ["7"],
+            "s_min_profit_margin": "45"}
+    preview = browser.post(base, data={**rule, "action": "preview"})
+    assert preview.status_code == 200 and "Preview: 1 product(s) match" in preview.text
+    assert "Priced with rule &#39;Oud margin&#39; (priority 3)." in preview.text and "Dates" not in preview.text
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None and uow.store.rules.list() == []  # a preview saves nothing
+    saved = browser.post(base, data={**rule, "action": "save"})
+    assert saved.status_code == 200 and "Oud margin" in saved.text
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None
+        (stored,) = uow.store.rules.list()
+    assert stored.match.categories == ("7",) and dict(stored.settings) == {"min_profit_margin": "45"}
+    again = browser.post(base, data={**rule, "action": "save"})
+    assert again.status_code == 400 and "exists" in again.text
+    bad = browser.post(base, data={**rule, "name": "x", "s_min_profit_margin": "120", "action": "save"})
+    assert bad.status_code == 400 and "settings.min_profit_margin" in bad.text
+    gone = browser.post(base, data={"csrf_token": token, "action": "delete", "delete": "Oud margin"})
+    assert gone.status_code == 200
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None and uow.store.rules.list() == []
+
+
+def test_unpriceable_products_are_listed_with_reason_and_fix(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    now = web.services.clock.now()
+    offers = [CompetitorOffer(competitor="noon", price=Decimal("95"), observed_at=now - timedelta(hours=1)),
+              CompetitorOffer(competitor="amazon", price=Decimal("95"), observed_at=now - timedelta(hours=1))]
+    settings = TenantSettings()
+    decided = [
+        price_product(Product(id="nocost", name="No cost", price=Decimal("100")), offers, settings, now=now),
+        price_product(Product(id="alone", name="Alone", price=Decimal("100"), cost_price=Decimal("50")), [],
+                      settings, now=now),
+        price_product(Product(id="out", name="Excluded", price=Decimal("100")), offers, settings, now=now,
+                      override=ProductOverride(product_id="out", excluded=True)),
+        price_product(Product(id="fine", name="Fine", price=Decimal("100"), cost_price=Decimal("50")), offers,
+                      settings, now=now),
+    ]
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None
+        uow.store.runs.add(OptimizationRun(id="sweep-1", store_id=mine, run_type=RunType.SCHEDULED,
+                                           status=RunStatus.COMPLETED, started_at=now))
+        uow.store.decisions.add_many([
+            DecisionRecord(id=f"u-{d.product_id}", store_id=mine, run_id="sweep-1", idempotency_key=f"u-{d.product_id}",
+                           decision=d, status=DecisionStatus.RECORDED, created_at=now, updated_at=now)
+            for d in decided])
+        uow.commit()
+    table = browser.get(f"/dashboard/stores/{mine}/unpriceable").text.split('id="unpriceable"')[1]
+    assert "No cost (nocost)" in table and "upload a cost sheet" in table
+    assert "Alone (alone)" in table and "competitor feed" in table
+    assert "Excluded (out)" in table and "remove the exclusion" in table
+    assert "Fine (fine)" not in table

@@ -2,7 +2,7 @@
 
 One row is one observation::
 
-    sku,gtin,competitor,price,currency,url,in_stock,observed_at[,previous_price,second_reading,confidence]
+    sku,gtin,competitor,price,currency,url,in_stock,observed_at[,previous_price,second_reading,confidence,shipping]
 
 A row without a key, competitor, readable positive price or readable ``observed_at`` is skipped
 with a logged reason (a price without a time cannot be called fresh, so it is not guessed). Rows
@@ -135,8 +135,9 @@ def parse_row(raw: Mapping[str, Any], number: int, *, source: str = "feed") -> F
         return RejectedRow(number, f"unreadable in_stock {raw.get('in_stock')!r}")
     previous, problem = _optional_amount(raw, "previous_price", currency)
     second, problem2 = _optional_amount(raw, "second_reading", currency)
-    if problem or problem2:
-        return RejectedRow(number, problem or problem2 or "")
+    shipping, problem3 = _optional_amount(raw, "shipping", currency)
+    if problem or problem2 or problem3:
+        return RejectedRow(number, problem or problem2 or problem3 or "")
     confidence = Decimal("1")
     if (conf_text := _text(raw, "confidence")) is not None:
         try:
@@ -156,6 +157,7 @@ def parse_row(raw: Mapping[str, Any], number: int, *, source: str = "feed") -> F
         previous_price=previous,
         second_reading=second,
         source=source,
+        shipping=shipping,
     )
     return FeedRow(tuple(keys), offer)
 

@@ -135,6 +135,8 @@ class FakeProduct:
     sale_end_style: SaleEndStyle = "null"
     variants: list[FakeVariant] = attrs.field(factory=list)
     updated_at: str = "2026-01-01 09:00:00"
+    # (id, name) of the store categories the product is in, rendered as List Products documents them.
+    categories: tuple[tuple[int, str], ...] = ()
     # Fault injection: when set, rendered verbatim instead of the price object.
     raw_price_override: object = None
 
@@ -367,7 +369,12 @@ class FakeProduct:
             "updated_at": self.updated_at,
             "options": self._options_json(),
             "skus": [variant.to_json(self, today) for variant in self.variants],
-            "categories": [],
+            "categories": [{"id": cid, "name": cname, "urls": {"customer": f"{self._customer_url()}/c{cid}",
+                                                                "admin": "https://s.salla.sa/categories"},
+                            "items": [], "parent_id": 0, "status": "active", "sort_order": 1,
+                            "update_at": {"date": "2026-01-01 09:00:00.000000", "timezone_type": 3,
+                                          "timezone": "Asia/Riyadh"}}
+                           for cid, cname in self.categories],
             "brand": None,
             "tags": [],
         }

@@ -40,6 +40,14 @@ _ITEMS: tuple[tuple[str, str, int, int], ...] = (
     ("هيل أخضر", "Green Cardamom", 30, 190),
     ("زعفران إيراني", "Saffron Threads", 45, 400),
 )
+# Each item's store category (id, name), by its position in _ITEMS: derived, not drawn, so adding
+# categories left every seeded store's random draws (prices, costs, sales) as they were.
+_CATEGORIES: tuple[tuple[int, str], ...] = (
+    (1001, "عطور وبخور"), (1001, "عطور وبخور"), (1001, "عطور وبخور"), (1002, "قهوة"), (1002, "قهوة"),
+    (1002, "قهوة"), (1003, "تمور"), (1003, "تمور"), (1004, "أزياء"), (1004, "أزياء"), (1004, "أزياء"),
+    (1005, "هدايا"), (1001, "عطور وبخور"), (1006, "إلكترونيات"), (1006, "إلكترونيات"), (1006, "إلكترونيات"),
+    (1007, "أغذية"), (1007, "أغذية"), (1007, "أغذية"), (1007, "أغذية"),
+)
 _SIZES: tuple[str, ...] = ("صغير S", "وسط M", "كبير L", "XL")
 _ENDINGS: tuple[str, ...] = (".00", ".00", ".95", ".99", ".50")
 
@@ -61,7 +69,8 @@ def _price(rng: random.Random, low: int, high: int) -> Decimal:
 
 
 def _product(rng: random.Random, product_id: int, index: int, spec: SandboxStoreSpec) -> FakeProduct:
-    arabic, english, low, high = rng.choice(_ITEMS)
+    item = rng.choice(_ITEMS)
+    arabic, english, low, high = item
     price = _price(rng, low, high)
     has_cost = rng.random() < 0.8
     cost = (price * Decimal(rng.uniform(0.35, 0.75))).quantize(Decimal("1")) if has_cost else None
@@ -126,6 +135,7 @@ def _product(rng: random.Random, product_id: int, index: int, spec: SandboxStore
         sale_end_style=sale_end_style,
         variants=variants,
         updated_at=f"2026-01-{1 + index % 28:02d} 09:{index % 60:02d}:00",
+        categories=(_CATEGORIES[_ITEMS.index(item)],),
     )
 
 

@@ -27,13 +27,16 @@ from pricing_core.activity import ActivityEntry, ActivityType
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.errors import StoreNotFound
+from pricing_core.overrides import ProductOverride
 from pricing_core.ports import (
     ActivityRepository,
     DecisionRepository,
     OfferRepository,
+    OverrideRepository,
     PriceHistoryRepository,
     ProductRepository,
     RetentionRepository,
+    RuleRepository,
     RunInputRepository,
     RunRepository,
     SalesRepository,
@@ -47,6 +50,7 @@ from pricing_core.ports import (
     checked_expected,
 )
 from pricing_core.replay import PricingInput
+from pricing_core.rules import PricingRule, ordered_rules
 from pricing_core.runs import OptimizationRun, RunStatus
 from pricing_core.sales import DailySales
 from pricing_core.settings import TenantSettings
@@ -84,6 +88,8 @@ class _State:
     sales_resume: dict[str, date] = attrs.Factory(dict)
     # (store_id, run_id) -> product_id -> input
     run_inputs: dict[tuple[str, str], dict[str, PricingInput]] = attrs.Factory(dict)
+    rules: dict[str, tuple[PricingRule, ...]] = attrs.Factory(dict)
+    overrides: dict[str, dict[str, ProductOverride]] = attrs.Factory(dict)
 
     def copy(self) -> _State:
         return _State(
@@ -102,6 +108,8 @@ class _State:
             sales={k: dict(v) for k, v in self.sales.items()},
             sales_resume=dict(self.sales_resume),
             run_inputs={k: dict(v) for k, v in self.run_inputs.items()},
+            rules=dict(self.rules),
+            overrides={k: dict(v) for k, v in self.overrides.items()},
         )
 
 
@@ -360,6 +368,15 @@ class _Products:
     def count(self) -> int:
         return len(self._mine())
 
+    def ids_by_sku(self, skus: Sequence[str]) -> dict[str, builtins.list[str]]:
+        wanted = {str(s) for s in skus}
+        found: dict[str, builtins.list[str]] = {}
+        for pid in sorted(self._mine()):
+            sku = self._mine()[pid].sku
+            if sku is not None and sku in wanted:
+                found.setdefault(sku, []).append(pid)
+        return found
+
 
 class _Offers:
     def __init__(self, uow: InMemoryUnitOfWork, store_id: str) -> None:
@@ -593,6 +610,69 @@ class _PriceHistory:
         return {pid: row[2] for pid, row in best.items()}
 
 
+class _Rules:
+    def __init__(self, uow: InMemoryUnitOfWork, store_id: str) -> None:
+        self._uow, self._store_id = uow, store_id
+
+    def list(self) -> builtins.list[PricingRule]:
+        return builtins.list(ordered_rules(self._uow.read().rules.get(self._store_id, ())))
+
+    def replace_all(self, rules: Sequence[PricingRule]) -> None:
+        _store_or_raise(self._uow.read(), self._store_id)
+        names = [r.name for r in rules]
+        if len(set(names)) != len(names):
+            raise ValueError("two rules share a name: " + ", ".join(sorted({n for n in names if names.count(n) > 1})))
+        batch = tuple(rules)
+
+        def op(state: _State) -> None:
+            state.rules[self._store_id] = batch
+
+        self._uow.write(op)
+
+
+class _Overrides:
+    def __init__(self, uow: InMemoryUnitOfWork, store_id: str) -> None:
+        self._uow, self._store_id = uow, store_id
+
+    def _mine(self) -> dict[str, ProductOverride]:
+        return self._uow.read().overrides.get(self._store_id, {})
+
+    def get_many(self, product_ids: Sequence[str]) -> dict[str, ProductOverride]:
+        mine = self._mine()
+        return {str(pid): mine[str(pid)] for pid in product_ids if str(pid) in mine}
+
+    def list(self, *, limit: int = 100, offset: int = 0) -> builtins.list[ProductOverride]:
+        mine = self._mine()
+        return [mine[k] for k in sorted(mine)][offset : offset + limit]
+
+    def count(self) -> int:
+        return len(self._mine())
+
+    def upsert_many(self, overrides: Sequence[ProductOverride]) -> None:
+        if not overrides:
+            return
+        _store_or_raise(self._uow.read(), self._store_id)
+        batch = builtins.list(overrides)
+
+        def op(state: _State) -> None:
+            mine = state.overrides.setdefault(self._store_id, {})
+            for override in batch:
+                mine[override.product_id] = override
+
+        self._uow.write(op)
+
+    def delete(self, product_id: str) -> bool:
+        pid = str(product_id)
+        if pid not in self._mine():
+            return False
+
+        def op(state: _State) -> None:
+            state.overrides.get(self._store_id, {}).pop(pid, None)
+
+        self._uow.write(op)
+        return True
+
+
 class _SystemSettings:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
@@ -779,6 +859,8 @@ class InMemoryStoreScope:
         self.price_history: PriceHistoryRepository = _PriceHistory(uow, store_id)
         self.sales: SalesRepository = _Sales(uow, store_id)
         self.run_inputs: RunInputRepository = _RunInputs(uow, store_id)
+        self.rules: RuleRepository = _Rules(uow, store_id)
+        self.overrides: OverrideRepository = _Overrides(uow, store_id)
 
 
 __all__ = ["InMemoryStoreScope", "InMemoryUnitOfWork", "InMemoryUnitOfWorkFactory"]

@@ -217,6 +217,43 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def _label_of(item: object, *keys: str) -> str | None:
+    """The first non-empty of ``keys`` in a Salla ``{id, name, ...}`` object (or the value itself when plain)."""
+    if isinstance(item, Mapping):
+        for key in keys:
+            value = item.get(key)
+            if value is not None and not isinstance(value, Mapping | list) and str(value).strip():
+                return str(value).strip()
+        return None
+    if isinstance(item, str | int) and not isinstance(item, bool) and str(item).strip():
+        return str(item).strip()
+    return None
+
+
+@attrs.frozen
+class _Grouping:
+    categories: tuple[str, ...]
+    brand: str | None
+    tags: tuple[str, ...]
+
+
+def _grouping(raw: Mapping[str, object]) -> _Grouping:
+    """Categories (ids), brand (id) and tags (names) as pricing rules match them.
+
+    Salla's documented list shows categories as ``[{id, name, ...}]``, brand as ``{id, name, url}``
+    or ``{}`` or null, tags as ``[{name, url}]``. Ids are preferred where there is one: a
+    category's name is translated and may be renamed, its id stays.
+    """
+    categories = raw.get("categories")
+    tags = raw.get("tags")
+    return _Grouping(
+        categories=tuple(c for c in (_label_of(i, "id", "name") for i in categories) if c)
+        if isinstance(categories, list) else (),
+        brand=_label_of(raw.get("brand"), "id", "name") if raw.get("brand") else None,
+        tags=tuple(t for t in (_label_of(i, "name", "id") for i in tags) if t) if isinstance(tags, list) else (),
+    )
+
+
 def _currency(raw: Mapping[str, object], default: str) -> str:
     price = raw.get("price")
     if isinstance(price, Mapping) and isinstance(price.get("currency"), str):
@@ -287,6 +324,7 @@ def parse_product(
     with_tax = _bool(raw.get("with_tax"), True)
     status = _text(raw.get("status")) or "sale"
     cost = _optional_cost(raw.get("cost_price"))
+    grouping = _grouping(raw)
     own_priced = _own_priced_skus(raw.get("skus"), regular)
     if own_priced is None:
         product = Product(
@@ -300,6 +338,7 @@ def parse_product(
             status=status,
             quantity=_quantity(raw.get("quantity"), raw.get("unlimited_quantity")),
             gtin=_text(raw.get("gtin")) or None,
+            categories=grouping.categories, brand=grouping.brand, tags=grouping.tags,
         )
         return [product], []
     products: list[Product] = []
@@ -337,6 +376,7 @@ def parse_product(
                 quantity=_quantity(entry.get("stock_quantity"), entry.get("unlimited_quantity")),
                 gtin=_text(entry.get("gtin")) or None,
                 variant_of=product_id,
+                categories=grouping.categories, brand=grouping.brand, tags=grouping.tags,
             )
         )
     return products, rejected

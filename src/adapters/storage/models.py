@@ -108,6 +108,10 @@ products = Table(
     Column("quantity", Integer),
     Column("gtin", String(64)),
     Column("variant_of", String(64)),
+    # What pricing rules match on: category ids, brand id, tag names (JSON lists; NULL before migration 0002).
+    Column("categories", JSON),
+    Column("brand", String(255)),
+    Column("tags", JSON),
     Column("is_tracked", Boolean, nullable=False, server_default=true()),
     Column("last_seen_at", UTCDateTime, nullable=False),
 )
@@ -128,6 +132,7 @@ competitors = Table(
     Column("previous_price", Money),
     Column("second_reading", Money),
     Column("source", String(64), nullable=False),
+    Column("shipping", Money),
     Column("observed_at", UTCDateTime, nullable=False, index=True),
     Index("ix_competitors_store_product_observed", "store_id", "product_id", "observed_at"),
 )
@@ -256,6 +261,32 @@ sales_cursors = Table(
     Column("resume_from", Date, nullable=False),
 )
 
+pricing_rules = Table(
+    "pricing_rules",
+    metadata,
+    Column("store_id", STORE_ID, ForeignKey("stores.store_id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("priority", Integer, nullable=False),
+    # RuleMatch and the partial TenantSettings, as JSON (the core validates both when reading them back).
+    Column("match", JSON, nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+product_overrides = Table(
+    "product_overrides",
+    metadata,
+    Column("store_id", STORE_ID, ForeignKey("stores.store_id", ondelete="CASCADE"), primary_key=True),
+    Column("product_id", String(64), primary_key=True),
+    Column("excluded", Boolean, nullable=False, server_default=false()),
+    Column("fixed_price", Money),
+    Column("cost_price", Money),
+    Column("min_price", Money),
+    Column("max_price", Money),
+    Column("map_price", Money),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 system_settings = Table(
     "system_settings",
     metadata,
@@ -300,6 +331,8 @@ STORE_SCOPED_TABLES = (
     "optimization_runs",
     "activity_logs",
     "price_history",
+    "pricing_rules",
+    "product_overrides",
     "store_event_subscriptions",
     "daily_sales",
     "sales_cursors",
@@ -315,7 +348,9 @@ __all__ = [
     "optimization_runs",
     "price_history",
     "pricing_decisions",
+    "pricing_rules",
     "processed_webhooks",
+    "product_overrides",
     "products",
     "run_inputs",
     "sales_cursors",

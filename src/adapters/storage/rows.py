@@ -13,6 +13,8 @@ from sqlalchemy.engine import RowMapping
 from pricing_core.activity import ActivityEntry, ActivityType
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
+from pricing_core.overrides import ProductOverride
+from pricing_core.rules import PricingRule, RuleMatch
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.settings import TenantSettings, load_stored_settings
 from pricing_core.stores import Store
@@ -88,6 +90,9 @@ def product_row(store_id: str, product: Product, seen_at: datetime) -> dict[str,
         "quantity": product.quantity,
         "gtin": product.gtin,
         "variant_of": product.variant_of,
+        "categories": list(product.categories),
+        "brand": product.brand,
+        "tags": list(product.tags),
         "last_seen_at": seen_at,
     }
 
@@ -105,7 +110,40 @@ def product_from(row: RowMapping) -> Product:
         quantity=row["quantity"],
         gtin=row["gtin"],
         variant_of=row["variant_of"],
+        categories=tuple(row["categories"] or ()),
+        brand=row["brand"],
+        tags=tuple(row["tags"] or ()),
     )
+
+
+def rule_row(store_id: str, rule: PricingRule, at: datetime) -> dict[str, Any]:
+    m = rule.match
+    match = {
+        "categories": list(m.categories), "brands": list(m.brands), "tags": list(m.tags), "skus": list(m.skus),
+        "product_ids": list(m.product_ids),
+        "price_min": None if m.price_min is None else str(m.price_min),
+        "price_max": None if m.price_max is None else str(m.price_max),
+    }
+    return {"store_id": store_id, "name": rule.name, "priority": rule.priority, "match": match,
+            "settings": dict(rule.settings), "updated_at": at}
+
+
+def rule_from(row: RowMapping) -> PricingRule:
+    return PricingRule(name=row["name"], priority=row["priority"], match=RuleMatch(**row["match"]),
+                       settings=row["settings"])
+
+
+_OVERRIDE_FIELDS = ("excluded", "fixed_price", "cost_price", "min_price", "max_price", "map_price")
+
+
+def override_row(store_id: str, override: ProductOverride, at: datetime) -> dict[str, Any]:
+    row: dict[str, Any] = {"store_id": store_id, "product_id": override.product_id, "updated_at": at}
+    row.update({f: getattr(override, f) for f in _OVERRIDE_FIELDS})
+    return row
+
+
+def override_from(row: RowMapping) -> ProductOverride:
+    return ProductOverride(product_id=row["product_id"], **{f: row[f] for f in _OVERRIDE_FIELDS})
 
 
 def offer_row(store_id: str, product_id: str, offer: CompetitorOffer) -> dict[str, Any]:
@@ -122,6 +160,7 @@ def offer_row(store_id: str, product_id: str, offer: CompetitorOffer) -> dict[st
         "previous_price": offer.previous_price,
         "second_reading": offer.second_reading,
         "source": offer.source,
+        "shipping": offer.shipping,
         "observed_at": offer.observed_at,
     }
 
@@ -139,6 +178,7 @@ def offer_from(row: RowMapping) -> CompetitorOffer:
         previous_price=row["previous_price"],
         second_reading=row["second_reading"],
         source=row["source"],
+        shipping=row["shipping"],
     )
 
 

@@ -16,8 +16,10 @@ from adapters.storage.session import StorageSession
 from pricing_core.activity import ActivityEntry, ActivityType
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import DecisionRecord, DecisionStatus
+from pricing_core.overrides import ProductOverride
 from pricing_core.ports import checked_expected
 from pricing_core.replay import PricingInput, input_from_json, input_json
+from pricing_core.rules import PricingRule, ordered_rules
 from pricing_core.runs import OptimizationRun
 from pricing_core.sales import DailySales
 from pricing_core.settings import TenantSettings
@@ -128,6 +130,18 @@ class SqlProducts(_Scoped):
         t = models.products
         query = select(func.count()).select_from(t).where(t.c.store_id == self._store_id)
         return int(self._uow.conn.execute(query).scalar_one())
+
+
+    def ids_by_sku(self, skus: Sequence[str]) -> dict[str, builtins.list[str]]:
+        t = models.products
+        found: dict[str, builtins.list[str]] = {}
+        for part in chunks([str(s) for s in skus], self._uow.dialect):
+            query = (select(t.c.sku, t.c.product_id)
+                     .where(t.c.store_id == self._store_id, where_in(self._uow.dialect, t.c.sku, part))
+                     .order_by(t.c.product_id))
+            for sku, pid in self._uow.conn.execute(query):
+                found.setdefault(sku, []).append(pid)
+        return found
 
 
 class SqlOffers(_Scoped):
@@ -449,12 +463,76 @@ class SqlRunInputs(_Scoped):
         return [input_from_json(data) for data in self._uow.conn.execute(query).scalars()]
 
 
+class SqlRules(_Scoped):
+    """``RuleRepository``: one row per rule, match and settings as JSON; replaced as a whole."""
+
+    def list(self) -> builtins.list[PricingRule]:
+        t = models.pricing_rules
+        query = select(t).where(t.c.store_id == self._store_id)
+        return builtins.list(ordered_rules(rows.rule_from(r) for r in self._uow.conn.execute(query).mappings()))
+
+    def replace_all(self, rules: Sequence[PricingRule]) -> None:
+        names = [r.name for r in rules]
+        if len(set(names)) != len(names):
+            raise ValueError("two rules share a name: " + ", ".join(sorted({n for n in names if names.count(n) > 1})))
+        self._uow.require_store(self._store_id)
+        t = models.pricing_rules
+        self._uow.conn.execute(delete(t).where(t.c.store_id == self._store_id))
+        now = datetime.now(UTC)
+        insert_rows(self._uow.conn, t, [rows.rule_row(self._store_id, r, now) for r in rules])
+
+
+_OVERRIDE_UPDATE = tuple(c.name for c in models.product_overrides.c if c.name not in ("store_id", "product_id"))
+
+
+class SqlOverrides(_Scoped):
+    """``OverrideRepository``: one row per product; ``get_many`` is one query per chunk of ids."""
+
+    def get_many(self, product_ids: Sequence[str]) -> dict[str, ProductOverride]:
+        t = models.product_overrides
+        found: dict[str, ProductOverride] = {}
+        for part in chunks([str(p) for p in product_ids], self._uow.dialect):
+            query = select(t).where(t.c.store_id == self._store_id, where_in(self._uow.dialect, t.c.product_id, part))
+            for row in self._uow.conn.execute(query).mappings():
+                found[row["product_id"]] = rows.override_from(row)
+        return found
+
+    def list(self, *, limit: int = 100, offset: int = 0) -> builtins.list[ProductOverride]:
+        t = models.product_overrides
+        query = (select(t).where(t.c.store_id == self._store_id).order_by(t.c.product_id)
+                 .limit(limit).offset(offset))
+        return [rows.override_from(r) for r in self._uow.conn.execute(query).mappings()]
+
+    def count(self) -> int:
+        t = models.product_overrides
+        query = select(func.count()).select_from(t).where(t.c.store_id == self._store_id)
+        return int(self._uow.conn.execute(query).scalar_one())
+
+    def upsert_many(self, overrides: Sequence[ProductOverride]) -> None:
+        if not overrides:
+            return
+        self._uow.require_store(self._store_id)
+        now = datetime.now(UTC)
+        latest = {o.product_id: o for o in overrides}  # ON CONFLICT cannot touch a row twice
+        batch = [rows.override_row(self._store_id, o, now) for o in latest.values()]
+        insert_rows(self._uow.conn, models.product_overrides, batch,
+                    conflict=Upsert(("store_id", "product_id"), _OVERRIDE_UPDATE))
+
+    def delete(self, product_id: str) -> bool:
+        t = models.product_overrides
+        result = self._uow.conn.execute(
+            delete(t).where(t.c.store_id == self._store_id, t.c.product_id == str(product_id)))
+        return bool(result.rowcount)
+
+
 __all__ = [
     "SqlActivity",
     "SqlDecisions",
     "SqlOffers",
+    "SqlOverrides",
     "SqlPriceHistory",
     "SqlProducts",
+    "SqlRules",
     "SqlRunInputs",
     "SqlRuns",
     "SqlSales",

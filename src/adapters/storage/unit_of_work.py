@@ -21,9 +21,11 @@ from pricing_core.ports import (
     ActivityRepository,
     DecisionRepository,
     OfferRepository,
+    OverrideRepository,
     PriceHistoryRepository,
     ProductRepository,
     RetentionRepository,
+    RuleRepository,
     RunInputRepository,
     RunRepository,
     SalesRepository,
@@ -146,6 +148,8 @@ class SqlStoreScope:
         self.price_history: PriceHistoryRepository = scoped.SqlPriceHistory(uow, store_id)
         self.sales: SalesRepository = scoped.SqlSales(uow, store_id)
         self.run_inputs: RunInputRepository = scoped.SqlRunInputs(uow, store_id)
+        self.rules: RuleRepository = scoped.SqlRules(uow, store_id)
+        self.overrides: OverrideRepository = scoped.SqlOverrides(uow, store_id)
 
 
 __all__ = ["SqlStoreScope", "SqlUnitOfWork", "SqlUnitOfWorkFactory"]

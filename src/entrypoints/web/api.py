@@ -13,13 +13,17 @@ from starlette.routing import Route
 
 from entrypoints.web.bodies import read_capped
 from entrypoints.web.openapi import openapi_document
+from entrypoints.web.rule_views import override_from_json, override_view, rule_from_json, rule_view
 from entrypoints.web.security import bearer_ok
 from entrypoints.web.state import queue_depth, queue_ping, web_state
 from entrypoints.web.views import decision_view, store_detail, store_summary
 from pricing_core.commands import SweepStoreNow
 from pricing_core.decision import DecisionStatus
-from pricing_core.errors import DecisionNotFound, InvalidTransition
+from pricing_core.errors import DecisionNotFound, InvalidTransition, StoreNotFound
+from pricing_core.overrides import InvalidOverride
 from pricing_core.ports import scope_of
+from pricing_core.rules import InvalidRule
+from pricing_core.usecases import pricing_rules
 from pricing_core.usecases.decisions import (
     ReviewResult,
     approve_decision,
@@ -260,6 +264,94 @@ async def reject_bulk(request: Request) -> Response:
     return await _review_bulk(request, approve=False)
 
 
+def _invalid(message: str, errors: dict[str, str]) -> JSONResponse:
+    return JSONResponse({"error": "invalid", "message": message, "errors": errors}, status_code=422)
+
+
+def _json_body(body: bytes | None) -> tuple[object, JSONResponse | None]:
+    if body is None:
+        return None, error(413, "too_large", f"body larger than {MAX_JSON_BODY} bytes")
+    try:
+        return json.loads(body), None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None, error(400, "bad_request", "body is not JSON")
+
+
+async def rules(request: Request) -> Response:
+    """GET: the store's pricing rules in the order they are tried. PUT: replace them all."""
+    from starlette.concurrency import run_in_threadpool
+
+    if not bearer_ok(request, web_state(request).admin_token):
+        return _unauthorized()
+    if request.method == "GET":
+        return await run_in_threadpool(_get_rules, request)
+    data, failed = _json_body(await read_capped(request, MAX_JSON_BODY))
+    if failed is not None:
+        return failed
+    if not isinstance(data, dict) or set(data) != {"rules"} or not isinstance(data["rules"], list):
+        return _invalid("body must be an object with a rules array", {"rules": "required"})
+    try:
+        parsed = [rule_from_json(item, f"rules[{i}]") for i, item in enumerate(data["rules"])]
+    except InvalidRule as exc:
+        return _invalid(str(exc), exc.errors)
+    return await run_in_threadpool(_put_rules, request, parsed)
+
+
+def _get_rules(request: Request) -> Response:
+    try:
+        found = pricing_rules.list_rules(web_state(request).services.uow_factory, request.path_params["store_id"])
+    except StoreNotFound:
+        return error(404, "not_found", "no such store")
+    return JSONResponse({"rules": [rule_view(r) for r in found]})
+
+
+def _put_rules(request: Request, parsed: list[Any]) -> Response:
+    try:
+        saved = pricing_rules.replace_rules(web_state(request).services.uow_factory,
+                                            request.path_params["store_id"], parsed)
+    except StoreNotFound:
+        return error(404, "not_found", "no such store")
+    except InvalidRule as exc:
+        return _invalid(str(exc), exc.errors)
+    return JSONResponse({"rules": [rule_view(r) for r in saved]})
+
+
+async def override(request: Request) -> Response:
+    """GET, PUT (replace) or DELETE one product's override."""
+    from starlette.concurrency import run_in_threadpool
+
+    if not bearer_ok(request, web_state(request).admin_token):
+        return _unauthorized()
+    data: object = None
+    if request.method == "PUT":
+        data, failed = _json_body(await read_capped(request, MAX_JSON_BODY))
+        if failed is not None:
+            return failed
+    return await run_in_threadpool(_override_sync, request, data)
+
+
+def _override_sync(request: Request, data: object) -> Response:
+    uow_factory = web_state(request).services.uow_factory
+    store_id, product_id = request.path_params["store_id"], request.path_params["product_id"]
+    try:
+        if request.method == "GET":
+            found = pricing_rules.get_override(uow_factory, store_id, product_id)
+            if found is None:
+                return error(404, "not_found", "the product has no override")
+            return JSONResponse(override_view(found))
+        if request.method == "DELETE":
+            if not pricing_rules.delete_override(uow_factory, store_id, product_id):
+                return error(404, "not_found", "the product has no override")
+            return Response(status_code=204)
+        try:
+            wanted = override_from_json(product_id, data)
+        except InvalidOverride as exc:
+            return _invalid(str(exc), {exc.field: str(exc)})
+        return JSONResponse(override_view(pricing_rules.set_override(uow_factory, store_id, wanted)))
+    except StoreNotFound:
+        return error(404, "not_found", "no such store")
+
+
 routes = [
     Route("/health", health, methods=["GET"]),
     Route("/metrics", metrics, methods=["GET"]),
@@ -272,6 +364,8 @@ routes = [
     Route("/stores/{store_id}/decisions/reject", reject_bulk, methods=["POST"]),
     Route("/stores/{store_id}/decisions/{decision_id}/approve", approve_one, methods=["POST"]),
     Route("/stores/{store_id}/decisions/{decision_id}/reject", reject_one, methods=["POST"]),
+    Route("/stores/{store_id}/rules", rules, methods=["GET", "PUT"]),
+    Route("/stores/{store_id}/overrides/{product_id}", override, methods=["GET", "PUT", "DELETE"]),
 ]
 
 __all__ = ["routes"]

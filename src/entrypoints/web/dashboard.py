@@ -7,6 +7,7 @@ merchant cannot even learn which ids are taken. Every POST carries the session's
 
 from __future__ import annotations
 
+import base64
 import csv
 import enum
 import io
@@ -20,11 +21,12 @@ from urllib.parse import quote, urlencode
 
 import attrs
 from pydantic import ValidationError
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from adapters.cost_sheet import read_sheet, write_sheet
 from entrypoints.web.catalog_view import (
     CATALOG_PER_PAGE,
     CATALOG_SORTS,
@@ -35,7 +37,7 @@ from entrypoints.web.catalog_view import (
 )
 from entrypoints.web.explanations import explain_line
 from entrypoints.web.formatting import to_store_time
-from entrypoints.web.forms import FormRejected, read_text_form
+from entrypoints.web.forms import FormRejected, read_text_form, read_upload_form
 from entrypoints.web.i18n import LANGUAGES, label, translator
 from entrypoints.web.pages import flash, language, render, render_error, render_sign_in
 from entrypoints.web.security import (
@@ -54,11 +56,13 @@ from pricing_core.activity import ActivityType
 from pricing_core.commands import SweepStoreNow
 from pricing_core.decision import DecisionRecord, DecisionStatus, RiskLevel
 from pricing_core.errors import DecisionNotFound, InvalidTransition
+from pricing_core.overrides import ProductOverride
 from pricing_core.ports import scope_of
 from pricing_core.runs import RunStatus
 from pricing_core.schedule import takes_scheduled_runs
 from pricing_core.settings import TenantSettings
 from pricing_core.stores import Store
+from pricing_core.usecases.cost_import import EXPORT_COLUMNS, CostImport, SheetError, export_costs, import_costs
 from pricing_core.usecases.decisions import (
     approve_decision,
     approve_decisions,
@@ -70,6 +74,14 @@ from pricing_core.usecases.token_status import summarize_token_status
 
 # Repeated "Run now" clicks within this window start one run.
 RUN_NOW_WINDOW = timedelta(seconds=60)
+# A cost sheet uploaded through the dashboard (about 100,000 lines); the CLI takes larger ones.
+MAX_SHEET_BYTES = 5 * 1024 * 1024
+# Fields shown first in the settings form; the rest go under "advanced".
+MAIN_SETTINGS = (
+    "automation_mode", "min_profit_margin", "max_change_pct", "risk_tolerance", "update_frequency_hours",
+    "strategy", "strategy_value", "reference", "reference_competitor", "fallback", "target_margin",
+    "min_price", "max_price", "cooldown_hours", "direction_lock", "price_ending", "vat_rate",
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -136,6 +148,30 @@ def store_action(handler: FormAction) -> Callable[[Request], Any]:
             return _not_found(request)
         if not csrf_ok(request, form.get("csrf_token")):
             return render_error(request, 403, "form_expired", "form_expired_text")
+        return await run_in_threadpool(handler, request, store, form)
+
+    action.__name__ = handler.__name__
+    action.__doc__ = handler.__doc__
+    return action
+
+
+def store_upload(handler: FormAction) -> Callable[[Request], Any]:
+    """``store_action`` for a form that uploads one file, in its ``sheet`` field (a cost sheet)."""
+
+    async def action(request: Request) -> Response:
+        from starlette.concurrency import run_in_threadpool
+
+        try:
+            # Twice the sheet's cap: the apply step posts the previewed sheet back, base64-encoded.
+            form = await read_upload_form(request, file_field="sheet", limit=2 * MAX_SHEET_BYTES)
+        except FormRejected as exc:
+            return _form_refused(request, exc)
+        store = await run_in_threadpool(_visible_store, request)
+        if store is None:
+            return _not_found(request)
+        if not csrf_ok(request, form.get("csrf_token")):
+            return render_error(request, 403, "Form expired", "The form's security token is missing or wrong; "
+                                "reload the page and try again.")
         return await run_in_threadpool(handler, request, store, form)
 
     action.__name__ = handler.__name__
@@ -441,17 +477,21 @@ def activity(request: Request, store: Store) -> Response:
 
 
 def _field_kind(name: str) -> tuple[str, list[str], bool]:
-    """(kind, options, optional) of a settings field: ``select``, ``number``, ``text`` or ``list``."""
+    """(kind, options, optional) of a settings field: ``select``, ``number``, ``text``, ``list`` or ``weights``."""
     annotation = TenantSettings.model_fields[name].annotation
     args = typing.get_args(annotation)
     optional = isinstance(annotation, types.UnionType) and type(None) in args
     inner = next((a for a in args if a is not type(None)), annotation) if optional else annotation
     if isinstance(inner, type) and issubclass(inner, enum.Enum):
         return "select", [str(m.value) for m in inner], optional
+    if inner is bool:
+        return "select", ["false", "true"], optional
     if inner in (Decimal, int):
         return "number", [], optional
     if typing.get_origin(inner) is tuple:
         return "list", [], optional
+    if typing.get_origin(inner) is dict:
+        return "weights", [], optional  # written "noon=2, amazon.sa=1"
     return "text", [], optional
 
 
@@ -460,8 +500,12 @@ def _form_value(value: object) -> str:
         return ""
     if isinstance(value, enum.Enum):
         return str(value.value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, tuple):
         return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
     return str(value)
 
 
@@ -506,6 +550,10 @@ def _changes_from_form(form: FormData) -> tuple[dict[str, object], dict[str, str
         kind, _options, optional = _field_kind(name)
         if kind == "list":
             changes[name] = tuple(part.strip() for part in value.split(",") if part.strip())
+        elif kind == "weights":
+            # "noon=2, amazon=1"; a part without "=" keeps its text, so validation names the field.
+            pairs = [part.partition("=") for part in value.split(",") if part.strip()]
+            changes[name] = {k.strip(): (v.strip() if sep else k) for k, sep, v in pairs}
         elif value == "" and optional:
             changes[name] = None
         else:
@@ -538,6 +586,74 @@ def save_settings(request: Request, store: Store, form: FormData) -> Response:
     if update.superseded:
         flash(request, "settings_superseded")
     return RedirectResponse(f"/dashboard/stores/{quote(store.store_id, safe='')}/settings", status_code=303)
+
+
+# ---------------------------------------------------------------------------------------------
+# Costs: upload a sheet, preview what changes (and every rejected line), apply all or nothing
+
+
+def _override_text(override: ProductOverride | None) -> str:
+    if override is None:
+        return "—"
+    fields = ("excluded", "fixed_price", "cost_price", "min_price", "max_price", "map_price")
+    parts = [f"{f.replace('_', ' ')} {getattr(override, f)}" for f in fields
+             if getattr(override, f) not in (None, False)]
+    return ", ".join(parts) or "—"
+
+
+def _costs_page(request: Request, store: Store, *, result: CostImport | None = None, sheet_text: str = "",
+                sheet_error: str | None = None, status: int = 200) -> Response:
+    changed = []
+    unchanged = 0
+    if result is not None:
+        for c in result.changes:
+            if c.changes_anything:
+                changed.append({"line": c.line, "product_id": c.product_id, "before": _override_text(c.before),
+                                "after": _override_text(c.after)})
+            else:
+                unchanged += 1
+    return render(request, "costs.html", {
+        "store": store, "section": "costs", "result": result, "changed": changed, "unchanged": unchanged,
+        "sheet_text": sheet_text, "sheet_error": sheet_error,
+        "base_url": f"/dashboard/stores/{quote(store.store_id, safe='')}",
+    }, status=status)
+
+
+@store_page
+def costs_form(request: Request, store: Store) -> Response:
+    """The cost sheet upload."""
+    return _costs_page(request, store)
+
+
+def costs_upload(request: Request, store: Store, form: FormData) -> Response:
+    """Preview an uploaded sheet (nothing changes), or apply the previewed one (all lines or none)."""
+    apply = form.get("action") == "apply"
+    upload = form.get("sheet")
+    if apply:
+        try:
+            data = base64.b64decode(str(form.get("sheet_text", "")), validate=True)
+        except ValueError:
+            return _costs_page(request, store, sheet_error="The previewed file was lost; upload it again.", status=400)
+    elif isinstance(upload, UploadFile):
+        data = upload.file.read(MAX_SHEET_BYTES + 1)
+    else:
+        return _costs_page(request, store, sheet_error="Choose a CSV file.", status=400)
+    try:
+        columns, lines = read_sheet(data)
+        result = import_costs(web_state(request).services.uow_factory, store.store_id, columns, lines,
+                              dry_run=not apply)
+    except SheetError as exc:
+        return _costs_page(request, store, sheet_error=str(exc), status=400)
+    return _costs_page(request, store, result=result, sheet_text=base64.b64encode(data).decode(),
+                       status=200 if result.ok else 400)
+
+
+@store_page
+def costs_csv(request: Request, store: Store) -> Response:
+    """Every product with its override values, as the sheet an upload takes."""
+    rows = export_costs(web_state(request).services.uow_factory, store.store_id)
+    return Response(write_sheet(rows, EXPORT_COLUMNS), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="costs-{quote(store.store_id, safe="")}.csv"'})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -712,6 +828,9 @@ routes = [
     Route("/dashboard/stores/{store_id}/settings", settings_form, methods=["GET"]),
     Route("/dashboard/stores/{store_id}/settings", store_action(save_settings), methods=["POST"]),
     Route("/dashboard/stores/{store_id}/run", store_action(run_now), methods=["POST"]),
+    Route("/dashboard/stores/{store_id}/costs", costs_form, methods=["GET"]),
+    Route("/dashboard/stores/{store_id}/costs", store_upload(costs_upload), methods=["POST"]),
+    Route("/dashboard/stores/{store_id}/costs.csv", costs_csv, methods=["GET"]),
     Route("/dashboard/stores/{store_id}/decisions/review", store_action(review_bulk), methods=["POST"]),
     Route("/dashboard/stores/{store_id}/decisions/{decision_id}/{verb:str}",
           store_action(review_one), methods=["POST"]),

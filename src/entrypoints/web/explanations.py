@@ -50,6 +50,9 @@ def _reasons(text: str) -> str:
 
 
 _PATTERNS: tuple[tuple[re.Pattern[str], _Render], ...] = (
+    (re.compile(r"Priced with store settings\."), lambda m: "سُعِّر بإعدادات المتجر."),
+    (re.compile(r"Priced with rule '(.+)' \(priority (-?\d+)\)\."),
+     lambda m: f"سُعِّر بالقاعدة «{m[1]}» (الأولوية {m[2]})."),
     (re.compile(r"Offers: (\d+) seen, (\d+) usable(?:; dropped (.+))?\."),
      lambda m: f"العروض: {m[1]} عرضًا، الصالح منها {m[2]}" + (f"؛ استُبعد: {m[3]}" if m[3] else "") + "."),
     (re.compile(r"Reference: (.+); strategy: (.+) -> (\S+)\."),

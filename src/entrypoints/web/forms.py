@@ -46,6 +46,23 @@ async def read_text_form(request: Request, *, limit: int = FORM_BODY_LIMIT) -> F
     return form
 
 
+async def read_upload_form(request: Request, *, file_field: str, limit: int) -> FormData:
+    """Like :func:`read_text_form`, but one file is accepted in ``file_field`` (every other value is text)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise FormRejected(413, f"the upload is larger than {limit // (1024 * 1024)} MiB")
+    capped = Request(request.scope, _capped(request.receive, limit))
+    try:
+        form = await capped.form(max_files=1, max_part_size=limit)
+    except HTTPException as exc:
+        raise FormRejected(400, f"the form could not be read: {exc.detail}") from exc
+    for name, value in form.multi_items():
+        if not isinstance(value, str) and name != file_field:
+            await form.close()
+            raise FormRejected(400, f"{name}: a file was sent where text is expected", field=name)
+    return form
+
+
 def _capped(receive: Receive, limit: int) -> Receive:
     """``receive`` that raises :class:`FormRejected` (413) once the body passes ``limit`` bytes."""
     size = 0

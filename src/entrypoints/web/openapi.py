@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from entrypoints.web.rule_views import AMOUNT_PATTERN
 from pricing_core.decision import DecisionStatus
 
 _STR_OR_NULL: dict[str, Any] = {"type": "string", "nullable": True}
 _NUM_OR_NULL: dict[str, Any] = {"type": "number", "nullable": True}
+_AMOUNT_OR_NULL: dict[str, Any] = {"type": "string", "nullable": True, "pattern": AMOUNT_PATTERN,
+                                   "description": "Decimal amount as a string"}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -148,6 +151,55 @@ SCHEMAS: dict[str, Any] = {
             "skipped": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     },
+    "RuleMatch": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "Every non-empty field must match (any one value within a field); empty matches every product.",
+        "properties": {
+            **{name: {"type": "array", "maxItems": 500, "items": {"type": "string", "minLength": 1, "maxLength": 255}}
+               for name in ("categories", "brands", "tags", "skus", "product_ids")},
+            "price_min": {**_AMOUNT_OR_NULL, "description": "Today's price at least this"},
+            "price_max": {**_AMOUNT_OR_NULL, "description": "Today's price at most this"},
+        },
+    },
+    "PricingRule": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "\\S"},
+            "priority": {"type": "integer", "minimum": -1000, "maximum": 1000, "default": 0},
+            "match": {"$ref": "#/components/schemas/RuleMatch"},
+            "settings": {"type": "object", "description": "A partial store settings object (same keys as the "
+                                                          "store's settings); validated, refused with the field named"},
+        },
+    },
+    "Rules": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["rules"],
+        "properties": {"rules": {"type": "array", "maxItems": 200,
+                                 "items": {"$ref": "#/components/schemas/PricingRule"}}},
+    },
+    "ProductOverride": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "product_id": {"type": "string", "readOnly": True},
+            "excluded": {"type": "boolean", "default": False, "description": "Never priced automatically"},
+            "fixed_price": {**_AMOUNT_OR_NULL, "description": "Proposed as is; held below the floor or MAP"},
+            "cost_price": {**_AMOUNT_OR_NULL, "description": "Takes precedence over Salla's cost"},
+            "min_price": _AMOUNT_OR_NULL,
+            "max_price": _AMOUNT_OR_NULL,
+            "map_price": {**_AMOUNT_OR_NULL, "description": "Minimum advertised price: never priced below it"},
+        },
+    },
+    "Invalid": {
+        "type": "object",
+        "required": ["error", "message", "errors"],
+        "properties": {"error": {"type": "string"}, "message": {"type": "string"},
+                       "errors": {"type": "object", "additionalProperties": {"type": "string"}}},
+    },
     "Health": {
         "type": "object",
         "required": ["status", "database", "broker"],
@@ -168,6 +220,8 @@ _ERR = "#/components/schemas/Error"
 _UNAUTHORIZED = _json(_ERR, "Missing or wrong bearer token")
 _NOT_FOUND = _json(_ERR, "No such store (or decision)")
 _STORE_ID = {"name": "store_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_PRODUCT_ID = {"name": "product_id", "in": "path", "required": True,
+               "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
 _DECISION_ID = {"name": "decision_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _ADMIN: list[dict[str, list[str]]] = [{"adminToken": []}]
 
@@ -337,6 +391,64 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                         "404": _NOT_FOUND,
                     },
                 }
+            },
+            "/stores/{store_id}/rules": {
+                "get": {
+                    "summary": "The store's pricing rules, in the order they are tried",
+                    "operationId": "getRules",
+                    "security": _ADMIN,
+                    "parameters": [_STORE_ID],
+                    "responses": {"200": _json("#/components/schemas/Rules", "Rules"), "401": _UNAUTHORIZED,
+                                  "404": _NOT_FOUND},
+                },
+                "put": {
+                    "summary": "Replace the store's pricing rules (the whole, reordered list)",
+                    "operationId": "putRules",
+                    "security": _ADMIN,
+                    "parameters": [_STORE_ID],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Rules"}}}},
+                    "responses": {
+                        "200": _json("#/components/schemas/Rules", "Saved; the rules as stored"),
+                        "400": _json(_ERR, "Body is not JSON"),
+                        "401": _UNAUTHORIZED,
+                        "404": _NOT_FOUND,
+                        "413": _json(_ERR, "Body too large"),
+                        "422": _json("#/components/schemas/Invalid", "A rule is refused; errors name the field"),
+                    },
+                },
+            },
+            "/stores/{store_id}/overrides/{product_id}": {
+                "parameters": [_STORE_ID, _PRODUCT_ID],
+                "get": {
+                    "summary": "One product's override",
+                    "operationId": "getOverride",
+                    "security": _ADMIN,
+                    "responses": {"200": _json("#/components/schemas/ProductOverride", "The override"),
+                                  "401": _UNAUTHORIZED, "404": _json(_ERR, "No such store, or no override")},
+                },
+                "put": {
+                    "summary": "Set (replace) one product's override",
+                    "operationId": "putOverride",
+                    "security": _ADMIN,
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/ProductOverride"}}}},
+                    "responses": {
+                        "200": _json("#/components/schemas/ProductOverride", "Saved"),
+                        "400": _json(_ERR, "Body is not JSON"),
+                        "401": _UNAUTHORIZED,
+                        "404": _NOT_FOUND,
+                        "413": _json(_ERR, "Body too large"),
+                        "422": _json("#/components/schemas/Invalid", "Refused; errors name the field"),
+                    },
+                },
+                "delete": {
+                    "summary": "Remove one product's override",
+                    "operationId": "deleteOverride",
+                    "security": _ADMIN,
+                    "responses": {"204": {"description": "Removed"}, "401": _UNAUTHORIZED,
+                                  "404": _json(_ERR, "No such store, or no override")},
+                },
             },
             "/stores/{store_id}/decisions/approve": _review_bulk("approve"),
             "/stores/{store_id}/decisions/reject": _review_bulk("reject"),

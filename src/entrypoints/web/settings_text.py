@@ -24,13 +24,50 @@ GROUPS: tuple[tuple[str, Text, tuple[str, ...]], ...] = (
       "no_cost_policy", "vat_rate")),
     ("strategy", {"en": "Strategy", "ar": "الاستراتيجية"},
      ("strategy", "strategy_value", "reference", "reference_competitor", "fallback", "target_margin",
-      "price_ending")),
+      "price_ending", "profit_fallback_strategy", "profit_max_interval_width", "profit_when_inelastic",
+      "profit_step_up_pct", "exploration", "exploration_step_pct")),
     ("competitors", {"en": "Competitor data", "ar": "بيانات المنافسين"},
-     ("max_offer_age_hours", "min_offer_confidence", "outlier_pct", "offer_agreement_pct", "own_store_names")),
+     ("max_offer_age_hours", "min_offer_confidence", "outlier_pct", "offer_agreement_pct", "own_store_names",
+      "include_shipping", "competitors_include", "competitors_exclude", "competitor_weights")),
 )
 
 # name -> (label, one-line help)
 FIELDS: dict[str, tuple[Text, Text]] = {
+    "include_shipping": (
+        {"en": "Compare prices with shipping", "ar": "قارن الأسعار مع الشحن"},
+        {"en": "Add each competitor's stated shipping cost to its price before comparing.",
+         "ar": "أضف تكلفة الشحن المعلنة لكل منافس إلى سعره قبل المقارنة."}),
+    "competitors_include": (
+        {"en": "Only these competitors", "ar": "هؤلاء المنافسون فقط"},
+        {"en": "Comma-separated; empty means every competitor.", "ar": "مفصولة بفواصل؛ الفراغ يعني كل المنافسين."}),
+    "competitors_exclude": (
+        {"en": "Ignore these competitors", "ar": "تجاهل هؤلاء المنافسين"},
+        {"en": "Comma-separated competitor names.", "ar": "أسماء منافسين مفصولة بفواصل."}),
+    "competitor_weights": (
+        {"en": "Competitor weights", "ar": "أوزان المنافسين"},
+        {"en": "For the average market price, e.g. noon=2, amazon.sa=1.",
+         "ar": "لمتوسط سعر السوق، مثل noon=2, amazon.sa=1."}),
+    "profit_fallback_strategy": (
+        {"en": "When the demand estimate is unsure", "ar": "عندما يكون تقدير الطلب غير مؤكد"},
+        {"en": "The competitive strategy used instead of profit pricing.",
+         "ar": "الاستراتيجية التنافسية المستخدمة بدل التسعير للربح."}),
+    "profit_max_interval_width": (
+        {"en": "Widest elasticity interval to trust", "ar": "أوسع نطاق مرونة يُعتمد عليه"},
+        {"en": "Wider than this, profit pricing falls back.", "ar": "إن كان أوسع من هذا يُستخدم البديل."}),
+    "profit_when_inelastic": (
+        {"en": "When demand hardly reacts to price", "ar": "عندما لا يتأثر الطلب بالسعر تقريبًا"},
+        {"en": "Step the price up, or use the fallback strategy.", "ar": "ارفع السعر بخطوة، أو استخدم البديل."}),
+    "profit_step_up_pct": (
+        {"en": "Step up (%)", "ar": "خطوة الرفع (%)"},
+        {"en": "How much to raise at a time when demand is inelastic.",
+         "ar": "مقدار الرفع في كل مرة عندما يكون الطلب غير مرن."}),
+    "exploration": (
+        {"en": "Small price tests", "ar": "اختبارات سعر صغيرة"},
+        {"en": "Try small moves on products whose demand is unknown, inside every guard.",
+         "ar": "جرّب تحركات صغيرة على منتجات طلبها غير معروف، ضمن كل الحدود."}),
+    "exploration_step_pct": (
+        {"en": "Test step (%)", "ar": "خطوة الاختبار (%)"},
+        {"en": "The size of a price test.", "ar": "حجم اختبار السعر."}),
     "automation_mode": (
         {"en": "How prices change", "ar": "طريقة تغيير الأسعار"},
         {"en": "Manual: every change waits for you. Semi-automatic: small, safe changes apply by themselves.",

@@ -34,9 +34,10 @@ from pricing_core.catalog import PricePoint, Product
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.errors import StoreBusy
 from pricing_core.money import quantize
+from pricing_core.overrides import ProductOverride
 from pricing_core.ports import PriceUpdate, StoreScope, scope_of
 from pricing_core.recheck import recheck_decision
-from pricing_core.settings import TenantSettings
+from pricing_core.rules import InvalidRule, RuleBook
 from pricing_core.usecases.context import APPLY_LOCK, ApplyPorts
 from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS, ensure_fresh_tokens
 
@@ -181,11 +182,16 @@ def apply_records(
     with ports.uow_factory(store_id) as uow:
         scope = scope_of(uow)
         settings = scope.settings.get()
-        latest = scope.price_history.latest(list(dict.fromkeys(r.decision.product_id for r in approved)))
+        product_ids = list(dict.fromkeys(r.decision.product_id for r in approved))
+        latest = scope.price_history.latest(product_ids)
+        # The re-check guards each price with what priced it: the product's rule and override.
+        book = RuleBook(settings, scope.rules.list())
+        overrides = scope.overrides.get_many(product_ids)
         now = ports.clock.now()
         candidates = approved
         overtaken = _overtaken(candidates, latest)
-        refused = _refused([r for r in candidates if r.id not in overtaken], in_salla, settings, latest, now)
+        refused = _refused([r for r in candidates if r.id not in overtaken], in_salla, book, overrides, latest,
+                           now)
         approved = [r for r in candidates if r.id not in overtaken and r.id not in refused]
         fresh = [r for r in approved if r.status is not DecisionStatus.APPLYING]
         scope.decisions.set_status([r.id for r in fresh if not _was_retrying(r)], DecisionStatus.APPLYING, at=now)
@@ -359,7 +365,8 @@ def _in_salla(
 def _refused(
     records: Sequence[DecisionRecord],
     in_salla: _InSalla,
-    settings: TenantSettings,
+    book: RuleBook,
+    overrides: Mapping[str, ProductOverride],
     latest: Mapping[str, PricePoint],
     now: datetime,
 ) -> dict[str, str]:
@@ -375,8 +382,14 @@ def _refused(
         if current is None:
             refused[record.id] = in_salla.missing_reason(product_id, prefix)
             continue
+        try:
+            settings = book.settings_for(book.rule_for(current))
+        except InvalidRule as exc:
+            refused[record.id] = f"{prefix} {exc}"
+            continue
         reason = recheck_decision(record.decision, current, settings, last_change=latest.get(product_id),
-                                  now=now, merchant_approved=record.decided_by not in (None, OPTIMIZER))
+                                  now=now, merchant_approved=record.decided_by not in (None, OPTIMIZER),
+                                  override=overrides.get(product_id))
         if reason is not None:
             refused[record.id] = reason.replace("not applied:", prefix, 1)
     return refused

@@ -30,8 +30,10 @@ from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, P
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision
 from pricing_core.engine import price_catalog
 from pricing_core.errors import BadResponse, StoreBusy, StoreNotFound, TokenRevoked
+from pricing_core.overrides import ProductOverride
 from pricing_core.ports import ProductPage, StoreContext, StoreRepository, StoreScope, scope_of
 from pricing_core.replay import PricingInput
+from pricing_core.rules import PricingRule
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.settings import TenantSettings
 from pricing_core.usecases.apply_prices import DEFAULT_APPLY_LOCK_WAIT, OPTIMIZER, ApplyResult, apply_records
@@ -172,6 +174,7 @@ class _Gathered:
     products: tuple[Product, ...] = ()
     offers: Mapping[str, Sequence[CompetitorOffer]] = attrs.field(factory=dict)
     history: Mapping[str, PricePoint] = attrs.field(factory=dict)
+    overrides: Mapping[str, ProductOverride] = attrs.field(factory=dict)
 
 
 class _Sweep:
@@ -215,6 +218,7 @@ class _Sweep:
         # When the run row last showed progress (its heartbeat, read by the recovery loop).
         self.last_beat: datetime | None = None
         self.retrying: list[str] = []
+        self.rules: tuple[PricingRule, ...] = ()  # the store's pricing rules, read once per run
 
     # -- the run's life
 
@@ -269,6 +273,7 @@ class _Sweep:
         with self.ports.uow_factory(self.store_id) as uow:
             store = uow.stores.get(self.store_id)
             settings = scope_of(uow).settings.get()
+            self.rules = tuple(scope_of(uow).rules.list())
         if store is None:
             raise StoreNotFound(f"store {self.store_id} does not exist")
         return settings, StoreContext(store_id=self.store_id, store_name=store.store_name, settings=settings)
@@ -424,6 +429,7 @@ class _Sweep:
                 scope.products.upsert_many(products, seen_at=now)
                 stored_offers = scope.offers.latest(fresh_ids)
                 history = scope.price_history.latest(fresh_ids)
+                overrides = scope.overrides.get_many(fresh_ids)  # one query per page, not per product
             self._beat(scope, now)
             uow.commit()
         gathered = _Gathered(now=now, size=len(page.products), total=page.total_products,
@@ -431,7 +437,7 @@ class _Sweep:
         if not products:  # decided by an earlier delivery of this run
             return gathered
         offers = _with_previous(self.ports.competitors.offers_for(self.store_id, products, now), stored_offers)
-        return attrs.evolve(gathered, products=tuple(products), offers=offers, history=history)
+        return attrs.evolve(gathered, products=tuple(products), offers=offers, history=history, overrides=overrides)
 
     def _beat(self, scope: StoreScope, now: datetime) -> None:
         """Move the run's heartbeat while pages are gathered but not decided yet (an advisor that wants
@@ -472,7 +478,7 @@ class _Sweep:
         decisions = price_catalog(
             gathered.products, gathered.offers, settings, now=now,
             history_by_product_id={pid: [point] for pid, point in gathered.history.items()},
-            proposals=proposals,
+            proposals=proposals, rules=self.rules, overrides=gathered.overrides,
         )
         records = [self._record(d, now) for d in decisions]
         approved = [r for r in records if r.status is DecisionStatus.APPROVED]
