@@ -238,7 +238,7 @@ def test_costs_with_a_bad_line_then_a_category_rule_named_in_the_decisions(serve
     store_id = page.url.rstrip("/").rsplit("/", 1)[1]
     base = f"{server}/dashboard/stores/{store_id}"
     deadline = time.monotonic() + 90
-    while "completed" not in page.inner_text("#runs"):
+    while "completed" not in page.inner_text("#runs").lower():
         assert time.monotonic() < deadline, page.inner_text("#runs")
         time.sleep(1)
         page.reload()
