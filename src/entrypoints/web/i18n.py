@@ -7,6 +7,70 @@ from collections.abc import Callable
 LANGUAGES = ("en", "ar")
 
 LABELS: dict[str, dict[str, str]] = {
+    "rules_intro": {
+        "en": (
+            "A rule prices a group of products with settings of its own; the matching rule with the highest "
+            "priority wins, the rest of the store keeps its settings. Every decision names the rule that "
+            "priced it."
+        ),
+        "ar": (
+            "القاعدة تسعّر مجموعة من المنتجات بإعدادات خاصة بها؛ تفوز القاعدة المطابقة الأعلى أولوية، وتبقى "
+            "بقية منتجات المتجر على إعداداته. كل قرار يذكر القاعدة التي سعّرته."
+        ),
+    },
+    "rules_count": {"en": "{n} rule(s)", "ar": "{n} قاعدة"},
+    "priority": {"en": "Priority", "ar": "الأولوية"},
+    "name": {"en": "Name", "ar": "الاسم"},
+    "matches": {"en": "Matches", "ar": "تطابق"},
+    "settings_col": {"en": "Settings", "ar": "الإعدادات"},
+    "delete": {"en": "Delete", "ar": "حذف"},
+    "preview_match": {"en": "Preview: {n} product(s) match", "ar": "معاينة: {n} منتجًا مطابقًا"},
+    "without_rule": {"en": "Without the rule", "ar": "بدون القاعدة"},
+    "with_rule": {"en": "With the rule", "ar": "مع القاعدة"},
+    "only_first": {"en": "Only the first {n} shown.", "ar": "تُعرض أول {n} فقط."},
+    "new_rule": {"en": "New rule", "ar": "قاعدة جديدة"},
+    "categories": {"en": "Categories", "ar": "التصنيفات"},
+    "brands": {"en": "Brands", "ar": "العلامات التجارية"},
+    "tags_csv": {"en": "Tags (comma separated)", "ar": "الوسوم (مفصولة بفواصل)"},
+    "skus_csv": {"en": "SKUs (comma separated)", "ar": "رموز المنتجات (مفصولة بفواصل)"},
+    "price_from": {"en": "Today's price from", "ar": "السعر الحالي من"},
+    "price_to": {"en": "Today's price up to", "ar": "السعر الحالي حتى"},
+    "group_settings": {
+        "en": "Settings of the group (empty: the store's)",
+        "ar": "إعدادات المجموعة (الفارغ: إعدادات المتجر)",
+    },
+    "costs_intro": {
+        "en": (
+            "A CSV with a sku or product_id column and any of cost_price, min_price, max_price, map_price, "
+            "excluded, fixed_price (UTF-8, ; or , separated; Arabic digits are fine). Nothing changes until "
+            "you apply, and a file with any rejected line changes nothing."
+        ),
+        "ar": (
+            "ملف CSV فيه عمود sku أو product_id وأيٌّ من cost_price وmin_price وmax_price وmap_price "
+            "وexcluded وfixed_price (UTF-8، بفاصل ; أو ،؛ الأرقام العربية مقبولة). لا يتغير شيء حتى تطبّق، "
+            "والملف الذي فيه سطر مرفوض لا يغيّر شيئًا."
+        ),
+    },
+    "applied_n": {"en": "Applied: {n} product(s) updated.", "ar": "طُبّق: حُدِّث {n} منتجًا."},
+    "rejected_lines": {"en": "Rejected lines ({n})", "ar": "أسطر مرفوضة ({n})"},
+    "line": {"en": "Line", "ar": "السطر"},
+    "fix_and_upload": {
+        "en": "Fix these lines and upload the file again; nothing was changed.",
+        "ar": "صحّح هذه الأسطر وارفع الملف مرة أخرى؛ لم يتغير شيء.",
+    },
+    "changed_n": {"en": "Changed ({n})", "ar": "تغيّر ({n})"},
+    "would_change_n": {"en": "Would change ({n})", "ar": "سيتغير ({n})"},
+    "before": {"en": "Before", "ar": "قبل"},
+    "after": {"en": "After", "ar": "بعد"},
+    "unchanged_n": {"en": "{n} line(s) change nothing.", "ar": "{n} سطرًا لا يغيّر شيئًا."},
+    "no_sweep_yet": {"en": "No sweep has run yet.", "ar": "لم يُشغَّل أي تسعير بعد."},
+    "from_sweep": {"en": "From the sweep of {when}.", "ar": "من تشغيل {when}."},
+    "on_sale_left": {
+        "en": "Products Salla shows on sale are left alone and not listed here.",
+        "ar": "المنتجات المعروضة بتخفيض في سلة تُترك كما هي ولا تظهر هنا.",
+    },
+    "what_you_can_do": {"en": "What you can do", "ar": "ما يمكنك فعله"},
+    "all_priced": {"en": "Every product of that sweep could be priced.", "ar": "أمكن تسعير كل منتجات ذلك التشغيل."},
     "app_name": {"en": "Salla Price Optimizer", "ar": "محسّن أسعار سلة"},
     "overview": {"en": "Overview", "ar": "نظرة عامة"},
     "approvals": {"en": "Pending approvals", "ar": "بانتظار الموافقة"},

@@ -11,6 +11,7 @@ from entrypoints.web.explanations import explain_line
 from entrypoints.web.formatting import fmt_datetime, fmt_money, fmt_number, fmt_percent
 from entrypoints.web.i18n import LANGUAGES, label, translator
 from entrypoints.web.security import csrf_token, is_operator, merchant_store
+from entrypoints.web.settings_text import choice_label, field_label
 from entrypoints.web.state import web_state
 
 
@@ -42,6 +43,8 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "percent": lambda value, signed=False: fmt_percent(value, lang, signed=signed),
         "when": lambda value: fmt_datetime(value, lang),
         "explain": lambda line: explain_line(line, lang),
+        "field_label": lambda name: field_label(name, lang),
+        "choice_label": lambda name, value: choice_label(name, value, lang),
         "csrf_token": csrf_token(request),
         "is_operator": is_operator(request),
         "merchant_store": merchant_store(request),
