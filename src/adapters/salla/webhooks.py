@@ -14,12 +14,13 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import attrs
 
 from pricing_core.errors import WebhookRejected
+from pricing_core.event_time import parse_event_time
 from pricing_core.tokens import TokenPayloadError, TokenSet, token_set_from_payload
 from pricing_core.usecases.webhooks import APP_STORE_AUTHORIZE, redacted_payload_repr
 
@@ -27,7 +28,6 @@ Strategy = Literal["auto", "signature", "token"]
 
 # Salla's app events give a naive "Y-m-d H:i:s"; Salla runs on Riyadh time (its store events
 # carry GMT+0300 explicitly), so naive times are read as UTC+3.
-SALLA_TZ = timezone(timedelta(hours=3))
 
 
 @attrs.frozen(kw_only=True)
@@ -107,7 +107,7 @@ def parse_created_at(value: object) -> datetime | None:
             raise ValueError(f"created_at {_shown(value)} is not a Unix time") from exc
     if not isinstance(value, str) or not value.strip():
         return None
-    parsed = _parse_created_text(value.strip().split(" (")[0])
+    parsed = parse_event_time(value)  # the core's reading of Salla's two date spellings
     if parsed is None:
         return None
     try:
@@ -115,23 +115,6 @@ def parse_created_at(value: object) -> datetime | None:
     except OverflowError as exc:
         raise ValueError(f"created_at {_shown(value)} is outside the years we can hold") from exc
     return parsed
-
-
-def _parse_created_text(text: str) -> datetime | None:
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=SALLA_TZ)
-        except ValueError:
-            pass
-    try:
-        return datetime.strptime(text, "%a %b %d %Y %H:%M:%S GMT%z")
-    except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=SALLA_TZ)
 
 
 class RejectedDelivery(WebhookRejected):
