@@ -97,7 +97,29 @@ class LoopbackFake:
         }
 
 
-class WorkerProcess:
+class ChildProcess:
+    """A subprocess a test may stop politely or kill outright."""
+
+    process: subprocess.Popen[bytes] | None = None
+
+    def kill(self) -> None:
+        """``kill -9``: no chance to finish, acknowledge, save or release anything."""
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """SIGTERM (finish what it holds and exit), then ``kill`` if it does not stop in time."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+class WorkerProcess(ChildProcess):
     """One ``salla-optimizer worker`` subprocess in its own session (so killing it kills nothing else)."""
 
     def __init__(
@@ -126,24 +148,8 @@ class WorkerProcess:
         assert self.process is not None
         return self.process.pid
 
-    def kill(self) -> None:
-        """``kill -9``: no chance to finish, acknowledge or release anything."""
-        if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Ask the worker to finish its messages and exit (SIGTERM), then kill it if it does not."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-
-class ServeProcess:
+class ServeProcess(ChildProcess):
     """``salla-optimizer serve`` as a subprocess in its own session, in ``workdir`` (which holds its ``./var``).
 
     The embedded default when ``env`` configures nothing (a ``None`` value removes an inherited
@@ -195,22 +201,6 @@ class ServeProcess:
 
         wait_until(healthy, timeout=timeout, interval=0.3, what="serve to answer /health")
         return self
-
-    def kill(self) -> None:
-        """``kill -9``: no shutdown, no final save, no release of anything."""
-        if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """SIGTERM, then kill if it does not stop."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
 
 
 def install_store(

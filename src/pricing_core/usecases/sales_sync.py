@@ -11,7 +11,7 @@ and left out. Nothing about customers is read into the core.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta, timezone
+from datetime import date, timedelta
 from typing import Protocol
 
 import attrs
@@ -19,13 +19,13 @@ import attrs
 from pricing_core.activity import ActivityType
 from pricing_core.catalog import Product
 from pricing_core.errors import StoreNotFound
+from pricing_core.event_time import SALLA_TZ
 from pricing_core.ports import SallaOrders, scope_of
 from pricing_core.sales import daily_sales
 from pricing_core.usecases.context import TokenPorts
 from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS, ensure_fresh_tokens
 
 # Salla's time zone (Asia/Riyadh: UTC+3 all year, no daylight saving): the day an order counts for.
-SALLA_TZ = timezone(timedelta(hours=3))
 FIRST_SYNC_DAYS = 28
 _CATALOG_PAGE = 1000
 
