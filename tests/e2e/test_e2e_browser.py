@@ -158,7 +158,7 @@ def test_install_sweep_approve_and_see_the_price_in_salla(server: str, browser) 
 
 
 PHONE = {"width": 390, "height": 844}
-STORE_PAGES = ["", "/approvals", "/catalog", "/decisions", "/activity", "/settings"]
+STORE_PAGES = ["", "/approvals", "/catalog", "/decisions", "/activity", "/settings", "/costs", "/rules", "/unpriceable"]
 
 
 def _overflow(page) -> int:  # type: ignore[no-untyped-def]
@@ -214,6 +214,11 @@ def test_every_page_fits_a_phone(server: str, browser, lang: str) -> None:
             assert steps.count() > 3
             if lang == "ar":  # every step of the engine's explanation is rendered in Arabic
                 assert row.locator("ol.explanation li[lang=en]").count() == 0
+        if suffix == "/unpriceable":
+            assert page.locator("#unpriceable td").count() > 0
+            if lang == "ar":  # reasons and fixes are the merchant's language, not the engine's English
+                assert page.locator("#unpriceable [lang=en]").count() == 0
+                assert "only products for sale" not in page.inner_text("#unpriceable")
     assert product_href
     page.goto(server + product_href)
     page.screenshot(path=str(OUTPUT / f"phone-{lang}-product.png"), full_page=True)

@@ -17,24 +17,27 @@ LIMIT = 1000
 
 
 def why_unpriceable(record: DecisionRecord) -> tuple[str, str] | None:
-    """(reason, what to do) when the decision shows the product cannot be priced automatically, else None."""
+    """(reason, fix) when the decision shows the product cannot be priced automatically, else None.
+
+    The fix is an i18n key; the reason is an i18n key too, or the engine's own explanation line
+    (which the page translates like every other explanation step).
+    """
     d = record.decision
     text = " ".join(d.explanation)
     if d.action is Action.SKIPPED:
         if "excluded" in text:
-            return "excluded by you", "remove the exclusion (costs sheet or admin API) to have it priced again"
+            return "why_excluded", "fix_excluded"
         if "conflicts with the store settings" in text:
-            return d.explanation[0], "change the rule or the store settings so they agree"
+            return d.explanation[0], "fix_rule_conflict"
         if "product status" in text:
-            return d.explanation[0], "only products for sale (or out of stock) are priced"
+            return d.explanation[0], "fix_status"
         if "cooldown" in text:
-            return d.explanation[0], "nothing: it is priced again once the cooldown ends"
-        return d.explanation[0], "check the product in Salla"
+            return d.explanation[0], "fix_cooldown"
+        return d.explanation[0], "fix_check_salla"
     if d.cost_price is None:
-        return ("no cost is known, so its price is never lowered automatically",
-                "enter its cost in Salla, or upload a cost sheet")
+        return "why_no_cost", "fix_no_cost"
     if d.offers_used == 0:
-        return ("no usable competitor offer", "add it to a competitor feed or watch its competitors' pages")
+        return "why_no_offer", "fix_no_offer"
     return None
 
 
