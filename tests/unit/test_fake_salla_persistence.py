@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -250,6 +251,37 @@ def test_debounced_saver_coalesces_a_burst_and_retries_after_a_failure() -> None
     saver.mark()
     time.sleep(0.3)
     assert len(calls) == 3  # closed: no more timers
+
+
+def test_debounced_saver_a_change_as_the_timer_fires_waits_one_interval() -> None:
+    """A mark() just as the timer fires, before a failing write, must not start a second, immediate write.
+
+    The window is narrow in real use (CI once saw two writes 2 ms apart); the test widens it by
+    marking from inside the timer's flush, before the write starts.
+    """
+    calls: list[float] = []
+
+    def save() -> None:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise OSError("disk full")
+
+    saver = DebouncedSaver(save, interval=0.2)
+    original_flush = saver.flush
+    marked = threading.Event()
+
+    def flush_with_a_change_arriving() -> bool:
+        if not marked.is_set():
+            marked.set()
+            saver.mark()
+        return original_flush()
+
+    saver.flush = flush_with_a_change_arriving  # type: ignore[method-assign]
+    saver.mark()
+    wait_until(lambda: len(calls) >= 2, timeout=5, interval=0.01)
+    assert calls[1] - calls[0] >= 0.19  # the retry waited its interval
+    assert not saver.dirty
+    saver.close()
 
 
 def test_embedded_default_keeps_the_sandbox_across_a_restart(tmp_path: Path) -> None:

@@ -116,6 +116,7 @@ class DebouncedSaver:
         self._timer: threading.Timer | None = None
         self._last_save = float("-inf")
         self._closed = False
+        self._changes = 0  # counts mark() calls, to tell whether one came during a write
 
     @property
     def dirty(self) -> bool:
@@ -127,18 +128,28 @@ class DebouncedSaver:
         """Note a change; it is written within ``interval`` seconds."""
         with self._lock:
             self._dirty = True
+            self._changes += 1
             if self._timer is not None or self._closed:
-                return
-            delay = max(0.0, self._last_save + self._interval - time.monotonic())
-            self._timer = threading.Timer(delay, self._fire)
-            self._timer.daemon = True  # a pending save must not keep the process alive; close() does the last one
-            self._timer.name = "fake-salla-state"
-            self._timer.start()
+                return  # the pending (or running) timer writes it, or reschedules when it ends
+            self._schedule_locked()
+
+    def _schedule_locked(self) -> None:
+        delay = max(0.0, self._last_save + self._interval - time.monotonic())
+        self._timer = threading.Timer(delay, self._fire)
+        self._timer.daemon = True  # a pending save must not keep the process alive; close() does the last one
+        self._timer.name = "fake-salla-state"
+        self._timer.start()
 
     def _fire(self) -> None:
+        # The timer slot stays taken until the write is over: a mark() during the write must not
+        # start a second timer computed from the previous write's time (two writes 2 ms apart).
+        with self._lock:
+            seen = self._changes
+        self.flush()
         with self._lock:
             self._timer = None
-        self.flush()
+            if self._changes != seen and self._dirty and not self._closed:
+                self._schedule_locked()  # changed while writing: write again one interval later
 
     def flush(self) -> bool:
         """Write pending changes now; True when something was written.
