@@ -1,0 +1,176 @@
+"""Extraction on the pages written for the first tests, and the rules a reading must follow."""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from adapters.competitors.extraction import CONFIDENCE, SelectorError, SiteSelectors, compile_selector, extract
+
+PAGES = Path(__file__).resolve().parents[2] / "fixtures" / "pages"
+INDEX = json.loads((PAGES / "index.json").read_text(encoding="utf-8"))["pages"]
+
+
+def test_the_written_set_covers_every_place_a_price_is_read_from():
+    assert len(INDEX) >= 20
+    assert {p["method"] for p in INDEX} >= {"json-ld", "microdata", "rdfa", "meta", "text", "site"}
+    assert any(p["in_stock"] is False for p in INDEX)
+    assert sorted(p.name for p in PAGES.glob("*.html")) == sorted(p["file"] for p in INDEX)
+
+
+@pytest.mark.parametrize("page", INDEX, ids=[p["file"] for p in INDEX])
+def test_written_page(page):
+    found = extract((PAGES / page["file"]).read_text(encoding="utf-8"), page["url"])
+    assert found.price == (None if page["price"] is None else Decimal(page["price"]))
+    assert found.currency == page["currency"]
+    assert found.in_stock is page["in_stock"]
+    assert found.method == page["method"]
+    assert found.confidence == Decimal(page["confidence"])
+    if found.price is None:
+        assert found.reason, "no price without a reason"
+
+
+def test_a_page_without_any_price_gives_no_price_and_says_so():
+    html = "<html><head><title>Not found</title></head><body><h1>الصفحة غير موجودة</h1></body></html>"
+    found = extract(html, "https://www.noon.com/x")
+    assert found.price is None and found.reason == "no price found on the page"
+
+
+def test_a_crossed_out_price_alone_is_not_the_price():
+    html = '<html><body><div class="price"><del>199 ر.س</del></div><span class="old-price">150</span></body></html>'
+    assert extract(html, "https://shop.salla.sa/p1").price is None
+
+
+def test_the_regular_price_the_page_declares_is_never_the_price():
+    html = """<html><head>
+    <meta property="og:price:standard_amount" content="150.00"><meta property="product:price:amount" content="120.00">
+    <meta property="product:price:currency" content="SAR">
+    <script type="application/ld+json">{"@type":"Product","offers":{"@type":"Offer","price":"150.00",
+      "priceCurrency":"SAR","availability":"https://schema.org/InStock"}}</script></head><body></body></html>"""
+    found = extract(html, "https://www.example.sa/p")
+    assert (found.price, found.currency, found.in_stock) == (Decimal("120.00"), "SAR", True)
+    assert any("regular price" in note for note in found.notes)
+
+
+def test_a_list_price_in_the_price_specification_is_not_the_price():
+    html = """<script type="application/ld+json">{"@type":"Product","offers":{"@type":"Offer",
+      "priceSpecification":[{"@type":"UnitPriceSpecification","priceType":"https://schema.org/ListPrice","price":999},
+                            {"@type":"UnitPriceSpecification","price":799,"priceCurrency":"SAR"}]}}</script>"""
+    assert extract(html, "https://www.example.sa/p").price == Decimal("799")
+
+
+def test_prices_in_two_currencies_give_no_price():
+    html = """<head><meta property="product:price:amount" content="48,00">
+    <meta property="product:price:currency" content="USD">
+    <script type="application/ld+json">{"@type":"Product","offers":{"@type":"Offer","price":"43.90",
+      "priceCurrency":"EUR"}}</script>
+    </head>"""
+    found = extract(html, "https://www.example.com/p")
+    assert found.price is None and "several currencies" in (found.reason or "")
+
+
+def test_a_related_product_is_not_the_pages_product():
+    html = """<script type="application/ld+json">[
+      {"@type":"Product","url":"https://shop.sa/p/1","offers":{"@type":"Offer","price":"100","priceCurrency":"SAR"}},
+      {"@type":"Product","url":"https://shop.sa/p/2","offers":{"@type":"Offer","price":"80","priceCurrency":"SAR"}}]</script>"""
+    assert extract(html, "https://shop.sa/p/1").price == Decimal("100")
+    assert extract(html, "https://shop.sa/p/3").price is None
+
+
+def test_products_nested_as_related_items_do_not_count():
+    html = """<script type="application/ld+json">{"@type":"Product",
+      "offers":{"@type":"Offer","price":"100","priceCurrency":"SAR"},
+      "isRelatedTo":[{"@type":"Product","offers":{"@type":"Offer","price":"5","priceCurrency":"SAR"}}]}</script>"""
+    assert extract(html, "https://shop.sa/p/1").price == Decimal("100")
+
+
+def test_several_prices_shown_without_structured_data_give_no_price():
+    html = """<body><h1>Desk</h1><div class="price">SAR 499</div><div class="price">SAR 99</div>
+    <button>Add to cart</button></body>"""
+    found = extract(html, "https://shop.sa/desk")
+    assert found.price is None and "2 different prices" in (found.reason or "")
+    assert found.in_stock is None  # a page without a price of its own: its buttons may be other products'
+
+
+def test_a_withdrawn_product_without_a_price_is_out_of_stock():
+    html = '<body><h1>Tully Sconce</h1><span class="price-state nla">No longer available</span></body>'
+    found = extract(html, "https://www.potterybarn.com/products/tully")
+    assert (found.price, found.in_stock) == (None, False)
+
+
+def test_the_buy_buttons_state_tells_stock():
+    page = ('<body><h1>Oud</h1><span class="product-price">SAR 250</span>'
+            '<button class="add-to-cart" {}>أضف إلى السلة</button></body>')
+    assert extract(page.format(""), "https://oud.sa/p").in_stock is True
+    assert extract(page.format("disabled"), "https://oud.sa/p").in_stock is False
+
+
+def test_amazon_buy_box_price_and_not_the_carousel():
+    html = """<html><body><div id="corePrice_feature_div">
+      <span class="a-price"><span class="a-offscreen">SAR 1,149.00</span></span></div>
+    <div id="availability"><span>In Stock</span></div>
+    <div class="a-carousel"><span class="a-price"><span class="a-offscreen">SAR 99.00</span></span></div>
+    </body></html>"""
+    found = extract(html, "https://www.amazon.sa/dp/B0X")
+    assert (found.price, found.currency, found.in_stock, found.method) == (Decimal("1149.00"), "SAR", True, "site")
+
+
+def test_an_amazon_page_without_a_buy_box_price_gives_none():
+    html = ('<html><body><div id="outOfStock">Currently unavailable.</div>'
+            '<span class="a-price">AED 12.00</span></body></html>')
+    found = extract(html, "https://www.amazon.ae/dp/B0Y")
+    assert found.price is None and found.in_stock is False
+
+
+@pytest.mark.parametrize("price_selector", ['[data-qa="price-now"]', '//*[@data-qa="price-now"]'])
+def test_the_competitors_own_selector_reads_the_price(price_selector):
+    html = """<body><div class="price">SAR 10</div><div class="price"><span data-qa="price-now">SAR 89.50</span></div>
+    <button id="buy">Add to cart</button></body>"""
+    found = extract(html, "https://www.noon.com/p", selectors=SiteSelectors(price=price_selector, stock="#buy"))
+    assert (found.price, found.in_stock, found.method) == (Decimal("89.50"), True, "selector")
+    assert found.confidence == CONFIDENCE["selector"]
+
+
+def test_a_selector_that_stops_matching_makes_the_reading_untrusted_and_says_why():
+    html = """<head><script type="application/ld+json">{"@type":"Product","offers":{"@type":"Offer","price":"92",
+      "priceCurrency":"SAR","availability":"https://schema.org/InStock"}}</script></head><body></body>"""
+    found = extract(html, "https://www.noon.com/p", selectors=SiteSelectors(price='[data-qa="price-now"]'))
+    assert found.price == Decimal("92")  # what the page still says, shown to the merchant...
+    assert found.confidence == 0  # ...but not trusted
+    assert "matches nothing on the page any more" in found.notes[0]
+    assert "matches nothing" in (found.reason or "")
+
+
+def test_a_stock_selector_that_stops_matching_is_reported_too():
+    html = '<body><span id="p">SAR 40</span></body>'
+    found = extract(html, "https://shop.sa/p", selectors=SiteSelectors(price="#p", stock="#stock"))
+    assert found.price == Decimal("40") and found.confidence == 0
+    assert any("stock selector" in note for note in found.notes)
+
+
+def test_bad_selectors_are_refused():
+    with pytest.raises(SelectorError):
+        compile_selector("div[[")
+    with pytest.raises(SelectorError):
+        compile_selector("//div[")
+
+
+def test_structured_price_in_exponent_notation_is_read_exactly():
+    html = """<script type="application/ld+json">{"@type":"Product","offers":{"@type":"Offer","price":"2.5e3",
+      "priceCurrency":"SAR"}}</script>"""
+    assert extract(html, "https://shop.sa/p").price == Decimal("2500")
+
+
+def test_a_kuwaiti_price_keeps_its_three_decimals():
+    html = """<head><meta property="product:price:amount" content="12.500">
+    <meta property="product:price:currency" content="KWD"></head>"""
+    assert extract(html, "https://xcite.com/p").price == Decimal("12.500")
+    shown = '<body><h1>Oud</h1><span class="price">١٢٫٥٠٠ د.ك</span></body>'
+    assert extract(shown, "https://shop.kw/p").price == Decimal("12.500")
+
+
+def test_a_number_that_could_be_off_by_a_thousand_is_not_read():
+    # No currency anywhere: "129.900" is 129.9 in a three-decimal currency or 129,900 in others.
+    page = '<body><h1>Car</h1><span class="price">129.900</span></body>'
+    assert extract(page, "https://cars.example/p").price is None
