@@ -56,6 +56,23 @@ def test_is_due_honours_mode_frequency_and_activity():
     assert not is_due(Store(store_id="1", is_active=False), six, None, NOW)
 
 
+def test_an_hourly_store_is_due_at_every_hourly_check_not_every_other():
+    """The hourly check fires on the hour; the sweep it started began a few seconds later."""
+    store = Store(store_id="1234509876")
+    hourly = TenantSettings(update_frequency_hours=1)
+    check = NOW
+    last_start = None
+    swept = []
+    for hour in range(6):
+        if is_due(store, hourly, last_start, check):
+            swept.append(hour)
+            last_start = check + timedelta(seconds=3)  # the worker picks the message up
+        check += timedelta(hours=1)
+    assert swept == [0, 1, 2, 3, 4, 5]
+    # ... and not twice within the interval (a check a few minutes after a sweep started).
+    assert not is_due(store, hourly, NOW, NOW + timedelta(minutes=30))
+
+
 def test_token_payload_from_either_source_reads_the_same_way():
     from pricing_core.tokens import TokenPayloadError, token_set_from_payload
 
