@@ -19,6 +19,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--port", type=int, required=True, help="TCP port to listen on")
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--expose", action="store_true",
+                        help="allow a non-loopback --host (the fake's /_fake control API hands out every "
+                             "sandbox store's tokens: only on a network you trust)")
     parser.add_argument("--client-id", default=None, help="OAuth client id (sandbox default when absent)")
     parser.add_argument("--client-secret", default=None, help="OAuth client secret (sandbox default when absent)")
     parser.add_argument("--webhook-url", default=None, help="where to deliver app and product events")
@@ -45,7 +48,13 @@ def run_fake_salla(args: argparse.Namespace) -> int:
 
     from adapters.fake_salla import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, create_fake_salla
     from entrypoints.cli import CommandError
+    from entrypoints.cli.web_commands import is_loopback
 
+    if not args.expose and not is_loopback(args.host):
+        raise CommandError(
+            f"refusing to serve the fake Salla on {args.host or 'every interface'}: its control API hands out "
+            "every sandbox store's tokens; use --host 127.0.0.1, or pass --expose on a network you trust"
+        )
     if args.webhook_url and not args.webhook_secret and args.webhook_strategy != "none":
         raise CommandError("--webhook-url needs --webhook-secret (or --webhook-strategy none)")
     try:

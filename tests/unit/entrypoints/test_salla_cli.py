@@ -27,3 +27,11 @@ def test_webhook_url_without_a_secret_is_refused() -> None:
     args = build_parser().parse_args(["fake-salla", "--port", "9000", "--webhook-url", "http://x/hook"])
     with pytest.raises(CommandError):
         run_fake_salla(args)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "salla-fake.example"])
+def test_fake_salla_refuses_a_non_loopback_host_unless_exposed(host: str) -> None:
+    args = build_parser().parse_args(["fake-salla", "--port", "9000", "--host", host])
+    with pytest.raises(CommandError, match="control API hands out"):
+        run_fake_salla(args)
+    assert build_parser().parse_args(["fake-salla", "--port", "9000", "--host", host, "--expose"]).expose is True
