@@ -1,0 +1,138 @@
+"""From a store's stored history to the demand estimates the profit strategy prices on.
+
+The sweep has, per product, the daily sales read from the store's orders (``DailySales``: only
+days that sold something), the price changes it recorded (``PricePoint``) and the current price.
+Elasticity needs one observation per day *including the days that sold nothing*, each at the
+price that held that day; this module rebuilds those days and estimates every product in two
+passes: first on its own data (weak prior), then, per category, with the category's pooled
+estimate as its prior (``pool_estimates``), so a product with little data starts from what
+similar products showed.
+
+What is knowable and what is not:
+- The price of a day is the one in effect at the store's local noon. Before the first recorded
+  change the price is unknown (the history records the price set, not the one it replaced), so
+  those days are left out, unless nothing was ever recorded: then the current price held all
+  along (and an estimate from one price is the prior, which the strategy refuses to price on).
+- Days before the first synced sales day are left out: "no order" there may mean "not read".
+- The competitor reference (``SalesObservation.reference_price``) is not kept per day by the
+  stores today; estimates are made without the covariate.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+
+import attrs
+
+from pricing_core.catalog import PricePoint, Product
+from pricing_core.demand import WEAK_PRIOR, ElasticityEstimate, SalesObservation, estimate_elasticity, pool_estimates
+from pricing_core.sales import DailySales
+
+DEMAND_WINDOW_DAYS = 90
+"""How far back the sweep reads sales for an estimate (recent behaviour matters most)."""
+
+
+@attrs.frozen(kw_only=True)
+class DemandInputs:
+    """What the sweep read for the demand estimates of one store.
+
+    ``sales``: the store's daily sales in the window (any products); ``history``: price changes by
+    product id, in any order; ``first_sales_day``: the first day the orders sync covered (None:
+    the sales were never synced, so no estimate is made).
+    """
+
+    sales: Sequence[DailySales] = ()
+    history: Mapping[str, Sequence[PricePoint]] = attrs.field(factory=dict)
+    first_sales_day: date | None = None
+
+
+def price_on(day: date, changes: Sequence[PricePoint], current: Decimal, tz: tzinfo) -> Decimal | None:
+    """The price in effect at local noon of ``day``; None when it is not known (before the first change)."""
+    if not changes:
+        return current
+    noon = datetime.combine(day, time(12), tzinfo=tz)
+    known = [p for p in changes if p.changed_at <= noon]
+    if not known:
+        return None
+    return max(known, key=lambda p: p.changed_at).price
+
+
+def observations_for(
+    product: Product,
+    sales: Sequence[DailySales],
+    changes: Sequence[PricePoint],
+    *,
+    first_day: date,
+    last_day: date,
+    tz: tzinfo,
+) -> list[SalesObservation]:
+    """One observation per day from ``first_day`` to ``last_day`` (inclusive) whose price is known.
+
+    Days without a ``DailySales`` row sold nothing. ``sales`` are this product's rows.
+    """
+    units = {s.day: s.units for s in sales if s.product_id == product.id}
+    rows = []
+    day = first_day
+    while day <= last_day:
+        price = price_on(day, changes, product.price, tz)
+        if price is not None and price > 0:
+            rows.append(SalesObservation(day, price, units.get(day, 0)))
+        day += timedelta(days=1)
+    return rows
+
+
+def category_of(product: Product) -> str:
+    """The category a product's prior is pooled in: its first category, or the store-wide pool."""
+    return product.categories[0] if product.categories else ""
+
+
+def demand_estimates(
+    products: Sequence[Product],
+    inputs: DemandInputs,
+    *,
+    today: date,
+    tz: tzinfo,
+    window_days: int = DEMAND_WINDOW_DAYS,
+) -> dict[str, ElasticityEstimate]:
+    """Each product's elasticity estimate from the stored history, shrunk toward its category's.
+
+    The window ends yesterday (today's sales are still coming in) and starts ``window_days``
+    before, or at the first synced day. Returns an empty mapping when sales were never synced.
+    """
+    if inputs.first_sales_day is None:
+        return {}
+    last_day = today - timedelta(days=1)
+    first_day = max(inputs.first_sales_day, today - timedelta(days=window_days))
+    if first_day > last_day:
+        return {}
+    sales_by_product: dict[str, list[DailySales]] = defaultdict(list)
+    for row in inputs.sales:
+        sales_by_product[row.product_id].append(row)
+    observations = {
+        p.id: observations_for(p, sales_by_product.get(p.id, ()), inputs.history.get(p.id, ()),
+                               first_day=first_day, last_day=last_day, tz=tz)
+        for p in products
+    }
+    own = {pid: estimate_elasticity(rows) for pid, rows in observations.items()}
+    members: dict[str, list[str]] = defaultdict(list)
+    for p in products:
+        members[category_of(p)].append(p.id)
+    estimates: dict[str, ElasticityEstimate] = {}
+    for ids in members.values():
+        prior = pool_estimates((own[pid] for pid in ids), made_with=WEAK_PRIOR)
+        for pid in ids:
+            estimates[pid] = own[pid] if prior is WEAK_PRIOR else estimate_elasticity(observations[pid], prior=prior)
+    return estimates
+
+
+__all__ = [
+    "DEMAND_WINDOW_DAYS",
+    "DemandInputs",
+    "category_of",
+    "demand_estimates",
+    "observations_for",
+    "price_on",
+]

@@ -1,0 +1,88 @@
+"""Rebuilding daily observations from stored sales and price changes, and the store's estimates."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from tests.support.demand_support import START, simulate
+
+from pricing_core import Product
+from pricing_core.catalog import PricePoint
+from pricing_core.demand import WEAK_PRIOR
+from pricing_core.demand_history import DemandInputs, demand_estimates, observations_for, price_on
+from pricing_core.sales import DailySales
+
+RIYADH = ZoneInfo("Asia/Riyadh")
+
+
+def at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=RIYADH).astimezone(UTC)
+
+
+def test_the_price_of_a_day_is_the_one_at_local_noon_and_unknown_before_the_first_change() -> None:
+    day = date(2026, 3, 10)
+    changes = [PricePoint(product_id="p", price="100", changed_at=at(day, 9)),
+               PricePoint(product_id="p", price="90", changed_at=at(day, 15))]
+    assert price_on(day, changes, Decimal("80"), RIYADH) == Decimal("100")  # 90 came after noon
+    assert price_on(day + timedelta(days=1), changes, Decimal("80"), RIYADH) == Decimal("90")
+    assert price_on(day - timedelta(days=1), changes, Decimal("80"), RIYADH) is None
+    assert price_on(day, [], Decimal("80"), RIYADH) == Decimal("80")  # never changed: the current price held
+
+
+def test_days_without_orders_are_zero_sales_and_days_of_unknown_price_are_left_out() -> None:
+    product = Product(id="p", name="P", price="95", cost_price="50")
+    first = date(2026, 3, 1)
+    changes = [PricePoint(product_id="p", price="100", changed_at=at(first + timedelta(days=2), 8))]
+    sales = [DailySales(product_id="p", day=first + timedelta(days=3), units=4, revenue="400"),
+             DailySales(product_id="other", day=first + timedelta(days=4), units=9, revenue="9")]
+    rows = observations_for(product, sales, changes, first_day=first, last_day=first + timedelta(days=5), tz=RIYADH)
+    assert [(r.day - first).days for r in rows] == [2, 3, 4, 5]
+    assert [r.units for r in rows] == [0, 4, 0, 0]
+    assert {r.price for r in rows} == {Decimal("100.00")}
+
+
+def _stored(product_id: str, observations: list) -> tuple[list[DailySales], list[PricePoint]]:
+    """What a store keeps of a simulated history: sold days, and one price change per day at 06:00."""
+    sales = [DailySales(product_id=product_id, day=o.day, units=o.units, revenue=o.price * o.units)
+             for o in observations if o.units]
+    changes = [PricePoint(product_id=product_id, price=o.price, changed_at=at(o.day, 6)) for o in observations]
+    return sales, changes
+
+
+def test_estimates_from_stored_history_find_the_true_elasticity_and_pool_by_category() -> None:
+    rng = np.random.default_rng(11)
+    products, sales, history = [], [], {}
+    truth = {}
+    for i in range(8):
+        pid = f"p{i}"
+        truth[pid] = -2.5 + 0.1 * (i % 3)
+        obs = simulate(rng, elasticity=truth[pid], units=6.0, days=56, price_sd=0.08, with_reference=False)
+        s, h = _stored(pid, obs)
+        sales += s
+        history[pid] = h
+        products.append(Product(id=pid, name=pid, price=obs[-1].price, cost_price="40", categories=("shoes",)))
+    today = START + timedelta(days=56)
+    estimates = demand_estimates(products, DemandInputs(sales=sales, history=history, first_sales_day=START),
+                                 today=today, tz=RIYADH)
+    assert set(estimates) == set(truth)
+    errors = sorted(abs(estimates[pid].value - truth[pid]) / abs(truth[pid]) for pid in truth)
+    assert errors[len(errors) // 2] < 0.25  # median relative error
+    assert all(est.observations == 56 for est in estimates.values())
+    # The category prior pulled each estimate in: narrower than the same product's own-data estimate.
+    alone = demand_estimates(products[:1], DemandInputs(sales=sales, history=history, first_sales_day=START),
+                             today=today, tz=RIYADH)
+    assert estimates["p0"].width < alone["p0"].width
+
+
+def test_no_synced_sales_means_no_estimates_and_a_price_that_never_moved_is_the_prior() -> None:
+    product = Product(id="p", name="P", price="95", cost_price="50")
+    today = date(2026, 3, 30)
+    assert demand_estimates([product], DemandInputs(), today=today, tz=RIYADH) == {}
+    sales = [DailySales(product_id="p", day=today - timedelta(days=d), units=3, revenue="285") for d in range(1, 20)]
+    est = demand_estimates([product], DemandInputs(sales=sales, first_sales_day=today - timedelta(days=30)),
+                           today=today, tz=RIYADH)["p"]
+    assert est.value == WEAK_PRIOR.value and est.prior_share == 1.0
+    assert est.observations == 30  # 30 days in the window, one price
