@@ -126,6 +126,9 @@ class Config(BaseSettings):
     tavily_api_key: str | None = _env("TAVILY_API_KEY", default=None)
     competitor_feed_url: str | None = _env("COMPETITOR_FEED_URL", default=None)
     competitor_pages_file: str | None = _env("COMPETITOR_PAGES_FILE", default=None)
+    # Competitor pages found by Tavily search (with TAVILY_API_KEY), on these comma-separated domains.
+    competitor_search_domains: str | None = _env("COMPETITOR_SEARCH_DOMAINS", default=None)
+    competitor_search_per_sweep: int = _env("COMPETITOR_SEARCH_PER_SWEEP", default=50, ge=0, le=10_000)
     competitor_source: str = _env("COMPETITOR_SOURCE", default="auto", pattern="^(auto|sandbox)$")
 
     # -- runners: schedules (crontab, UTC; "off" disables a job), retention, Dramatiq

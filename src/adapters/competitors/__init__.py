@@ -3,7 +3,8 @@
 - ``feeds``: CSV/JSON feeds keyed by SKU or GTIN, from a file or an HTTP URL;
 - ``pages`` + ``extraction`` + ``parsing``: competitor product pages fetched politely and read
   from schema.org data, meta tags or the visible price (Arabic digits and currency words included);
-- ``search``: Tavily web search, the scout agent's tool;
+- ``search``: Tavily web search, the scout agent's tool; ``discovery``: competitor pages found by
+  that search, read like watched pages;
 - ``sandbox``: a deterministic market for the embedded demo;
 - ``composite``: several sources behind one.
 
@@ -15,9 +16,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from adapters.competitors.composite import CompositeCompetitorSource
+from adapters.competitors.discovery import SearchListings, SearchPageSource
 from adapters.competitors.feeds import FeedSource
 from adapters.competitors.pages import PageSource
 from adapters.competitors.sandbox import SandboxCompetitorSource
+from adapters.competitors.search import TavilySearch
 from adapters.competitors.source import EmptyCompetitorSource, OwnStore, OwnStoreLookup, no_own_store
 from adapters.competitors.watchlist import WatchlistError, load_watchlist
 
@@ -32,7 +35,8 @@ def build_competitor_source(config: Config, *, own_store: OwnStoreLookup = no_ow
     - the embedded sandbox (no Salla credentials): the deterministic sandbox market;
     - otherwise ``COMPETITOR_FEED_URL`` when set: that feed (a path or an http(s) URL), and
       ``COMPETITOR_PAGES_FILE`` when set: the competitor product pages its watchlist names
-      (both may be set; their offers are merged);
+      (both may be set; their offers are merged), and with ``TAVILY_API_KEY`` and
+      ``COMPETITOR_SEARCH_DOMAINS``: pages on those domains found by search (``discovery``);
     - otherwise no source: prices are held (or follow the strategy's fallback).
 
     Every choice is wrapped in a ``CompositeCompetitorSource`` so one failing source never raises
@@ -46,6 +50,10 @@ def build_competitor_source(config: Config, *, own_store: OwnStoreLookup = no_ow
             sources.append(FeedSource(config.competitor_feed_url))
         if config.competitor_pages_file:
             sources.append(PageSource(load_watchlist(config.competitor_pages_file), own_store=own_store))
+        if config.tavily_api_key and config.competitor_search_domains:
+            domains = [d.strip() for d in config.competitor_search_domains.split(",") if d.strip()]
+            listings = SearchListings(TavilySearch(config.tavily_api_key), domains)
+            sources.append(SearchPageSource(listings, per_call=config.competitor_search_per_sweep, own_store=own_store))
     return CompositeCompetitorSource(sources or [EmptyCompetitorSource()], own_store=own_store)
 
 
@@ -56,6 +64,8 @@ __all__ = [
     "OwnStore",
     "PageSource",
     "SandboxCompetitorSource",
+    "SearchListings",
+    "SearchPageSource",
     "WatchlistError",
     "build_competitor_source",
     "load_watchlist",

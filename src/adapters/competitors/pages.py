@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 import attrs
 import httpx
@@ -134,6 +135,15 @@ class Listing:
     competitor: str
     url: str
     selectors: SiteSelectors | None = None
+    found_by: str | None = None  # how the page was found when not watched by the merchant (a search)
+
+
+class ListingLookup(Protocol):
+    """Which competitor pages to read for a product (``Listings``, or pages found by search)."""
+
+    def for_product(self, product: Product) -> list[Listing]:
+        """The listings of ``product``."""
+        ...
 
 
 class Listings:
@@ -190,6 +200,8 @@ def offer_from_extraction(
         raise ValueError("an extraction without a price makes no offer")
     confidence = page.confidence
     notes = list(page.notes)
+    if listing.found_by:
+        notes.append(f"page found by {listing.found_by}")
     if page.currency is None:
         # Pages that name no currency at all are on the store's market (Saudi shops): that
         # default is an assumption, so it lowers confidence a notch.
@@ -248,7 +260,7 @@ class PageSource:
 
     def __init__(
         self,
-        listings: Listings,
+        listings: ListingLookup,
         fetcher: PageFetcher | None = None,
         *,
         own_store: OwnStoreLookup = no_own_store,
@@ -331,6 +343,7 @@ __all__ = [
     "DomainThrottle",
     "FetchResult",
     "Listing",
+    "ListingLookup",
     "Listings",
     "PageFailure",
     "PageFetcher",

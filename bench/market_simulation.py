@@ -1,0 +1,246 @@
+"""Profit against match on the fake Salla's market simulator (issue 15): 500 products, 12 weeks, one seed.
+
+The market is the one the sandbox sells into (``adapters.fake_salla.market.MarketSimulator``): each
+product has a known demand curve (own-price elasticity -0.5 to -4, a cross-effect of the lowest
+competitor price, weekly and daily seasonality, daily noise) and the sandbox competitors move
+their prices (``adapters.competitors.sandbox``). Two copies of the same 500-product store, built
+from the same seed, are priced side by side, once a day at 06:00 Riyadh time, by the pricing core:
+
+- ``match``: match the lowest competitor (15% minimum margin, 10% maximum change per run);
+- ``profit``: the same guards, ``strategy="profit"`` with price tests (``exploration``) on products
+  whose estimate is too uncertain; its estimates come from the store's own history exactly as a
+  sweep makes them (``pricing_core.demand_history.demand_estimates``: sold days from the orders,
+  the price changes it applied, category priors), re-estimated every day.
+
+Each store applies every price change its decisions propose (both arms alike; approvals are not
+simulated). The orders the simulator generates are the sales. Reported, from one run:
+
+- gross profit over the 12 weeks (net of 15% VAT, over cost) of ``profit`` against ``match``
+  (target: at least +10%), and over the last 4 weeks (once estimates have data);
+- floor, maximum-change and bounds violations of every applied change, checked independently of
+  the core's own explanation (target: 0);
+- the median absolute relative error of the elasticity estimates after 4 and 8 weeks, against
+  the simulator's true curves, in the ``profit`` arm (target: at most 25% after 8 weeks);
+- the time to estimate and price the 500 products once (see ``bench/demand_core.py`` for a
+  10,000-product store).
+
+Run: ``python bench/market_simulation.py [--products N] [--weeks W] [--seed S]``; exits non-zero
+when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from adapters.competitors.sandbox import SandboxCompetitorSource
+from adapters.fake_salla.catalog import FakeProduct
+from adapters.fake_salla.market import MarketSimulator
+from adapters.fake_salla.stores import FakeStore
+from pricing_core import ElasticityEstimate, PricePoint, PricingDecision, Product, TenantSettings, price_catalog
+from pricing_core.demand_history import DemandInputs, demand_estimates
+from pricing_core.guards import margin_floor, net_price
+from pricing_core.sales import DailySales
+
+RIYADH = ZoneInfo("Asia/Riyadh")
+START = date(2026, 1, 4)  # a Sunday
+MERCHANT = 4_242_000
+VAT = Decimal("0.15")
+TARGET_PROFIT_GAIN = 0.10
+TARGET_ERROR_8_WEEKS = 0.25
+CATEGORIES = 10
+MATCH = TenantSettings(automation_mode="full-auto", max_change_pct=Decimal("10"), min_profit_margin=Decimal("15"),
+                       price_ending=".95")
+PROFIT = MATCH.with_changes(strategy="profit", exploration=True, exploration_step_pct=Decimal("3"))
+
+
+def _unit(seed: int, *parts: object) -> float:
+    import hashlib
+
+    digest = hashlib.blake2b("|".join(str(p) for p in (seed, *parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def build_store(n: int, seed: int) -> FakeStore:
+    """``n`` products, SAR 40..600 with VAT included, cost 45..70% of the net price, in 10 categories."""
+    products = {}
+    for i in range(n):
+        pid = 9_000_000 + i
+        price = Decimal(40 + int(560 * _unit(seed, pid, "price"))) + Decimal("0.95")
+        cost = (net_price(price, VAT, True) * Decimal(0.45 + 0.25 * _unit(seed, pid, "cost"))).quantize(Decimal("0.01"))
+        category = i % CATEGORIES
+        products[pid] = FakeProduct(id=pid, sku=f"SIM-{i:04d}", name=f"Product {i}", price=price, cost_price=cost,
+                                    quantity=100_000, categories=((800 + category, f"Category {category}"),))
+    return FakeStore(merchant_id=MERCHANT, name="Simulated store", username="sim", plan="pro", currency="SAR",
+                     email="sim@example.com", products=products)
+
+
+@attrs.define
+class Arm:
+    """One copy of the store priced by one strategy, and what it recorded."""
+
+    name: str
+    settings: TenantSettings
+    store: FakeStore
+    market: MarketSimulator
+    history: dict[str, list[PricePoint]] = attrs.field(factory=lambda: defaultdict(list))
+    sales: dict[tuple[str, date], DailySales] = attrs.field(factory=dict)
+    orders_read: int = 0
+    changes: int = 0
+    violations: list[str] = attrs.field(factory=list)
+    profit_by_day: dict[date, Decimal] = attrs.field(factory=lambda: defaultdict(Decimal))
+
+    def core_products(self) -> list[Product]:
+        return [Product(id=str(p.id), sku=p.sku, name=p.name, price=p.price, cost_price=p.cost_price,
+                        prices_include_vat=True, categories=tuple(str(c) for c, _ in p.categories))
+                for p in self.store.products.values()]
+
+    def read_orders(self) -> None:
+        """Fold the orders generated since the last read into daily sales and gross profit."""
+        orders = self.market.orders(MERCHANT)
+        for order in orders[self.orders_read:]:
+            day = order.created_at.astimezone(RIYADH).date()
+            for line in order.lines:
+                product = self.store.products[line.product_id]
+                key = (str(line.product_id), day)
+                revenue = line.unit_price * line.quantity
+                old = self.sales.get(key)
+                units = line.quantity + (old.units if old else 0)
+                self.sales[key] = DailySales(product_id=key[0], day=day, units=units,
+                                             revenue=revenue + (old.revenue if old else 0))
+                cost = product.cost_price or Decimal(0)
+                self.profit_by_day[day] += (net_price(line.unit_price, VAT, True) - cost) * line.quantity
+        self.orders_read = len(orders)
+
+    def estimates(self, products: Sequence[Product], today: date) -> dict[str, ElasticityEstimate]:
+        inputs = DemandInputs(sales=list(self.sales.values()), history=self.history, first_sales_day=START)
+        return demand_estimates(products, inputs, today=today, tz=RIYADH)
+
+
+def _check(arm: Arm, decision: PricingDecision, product: FakeProduct) -> None:
+    """Independent checks of an applied change: floor, maximum change, and the core's own floor."""
+    new, old = decision.suggested_price, decision.old_price
+    floor = margin_floor(product.cost_price or Decimal(0), arm.settings.min_profit_margin / 100, VAT, True)
+    if new < floor:
+        arm.violations.append(f"{product.sku}: {new} below the margin floor {floor}")
+    if decision.floor_price is not None and new < decision.floor_price:
+        arm.violations.append(f"{product.sku}: {new} below the decision's floor {decision.floor_price}")
+    if abs(new - old) > old * arm.settings.max_change_pct / 100 + Decimal("0.01"):
+        arm.violations.append(f"{product.sku}: {old} -> {new} exceeds {arm.settings.max_change_pct}%")
+
+
+def price_day(arm: Arm, moment: datetime, competitors: SandboxCompetitorSource, today: date) -> float:
+    """Price the store once at ``moment``; the seconds spent estimating and pricing."""
+    products = arm.core_products()
+    offers = competitors.offers_for(str(MERCHANT), products, moment)
+    started = time.process_time()
+    demand = arm.estimates(products, today) if arm.settings.strategy == "profit" else {}
+    history = {pid: sorted(points, key=lambda p: p.changed_at, reverse=True) for pid, points in arm.history.items()}
+    decisions = price_catalog(products, offers, arm.settings, now=moment, history_by_product_id=history,
+                              demand_by_product_id=demand)
+    spent = time.process_time() - started
+    for decision in decisions:
+        if not decision.is_change:
+            continue
+        product = arm.store.products[int(decision.product_id)]
+        _check(arm, decision, product)
+        product.set_price(decision.suggested_price, updated_at=moment.isoformat())
+        arm.history[decision.product_id].append(PricePoint(product_id=decision.product_id,
+                                                           price=decision.suggested_price, changed_at=moment))
+        arm.changes += 1
+    return spent
+
+
+def elasticity_error(arm: Arm, today: date) -> float:
+    """Median |estimate - truth| / |truth| over the products, from the arm's history up to ``today``."""
+    products = arm.core_products()
+    estimates = arm.estimates(products, today)
+    truth = arm.market.elasticities(arm.store)
+    errors = [abs(estimates[p.id].value - truth[int(p.id)]) / abs(truth[int(p.id)]) for p in products]
+    return statistics.median(errors)
+
+
+def run(n: int, weeks: int, seed: int) -> int:
+    competitors = SandboxCompetitorSource(seed=seed)
+    arms = [Arm(name, settings, build_store(n, seed), MarketSimulator(seed, history_days=0, competitors=competitors))
+            for name, settings in (("match", MATCH), ("profit", PROFIT))]
+    first = datetime(START.year, START.month, START.day, tzinfo=RIYADH).astimezone(UTC)
+    for arm in arms:
+        arm.market.start(arm.store, first)
+        # The store's prices when the optimizer was installed: the first point of its price history.
+        for p in arm.store.products.values():
+            arm.history[str(p.id)].append(PricePoint(product_id=str(p.id), price=p.price, changed_at=first,
+                                                     source="install"))
+    errors: dict[int, float] = {}
+    pricing_seconds = 0.0
+    wall = time.perf_counter()
+    for day in range(weeks * 7):
+        today = START + timedelta(days=day)
+        moment = first + timedelta(days=day, hours=6)
+        for arm in arms:
+            arm.market.catch_up(arm.store, moment)
+            arm.read_orders()
+            if arm.name == "profit" and day in (28, 56):
+                errors[day // 7] = elasticity_error(arm, today)
+            spent = price_day(arm, moment, competitors, today)
+            if arm.name == "profit":
+                pricing_seconds = spent
+    end = first + timedelta(days=weeks * 7)
+    for arm in arms:
+        arm.market.catch_up(arm.store, end)
+        arm.read_orders()
+    wall = time.perf_counter() - wall
+
+    def profit(arm: Arm, since: date = START) -> Decimal:
+        return sum((v for d, v in arm.profit_by_day.items() if d >= since), Decimal(0))
+
+    match, profit_arm = arms
+    gain = float(profit(profit_arm) / profit(match) - 1)
+    late = START + timedelta(days=(weeks - 4) * 7)
+    gain_late = float(profit(profit_arm, late) / profit(match, late) - 1)
+    print(f"market simulation: {n} products, {weeks} weeks, seed {seed} ({wall:.0f} s wall)")
+    for arm in arms:
+        units = sum(s.units for s in arm.sales.values())
+        print(f"  {arm.name:<7} gross profit SAR {profit(arm):>12,.2f}  units {units:>7}  "
+              f"changes {arm.changes:>6}  violations {len(arm.violations)}")
+    print(f"  profit vs match: {gain:+.1%} over {weeks} weeks, {gain_late:+.1%} over the last 4 "
+          f"(target {TARGET_PROFIT_GAIN:+.0%})")
+    for week, err in sorted(errors.items()):
+        print(f"  elasticity median relative error after {week} weeks: {err:.1%}")
+    print(f"  estimate and price {n} products once: {pricing_seconds:.2f} CPU s")
+    violations = [v for arm in arms for v in arm.violations]
+    for v in violations[:10]:
+        print(f"  VIOLATION {v}")
+    missed = []
+    if gain < TARGET_PROFIT_GAIN:
+        missed.append("profit gain")
+    if violations:
+        missed.append("violations")
+    if errors.get(8, 0.0) > TARGET_ERROR_8_WEEKS:
+        missed.append("elasticity error after 8 weeks")
+    if missed:
+        print("MISSED: " + ", ".join(missed))
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=500)
+    parser.add_argument("--weeks", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    return run(args.products, args.weeks, args.seed)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
