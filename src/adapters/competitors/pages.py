@@ -1,4 +1,4 @@
-"""Competitor product pages: polite fetching with httpx, then price extraction (``extraction.py``).
+"""Competitor product pages: polite fetching with httpx, then price extraction (the ``extraction`` package).
 
 A failed fetch (timeout, HTTP error, no readable price) yields *no offer* and a logged reason:
 a page that did not load says nothing about the competitor's price, so it must never look like a

@@ -1,0 +1,314 @@
+"""schema.org ``Product``/``Offer`` data about the page's main product: JSON-LD, microdata, RDFa.
+
+JSON-LD is found in the raw page (``json_ld_items``: no DOM needed); microdata is read by extruct
+on the one parsed document (``microdata_reading``), and RDFa by extruct's own parser
+(``rdfa_reading``, only worth its cost when ``has_rdfa``). All three become JSON-LD-like nodes,
+and ``structured_reading`` turns those into one ``Reading``: the main product's offer (the
+cheapest in stock when there are several), no price for a price range or several products at
+different prices, and a list/strikethrough ``priceSpecification`` kept as the "was" price.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+import lxml.html
+from extruct.w3cmicrodata import LxmlMicrodataExtractor
+
+from adapters.competitors.extraction.availability import availability_of
+from adapters.competitors.extraction.readings import Reading
+from adapters.competitors.parsing import normalize_currency, parse_amount, parse_price
+
+log = logging.getLogger(__name__)
+
+_PRODUCT_TYPES = frozenset({"Product", "ProductGroup", "IndividualProduct", "ProductModel", "Book", "Vehicle",
+                            "SomeProducts", "Car"})
+_OFFER_TYPES = frozenset({"Offer", "AggregateOffer"})
+_LIST_PRICE_TYPES = ("listprice", "strikethroughprice", "msrp", "srp", "invoiceprice", "minimumadvertisedprice")
+_MAX_MICRODATA_PRODUCTS = 8
+
+
+def _has_microdata(raw_html: str) -> bool:
+    return "itemscope" in raw_html and ("schema.org/Product" in raw_html or "schema.org/Offer" in raw_html)
+
+
+def has_rdfa(raw_html: str) -> bool:
+    """True when an RDFa ``typeof`` attribute names a Product or an Offer (checked without a regex)."""
+    start = 0
+    for _ in range(500):
+        at = raw_html.find("typeof=", start)
+        if at == -1:
+            return False
+        value = raw_html[at + 7:at + 80].split(">", 1)[0]
+        if "Product" in value or "Offer" in value:
+            return True
+        start = at + 7
+    return False
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _types(node: Mapping[str, Any]) -> set[str]:
+    return {str(t).rsplit("/", 1)[-1].rsplit("#", 1)[-1] for t in _as_list(node.get("@type"))}
+
+
+def _first(node: Mapping[str, Any], *keys: str) -> Any:
+    for key in keys:
+        for value in _as_list(node.get(key)):
+            if isinstance(value, Mapping) and "@value" in value:
+                value = value["@value"]
+            if value not in (None, ""):
+                return value
+    return None
+
+
+def find_either(text: str, needles: Sequence[str], start: int) -> int:
+    """Where the first of ``needles`` occurs in ``text`` from ``start`` (-1: none does)."""
+    found = [i for i in (text.find(n, start) for n in needles) if i != -1]
+    return min(found) if found else -1
+
+
+def _json_ld_blocks(raw_html: str) -> Iterator[str]:
+    # str.find, not a regex over the page: megabyte pages full of scripts stay cheap.
+    start = 0
+    while (at := raw_html.find("application/ld+json", start)) != -1:
+        start = at + 19
+        tag_start = raw_html.rfind("<", 0, at)
+        if tag_start == -1 or not raw_html[tag_start:tag_start + 7].lower().startswith("<script"):
+            continue
+        body_start = raw_html.find(">", at)
+        body_end = find_either(raw_html, ("</script", "</SCRIPT"), body_start) if body_start != -1 else -1
+        if body_end == -1:
+            continue
+        start = body_end
+        yield raw_html[body_start + 1:body_end]
+
+
+def json_ld_items(raw_html: str) -> list[Any]:
+    """The parsed JSON of the page's ``application/ld+json`` scripts (unreadable ones are skipped)."""
+    items: list[Any] = []
+    for block in _json_ld_blocks(raw_html):
+        text = block.strip()
+        if text.startswith("<!--"):
+            text = text[4:]
+        if text.endswith("-->"):
+            text = text[:-3]
+        for candidate in (text, html_lib.unescape(text), re.sub(r"[\x00-\x1f]", " ", text)):
+            try:
+                items.append(json.loads(candidate))
+                break
+            except ValueError:
+                continue
+    return items
+
+
+def _top_nodes(items: Iterable[Any]) -> Iterator[Mapping[str, Any]]:
+    """The page's own top-level nodes: items, ``@graph`` members and lists of them.
+
+    Nodes nested in a property (``isRelatedTo``, ``isSimilarTo``, ``itemListElement`` ...) are other
+    products the page mentions, never candidates for the page's own product.
+    """
+    for item in items:
+        if isinstance(item, list):
+            yield from _top_nodes(item)
+        elif isinstance(item, Mapping):
+            graph = item.get("@graph")
+            if graph is not None:
+                yield from _top_nodes(_as_list(graph))
+            if _types(item):
+                yield item
+
+
+def _page_key(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").removeprefix("www.")
+    return f"{host}{parts.path.rstrip('/')}".casefold() if host else None
+
+
+def _main_products(nodes: Sequence[Mapping[str, Any]], page_urls: Sequence[str]) -> list[Mapping[str, Any]]:
+    products = [n for n in nodes if _types(n) & _PRODUCT_TYPES]
+    if len(products) <= 1:
+        return products
+    keys = {k for k in (_page_key(u) for u in page_urls) if k}
+    same_page = [p for p in products
+                 if keys & {_page_key(str(_first(p, "url", "@id") or "")), _page_key(str(p.get("@id") or ""))}]
+    return same_page or products
+
+
+def _offer_readings(offer: Mapping[str, Any], method: str, inherited: bool | None,
+                    currency_hint: str | None) -> Iterator[Reading]:
+    types = _types(offer)
+    nested = [o for o in _as_list(offer.get("offers")) if isinstance(o, Mapping)]
+    stock = availability_of(offer.get("availability"))
+    stock = inherited if stock is None else stock
+    currency = normalize_currency(_first(offer, "priceCurrency")) or currency_hint
+    if nested and "AggregateOffer" in types:
+        for child in nested:
+            yield from _offer_readings(child, method, stock, currency)
+        return
+    list_price: Decimal | None = None
+    raw = _first(offer, "price")
+    for spec in _as_list(offer.get("priceSpecification")):
+        if not isinstance(spec, Mapping):
+            continue
+        kind = str(_first(spec, "priceType") or "").casefold().rsplit("/", 1)[-1]
+        value = _first(spec, "price")
+        currency = currency or normalize_currency(_first(spec, "priceCurrency"))
+        if kind in _LIST_PRICE_TYPES:
+            list_price = parse_amount(value, currency_hint=currency)
+        elif raw is None:
+            raw = value
+    if raw is None and "AggregateOffer" in types:
+        low, high = _first(offer, "lowPrice"), _first(offer, "highPrice")
+        low_amount, high_amount = parse_amount(low, currency_hint=currency), parse_amount(high, currency_hint=currency)
+        if low_amount is not None and high_amount is not None and low_amount != high_amount:
+            yield Reading(None, currency, stock, method, note=f"a price range {low_amount}..{high_amount}")
+            return
+        raw = low if low is not None else high
+    amount = parse_amount(raw, currency_hint=currency)
+    if amount is None:
+        if raw is not None:
+            yield Reading(None, currency, stock, method, note=f"price {raw!r} is not readable")
+        elif stock is not None:
+            yield Reading(None, currency, stock, method)
+        return
+    if currency is None and isinstance(raw, str):
+        parsed = parse_price(raw)
+        currency = parsed.currency if parsed else None
+    yield Reading(amount, currency, stock, method, list_price=list_price)
+
+
+def _choose(readings: Sequence[Reading], method: str) -> Reading | None:
+    """One reading from a product's offers: the cheapest a customer can buy (sellers, variants)."""
+    if not readings:
+        return None
+    priced = [r for r in readings if r.price is not None]
+    if not priced:
+        stock = next((r.in_stock for r in readings if r.in_stock is not None), None)
+        note = next((r.note for r in readings if r.note), None)
+        return Reading(None, readings[0].currency, stock, method, note=note)
+    currencies = {r.currency for r in priced if r.currency}
+    if len(currencies) > 1:
+        return Reading(None, None, None, method, note=f"offers in several currencies ({', '.join(sorted(currencies))})")
+    available = [r for r in priced if r.in_stock is not False]
+    pool = available or priced
+    best = min(pool, key=lambda r: r.price or Decimal(0))
+    distinct = sorted({r.price for r in pool if r.price is not None})
+    note = None
+    if len(distinct) > 1:
+        note = f"{len(pool)} offers from {distinct[0]} to {distinct[-1]}: the cheapest in stock"
+    in_stock = True if available else best.in_stock
+    list_price = next((r.list_price for r in pool if r.list_price is not None), None)
+    return Reading(best.price, best.currency or next(iter(currencies), None), in_stock, method,
+                   list_price=list_price, note=note)
+
+
+def structured_reading(items: Sequence[Any], method: str, page_urls: Sequence[str]) -> Reading | None:
+    """The reading of the page's main product (or lone Offer) among JSON-LD-like ``items``."""
+    nodes = list(_top_nodes(items))
+    products = _main_products(nodes, page_urls)
+    if len(products) > 1:
+        per_product = [_choose([r for o in _as_list(p.get("offers")) if isinstance(o, Mapping)
+                                for r in _offer_readings(o, method, None, None)], method) for p in products]
+        prices = {r.price for r in per_product if r is not None and r.price is not None}
+        if len(prices) > 1:
+            return Reading(None, None, None, method,
+                           note=f"{len(products)} products on the page at different prices, none of them this page's")
+        chosen = next((r for r in per_product if r is not None and r.price is not None), None)
+        return chosen
+    if products:
+        offers = [o for o in _as_list(products[0].get("offers")) if isinstance(o, Mapping)]
+        if not offers and "ProductGroup" in _types(products[0]):
+            offers = [o for v in _as_list(products[0].get("hasVariant")) if isinstance(v, Mapping)
+                      for o in _as_list(v.get("offers")) if isinstance(o, Mapping)]
+        return _choose([r for o in offers for r in _offer_readings(o, method, None, None)], method)
+    # Some shops publish a bare Offer without its Product; it is still the page's offer.
+    offers = [n for n in nodes if _types(n) & _OFFER_TYPES]
+    if len(offers) == 1:
+        return _choose(list(_offer_readings(offers[0], method, None, None)), method)
+    return None
+
+
+_SCHEMA_PREFIX = re.compile(r"^https?://schema\.org/")
+
+
+def _microdata_as_jsonld(item: Any) -> Any:
+    """extruct's microdata item (``{"type", "properties"}``) as a JSON-LD-like node."""
+    if isinstance(item, list):
+        return [_microdata_as_jsonld(i) for i in item]
+    if not isinstance(item, Mapping) or "properties" not in item:
+        return item
+    node: dict[str, Any] = {"@type": item.get("type")}
+    for key, value in item["properties"].items():
+        node[key] = _microdata_as_jsonld(value)
+    return node
+
+
+def _rdfa_as_jsonld(nodes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """extruct's RDFa output is flat, with full IRIs; rebuild nested schema.org nodes with short keys."""
+    by_id = {n.get("@id"): n for n in nodes if isinstance(n, Mapping)}
+    referenced = {v.get("@id") for n in by_id.values() for vs in n.values() for v in _as_list(vs)
+                  if isinstance(v, Mapping) and "@id" in v}
+
+    def convert(node: Mapping[str, Any], depth: int = 0) -> dict[str, Any]:
+        out: dict[str, Any] = {"@type": [_SCHEMA_PREFIX.sub("", str(t)) for t in _as_list(node.get("@type"))]}
+        for key, values in node.items():
+            if not _SCHEMA_PREFIX.match(key):
+                continue
+            converted: list[Any] = []
+            for value in _as_list(values):
+                if isinstance(value, Mapping) and value.get("@id") in by_id and depth < 4:
+                    converted.append(convert(by_id[value["@id"]], depth + 1))
+                elif isinstance(value, Mapping):
+                    converted.append(value.get("@value", value.get("@id")))
+                else:
+                    converted.append(value)
+            out[_SCHEMA_PREFIX.sub("", key)] = converted[0] if len(converted) == 1 else converted
+        return out
+
+    return [convert(n) for key, n in by_id.items() if key not in referenced]
+
+
+def microdata_reading(doc: lxml.html.HtmlElement, raw_html: str, url: str) -> Reading | None:
+    """The reading of the page's schema.org microdata, if it has any (a list page gives a note, no price)."""
+    listed = raw_html.count("schema.org/Product")
+    if listed > _MAX_MICRODATA_PRODUCTS:
+        # A list of products (a category or search page): extruct's microdata reader is quadratic
+        # in the items, and no one of them is this page's product anyway.
+        return Reading(None, None, None, "microdata", note=f"{listed} products marked up: a list page")
+    if not _has_microdata(raw_html):
+        return None
+    try:
+        items = [_microdata_as_jsonld(i) for i in LxmlMicrodataExtractor().extract_items(doc, url)]
+        return structured_reading(items, "microdata", [url])
+    except Exception as exc:  # extruct raises assorted errors on broken markup
+        log.info("microdata unreadable on %s: %s", url, exc)
+        return None
+
+
+def rdfa_reading(raw_html: str, url: str) -> Reading | None:
+    """The reading of the page's schema.org RDFa (parsed again by extruct: call it only when ``has_rdfa``)."""
+    import extruct  # RDFa needs extruct's own DOM: only pages with RDFa and no other price pay for it
+
+    try:
+        nodes = extruct.extract(raw_html, base_url=url, syntaxes=["rdfa"], uniform=True, errors="ignore")["rdfa"]
+        return structured_reading(_rdfa_as_jsonld(nodes), "rdfa", [url])
+    except Exception as exc:  # rdflib/pyrdfa raise assorted errors on broken markup
+        log.info("RDFa unreadable on %s: %s", url, exc)
+        return None
+
+
+__all__ = ["find_either", "has_rdfa", "json_ld_items", "microdata_reading", "rdfa_reading", "structured_reading"]
