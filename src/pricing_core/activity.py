@@ -37,6 +37,7 @@ class ActivityType(StrEnum):
     WEBHOOK_REFUSED = "webhook_refused"
     SYSTEM_RECOVERY = "system_recovery"
     SALES_SYNCED = "sales_synced"
+    PRICE_ROLLED_BACK = "price_rolled_back"
 
 
 @attrs.frozen(kw_only=True)

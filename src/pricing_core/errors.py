@@ -19,6 +19,10 @@ class DecisionNotFound(PricingCoreError):
     """No such decision in this store."""
 
 
+class RunNotFound(PricingCoreError):
+    """No such run in this store (and no decision names it)."""
+
+
 class InvalidTransition(PricingCoreError):
     """A decision cannot move to the requested status from where it is (e.g. approve a rejected one)."""
 
