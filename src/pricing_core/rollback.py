@@ -122,6 +122,11 @@ class RollbackReport:
         return len(self.of(RollbackOutcome.RESTORE))
 
     @property
+    def already_restored(self) -> int:
+        """Products an earlier rollback restored (a repeat finds them all here)."""
+        return len(self.of(RollbackOutcome.ALREADY_RESTORED))
+
+    @property
     def left(self) -> list[RollbackItem]:
         """Products not restored, each with its reason (the guard-breaking ones included)."""
         return self.of(RollbackOutcome.LEFT, RollbackOutcome.NEEDS_CONFIRMATION)
@@ -139,7 +144,7 @@ class RollbackReport:
             "dry_run": self.dry_run,
             "restored": self.restored,
             "would_restore": self.would_restore,
-            "already_restored": len(self.of(RollbackOutcome.ALREADY_RESTORED)),
+            "already_restored": self.already_restored,
             "left": [{"product_id": i.product_id, "reason": i.reason or "", "outcome": i.outcome.value}
                      for i in self.left],
             "needs_confirmation": [{"product_id": i.product_id, "previous_price": str(i.previous_price),

@@ -21,6 +21,7 @@ from starlette.testclient import TestClient
 from adapters.config import Config
 from adapters.fake_salla import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, FakeSalla, create_fake_salla
 from adapters.memory import FakeClock, InMemoryUnitOfWorkFactory, MemoryPriceEchoes, RecordingQueue
+from adapters.memory.locks import ThreadStoreLocks
 from adapters.salla import build_salla
 from entrypoints.web.app import create_app
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
@@ -44,6 +45,8 @@ class Services:
     queue: RecordingQueue
     fake_salla: FakeSalla | None = None
     echoes: MemoryPriceEchoes | None = None
+    locks: ThreadStoreLocks = attrs.Factory(ThreadStoreLocks)
+    echo_ttl_seconds: float = 900.0
 
 
 @attrs.define

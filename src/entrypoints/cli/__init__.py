@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "entrypoints.cli.salla_commands",
     "entrypoints.cli.runner_commands",
     "entrypoints.cli.trust_commands",
+    "entrypoints.cli.rollback_commands",
     "entrypoints.cli.cost_commands",
     "entrypoints.cli.web_commands",
     "entrypoints.cli.doctor",

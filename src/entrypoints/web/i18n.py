@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from entrypoints.web.rollback_text import ROLLBACK_LABELS
+
 LANGUAGES = ("en", "ar")
 
 LABELS: dict[str, dict[str, str]] = {
@@ -341,6 +343,9 @@ LABELS: dict[str, dict[str, str]] = {
                                                   "ar": "تعذّر ربط تحديثات المتجر"},
     "activity.webhook_refused": {"en": "Store notification refused", "ar": "رفض إشعار من المتجر"},
 }
+
+# The run page's and the rollback's words live in their own module.
+LABELS.update(ROLLBACK_LABELS)
 
 
 def translator(lang: str) -> Callable[[str], str]:

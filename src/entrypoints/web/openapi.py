@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from entrypoints.web.rollback_openapi import ROLLBACK_PATHS, ROLLBACK_SCHEMAS
 from entrypoints.web.rule_views import AMOUNT_PATTERN
 from pricing_core.decision import DecisionStatus
 
@@ -278,7 +279,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
         "servers": [{"url": server_url.rstrip("/") or "/"}],
         "components": {
             "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"}},
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **ROLLBACK_SCHEMAS},
         },
         "paths": {
             "/health": {
@@ -454,6 +455,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "/stores/{store_id}/decisions/reject": _review_bulk("reject"),
             "/stores/{store_id}/decisions/{decision_id}/approve": _review_one("approve"),
             "/stores/{store_id}/decisions/{decision_id}/reject": _review_one("reject"),
+            **ROLLBACK_PATHS,
         },
     }
 

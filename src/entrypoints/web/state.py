@@ -17,7 +17,7 @@ from starlette.templating import Jinja2Templates
 
 from adapters.config import Config
 from entrypoints.web.metrics import WebMetrics
-from pricing_core.ports import Clock, PriceEchoes, SallaAuth, SallaCatalog, TaskQueue, UnitOfWorkFactory
+from pricing_core.ports import Clock, PriceEchoes, SallaAuth, SallaCatalog, StoreLocks, TaskQueue, UnitOfWorkFactory
 
 SANDBOX_PREFIX = "/sandbox"
 
@@ -48,6 +48,13 @@ class WebServices(Protocol):
 
     @property
     def fake_salla(self) -> Any: ...
+
+    # A rollback writes prices from the web process (``usecases/rollback.py``, ``ApplyPorts``).
+    @property
+    def locks(self) -> StoreLocks: ...
+
+    @property
+    def echo_ttl_seconds(self) -> float: ...
 
 
 class Background(Protocol):

@@ -216,7 +216,9 @@ class _Rollback:
             page = self.ports.salla_catalog.get_products(token, [r.decision.product_id for r in batch])
             self.requests += 1
             found = {p.id: p for p in page.products}
-            unreadable = {r.product_id: r.reason for r in page.rejected if r.product_id is not None}
+            unreadable = {p.variant_of: "the product is priced per SKU now, not as a whole"
+                          for p in page.products if p.variant_of is not None}
+            unreadable.update((r.product_id, r.reason) for r in page.rejected if r.product_id is not None)
             for record in batch:
                 pid = record.decision.product_id
                 self._judge_one(record, markers.get(record.id), found.get(pid), book, overrides.get(pid),

@@ -289,3 +289,37 @@ def test_a_change_still_being_applied_is_left() -> None:
     report = rollback_run(ports, "1", RUN, dry_run=True)
     in_flight = next(i for i in report.items if i.decision_id == "in-flight")
     assert in_flight.outcome is RollbackOutcome.LEFT and "still being applied" in (in_flight.reason or "")
+
+
+def test_the_cli_dry_run_json_table_and_errors(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from adapters.config import Config
+    from bootstrap import build_services
+    from entrypoints.cli import main, rollback_commands
+
+    ports = swept()
+    ports.salla_catalog.set_price("1", "b", D("99.00"))
+    monkeypatch.setenv("COLUMNS", "250")  # rich wraps tables to the terminal width
+    monkeypatch.setattr(rollback_commands, "_services", lambda: build_services(
+        Config(), uow_factory=ports.uow_factory, locks=ports.locks, clock=ports.clock, salla_auth=ports.salla_auth,
+        salla_catalog=ports.salla_catalog, competitors=ports.competitors, advisor=None))
+    assert main(["rollback", "1", RUN, "--dry-run", "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["dry_run"] and body["would_restore"] == 2 and [i["product_id"] for i in body["left"]] == ["b"]
+    assert prices(ports) == {"a": D("96.00"), "b": D("99.00"), "c": D("104.00")}
+
+    assert main(["rollback", "1", RUN]) == 0
+    out = capsys.readouterr().out
+    assert "restored 2, left 1" in out and "changed since" in out and "Product a" in out
+    assert prices(ports) == {"a": D("100.00"), "b": D("99.00"), "c": D("100.00")}
+    assert main(["rollback", "1", RUN, "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["restored"] == 0 and again["already_restored"] == 2
+
+    assert main(["rollback", "1", "no-such-run"]) == 1
+    assert "has no run no-such-run" in capsys.readouterr().err
+    assert main(["rollback", "1", RUN, "--decision", "nope"]) == 1
+    assert "has no decision nope" in capsys.readouterr().err
