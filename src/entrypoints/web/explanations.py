@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from entrypoints.web.rollback_explain import rollback_line
+
 _Render = Callable[[re.Match[str]], str]
 
 _ACTIONS = {"auto apply": "يُطبَّق تلقائيًا", "needs approval": "يحتاج موافقتك"}
@@ -134,6 +136,9 @@ def explain_line(line: str, lang: str) -> tuple[str, bool]:
         m = pattern.fullmatch(line)
         if m:
             return _fragments(render(m)), True
+    rollback = rollback_line(line)  # a rollback's restore decision, or why it left a product
+    if rollback is not None:
+        return rollback, True
     translated = _fragments(line)
     return translated, translated != line
 

@@ -207,3 +207,38 @@ def test_the_run_pages_read_in_arabic(seeded: Seeded, suffix: str) -> None:
                    and re.search(rf"(?<![A-Za-z]){re.escape(p)}(?![A-Za-z])", text))
     assert found == [], found
     assert "سيُستعاد" in page.text or "ما غيّره هذا التشغيل" in page.text
+
+
+def test_every_rollback_sentence_reads_in_arabic() -> None:
+    from datetime import UTC, datetime
+
+    from entrypoints.web.explanations import explain_line
+    from pricing_core.catalog import PricePoint, Product
+    from pricing_core.overrides import ProductOverride
+    from pricing_core.rollback import judge_restore, restore_guard_breaks, restore_record
+    from pricing_core.settings import TenantSettings
+
+    now = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    record = attrs.evolve(_record("1", "p", Decimal("100.00"), Decimal("110.00"), now), run_id="run12")
+    product = Product(id="p", price="110.00", cost_price="95")
+    settings = TenantSettings(max_price=Decimal("99"), direction_lock="up_only")
+    override = ProductOverride(product_id="p", excluded=True, fixed_price="120", map_price="101", min_price="105")
+    breaks = restore_guard_breaks(Decimal("100.00"), product, settings, override)
+    no_cost = restore_guard_breaks(Decimal("100.00"), Product(id="p", price="110.00"), TenantSettings(), None)
+    assert len(breaks) == 7 and len(no_cost) == 1
+    lines = [*restore_record(record, product, settings=settings, override=override, guard_breaks=breaks,
+                             by="merchant", now=now).decision.explanation,
+             *restore_record(record, product, settings=TenantSettings(), override=None, guard_breaks=(),
+                             by="admin-api", now=now).decision.explanation, *no_cost]
+    for current, later, confirm in ((None, None, False), (Product(id="p", price="100"), None, False),
+                                    (Product(id="p", price="90"), None, False),
+                                    (product, PricePoint(product_id="p", price="110", changed_at=now), False),
+                                    (product, None, False)):
+        judged = judge_restore(record, current, settings=settings, override=override, later_change=later,
+                               confirm_guard_breaks=confirm)
+        lines.append(judged.reason or "")
+    lines += [f"not restored: {lines[-2]}", "not restored for now: Salla answered 503; roll back again to retry"]
+    for line in lines:
+        text, translated = explain_line(line, "ar")
+        assert translated, line
+        assert set(re.findall(r"[A-Za-z]{2,}", text)) <= {"UTC", "run"}, (line, text)
