@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from html import unescape
+from pathlib import Path
 
 import attrs
 import pytest
 from starlette.testclient import TestClient
 from tests.support.web_harness import ADMIN_TOKEN, Harness, make_harness
 
+from adapters.config import Config
+from adapters.storage import build_storage
 from entrypoints.web.i18n import LABELS
 from pricing_core.activity import ActivityType
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
@@ -52,8 +55,11 @@ def _record(store_id: str, product_id: str, old: Decimal, new: Decimal, at: obje
 
 @pytest.fixture
 def seeded() -> Seeded:
+    return seed(make_harness())
+
+
+def seed(web: Harness) -> Seeded:
     """A connected sandbox store whose run ``run-7`` raised two prices by 5% (no cost known: raises only)."""
-    web = make_harness()
     mid = web.merchant_ids()[0]
     browser = web.install(mid)
     now = web.services.clock.now()
@@ -90,6 +96,24 @@ def test_the_api_rolls_back_once_and_a_repeat_restores_nothing(seeded: Seeded) -
     with seeded.web.uow_factory(seeded.merchant_id) as uow:
         log = scope_of(uow).activity.list(activity_type=ActivityType.PRICE_ROLLED_BACK)
     assert log[-1].metadata["by"] == "admin-api" and log[-1].metadata["restored"] == 2
+
+
+def test_the_api_rollback_on_sqlite_storage(tmp_path: Path) -> None:
+    factory, _locks = build_storage(Config(var_dir=tmp_path), migrate_schema=True)
+    try:
+        seeded = seed(make_harness(uow_factory=factory))
+        changed = sorted(seeded.before)[0]
+        seeded.web.fake.set_price(int(seeded.merchant_id), changed, Decimal("12.34"))
+        body = seeded.web.client.post(seeded.path(), headers=AUTH).json()
+        assert body["restored"] == 1 and [i["product_id"] for i in body["left"]] == [changed]
+        again = seeded.web.client.post(seeded.path(), headers=AUTH).json()
+        assert again["restored"] == 0 and again["already_restored"] == 1
+        assert seeded.salla() == {**seeded.before, changed: Decimal("12.34")}
+        with factory(seeded.merchant_id) as uow:
+            history = scope_of(uow).price_history.for_product(sorted(seeded.before)[1])
+        assert [p.source for p in history] == ["rollback"]
+    finally:
+        factory.engine.dispose()
 
 
 def test_the_api_leaves_a_price_the_merchant_changed(seeded: Seeded) -> None:
