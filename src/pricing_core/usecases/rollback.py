@@ -135,7 +135,7 @@ class _Rollback:
         self.requests = 0
         self.token: str | None = None
         self.to_write: list[_Restore] = []
-        self.found_restored: list[DecisionRecord] = []   # markers APPLYING whose price Salla already shows
+        self.found_restored: list[DecisionRecord] = []   # open markers whose price Salla already shows
         self.to_fail: dict[str, str] = {}                # marker id -> why it is given up
         self.to_pending: dict[str, str] = {}             # APPLYING marker id -> why it waits (confirmation)
 
@@ -235,8 +235,9 @@ class _Rollback:
         unreadable: str | None,
     ) -> None:
         now_price = None if current is None else quantize(current.price)
-        if marker is not None and marker.status is DecisionStatus.APPLYING and now_price == record.decision.old_price:
-            # Sent before a crash, and Salla shows it: recorded now, never sent twice.
+        if marker is not None and now_price == record.decision.old_price:
+            # Sent before a crash (or the recovery loop gave it back before Salla's queue applied it),
+            # and Salla shows it: recorded now, never sent twice.
             outcome = RollbackOutcome.ALREADY_RESTORED if self.dry_run else RollbackOutcome.RESTORED
             self.items[record.id] = item_for(record, outcome, current=now_price)
             self.found_restored.append(marker)
@@ -310,7 +311,7 @@ class _Rollback:
             decisions.set_status([m.id for m in fresh if m.status is not DecisionStatus.APPLYING],
                                  DecisionStatus.APPLYING, at=now, expected=(DecisionStatus.APPROVED,))
             uow.commit()
-        return fresh
+        return [attrs.evolve(m, status=DecisionStatus.APPLYING) for m in fresh]
 
     def _record(self, restored: Sequence[DecisionRecord], failed: Mapping[str, str],
                 waiting: Mapping[str, str]) -> None:
@@ -319,8 +320,12 @@ class _Rollback:
         with self.ports.uow_factory(self.store_id) as uow:
             scope = scope_of(uow)
             if restored:
+                pending = [m.id for m in restored if m.status is DecisionStatus.PENDING]
+                if pending:  # the lifecycle reaches APPLIED through APPROVED
+                    scope.decisions.set_status(pending, DecisionStatus.APPROVED, at=now,
+                                               expected=(DecisionStatus.PENDING,))
                 scope.decisions.set_status([m.id for m in restored], DecisionStatus.APPLIED, at=now,
-                                           expected=(DecisionStatus.APPLYING,))
+                                           expected=(DecisionStatus.APPROVED, DecisionStatus.APPLYING))
                 scope.price_history.add_many([
                     PricePoint(product_id=m.decision.product_id, price=m.decision.suggested_price, changed_at=now,
                                source=ROLLBACK) for m in restored])

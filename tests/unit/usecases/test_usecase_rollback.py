@@ -261,6 +261,28 @@ def test_the_recovery_loop_settles_a_crashed_rollback(monkeypatch: pytest.Monkey
     assert all(writes(ports, p) == 2 for p in "abc")
 
 
+def test_a_write_that_lands_after_the_recovery_gave_it_back_is_recorded_not_resent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ports = swept()
+
+    def lost(access_token: str, updates: Sequence[PriceUpdate]) -> ApplyReport:
+        raise SallaUnavailable("timed out: Salla may have queued it")
+
+    monkeypatch.setattr(ports.salla_catalog, "apply_prices", lost)
+    with pytest.raises(SallaUnavailable):
+        rollback_run(ports, "1", RUN)
+    monkeypatch.undo()
+    ports.clock.advance(timedelta(minutes=11))
+    recover_stuck_work(ports, RecordingQueue())  # Salla still shows the run's prices: back to pending
+    assert marker(ports, "a").status is DecisionStatus.PENDING
+    ports.salla_catalog.set_price("1", "a", D("100.00"))  # Salla's queue applies the lost write after all
+    report = rollback_run(ports, "1", RUN)
+    assert outcomes(report) == {p: RollbackOutcome.RESTORED for p in "abc"}
+    assert writes(ports, "a") == 1 and writes(ports, "b") == 2  # a: recorded from Salla, not sent again
+    assert marker(ports, "a").status is DecisionStatus.APPLIED
+
+
 def test_refused_and_passing_failures() -> None:
     ports = swept()
     ports.salla_catalog.refuse["a"] = "validation failed: price"
