@@ -13,7 +13,8 @@ checked: they pace the optimizer's own steps, and a rollback is the merchant und
 Pure: ``usecases/rollback.py`` reads the run, Salla and the settings, holds the locks, writes
 and records; this module judges one product (:func:`judge_restore`) and builds the decision that
 records a restore (:func:`restore_record`), which is also the rollback's per-product marker: its
-id derives from the rolled-back decision, so a product is restored at most once per decision.
+id derives from the rolled-back decision (and the attempt, when an earlier one ended unwritten),
+so a product is restored at most once per decision.
 """
 
 from __future__ import annotations
@@ -153,14 +154,25 @@ class RollbackReport:
         }
 
 
-def rollback_key(decision_id: str) -> str:
-    """The idempotency key of the decision that restores the price ``decision_id`` replaced."""
-    return f"{ROLLBACK}:{decision_id}"
+def rollback_key(decision_id: str, attempt: int = 1) -> str:
+    """The idempotency key of the decision that restores the price ``decision_id`` replaced.
+
+    One per attempt: a later attempt exists only once the one before ended without writing the
+    price (failed, rejected, superseded), so at most one attempt per decision is ever applied.
+    """
+    base = f"{ROLLBACK}:{decision_id}"
+    return base if attempt == 1 else f"{base}:{attempt}"
 
 
-def rollback_decision_id(decision_id: str) -> str:
-    """The id of that decision: the same rolled-back decision always names the same row."""
-    return str(uuid.uuid5(_ROLLBACK_NAMESPACE, rollback_key(decision_id)))
+def rollback_decision_id(decision_id: str, attempt: int = 1) -> str:
+    """The id of that decision: the same rolled-back decision and attempt always name the same row."""
+    return str(uuid.uuid5(_ROLLBACK_NAMESPACE, rollback_key(decision_id, attempt)))
+
+
+def attempt_of(marker: DecisionRecord, decision_id: str) -> int:
+    """Which attempt at restoring ``decision_id``'s previous price the restore decision ``marker`` is."""
+    rest = marker.idempotency_key.removeprefix(rollback_key(decision_id))
+    return int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else 1
 
 
 def item_for(record: DecisionRecord, outcome: RollbackOutcome, *, current: Decimal | None = None,
@@ -283,6 +295,7 @@ def restore_record(
     guard_breaks: tuple[str, ...],
     by: str,
     now: datetime,
+    attempt: int = 1,
 ) -> DecisionRecord:
     """The decision that restores the price ``record`` (a run's applied decision) replaced, APPROVED.
 
@@ -318,10 +331,10 @@ def restore_record(
         floor_price=floor, risk=RiskLevel.HIGH if guard_breaks else RiskLevel.LOW, action=Action.NEEDS_APPROVAL,
         change_pct=quantize(percent_change(run_price, previous)), margin_pct_after=margin_after,
         offers_considered=0, offers_used=0, explanation=tuple(steps), decided_at=now,
-        fingerprint=rollback_key(record.id),
+        fingerprint=rollback_key(record.id, attempt),
     )
-    return DecisionRecord(id=rollback_decision_id(record.id), store_id=record.store_id, run_id=None,
-                          idempotency_key=rollback_key(record.id), decision=decision,
+    return DecisionRecord(id=rollback_decision_id(record.id, attempt), store_id=record.store_id, run_id=None,
+                          idempotency_key=rollback_key(record.id, attempt), decision=decision,
                           status=DecisionStatus.APPROVED, created_at=now, updated_at=now, decided_by=by)
 
 
@@ -331,6 +344,7 @@ __all__ = [
     "RollbackItem",
     "RollbackOutcome",
     "RollbackReport",
+    "attempt_of",
     "effective_product",
     "item_for",
     "judge_restore",

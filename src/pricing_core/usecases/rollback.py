@@ -19,7 +19,9 @@ markers APPLIED and restores nothing; one that follows a crash finds them APPLYI
 the previous price already there is recorded without a second write, the run's price still there
 is sent again (the same price twice is harmless), anything else is left. So each product is
 restored at most once per rolled-back decision. The recovery loop treats a marker left APPLYING
-like any other decision in flight (``usecases/recovery.py``).
+like any other decision in flight (``usecases/recovery.py``). A marker that ended without writing
+(Salla refused it, the merchant rejected a restore the recovery handed back) lets a later rollback
+judge the product again, under a new attempt's marker.
 
 Runs under the store's sweep lock (waiting ``sweep_wait`` at most: a sweep writing the same
 products meanwhile would race the compare-and-set) and its apply lock (one sender of prices).
@@ -33,38 +35,38 @@ from datetime import datetime
 
 import attrs
 
-from pricing_core.activity import ActivityType
 from pricing_core.catalog import PricePoint, Product
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.errors import DecisionNotFound, RunNotFound, StoreBusy, StoreNotFound
 from pricing_core.money import quantize
 from pricing_core.overrides import ProductOverride
-from pricing_core.ports import PriceUpdate, StoreScope, UnitOfWorkFactory, scope_of
+from pricing_core.ports import PriceUpdate, StoreScope, scope_of
 from pricing_core.rollback import (
-    ROLLBACK,
     RollbackItem,
     RollbackOutcome,
     RollbackReport,
+    attempt_of,
     item_for,
     judge_restore,
     restore_record,
-    rollback_decision_id,
-    rollback_key,
 )
 from pricing_core.rules import InvalidRule, RuleBook
 from pricing_core.settings import TenantSettings
 from pricing_core.usecases.apply_prices import DEFAULT_APPLY_LOCK_WAIT
 from pricing_core.usecases.context import APPLY_LOCK, SWEEP_LOCK, ApplyPorts
 from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS, ensure_fresh_tokens
+from pricing_core.usecases.rollback_records import (
+    OPEN_MARKER,
+    latest_markers,
+    log_rollback,
+    record_outcome,
+    rollback_status,
+)
 
 # How long a rollback waits for a running sweep of the store before answering "busy".
 DEFAULT_SWEEP_WAIT = 5.0
 _PAGE = 500            # decisions per listing query
 _READ_BATCH = 5000     # products per ``get_products`` (the adapter reads catalog pages when cheaper)
-_ACTIVITY_SAMPLE = 50
-# Statuses of a restore decision that a rollback judges again (returned by the recovery loop, or
-# left waiting by a passing Salla failure, or in flight when a process stopped).
-_OPEN = (DecisionStatus.PENDING, DecisionStatus.APPROVED, DecisionStatus.APPLYING)
 
 
 def rollback_run(
@@ -114,10 +116,12 @@ def _check_run(ports: ApplyPorts, store_id: str, run_id: str) -> None:
 
 @attrs.frozen
 class _Restore:
-    """One product to write: the run's decision, its marker (None: a new one), Salla's product now."""
+    """One product to write: the run's decision, its open marker (None: a new one, attempt ``attempt``),
+    Salla's product now."""
 
     record: DecisionRecord
     marker: DecisionRecord | None
+    attempt: int
     current: Product
     settings: TenantSettings
     override: ProductOverride | None
@@ -138,20 +142,20 @@ class _Rollback:
         self.found_restored: list[DecisionRecord] = []   # open markers whose price Salla already shows
         self.to_fail: dict[str, str] = {}                # marker id -> why it is given up
         self.to_pending: dict[str, str] = {}             # APPLYING marker id -> why it waits (confirmation)
+        self.marker_ids: dict[str, str] = {}             # run's decision id -> its restore decision's id
 
     def run(self, decision_ids: Sequence[str] | None) -> RollbackReport:
         applied = self._changes(decision_ids)
-        markers = self._markers(applied)
+        with self.ports.uow_factory(self.store_id) as uow:
+            markers = latest_markers(scope_of(uow).decisions, [r.id for r in applied])
         open_ones = []
         for record in applied:
             marker = markers.get(record.id)
-            if marker is None or marker.status in _OPEN:
-                open_ones.append(record)
-            elif marker.status is DecisionStatus.APPLIED:
+            if marker is not None and marker.status is DecisionStatus.APPLIED:
                 self.items[record.id] = item_for(record, RollbackOutcome.ALREADY_RESTORED)
-            else:
-                self.items[record.id] = item_for(record, RollbackOutcome.LEFT, reason=marker.error or (
-                    f"an earlier rollback of this change ended {marker.status.value}"))
+                self.marker_ids[record.id] = marker.id
+            else:  # never tried, in flight, or an earlier attempt that ended unwritten: judged now
+                open_ones.append(record)
         if open_ones:
             self._judge(open_ones, markers)
         if not self.dry_run:
@@ -187,20 +191,6 @@ class _Rollback:
                     f"this decision changed no price (it is {record.status.value})"))
         return applied
 
-    def _markers(self, applied: Sequence[DecisionRecord]) -> dict[str, DecisionRecord]:
-        """The restore decisions earlier rollbacks stored, by the id of the decision they roll back."""
-        keys = {rollback_key(r.id): r.id for r in applied}
-        found: dict[str, DecisionRecord] = {}
-        with self.ports.uow_factory(self.store_id) as uow:
-            decisions = scope_of(uow).decisions
-            for start in range(0, len(keys), _PAGE):
-                chunk = list(keys)[start:start + _PAGE]
-                for key in decisions.existing_keys(chunk):
-                    marker = decisions.get(rollback_decision_id(keys[key]))
-                    if marker is not None:
-                        found[keys[key]] = marker
-        return found
-
     def _judge(self, records: Sequence[DecisionRecord], markers: Mapping[str, DecisionRecord]) -> None:
         """Read the products from Salla now and judge each (``pricing_core.rollback.judge_restore``)."""
         self.token = token = ensure_fresh_tokens(self.ports, self.store_id,
@@ -235,12 +225,16 @@ class _Rollback:
         unreadable: str | None,
     ) -> None:
         now_price = None if current is None else quantize(current.price)
+        attempt = 1 if marker is None else attempt_of(marker, record.id)
+        if marker is not None and marker.status not in OPEN_MARKER:  # that attempt ended without writing
+            marker, attempt = None, attempt + 1
         if marker is not None and now_price == record.decision.old_price:
             # Sent before a crash (or the recovery loop gave it back before Salla's queue applied it),
             # and Salla shows it: recorded now, never sent twice.
             outcome = RollbackOutcome.ALREADY_RESTORED if self.dry_run else RollbackOutcome.RESTORED
             self.items[record.id] = item_for(record, outcome, current=now_price)
             self.found_restored.append(marker)
+            self.marker_ids[record.id] = marker.id
             return
         settings: TenantSettings | str = "the product is not in Salla"
         if current is not None:
@@ -255,7 +249,8 @@ class _Rollback:
                                          guard_breaks=judgment.guard_breaks)
         if judgment.outcome is RollbackOutcome.RESTORE:
             assert current is not None and isinstance(settings, TenantSettings)
-            self.to_write.append(_Restore(record, marker, current, settings, override, judgment.guard_breaks))
+            self.to_write.append(_Restore(record, marker, attempt, current, settings, override,
+                                          judgment.guard_breaks))
         elif marker is not None and judgment.outcome is RollbackOutcome.LEFT:
             self.to_fail[marker.id] = f"not restored: {judgment.reason}"
         elif marker is not None and marker.status is DecisionStatus.APPLYING:
@@ -299,8 +294,9 @@ class _Rollback:
     def _mark_applying(self, now: datetime) -> list[DecisionRecord]:
         """Store each product's marker APPLYING, committed before anything is sent (the rollback's intent)."""
         fresh = [restore_record(j.record, j.current, settings=j.settings, override=j.override,
-                                guard_breaks=j.guard_breaks, by=self.by, now=now)
+                                guard_breaks=j.guard_breaks, by=self.by, now=now, attempt=j.attempt)
                  if j.marker is None else j.marker for j in self.to_write]
+        self.marker_ids.update((j.record.id, m.id) for j, m in zip(self.to_write, fresh, strict=True))
         with self.ports.uow_factory(self.store_id) as uow:
             decisions = scope_of(uow).decisions
             decisions.add_many([m for j, m in zip(self.to_write, fresh, strict=True) if j.marker is None])
@@ -319,48 +315,10 @@ class _Rollback:
         now = self.ports.clock.now()
         with self.ports.uow_factory(self.store_id) as uow:
             scope = scope_of(uow)
-            if restored:
-                pending = [m.id for m in restored if m.status is DecisionStatus.PENDING]
-                if pending:  # the lifecycle reaches APPLIED through APPROVED
-                    scope.decisions.set_status(pending, DecisionStatus.APPROVED, at=now,
-                                               expected=(DecisionStatus.PENDING,))
-                scope.decisions.set_status([m.id for m in restored], DecisionStatus.APPLIED, at=now,
-                                           expected=(DecisionStatus.APPROVED, DecisionStatus.APPLYING))
-                scope.price_history.add_many([
-                    PricePoint(product_id=m.decision.product_id, price=m.decision.suggested_price, changed_at=now,
-                               source=ROLLBACK) for m in restored])
-            for reason, ids in _by_reason(failed).items():
-                scope.decisions.set_status(ids, DecisionStatus.FAILED, at=now, error=reason, expected=_OPEN)
-            for reason, ids in _by_reason(waiting).items():
-                scope.decisions.set_status(ids, DecisionStatus.PENDING, at=now, error=reason,
-                                           expected=(DecisionStatus.APPLYING,))
-            self._log(scope, now)
+            record_outcome(scope, restored=restored, failed=failed, waiting=waiting, now=now)
+            log_rollback(scope, run_id=self.run_id, by=self.by, confirmed=self.confirm, items=self.items.values(),
+                         marker_ids=self.marker_ids, now=now)
             uow.commit()
-
-    def _log(self, scope: StoreScope, now: datetime) -> None:
-        items = list(self.items.values())
-        restored = [i for i in items if i.outcome is RollbackOutcome.RESTORED]
-        left = [i for i in items if i.outcome in (RollbackOutcome.LEFT, RollbackOutcome.NEEDS_CONFIRMATION)]
-        already = sum(1 for i in items if i.outcome is RollbackOutcome.ALREADY_RESTORED)
-        confirm = sum(1 for i in left if i.outcome is RollbackOutcome.NEEDS_CONFIRMATION)
-        text = f"Rolled back run {self.run_id}: {len(restored)} price(s) restored, {len(left)} left"
-        if confirm:
-            text += f" ({confirm} waiting for your confirmation)"
-        if already:
-            text += f", {already} restored before"
-        scope.activity.log(ActivityType.PRICE_ROLLED_BACK, text, at=now, metadata={
-            "run_id": self.run_id,
-            "by": self.by,
-            "restored": len(restored),
-            "left": len(left),
-            "already_restored": already,
-            "needs_confirmation": confirm,
-            "confirmed_guard_breaks": self.confirm,
-            "changes": [{"product_id": i.product_id, "old": i.run_price, "new": i.previous_price,
-                         "rolled_back_decision_id": i.decision_id, "decision_id": rollback_decision_id(i.decision_id),
-                         "guard_breaks": list(i.guard_breaks)} for i in restored[:_ACTIVITY_SAMPLE]],
-            "left_items": [{"product_id": i.product_id, "reason": i.reason} for i in left[:_ACTIVITY_SAMPLE]],
-        })
 
 
 def _all(scope: StoreScope, status: DecisionStatus, run_id: str) -> Iterable[DecisionRecord]:
@@ -373,25 +331,4 @@ def _all(scope: StoreScope, status: DecisionStatus, run_id: str) -> Iterable[Dec
         offset += len(page)
 
 
-def _by_reason(reasons: Mapping[str, str]) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = {}
-    for decision_id, reason in reasons.items():
-        grouped.setdefault(reason, []).append(decision_id)
-    return grouped
-
-
-def rollback_status(
-    uow_factory: UnitOfWorkFactory, store_id: str, decision_ids: Sequence[str]
-) -> dict[str, DecisionRecord]:
-    """The restore decisions stored for ``decision_ids`` (the run page shows which changes were rolled back)."""
-    found: dict[str, DecisionRecord] = {}
-    with uow_factory(str(store_id)) as uow:
-        decisions = scope_of(uow).decisions
-        for decision_id in decision_ids:
-            marker = decisions.get(rollback_decision_id(decision_id))
-            if marker is not None:
-                found[decision_id] = marker
-    return found
-
-
-__all__ = ["DEFAULT_SWEEP_WAIT", "RollbackReport", "rollback_run", "rollback_status"]
+__all__ = ["DEFAULT_SWEEP_WAIT", "RollbackReport", "latest_markers", "rollback_run", "rollback_status"]

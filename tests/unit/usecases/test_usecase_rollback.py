@@ -297,6 +297,37 @@ def test_refused_and_passing_failures() -> None:
     retry = rollback_run(ports, "1", RUN)
     assert outcomes(retry)["b"] is RollbackOutcome.RESTORED and ports.salla_catalog.price("1", "b") == D("100.00")
     assert outcomes(retry)["a"] is RollbackOutcome.LEFT and ports.salla_catalog.price("1", "a") == D("96.00")
+    # Once Salla takes it, a later rollback tries again: a new attempt, since the first wrote nothing.
+    del ports.salla_catalog.refuse["a"]
+    third = rollback_run(ports, "1", RUN)
+    assert outcomes(third)["a"] is RollbackOutcome.RESTORED and ports.salla_catalog.price("1", "a") == D("100.00")
+    assert writes(ports, "a") == 2
+    with ports.uow_factory("1") as uow:
+        second = uow.store.decisions.get(rollback_decision_id(run_decision(ports, "a").id, 3))
+    assert second is not None and second.status is DecisionStatus.APPLIED
+    assert marker(ports, "a").status is DecisionStatus.FAILED  # the first attempt keeps its record
+    assert rollback_run(ports, "1", RUN).restored == 0
+
+
+def test_a_returned_restore_the_merchant_rejected_can_be_rolled_back_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pricing_core.usecases.decisions import reject_decision
+
+    ports = swept()
+
+    def dies(access_token: str, updates: Sequence[PriceUpdate]) -> ApplyReport:
+        raise SallaUnavailable("connection reset before the request went out")
+
+    monkeypatch.setattr(ports.salla_catalog, "apply_prices", dies)
+    with pytest.raises(SallaUnavailable):
+        rollback_run(ports, "1", RUN)
+    monkeypatch.undo()
+    ports.clock.advance(timedelta(minutes=11))
+    recover_stuck_work(ports, RecordingQueue())
+    first = marker(ports, "a")
+    assert first is not None and first.status is DecisionStatus.PENDING  # shown among the approvals
+    reject_decision(ports.uow_factory, ports.clock, store_id="1", decision_id=first.id)
+    report = rollback_run(ports, "1", RUN)
+    assert report.restored == 3 and all(writes(ports, p) == 2 for p in "abc")
 
 
 def test_a_change_still_being_applied_is_left() -> None:
