@@ -319,7 +319,7 @@ def test_embedded_default_keeps_the_sandbox_across_a_restart(tmp_path: Path) -> 
 
 def test_web_app_shutdown_writes_the_sandbox_state(tmp_path: Path) -> None:
     """``serve`` stops through the app's lifespan: a change still waiting for the timer is saved there."""
-    from web_harness import Services as WebServices
+    from tests.support.web_harness import Services as WebServices
 
     from adapters.memory import InMemoryUnitOfWorkFactory, RecordingQueue
     from entrypoints.web.app import create_app
