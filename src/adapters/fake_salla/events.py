@@ -13,7 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from adapters.fake_salla.catalog import FakeProduct, money_json
+from adapters.fake_salla.catalog import FakeProduct
+from adapters.fake_salla.catalog_json import money_json
 from adapters.fake_salla.clock import RIYADH, riyadh_stamp
 from adapters.fake_salla.stores import FakeStore
 from adapters.fake_salla.subscriptions import WebhookRegistry

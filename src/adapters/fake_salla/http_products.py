@@ -1,7 +1,7 @@
 """The fake Merchant API's products: list (full and light format), read, update, SKU and bulk prices.
 
 Pages, links, cursors and validation answers follow Salla's documented examples; the JSON of a
-product is ``catalog.py``'s. Bulk updates are queued as Salla queues them (``prices.py``).
+product is ``catalog_json.py``'s. Bulk updates are queued as Salla queues them (``prices.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from adapters.fake_salla.catalog import FakeProduct
+from adapters.fake_salla.catalog_json import light_json, product_json, variant_json
 from adapters.fake_salla.http_envelope import api_base_url, envelope_error, invalid, json_body, not_found, ok
 from adapters.fake_salla.stores import FakeStore
 
@@ -59,7 +60,7 @@ class ProductsApi:
         self.fake = fake
 
     def _product_json(self, request: Request, product: FakeProduct) -> dict[str, Any]:
-        return product.to_json(admin_base=api_base_url(request), today=self.fake.today())
+        return product_json(product, admin_base=api_base_url(request), today=self.fake.today())
 
     async def list_products(self, request: Request, store: FakeStore) -> Response:
         """``GET /products``, paged as documented: full format with ``pagination`` (its ``links.next`` is
@@ -88,7 +89,7 @@ class ProductsApi:
             total = len(products)
             total_pages = max(1, math.ceil(total / per_page))
             chunk = products[(page - 1) * per_page : page * per_page]
-            items = [p.to_light_json(today) if light else self._product_json(request, p) for p in chunk]
+            items = [light_json(p, today) if light else self._product_json(request, p) for p in chunk]
         url = f"{api_base_url(request)}/products"
         if light:
             # The documented next link repeats the filters and carries an opaque cursor.
@@ -218,7 +219,7 @@ class ProductsApi:
                 variant.own_price = True
             if "cost_price" in body:
                 variant.cost_price = _amount(body["cost_price"])
-            return ok(variant.to_json(product, self.fake.today()), status=201)
+            return ok(variant_json(variant, product, self.fake.today()), status=201)
 
 
 __all__ = ["DEFAULT_PER_PAGE", "MAX_PER_PAGE", "QUEUED_MESSAGE", "ProductsApi", "decode_cursor", "encode_cursor"]

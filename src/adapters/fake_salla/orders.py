@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from adapters.fake_salla.catalog import money_object
+from adapters.fake_salla.catalog_json import money_object
 from adapters.fake_salla.market import RIYADH, FakeOrder, OrderLine
 
 VAT = Decimal("0.15")
