@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Literal
 
 from adapters.fake_salla.catalog import FakeProduct, FakeVariant
 from adapters.fake_salla.clock import RIYADH, ScaledClock
+from adapters.fake_salla.demand import DemandCurve
 from adapters.fake_salla.events import EventsMixin
 from adapters.fake_salla.faults import Fault, StoreStats
 from adapters.fake_salla.installs import FULL_SCOPE, SANDBOX_APP_ID, InstallOrder, InstallsMixin
-from adapters.fake_salla.market import DemandCurve, FakeOrder, MarketSimulator
+from adapters.fake_salla.market import MarketSimulator
+from adapters.fake_salla.orders import FakeOrder
 from adapters.fake_salla.persistence import DebouncedSaver
 from adapters.fake_salla.prices import PricesMixin, QueuedPrices
 from adapters.fake_salla.ratelimit import PlanRateLimiter
