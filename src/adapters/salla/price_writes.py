@@ -17,8 +17,9 @@ from typing import Any
 import attrs
 
 from adapters.salla.http import Answer, MerchantHttp, Tally, body_message
+from adapters.salla.listed_prices import listed_regular_price
 from adapters.salla.pacing import Sleep
-from adapters.salla.products import listed_regular_price, split_variant_id
+from adapters.salla.products import split_variant_id
 from pricing_core.errors import BadResponse, RateLimited, SallaUnavailable
 from pricing_core.money import quantize
 from pricing_core.ports import ApplyReport, PriceUpdate
