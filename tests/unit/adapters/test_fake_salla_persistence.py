@@ -6,6 +6,7 @@ tokens stored in SQLite were unknown to it and the next sweep failed with ``Toke
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import threading
@@ -264,7 +265,7 @@ def test_debounced_saver_backs_off_while_writes_fail() -> None:
     saver.mark()
     wait_until(lambda: len(calls) >= 4, timeout=10, interval=0.01)
     saver.close()
-    gaps = [b - a for a, b in zip(calls, calls[1:4], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(calls[:4])]
     # 0.05, 0.1, 0.2 s apart (less a little on a loaded machine): doubling, not a tight loop.
     assert gaps[1] > gaps[0] * 1.3 and gaps[2] > gaps[1] * 1.3, gaps
 
