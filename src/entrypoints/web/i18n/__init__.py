@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from entrypoints.web.i18n import costs, messages, rules, site, store_pages, unpriceable, values
+from entrypoints.web.i18n import costs, messages, product_page, rules, site, store_pages, unpriceable, values
 
 LANGUAGES = ("en", "ar")
 
@@ -27,7 +27,8 @@ def _merged(*tables: Mapping[str, dict[str, str]]) -> dict[str, dict[str, str]]:
 
 
 LABELS: dict[str, dict[str, str]] = _merged(
-    site.LABELS, store_pages.LABELS, rules.LABELS, costs.LABELS, unpriceable.LABELS, messages.LABELS, values.LABELS,
+    site.LABELS, store_pages.LABELS, product_page.LABELS, rules.LABELS, costs.LABELS, unpriceable.LABELS,
+    messages.LABELS, values.LABELS,
 )
 
 
