@@ -3,228 +3,44 @@
 Steps, in order (DESIGN.md): offer hygiene, reference price, strategy (or an advisor's
 proposal), guards, rounding, risk, action. Every step that matters adds one line to the
 explanation so a merchant can follow the reasoning. The profit strategy reads the product's
-demand estimate (``pricing_core/demand.py``) at the strategy step; its target passes the same
+demand estimate (``pricing_core/demand``) at the strategy step; its target passes the same
 guards as any other.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 import attrs
 
-from pricing_core.approval import action_for, mode_description
+from pricing_core.approval import action_for
 from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, Product
 from pricing_core.decision import Action, PricingDecision, RiskLevel
 from pricing_core.demand import ElasticityEstimate, profit_change
-from pricing_core.guards import margin_floor, margin_of, price_bounds
-from pricing_core.money import HUNDRED, ZERO, MoneyError, percent_change, quantize, to_decimal
+from pricing_core.engine.fixed_price import override_line, price_fixed
+from pricing_core.engine.outcome import build_decision, skipped
+from pricing_core.engine.prepared import Prepared, Preparer
+from pricing_core.engine.proposals import read_proposal
+from pricing_core.guards import margin_floor, price_bounds
+from pricing_core.money import percent_change, quantize
 from pricing_core.offers import clean_offers, corroboration
 from pricing_core.overrides import ProductOverride
 from pricing_core.risk import classify_risk
 from pricing_core.rounding import round_price
-from pricing_core.rules import InvalidRule, PricingRule, RuleBook
-from pricing_core.settings import Fallback, NoCostPolicy, Strategy, TenantSettings
-from pricing_core.strategies import (
-    ProfitMove,
-    apply_strategy,
-    competitive_strategy,
-    plan_profit,
-    reference_price,
-    target_margin_price,
-)
+from pricing_core.rules import InvalidRule, PricingRule
+from pricing_core.settings import Fallback, NoCostPolicy, TenantSettings
+from pricing_core.strategies import ProfitMove, apply_strategy, plan_profit, reference_price, target_margin_price
 
 # Statuses Salla uses for products a customer can buy (or will again); hidden and deleted ones are left alone.
 PRICEABLE_STATUSES = frozenset({"sale", "out"})
-# An advisor's target further than this factor from today's price is not a pricing idea but a mistake.
-PROPOSAL_MAX_FACTOR = Decimal(3)
-
-
-@attrs.frozen
-class _Prepared:
-    """Settings-derived values computed once per catalog instead of once per product."""
-
-    settings: TenantSettings
-    margin: Decimal
-    vat: Decimal
-    thresholds: tuple[Decimal, Decimal]
-    cooldown: timedelta
-    mode_text: str
-    strategy_name: str
-    floor_suffix: str
-    guard_prefix: str
-    profit: bool
-    source_line: str
-
-    @classmethod
-    def of(cls, settings: TenantSettings, rule: PricingRule | None = None) -> _Prepared:
-        source = rule.label() if rule is not None else "store settings"
-        return cls(
-            settings=settings,
-            margin=settings.margin_fraction,
-            vat=settings.vat_fraction,
-            thresholds=settings.risk_thresholds(),
-            cooldown=timedelta(hours=settings.cooldown_hours),
-            mode_text=mode_description(settings.automation_mode),
-            strategy_name=(f"profit>{competitive_strategy(settings).value}:{settings.reference.value}"
-                           if settings.strategy is Strategy.PROFIT
-                           else f"{settings.strategy.value}:{settings.reference.value}"),
-            floor_suffix=f"minimum margin {settings.min_profit_margin}%",
-            guard_prefix=f"(maximum change {settings.max_change_pct}%",
-            profit=settings.strategy is Strategy.PROFIT,
-            source_line=f"Priced with {source}.",
-        )
-
-
-class _Preparer:
-    """One ``_Prepared`` per distinct rule of a catalog (most catalogs have a handful), not one per product."""
-
-    def __init__(self, settings: TenantSettings, rules: Sequence[PricingRule]) -> None:
-        self.book = RuleBook(settings, rules)
-        self.cache: dict[int, _Prepared | InvalidRule] = {}
-
-    def for_product(self, product: Product) -> _Prepared | InvalidRule:
-        rule = self.book.rule_for(product)
-        key = id(rule)
-        found = self.cache.get(key)
-        if found is None:
-            try:
-                found = _Prepared.of(self.book.settings_for(rule), rule)
-            except InvalidRule as exc:
-                found = exc
-            self.cache[key] = found
-        return found
-
-
-def _fingerprint(product: Product, suggested: Decimal, action: Action, strategy: str, now: datetime) -> str:
-    raw = f"{product.id}|{product.price}|{suggested}|{action.value}|{strategy}|{now.isoformat()}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
-
-
-def _decision(
-    product: Product,
-    now: datetime,
-    *,
-    suggested: Decimal,
-    action: Action,
-    risk: RiskLevel,
-    strategy: str,
-    steps: list[str],
-    reference: Decimal | None = None,
-    floor: Decimal | None = None,
-    considered: int = 0,
-    used: int = 0,
-    vat: Decimal = ZERO,
-) -> PricingDecision:
-    old = quantize(product.price) if product.price > 0 else product.price
-    change = quantize(percent_change(product.price, suggested)) if product.price > 0 else ZERO
-    margin_after: Decimal | None = None
-    if product.cost_price is not None and suggested > 0:
-        margin_after = quantize(margin_of(suggested, product.cost_price, vat, product.prices_include_vat) * HUNDRED)
-    return PricingDecision(
-        product_id=product.id,
-        sku=product.sku,
-        name=product.name,
-        old_price=old,
-        suggested_price=suggested,
-        cost_price=product.cost_price,
-        currency=product.currency,
-        strategy=strategy,
-        reference_price=quantize(reference) if reference is not None else None,
-        floor_price=floor,
-        risk=risk,
-        action=action,
-        change_pct=change,
-        margin_pct_after=margin_after,
-        offers_considered=considered,
-        offers_used=used,
-        explanation=tuple(steps),
-        decided_at=now,
-        fingerprint=_fingerprint(product, suggested, action, strategy, now),
-    )
-
-
-def _skip(product: Product, now: datetime, reason: str) -> PricingDecision:
-    price = quantize(product.price) if product.price > 0 else product.price
-    return _decision(product, now, suggested=price, action=Action.SKIPPED, risk=RiskLevel.LOW,
-                     strategy="none", steps=[f"Skipped: {reason}."])
-
-
-def _read_proposal(proposal: AdvisorProposal, old: Decimal) -> tuple[Decimal | None, str]:
-    """Validate an advisor's target; returns (target or None, explanation line)."""
-    who = proposal.source
-    try:
-        target = to_decimal(proposal.target_price)
-    except MoneyError:
-        return None, f"Advisor {who} proposal rejected: {proposal.target_price!r} is not a price."
-    if target <= 0:
-        return None, f"Advisor {who} proposal rejected: {target} is not a positive price."
-    if target > old * PROPOSAL_MAX_FACTOR or target * PROPOSAL_MAX_FACTOR < old:
-        return None, f"Advisor {who} proposal rejected: {target} is out of range for a price of {old}."
-    rationale = f" ({proposal.rationale.strip()})" if proposal.rationale.strip() else ""
-    return target, f"Advisor {who} proposes {quantize(target)}{rationale}."
-
-
-def _override_line(override: ProductOverride) -> str:
-    parts = [f"{name.replace('_', ' ')} {value}" for name, value in (
-        ("fixed_price", override.fixed_price), ("cost_price", override.cost_price), ("min_price", override.min_price),
-        ("max_price", override.max_price), ("map_price", override.map_price)) if value is not None]
-    return "Product override: " + ", ".join(parts) + "."
-
-
-def _fixed(
-    product: Product,
-    offers: Sequence[CompetitorOffer],
-    prep: _Prepared,
-    now: datetime,
-    fixed: Decimal,
-    steps: list[str],
-    *,
-    min_price: Decimal | None,
-    max_price: Decimal | None,
-    map_price: Decimal | None,
-) -> PricingDecision:
-    """A merchant's fixed price: proposed as is unless it crosses the margin floor, MAP or the maximum price."""
-    old = product.price
-    target = quantize(fixed)
-    floor: Decimal | None = None
-    if product.cost_price is not None:
-        floor = margin_floor(product.cost_price, prep.margin, prep.vat, product.prices_include_vat)
-    problems = []
-    if floor is not None and target < floor:
-        problems.append(f"below the margin floor {floor} ({prep.floor_suffix})")
-    if map_price is not None and target < map_price:
-        problems.append(f"below the minimum advertised price {map_price}")
-    if max_price is not None and target > max_price:
-        problems.append(f"above the maximum price {max_price}")
-    if min_price is not None and target < min_price:
-        problems.append(f"below the minimum price {min_price}")
-    strategy = "fixed_price"
-    if problems:
-        steps.append(f"Fixed price {target} held: it is " + " and ".join(problems) + ".")
-        target = quantize(old)
-        strategy = "fixed_price:held"
-    if target == quantize(old):
-        steps.append(f"No change: {target} is the current price.")
-        return _decision(product, now, suggested=target, action=Action.NO_CHANGE, risk=RiskLevel.LOW,
-                         strategy=strategy, steps=steps, floor=floor, considered=len(offers), vat=prep.vat)
-    # The merchant chose this price: its risk is its size alone, whatever the competitor evidence.
-    risk, risk_text = classify_risk(percent_change(old, target), prep.thresholds, decrease=False,
-                                    usable_offers=len(offers))
-    steps.append(f"Fixed price {target} set by the merchant. " + risk_text[0].upper() + risk_text[1:] + ".")
-    action = action_for(prep.settings.automation_mode, risk)
-    steps.append(f"Action: {action.value.replace('_', ' ')} ({prep.mode_text}).")
-    return _decision(product, now, suggested=target, action=action, risk=risk, strategy=strategy, steps=steps,
-                     floor=floor, considered=len(offers), vat=prep.vat)
 
 
 def _price(
     product: Product,
     offers: Sequence[CompetitorOffer],
-    prep: _Prepared,
+    prep: Prepared,
     now: datetime,
     last_change: PricePoint | None,
     proposal: AdvisorProposal | None,
@@ -233,26 +49,26 @@ def _price(
 ) -> PricingDecision:
     settings = prep.settings
     if override is not None and override.excluded:
-        return _skip(product, now, "excluded from automatic pricing by the merchant (product override)")
+        return skipped(product, now, "excluded from automatic pricing by the merchant (product override)")
     if override is not None and override.cost_price is not None:
         product = attrs.evolve(product, cost_price=override.cost_price)
     if product.price <= 0:
-        return _skip(product, now, f"current price {product.price} is not positive")
+        return skipped(product, now, f"current price {product.price} is not positive")
     if product.status not in PRICEABLE_STATUSES:
-        return _skip(product, now, f"product status is '{product.status}'")
+        return skipped(product, now, f"product status is '{product.status}'")
     if last_change is not None and prep.cooldown and now - last_change.changed_at < prep.cooldown:
-        return _skip(product, now, f"cooldown: price changed at {last_change.changed_at:%Y-%m-%d %H:%M}, "
-                                   f"cooldown is {settings.cooldown_hours}h")
+        return skipped(product, now, f"cooldown: price changed at {last_change.changed_at:%Y-%m-%d %H:%M}, "
+                                     f"cooldown is {settings.cooldown_hours}h")
     old = product.price
     steps: list[str] = [prep.source_line]
     if override is not None and not override.is_empty:
-        steps.append(_override_line(override))
+        steps.append(override_line(override))
     min_price = override.min_price if override is not None and override.min_price is not None else settings.min_price
     max_price = override.max_price if override is not None and override.max_price is not None else settings.max_price
     map_price = override.map_price if override is not None else None
     if override is not None and override.fixed_price is not None:
-        return _fixed(product, offers, prep, now, override.fixed_price, steps,
-                      min_price=min_price, max_price=max_price, map_price=map_price)
+        return price_fixed(product, offers, prep, now, override.fixed_price, steps,
+                           min_price=min_price, max_price=max_price, map_price=map_price)
 
     # 1. Offer hygiene
     hygiene = clean_offers(product, offers, settings, now)
@@ -271,7 +87,7 @@ def _price(
     offer_driven = False  # the target rests on a competitor's offer (so a decrease needs it corroborated)
     demand_driven = False  # the target rests on the demand estimate, not on an offer
     if proposal is not None:
-        target, text = _read_proposal(proposal, old)
+        target, text = read_proposal(proposal, old)
         steps.append(text)
         if target is not None:
             strategy = f"advisor:{proposal.source}"
@@ -335,9 +151,9 @@ def _price(
     considered, used = len(offers), len(usable)
     if suggested == quantize(old):
         steps.append(f"No change: {suggested} is the current price.")
-        return _decision(product, now, suggested=suggested, action=Action.NO_CHANGE, risk=RiskLevel.LOW,
-                         strategy=strategy, steps=steps, reference=reference.price if reference else None,
-                         floor=floor, considered=considered, used=used, vat=prep.vat)
+        return build_decision(product, now, suggested=suggested, action=Action.NO_CHANGE, risk=RiskLevel.LOW,
+                              strategy=strategy, steps=steps, reference=reference.price if reference else None,
+                              floor=floor, considered=considered, used=used, vat=prep.vat)
 
     # 6. Risk
     change = percent_change(old, suggested)
@@ -368,9 +184,9 @@ def _price(
     else:
         also = "; also: " + "; ".join(reasons_to_ask) if reasons_to_ask else ""
         steps.append(f"Action: {action.value.replace('_', ' ')} ({prep.mode_text}{also}).")
-    return _decision(product, now, suggested=suggested, action=action, risk=risk, strategy=strategy, steps=steps,
-                     reference=reference.price if reference else None, floor=floor, considered=considered,
-                     used=used, vat=prep.vat)
+    return build_decision(product, now, suggested=suggested, action=action, risk=risk, strategy=strategy, steps=steps,
+                          reference=reference.price if reference else None, floor=floor, considered=considered,
+                          used=used, vat=prep.vat)
 
 
 def price_product(
@@ -393,9 +209,9 @@ def price_product(
     """
     if override is not None and override.product_id != product.id:
         raise ValueError(f"the override of product {override.product_id} given for product {product.id}")
-    prepared = _Preparer(settings, rules).for_product(product)
+    prepared = Preparer(settings, rules).for_product(product)
     if isinstance(prepared, InvalidRule):
-        return _skip(product, now, str(prepared))
+        return skipped(product, now, str(prepared))
     return _price(product, offers, prepared, now, history[0] if history else None, proposal, demand, override)
 
 
@@ -416,7 +232,7 @@ def price_catalog(
     ``demand_by_product_id`` holds each product's elasticity estimate for the profit strategy;
     ``rules`` are the store's pricing rules, ``overrides`` the merchant's overrides by product id.
     """
-    preparer = _Preparer(settings, rules)
+    preparer = Preparer(settings, rules)
     history = history_by_product_id or {}
     proposals = proposals or {}
     demand = demand_by_product_id or {}
@@ -425,7 +241,7 @@ def price_catalog(
     for product in products:
         prep = preparer.for_product(product)
         if isinstance(prep, InvalidRule):
-            decisions.append(_skip(product, now, str(prep)))
+            decisions.append(skipped(product, now, str(prep)))
             continue
         past = history.get(product.id)
         decisions.append(_price(product, offers_by_product_id.get(product.id, ()), prep, now,
@@ -434,4 +250,8 @@ def price_catalog(
     return decisions
 
 
-__all__ = ["PRICEABLE_STATUSES", "price_catalog", "price_product"]
+__all__ = [
+    "PRICEABLE_STATUSES",
+    "price_catalog",
+    "price_product",
+]

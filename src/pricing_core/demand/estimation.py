@@ -1,7 +1,7 @@
-"""Demand: a product's own-price elasticity learned from its daily sales, and the price that earns most under it.
+"""Estimating a product's own-price elasticity from its daily sales, and pooling a category's prior.
 
-The model is a constant-elasticity demand curve, ``units per day = A * price**e * reference**g``,
-fitted as a Poisson regression (log link) on one observation per product and day:
+The curve ``units per day = A * price**e * reference**g`` (``demand/model.py``) is fitted as a
+Poisson regression (log link) on one observation per product and day:
 
     log E[units] = b0 + e * log(price) + g * log(reference)
 
@@ -19,32 +19,21 @@ barely moved, the data carry little information about ``e`` and the estimate sta
 prior, with the prior's width. The fit is Newton's method (IRLS) over the product's distinct
 (price, reference) pairs, in pure Python: a handful of parameters and at most a few hundred rows
 per product do not need numpy (``bench/demand_core.py`` measures 10,000 products).
-
-Money stays ``Decimal``; statistics are ``float``.
 """
 
 from __future__ import annotations
 
 import math
-import zlib
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
 from decimal import Decimal
 from itertools import pairwise
 from operator import attrgetter, mul
-from statistics import NormalDist
 
 import attrs
 
-from pricing_core.guards import net_price
-from pricing_core.money import MINOR_UNIT, MoneyError, quantize, to_decimal
+from pricing_core.demand.model import WEAK_PRIOR, Z90, DemandError, ElasticityEstimate, SalesObservation
+from pricing_core.money import MINOR_UNIT, quantize
 
-Z90 = NormalDist().inv_cdf(0.95)  # half-width of a two-sided 90% interval, in standard deviations
-
-# Weakly informative prior for a product with no category estimate: centred near the typical
-# retail elasticity (meta-analyses put the mean around -2 to -2.6), wide enough (sd 2) that a
-# few weeks of varied prices dominate it, narrow enough to keep the fit stable without data.
-_WEAK_SD = 2.0
 # Near-flat priors on the intercept and on the cross-elasticity to the competitor reference: both
 # are there to take their effects out of the elasticity, not to pull it anywhere. A tighter prior
 # on the cross term (sd 2 around 0) biased the elasticity toward "elasticity + cross" whenever the
@@ -59,128 +48,6 @@ MIN_POOLED_PRODUCTS = 3
 _MAX_ITERATIONS = 50
 _TOLERANCE = 1e-7  # elasticity units: far below anything the price could resolve
 _MAX_ETA = 50.0  # exp(50) units a day: far beyond any shop, keeps a wild Newton step finite
-
-
-class DemandError(ValueError):
-    """Sales observations or an estimate that cannot be used, with the reason."""
-
-
-def _finite(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise DemandError(f"not a number: {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise DemandError(f"not a finite number: {value!r}")
-    return number
-
-
-def _positive_money(value: object) -> Decimal:
-    try:
-        amount = to_decimal(value)
-    except MoneyError as exc:
-        raise DemandError(str(exc)) from exc
-    if amount <= 0:
-        raise DemandError(f"a price must be positive, got {amount}")
-    return amount
-
-
-def _optional_positive_money(value: object) -> Decimal | None:
-    return None if value is None else _positive_money(value)
-
-
-def _day(value: object) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise DemandError(f"day must be a date (not a datetime), got {value!r}")
-    return value
-
-
-def _units(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise DemandError(f"units must be a whole number, got {value!r}")
-    if value < 0:
-        raise DemandError(f"units must not be negative, got {value}")
-    return value
-
-
-@attrs.frozen
-class SalesObservation:
-    """One product's sales on one day at one price.
-
-    ``reference_price`` is the lowest trusted competitor price that day, when one was known.
-    Give one observation per day: the price that held most of the day (a day split into two
-    observations would count as two days of demand). Leave out days the product was out of
-    stock or hidden: zero sales on those days say nothing about the price.
-    """
-
-    day: date = attrs.field(converter=_day)
-    price: Decimal = attrs.field(converter=_positive_money)
-    units: int = attrs.field(converter=_units)
-    reference_price: Decimal | None = attrs.field(default=None, converter=_optional_positive_money)
-
-
-def _optional_finite(value: object) -> float | None:
-    return None if value is None else _finite(value)
-
-
-@attrs.frozen
-class ElasticityEstimate:
-    """An own-price elasticity ``value`` with its 90% interval ``low..high``, from ``observations`` days.
-
-    ``units_per_day`` and ``at_price``, when known, place the demand curve: the expected daily
-    units at ``at_price`` (the geometric mean price of the observed window, at the window's typical
-    competitor price); ``units_at(price)`` follows the curve from there. ``prior_share`` is the part
-    of the estimate's precision that came from the prior (0: all data; 1: nothing but the prior).
-
-    A hand-made estimate (a category default, a test) needs only the first four fields.
-    """
-
-    value: float = attrs.field(converter=_finite)
-    low: float = attrs.field(converter=_finite)
-    high: float = attrs.field(converter=_finite)
-    observations: int = attrs.field(default=0, converter=_units)
-    units_per_day: float | None = attrs.field(default=None, converter=_optional_finite, kw_only=True)
-    at_price: Decimal | None = attrs.field(default=None, converter=_optional_positive_money, kw_only=True)
-    prior_share: float = attrs.field(default=0.0, converter=_finite, kw_only=True)
-
-    def __attrs_post_init__(self) -> None:
-        if not self.low <= self.value <= self.high:
-            raise DemandError(f"the interval {self.low}..{self.high} must contain the value {self.value}")
-        if self.units_per_day is not None and self.units_per_day < 0:
-            raise DemandError(f"units_per_day must not be negative, got {self.units_per_day}")
-        if not 0.0 <= self.prior_share <= 1.0:
-            raise DemandError(f"prior_share must be within 0..1, got {self.prior_share}")
-
-    @property
-    def width(self) -> float:
-        """Width of the 90% interval (elasticity units)."""
-        return self.high - self.low
-
-    @property
-    def sd(self) -> float:
-        """The standard deviation the interval stands for (normal approximation)."""
-        return self.width / (2 * Z90)
-
-    def units_at(self, price: Decimal, elasticity: float | None = None) -> float | None:
-        """Expected daily units at ``price`` on this curve (or one with another ``elasticity``); None if unplaced."""
-        if self.units_per_day is None or self.at_price is None:
-            return None
-        e = self.value if elasticity is None else elasticity
-        return self.units_per_day * math.pow(float(price) / float(self.at_price), e)
-
-    def describe(self) -> str:
-        """``-2.10 (90% interval -2.60..-1.60, 56 days)``, with the prior's share when it matters."""
-        text = f"{self.value:.2f} (90% interval {self.low:.2f}..{self.high:.2f}, {self.observations} days"
-        if self.prior_share >= 0.05:
-            text += f", {self.prior_share:.0%} from the prior"
-        return text + ")"
-
-
-WEAK_PRIOR = ElasticityEstimate(-2.0, -2.0 - Z90 * _WEAK_SD, -2.0 + Z90 * _WEAK_SD, 0)
-"""The prior used when the caller has no category estimate."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Estimation
 
 
 def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
@@ -448,98 +315,9 @@ def pool_estimates(
     return ElasticityEstimate(pooled, pooled - Z90 * sd, pooled + Z90 * sd, days)
 
 
-# ---------------------------------------------------------------------------------------------
-# Pricing under an estimate
-
-
-def optimal_price(cost: Decimal, elasticity: float, *, vat_fraction: Decimal, includes_vat: bool) -> Decimal | None:
-    """The price maximizing gross profit under constant elasticity: ``cost * e / (1 + e)`` (+ VAT when included).
-
-    Profit per day is ``A * p**e * (net(p) - cost)``; it has an interior maximum only when demand is
-    elastic (``e < -1``). Returns None otherwise (profit then keeps rising with the price). Not rounded.
-    """
-    if elasticity >= -1 or cost <= 0:
-        return None
-    e = Decimal(repr(elasticity))
-    net = cost * e / (1 + e)
-    return net * (1 + vat_fraction) if includes_vat else net
-
-
-def daily_profit(
-    estimate: ElasticityEstimate, price: Decimal, cost: Decimal, *, vat_fraction: Decimal, includes_vat: bool,
-    elasticity: float | None = None,
-) -> float | None:
-    """Expected gross profit per day at ``price`` on the estimate's curve; None when the curve is not placed."""
-    units = estimate.units_at(price, elasticity)
-    if units is None:
-        return None
-    return units * float(net_price(price, vat_fraction, includes_vat) - cost)
-
-
-@attrs.frozen
-class ProfitChange:
-    """Expected change in gross profit per day from ``old`` to ``new`` under an estimate and its interval."""
-
-    per_day: float | None          # currency units per day; None when the curve has no units
-    percent: float | None          # change relative to today's profit; None when today's profit is not positive
-    low: float | None              # per_day at the least favourable end of the interval
-    high: float | None             # per_day at the most favourable end
-
-    def describe(self, currency: str) -> str:
-        """A short sentence for the explanation."""
-        parts = []
-        if self.per_day is not None:
-            parts.append(f"{self.per_day:+.2f} {currency}/day")
-        if self.percent is not None:
-            parts.append(f"{self.percent:+.1f}%")
-        text = "expected gross profit " + (" ".join(parts) if parts else "change unknown")
-        if self.low is not None and self.high is not None:
-            text += f" (between {self.low:+.2f} and {self.high:+.2f} across the interval)"
-        return text
-
-
-def profit_change(
-    estimate: ElasticityEstimate, old: Decimal, new: Decimal, cost: Decimal, *, vat_fraction: Decimal,
-    includes_vat: bool,
-) -> ProfitChange:
-    """How gross profit per day is expected to move when the price goes from ``old`` to ``new``."""
-    margin_old = float(net_price(old, vat_fraction, includes_vat) - cost)
-    margin_new = float(net_price(new, vat_fraction, includes_vat) - cost)
-    ratio = float(new) / float(old)
-
-    def relative(e: float) -> float:
-        return math.pow(ratio, e) * margin_new - margin_old  # per unit sold at today's price
-
-    percent = relative(estimate.value) / margin_old * 100 if margin_old > 0 else None
-    units_today = estimate.units_at(old)
-    if units_today is None:
-        return ProfitChange(per_day=None, percent=percent, low=None, high=None)
-    ends = sorted(units_today * relative(e) for e in (estimate.low, estimate.high))
-    return ProfitChange(per_day=units_today * relative(estimate.value), percent=percent, low=ends[0], high=ends[1])
-
-
-def exploration_direction(product_id: str, day: date) -> int:
-    """+1 or -1: the side of today's price test for a product, alternating daily.
-
-    Deterministic (a CRC of the product id, not Python's salted ``hash``), so every run of one day
-    gives the same answer, and half of a catalog tests up while the other half tests down.
-    """
-    return 1 if (zlib.crc32(product_id.encode()) + day.toordinal()) % 2 == 0 else -1
-
-
 __all__ = [
     "MIN_CATEGORY_SPREAD",
     "MIN_POOLED_PRODUCTS",
-    "WEAK_PRIOR",
-    "Z90",
-    "DemandError",
-    "ElasticityEstimate",
-    "ProfitChange",
-    "SalesObservation",
-    "daily_profit",
     "estimate_elasticity",
-    "exploration_direction",
-    "optimal_price",
     "pool_estimates",
-    "profit_change",
 ]
