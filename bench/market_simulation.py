@@ -177,10 +177,11 @@ def elasticity_error(arm: Arm, today: date) -> float:
     return statistics.median(errors)
 
 
-def run(n: int, weeks: int, seed: int) -> int:
+def run(n: int, weeks: int, seed: int, explore_step: Decimal = Decimal("3")) -> int:
     competitors = SandboxCompetitorSource(seed=seed)
+    profit = PROFIT.with_changes(exploration_step_pct=explore_step)
     arms = [Arm(name, settings, build_store(n, seed), MarketSimulator(seed, history_days=0, competitors=competitors))
-            for name, settings in (("match", MATCH), ("profit", PROFIT))]
+            for name, settings in (("match", MATCH), ("profit", profit))]
     first = datetime(START.year, START.month, START.day, tzinfo=RIYADH).astimezone(UTC)
     for arm in arms:
         arm.market.start(arm.store, first)
@@ -215,7 +216,8 @@ def run(n: int, weeks: int, seed: int) -> int:
     gain = float(profit(profit_arm) / profit(match) - 1)
     late = START + timedelta(days=(weeks - 4) * 7)
     gain_late = float(profit(profit_arm, late) / profit(match, late) - 1)
-    print(f"market simulation: {n} products, {weeks} weeks, seed {seed} ({wall:.0f} s wall)")
+    print(f"market simulation: {n} products, {weeks} weeks, seed {seed}, price tests of {explore_step}% "
+          f"({wall:.0f} s wall)")
     for arm in arms:
         units = sum(s.units for s in arm.sales.values())
         print(f"  {arm.name:<7} gross profit SAR {profit(arm):>12,.2f}  units {units:>7}  "
@@ -247,8 +249,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--products", type=int, default=500)
     parser.add_argument("--weeks", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--explore-step", type=Decimal, default=Decimal("3"), help="price test size, percent")
     args = parser.parse_args(argv)
-    return run(args.products, args.weeks, args.seed)
+    return run(args.products, args.weeks, args.seed, args.explore_step)
 
 
 if __name__ == "__main__":

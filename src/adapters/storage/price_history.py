@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -55,6 +56,22 @@ class SqlPriceHistory(ScopedRepository):
             for row in self._uow.conn.execute(select(ranked).where(ranked.c.rank == 1)).mappings():
                 result[row["product_id"]] = rows.price_point_from(row)
         return result
+
+    def since(self, product_ids: Sequence[str], when: datetime) -> list[PricePoint]:
+        t = models.price_history
+        dialect = self._uow.dialect
+        found: list[tuple[datetime, int, PricePoint]] = []
+        for part in chunks([str(p) for p in product_ids], dialect):
+            mine = (t.c.store_id == self._store_id, where_in(dialect, t.c.product_id, part))
+            recent = select(t).where(*mine, t.c.changed_at >= when)
+            rank = func.row_number().over(partition_by=t.c.product_id, order_by=(t.c.changed_at.desc(), t.c.id.desc()))
+            earlier = select(t, rank.label("rank")).where(*mine, t.c.changed_at < when).subquery()
+            for query in (recent, select(earlier).where(earlier.c.rank == 1)):
+                for row in self._uow.conn.execute(query).mappings():
+                    point = rows.price_point_from(row)
+                    found.append((point.changed_at, row["id"], point))
+        found.sort(key=lambda r: (r[0], r[1]))
+        return [p for _, _, p in found]
 
 
 __all__ = ["SqlPriceHistory"]

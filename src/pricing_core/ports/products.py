@@ -65,6 +65,11 @@ class PriceHistoryRepository(Protocol):
         """The latest recorded change per product (cooldown input)."""
         ...
 
+    def since(self, product_ids: Sequence[str], when: datetime) -> list[PricePoint]:
+        """The changes of ``product_ids`` from ``when`` on, plus each product's last one before it
+        (the price in effect at ``when``), oldest first (demand estimation input)."""
+        ...
+
 
 __all__ = [
     "OfferRepository",

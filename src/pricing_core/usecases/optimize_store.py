@@ -39,7 +39,7 @@ from pricing_core.usecases.context import APPLY_LOCK, SWEEP_LOCK, OptimizerPorts
 from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS, ensure_fresh_tokens
 from pricing_core.usecases.sweep_advice import AdviceBuffer
 from pricing_core.usecases.sweep_lifecycle import RunLifecycle
-from pricing_core.usecases.sweep_pages import PagePricer
+from pricing_core.usecases.sweep_pages import PagePricer, wants_demand
 from pricing_core.usecases.sweep_supersede import PendingDecisions, PreloadedPending, QueriedPending
 
 # Progress callback: (products done so far, total products if Salla said).
@@ -257,8 +257,9 @@ class _Sweep:
     ) -> None:
         """Gather every page, ask the advisor (``AdviceBuffer``), then decide each page in catalog order."""
         buffer = AdviceBuffer(self.ports.advisor, context, self.advice_cap)
+        demand = wants_demand(settings, rules)
         for page in pages:
-            buffer.add(self.pages.gather(page))
+            buffer.add(self.pages.gather(page, demand=demand))
             self._decide_ready(buffer, settings, rules, token)
         buffer.advise_rest()
         self._decide_ready(buffer, settings, rules, token)

@@ -10,18 +10,22 @@ transaction. Between the halves the page waits for advice (``sweep_advice``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 import attrs
 
 from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, Product
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision
+from pricing_core.demand import ElasticityEstimate
+from pricing_core.demand_history import DEMAND_WINDOW_DAYS, DemandInputs, demand_estimates
 from pricing_core.engine import price_catalog
+from pricing_core.event_time import SALLA_TZ
 from pricing_core.overrides import ProductOverride
 from pricing_core.ports import ProductPage, scope_of
 from pricing_core.replay import PricingInput
 from pricing_core.rules import PricingRule
-from pricing_core.settings import TenantSettings
+from pricing_core.sales import DailySales
+from pricing_core.settings import Strategy, TenantSettings
 from pricing_core.usecases.apply_outcomes import OPTIMIZER
 from pricing_core.usecases.context import OptimizerPorts, decision_id_for, decision_key
 from pricing_core.usecases.sweep_lifecycle import RunLifecycle
@@ -46,6 +50,13 @@ class GatheredPage:
     offers: Mapping[str, Sequence[CompetitorOffer]] = attrs.field(factory=dict)
     history: Mapping[str, PricePoint] = attrs.field(factory=dict)
     overrides: Mapping[str, ProductOverride] = attrs.field(factory=dict)
+    demand: Mapping[str, ElasticityEstimate] = attrs.field(factory=dict)
+
+
+def wants_demand(settings: TenantSettings, rules: Sequence[PricingRule]) -> bool:
+    """True when the store or one of its rules prices for profit: only then are sales read and estimated."""
+    return settings.strategy is Strategy.PROFIT or any(
+        str(rule.settings.get("strategy", "")) == Strategy.PROFIT.value for rule in rules)
 
 
 class PagePricer:
@@ -60,13 +71,18 @@ class PagePricer:
         self.lifecycle = lifecycle
         self.pending = pending
 
-    def gather(self, page: ProductPage) -> GatheredPage:
+    def gather(self, page: ProductPage, *, demand: bool = False) -> GatheredPage:
         """The first half of a page: skip what this run decided, store the products, read offers.
 
         Competitor offers are fetched outside any transaction (network calls), and get their
-        ``previous_price`` from the offers stored by earlier runs.
+        ``previous_price`` from the offers stored by earlier runs. With ``demand`` (the profit
+        strategy is in use) the page's sales and price changes of the last
+        ``DEMAND_WINDOW_DAYS`` are read too, and each product's elasticity is estimated.
         """
         now = self.ports.clock.now()
+        today = now.astimezone(SALLA_TZ).date()
+        window = datetime.combine(today - timedelta(days=DEMAND_WINDOW_DAYS), time(0), tzinfo=SALLA_TZ)
+        inputs = DemandInputs()
         ids = [p.id for p in page.products]
         with self.ports.uow_factory(self.store_id) as uow:
             scope = scope_of(uow)
@@ -78,6 +94,9 @@ class PagePricer:
                 stored_offers = scope.offers.latest(fresh_ids)
                 history = scope.price_history.latest(fresh_ids)
                 overrides = scope.overrides.get_many(fresh_ids)  # one query per page, not per product
+                if demand:
+                    inputs = _demand_inputs(scope.sales.history(since=window.date(), product_ids=fresh_ids),
+                                            scope.price_history.since(fresh_ids, window))
             self.lifecycle.beat_if_due(scope, now)
             uow.commit()
         gathered = GatheredPage(now=now, size=len(page.products), total=page.total_products,
@@ -85,7 +104,9 @@ class PagePricer:
         if not products:  # decided by an earlier delivery of this run
             return gathered
         offers = _with_previous(self.ports.competitors.offers_for(self.store_id, products, now), stored_offers)
-        return attrs.evolve(gathered, products=tuple(products), offers=offers, history=history, overrides=overrides)
+        estimates = demand_estimates(products, inputs, today=today, tz=SALLA_TZ) if demand else {}
+        return attrs.evolve(gathered, products=tuple(products), offers=offers, history=history, overrides=overrides,
+                            demand=estimates)
 
     def decide(
         self,
@@ -100,7 +121,7 @@ class PagePricer:
         decisions = price_catalog(
             gathered.products, gathered.offers, settings, now=now,
             history_by_product_id={pid: [point] for pid, point in gathered.history.items()},
-            proposals=proposals, rules=rules, overrides=gathered.overrides,
+            proposals=proposals, rules=rules, overrides=gathered.overrides, demand_by_product_id=gathered.demand,
         )
         records = [self._record(d, now) for d in decisions]
         approved = [r for r in records if r.status is DecisionStatus.APPROVED]
@@ -145,6 +166,14 @@ class PagePricer:
         )
 
 
+def _demand_inputs(sales: Sequence[DailySales], points: Sequence[PricePoint]) -> DemandInputs:
+    """The page's stored history as the demand estimate reads it (no sales: no estimate)."""
+    history: dict[str, list[PricePoint]] = {}
+    for point in points:
+        history.setdefault(point.product_id, []).append(point)
+    return DemandInputs(sales=sales, history=history, first_sales_day=min((s.day for s in sales), default=None))
+
+
 def _with_previous(
     fresh: Mapping[str, Sequence[CompetitorOffer]], stored: Mapping[str, Sequence[CompetitorOffer]]
 ) -> dict[str, list[CompetitorOffer]]:
@@ -160,4 +189,4 @@ def _with_previous(
     return result
 
 
-__all__ = ["GatheredPage", "PagePricer"]
+__all__ = ["GatheredPage", "PagePricer", "wants_demand"]

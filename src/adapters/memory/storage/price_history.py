@@ -45,5 +45,16 @@ class MemoryPriceHistory:
                 best[p.product_id] = (p.changed_at, seq, p)
         return {pid: row[2] for pid, row in best.items()}
 
+    def since(self, product_ids: Sequence[str], when: datetime) -> list[PricePoint]:
+        wanted = {str(p) for p in product_ids}
+        mine = [(p.changed_at, seq, p) for seq, p in self._mine() if p.product_id in wanted]
+        before: dict[str, tuple[datetime, int, PricePoint]] = {}
+        for row in mine:
+            if row[0] < when and (row[2].product_id not in before or row[:2] > before[row[2].product_id][:2]):
+                before[row[2].product_id] = row
+        kept = [row for row in mine if row[0] >= when] + list(before.values())
+        kept.sort(key=lambda r: (r[0], r[1]))
+        return [p for _, _, p in kept]
+
 
 __all__ = ["MemoryPriceHistory"]
