@@ -10,8 +10,8 @@ import pytest
 from adapters.alerts import MemoryNotifier
 from adapters.memory import FakeClock, InMemoryUnitOfWorkFactory, ThreadStoreLocks
 from pricing_core.activity import ActivityEntry, ActivityType
-from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
 from pricing_core.alerts import AlertKind, AlertPolicy, alerts_of
+from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
 from pricing_core.errors import StoreNotFound
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
