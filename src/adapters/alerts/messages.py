@@ -50,14 +50,14 @@ TITLES: dict[AlertKind, Text] = {
 LINES: dict[str, Text] = {
     "approvals": {"en": "The latest run(s) queued {queued} change(s); {pending} wait for your decision in all.",
                   "ar": "أضاف آخر تشغيل {queued} تغييرًا؛ وينتظر قرارك {pending} تغييرًا في المجموع."},
-    "profit": {"en": "- {name}: {old} -> {new} ({change_pct}%): gross profit per day {profit_before} -> "
-                     "{profit_after}, units per day {units_before} -> {units_after}; {profit_change_pct}% against "
-                     "unchanged products of its category ({days} days before and after). To undo it, restore {old} "
-                     "(roll back run {run_id}): {product_link}",
-               "ar": "- {name}: {old} ← {new} ({change_pct}%): إجمالي الربح اليومي {profit_before} ← {profit_after}، "
-                     "الوحدات اليومية {units_before} ← {units_after}؛ {profit_change_pct}% مقارنةً بمنتجات فئته التي "
-                     "لم يتغير سعرها ({days} يومًا قبل وبعد). للتراجع أعد السعر {old} (تراجع عن التشغيل {run_id}): "
-                     "{product_link}"},
+    "profit": {"en": "- {name}: {old_price} -> {new_price} ({change_pct}%): gross profit per day "
+                     "{profit_before} -> {profit_after}, units per day {units_before} -> {units_after}; "
+                     "{profit_change_pct}% against unchanged products of its category ({days} days before and "
+                     "after). To undo it, restore {old_price} (roll back run {run_id}): {product_link}",
+               "ar": "- {name}: {old_price} ← {new_price} ({change_pct}%): إجمالي الربح اليومي "
+                     "{profit_before} ← {profit_after}، الوحدات اليومية {units_before} ← {units_after}؛ "
+                     "{profit_change_pct}% مقارنةً بمنتجات فئته التي لم يتغير سعرها ({days} يومًا قبل وبعد). "
+                     "للتراجع أعد السعر {old_price} (تراجع عن التشغيل {run_id}): {product_link}"},
     "revoked": {"en": "Salla refused to renew the app's access ({reason}). Prices are no longer checked or changed "
                       "until you authorize the app again from Salla's app store.",
                 "ar": "رفضت سلة تجديد صلاحية التطبيق ({reason}). لن تُفحص الأسعار ولن تتغير حتى تمنح التطبيق "
