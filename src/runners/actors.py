@@ -17,7 +17,7 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import CurrentMessage
 
-from adapters.salla.products import listed_regular_price
+from adapters.salla.events import to_domain_event
 from adapters.services import Services
 from pricing_core.alerts import AlertPolicy
 from pricing_core.commands import (
@@ -54,7 +54,7 @@ from pricing_core.usecases.reprice import reprice_products
 from pricing_core.usecases.sales_sync import sync_sales
 from pricing_core.usecases.subscriptions import ensure_store_subscriptions
 from pricing_core.usecases.sweeps import check_and_optimize_stores, optimize_all_stores
-from pricing_core.usecases.webhooks import WebhookDelivery, handle_webhook_event
+from pricing_core.usecases.webhooks import handle_webhook_event
 from runners.broker import RetryLater
 from runners.commands import ROUTES
 from runners.recovery import recover_now
@@ -170,20 +170,19 @@ def apply(services: Services, command: ApplyDecisions) -> None:
 def process_webhook(services: Services, command: ProcessWebhook) -> None:
     """Worker side of ``POST /webhooks/salla``: handle one verified delivery exactly once.
 
-    The web route only verifies and dispatches; ``handle_webhook_event`` records the delivery in
+    The web route only verifies and dispatches the raw delivery; the Salla adapter reads it into
+    its domain event (``to_domain_event``), and ``handle_webhook_event`` records the delivery in
     the webhook inbox in the same transaction as its effects (a redelivery is a duplicate) and
     dispatches follow-up work (``RepriceProducts``, ``SweepStoreNow``).
     """
-    delivery = WebhookDelivery(event=command.event, merchant_id=command.merchant_id, data=command.data,
-                               delivery_id=command.delivery_id, created_at=command.created_at)
+    event = to_domain_event(command, now=services.clock.now())
     try:
-        outcome = handle_webhook_event(services.uow_factory, services.queue, services.clock, delivery,
-                                       user_info=services.salla_auth.user_info,
-                                       announced_price=listed_regular_price)
+        outcome = handle_webhook_event(services.uow_factory, services.queue, services.clock, event,
+                                       user_info=services.salla_auth.user_info)
     except SallaError as exc:
         # An authorization whose tokens Salla could not confirm yet: nothing was recorded.
         raise RetryLater(f"webhook {command.delivery_id}: {exc}") from exc
-    log.debug("webhook %s (%s): %s", command.delivery_id, command.event, outcome.value)
+    log.debug("webhook %s: %r: %s", command.delivery_id, event, outcome.value)  # reprs hide tokens
 
 
 def ensure_store_events(services: Services, command: EnsureStoreEvents) -> None:
