@@ -19,6 +19,7 @@ from dramatiq.middleware import CurrentMessage
 
 from adapters.salla.events import to_domain_event
 from adapters.services import Services
+from pricing_core.alerts import AlertPolicy
 from pricing_core.commands import (
     ApplyDecisions,
     CleanupOldData,
@@ -28,17 +29,22 @@ from pricing_core.commands import (
     RecoverStuckWork,
     RefreshExpiringTokens,
     RepriceProducts,
+    SendAlerts,
     SweepAllStores,
     SweepDueStores,
     SweepStore,
     SweepStoreNow,
     SyncOrders,
     WatchAllCompetitors,
+    WatchAllPriceChanges,
     WatchCompetitors,
+    WatchPriceChanges,
 )
 from pricing_core.errors import RateLimited, SallaError, SallaUnavailable, StoreBusy, StoreNotFound, TokenRevoked
 from pricing_core.runs import RunStatus, RunType
+from pricing_core.usecases.alerts import send_alerts
 from pricing_core.usecases.apply_prices import apply_decisions
+from pricing_core.usecases.change_watch import watch_all_price_changes, watch_price_changes
 from pricing_core.usecases.cleanup import RetentionPolicy, cleanup_old_data
 from pricing_core.usecases.competitor_changes import watch_all_stores, watch_competitors
 from pricing_core.usecases.context import new_key
@@ -248,6 +254,33 @@ def sync_orders(services: Services, command: SyncOrders) -> None:
              result.lines, result.since, result.days, len(result.unmatched_skus))
 
 
+def watch_all_changes(services: Services, command: WatchAllPriceChanges) -> None:
+    """Daily: a ``WatchPriceChanges`` per active store."""
+    log.info("watch_all_price_changes: %d stores", len(watch_all_price_changes(services.uow_factory, services.queue)))
+
+
+def watch_changes(services: Services, command: WatchPriceChanges) -> None:
+    """What one store's recent applied changes did to its sales; the ones that lost profit are logged (then alerted)."""
+    try:
+        result = watch_price_changes(services, command.store_id, policy=services.impact_policy)
+    except StoreNotFound:
+        log.warning("watch_price_changes: store %s does not exist; dropped", command.store_id)
+        return
+    log.info("watch_price_changes store %s: %d judged %s, %d newly flagged%s", result.store_id, result.judged,
+             result.verdicts, len(result.flagged), f" ({result.note})" if result.note else "")
+
+
+def alerts(services: Services, command: SendAlerts) -> None:
+    """Every 5 minutes: the alerts the activity log holds since the last pass (nothing without ``ALERT_URLS``)."""
+    if services.notifier is None:
+        return
+    config = services.config
+    result = send_alerts(services, services.notifier, policy=AlertPolicy(digest_hours=config.alert_digest_hours),
+                         language=config.alert_language or None)
+    if result.read or result.busy:
+        log.info("send_alerts: %s", result)
+
+
 def retention_policy(services: Services) -> RetentionPolicy:
     """The retention ages of the configuration."""
     config = services.config
@@ -270,6 +303,9 @@ HANDLERS: dict[type[Command], Handler] = {
     WatchCompetitors: watch,
     RecoverStuckWork: recover,
     SyncOrders: sync_orders,
+    WatchAllPriceChanges: watch_all_changes,
+    WatchPriceChanges: watch_changes,
+    SendAlerts: alerts,
 }
 
 

@@ -93,6 +93,9 @@ LABELS: dict[str, dict[str, str]] = {
     "activity.store_events_subscription_failed": {"en": "Store updates not connected",
                                                   "ar": "تعذّر ربط تحديثات المتجر"},
     "activity.webhook_refused": {"en": "Store notification refused", "ar": "رفض إشعار من المتجر"},
+    "activity.change_profit_fell": {"en": "Price change lost profit", "ar": "تغيير سعر خفّض الربح"},
+    "activity.alert_sent": {"en": "Alert sent", "ar": "إرسال تنبيه"},
+    "activity.alert_failed": {"en": "Alert not sent", "ar": "تعذّر إرسال تنبيه"},
 }
 
 __all__ = ["LABELS"]
