@@ -158,6 +158,8 @@ class Config(BaseSettings):
     schedule_send_alerts: str = _env("SCHEDULE_SEND_ALERTS", default="*/5 * * * *")
     # Daily, 05:30 UTC (08:30 in Riyadh): what each applied change did to sales (usecases/change_watch.py).
     schedule_watch_price_changes: str = _env("SCHEDULE_WATCH_PRICE_CHANGES", default="30 5 * * *")
+    # Reads new orders into the sales history (demand pricing, change watching): before the watch.
+    schedule_sync_orders: str = _env("SCHEDULE_SYNC_ORDERS", default="15 */6 * * *")
     # Every 5 minutes: work a stopped process left in flight (pricing_core.usecases.recovery).
     schedule_recover_stuck_work: str = _env("SCHEDULE_RECOVER_STUCK_WORK", default="*/5 * * * *")
     recovery_applying_after_seconds: int = _env("RECOVERY_APPLYING_AFTER_SECONDS", default=600, ge=0)
@@ -322,7 +324,7 @@ class Config(BaseSettings):
         result = {}
         for job in ("optimize_all_stores", "check_and_optimize_stores", "refresh_expiring_tokens",
                     "cleanup_old_data", "recover_stuck_work", "watch_competitors", "send_alerts",
-                    "watch_price_changes"):
+                    "watch_price_changes", "sync_orders"):
             value = str(getattr(self, f"schedule_{job}")).strip()
             if value and value.lower() not in ("off", "none", "disabled"):
                 result[job] = value

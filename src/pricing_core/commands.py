@@ -119,6 +119,11 @@ class SyncOrders(Command):
 
 
 @attrs.frozen(kw_only=True)
+class SyncAllOrders(Command):
+    """One ``SyncOrders`` per active store: the sales history that demand pricing and change watching read."""
+
+
+@attrs.frozen(kw_only=True)
 class RefreshExpiringTokens(Command):
     """Refresh the tokens that expire within ``threshold_hours`` (default: the configured window)."""
 
@@ -170,7 +175,7 @@ BATCHED: tuple[type[Command], ...] = (SweepAllStores, SweepDueStores)
 ALL_COMMANDS: tuple[type[Command], ...] = (
     SweepStore, SweepStoreNow, SweepAllStores, SweepDueStores, RepriceProducts, ApplyDecisions,
     ProcessWebhook, EnsureStoreEvents, RefreshExpiringTokens, CleanupOldData, RecoverStuckWork, SyncOrders,
-    WatchCompetitors, WatchAllCompetitors, WatchPriceChanges, WatchAllPriceChanges, SendAlerts,
+    SyncAllOrders, WatchCompetitors, WatchAllCompetitors, WatchPriceChanges, WatchAllPriceChanges, SendAlerts,
 )
 
 __all__ = [
@@ -189,6 +194,7 @@ __all__ = [
     "SweepDueStores",
     "SweepStore",
     "SweepStoreNow",
+    "SyncAllOrders",
     "SyncOrders",
     "WatchAllCompetitors",
     "WatchAllPriceChanges",

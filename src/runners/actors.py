@@ -34,6 +34,7 @@ from pricing_core.commands import (
     SweepDueStores,
     SweepStore,
     SweepStoreNow,
+    SyncAllOrders,
     SyncOrders,
     WatchAllCompetitors,
     WatchAllPriceChanges,
@@ -51,7 +52,7 @@ from pricing_core.usecases.context import new_key
 from pricing_core.usecases.optimize_store import SweepResult, optimize_store
 from pricing_core.usecases.refresh_tokens import refresh_expiring_tokens
 from pricing_core.usecases.reprice import reprice_products
-from pricing_core.usecases.sales_sync import sync_sales
+from pricing_core.usecases.sales_sync import sync_all_orders, sync_sales
 from pricing_core.usecases.subscriptions import ensure_store_subscriptions
 from pricing_core.usecases.sweeps import check_and_optimize_stores, optimize_all_stores
 from pricing_core.usecases.webhooks import handle_webhook_event
@@ -254,6 +255,11 @@ def sync_orders(services: Services, command: SyncOrders) -> None:
              result.lines, result.since, result.days, len(result.unmatched_skus))
 
 
+def sync_all(services: Services, command: SyncAllOrders) -> None:
+    """Every 6 hours: a ``SyncOrders`` per active store."""
+    log.info("sync_all_orders: %d stores", len(sync_all_orders(services.uow_factory, services.queue)))
+
+
 def watch_all_changes(services: Services, command: WatchAllPriceChanges) -> None:
     """Daily: a ``WatchPriceChanges`` per active store."""
     log.info("watch_all_price_changes: %d stores", len(watch_all_price_changes(services.uow_factory, services.queue)))
@@ -303,6 +309,7 @@ HANDLERS: dict[type[Command], Handler] = {
     WatchCompetitors: watch,
     RecoverStuckWork: recover,
     SyncOrders: sync_orders,
+    SyncAllOrders: sync_all,
     WatchAllPriceChanges: watch_all_changes,
     WatchPriceChanges: watch_changes,
     SendAlerts: alerts,

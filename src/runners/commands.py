@@ -28,6 +28,7 @@ from pricing_core.commands import (
     SweepDueStores,
     SweepStore,
     SweepStoreNow,
+    SyncAllOrders,
     SyncOrders,
     WatchAllCompetitors,
     WatchAllPriceChanges,
@@ -66,6 +67,7 @@ ROUTES: dict[type[Command], Route] = {
     WatchCompetitors: Route("watch_competitors", QUEUE_SWEEPS, priority=20),
     RecoverStuckWork: Route("recover_stuck_work", QUEUE_DEFAULT),
     SyncOrders: Route("sync_orders", QUEUE_DEFAULT),
+    SyncAllOrders: Route("sync_all_orders", QUEUE_DEFAULT),
     WatchAllPriceChanges: Route("watch_all_price_changes", QUEUE_DEFAULT),
     # Reads a few weeks of one store's sales: longer than an event, shorter than a sweep.
     WatchPriceChanges: Route("watch_price_changes", QUEUE_SWEEPS, priority=20),
@@ -82,6 +84,7 @@ PERIODIC: dict[str, type[Command]] = {
     "recover_stuck_work": RecoverStuckWork,
     "send_alerts": SendAlerts,
     "watch_price_changes": WatchAllPriceChanges,
+    "sync_orders": SyncAllOrders,
 }
 
 BY_ACTOR: dict[str, type[Command]] = {route.actor_name: kind for kind, route in ROUTES.items()}
