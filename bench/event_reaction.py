@@ -76,7 +76,7 @@ def deliver(fake: object, store_id: str, product_id: str, url: str, secret: str,
     with fake.lock:  # type: ignore[attr-defined]
         product = fake.store(store_id).products[int(product_id)]  # type: ignore[attr-defined]
         payload = fake._envelope("product.price.updated", int(store_id),  # type: ignore[attr-defined]
-                                 fake._price_event_data(product))  # type: ignore[attr-defined]
+                                 fake.price_event_data(product))  # type: ignore[attr-defined]
     body = encode_event(payload)
     sent = time.monotonic()
     response = http.post(url, content=body, headers=delivery_headers(body, strategy="signature", secret=secret))

@@ -34,7 +34,7 @@ import argparse
 import statistics
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -98,6 +98,8 @@ class Arm:
     changes: int = 0
     violations: list[str] = attrs.field(factory=list)
     profit_by_day: dict[date, Decimal] = attrs.field(factory=lambda: defaultdict(Decimal))
+    references: dict[str, dict[date, Decimal]] = attrs.field(factory=lambda: defaultdict(dict))
+    moves: Counter[str] = attrs.field(factory=Counter)
 
     def core_products(self) -> list[Product]:
         return [Product(id=str(p.id), sku=p.sku, name=p.name, price=p.price, cost_price=p.cost_price,
@@ -122,7 +124,8 @@ class Arm:
         self.orders_read = len(orders)
 
     def estimates(self, products: Sequence[Product], today: date) -> dict[str, ElasticityEstimate]:
-        inputs = DemandInputs(sales=list(self.sales.values()), history=self.history, first_sales_day=START)
+        inputs = DemandInputs(sales=list(self.sales.values()), history=self.history, first_sales_day=START,
+                              references=self.references)
         return demand_estimates(products, inputs, today=today, tz=RIYADH)
 
 
@@ -142,12 +145,17 @@ def price_day(arm: Arm, moment: datetime, competitors: SandboxCompetitorSource, 
     """Price the store once at ``moment``; the seconds spent estimating and pricing."""
     products = arm.core_products()
     offers = competitors.offers_for(str(MERCHANT), products, moment)
+    for pid, found in offers.items():
+        in_stock = [o.price for o in found if o.in_stock]
+        if in_stock:  # the day's lowest competitor price, as a sweep stores it with its inputs
+            arm.references[pid][today] = min(in_stock)
     started = time.process_time()
     demand = arm.estimates(products, today) if arm.settings.strategy == "profit" else {}
     history = {pid: sorted(points, key=lambda p: p.changed_at, reverse=True) for pid, points in arm.history.items()}
     decisions = price_catalog(products, offers, arm.settings, now=moment, history_by_product_id=history,
                               demand_by_product_id=demand)
     spent = time.process_time() - started
+    arm.moves = Counter(d.strategy for d in decisions)
     for decision in decisions:
         if not decision.is_change:
             continue
@@ -169,10 +177,11 @@ def elasticity_error(arm: Arm, today: date) -> float:
     return statistics.median(errors)
 
 
-def run(n: int, weeks: int, seed: int) -> int:
+def run(n: int, weeks: int, seed: int, explore_step: Decimal = Decimal("3")) -> int:
     competitors = SandboxCompetitorSource(seed=seed)
+    profit = PROFIT.with_changes(exploration_step_pct=explore_step)
     arms = [Arm(name, settings, build_store(n, seed), MarketSimulator(seed, history_days=0, competitors=competitors))
-            for name, settings in (("match", MATCH), ("profit", PROFIT))]
+            for name, settings in (("match", MATCH), ("profit", profit))]
     first = datetime(START.year, START.month, START.day, tzinfo=RIYADH).astimezone(UTC)
     for arm in arms:
         arm.market.start(arm.store, first)
@@ -207,7 +216,8 @@ def run(n: int, weeks: int, seed: int) -> int:
     gain = float(profit(profit_arm) / profit(match) - 1)
     late = START + timedelta(days=(weeks - 4) * 7)
     gain_late = float(profit(profit_arm, late) / profit(match, late) - 1)
-    print(f"market simulation: {n} products, {weeks} weeks, seed {seed} ({wall:.0f} s wall)")
+    print(f"market simulation: {n} products, {weeks} weeks, seed {seed}, price tests of {explore_step}% "
+          f"({wall:.0f} s wall)")
     for arm in arms:
         units = sum(s.units for s in arm.sales.values())
         print(f"  {arm.name:<7} gross profit SAR {profit(arm):>12,.2f}  units {units:>7}  "
@@ -216,6 +226,7 @@ def run(n: int, weeks: int, seed: int) -> int:
           f"(target {TARGET_PROFIT_GAIN:+.0%})")
     for week, err in sorted(errors.items()):
         print(f"  elasticity median relative error after {week} weeks: {err:.1%}")
+    print(f"  profit arm's strategies on the last day: {dict(profit_arm.moves.most_common())}")
     print(f"  estimate and price {n} products once: {pricing_seconds:.2f} CPU s")
     violations = [v for arm in arms for v in arm.violations]
     for v in violations[:10]:
@@ -238,8 +249,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--products", type=int, default=500)
     parser.add_argument("--weeks", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--explore-step", type=Decimal, default=Decimal("3"), help="price test size, percent")
     args = parser.parse_args(argv)
-    return run(args.products, args.weeks, args.seed)
+    return run(args.products, args.weeks, args.seed, args.explore_step)
 
 
 if __name__ == "__main__":

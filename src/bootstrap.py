@@ -27,6 +27,7 @@ import dramatiq
 
 from adapters.config import SALLA_ACCOUNTS_URL, SALLA_API_URL, Config, ConfigError
 from adapters.services import Services
+from pricing_core.alerts import Notifier
 from pricing_core.ports import (
     Clock,
     CompetitorSource,
@@ -139,6 +140,8 @@ def bootstrap(config: Config, kind: ProcessKind = ProcessKind.CLI, **overrides: 
         values["advisor"] = build_advisor(config)
     if "echoes" not in values:
         values["echoes"] = _build_echoes(redis_client, values["clock"])
+    if "notifier" not in values:
+        values["notifier"] = _build_notifier(config)
 
     broker = overrides.pop("broker", None) or build_broker(config, redis_client)
     values.setdefault("queue", DramatiqQueue(broker))
@@ -250,6 +253,15 @@ def _build_echoes(redis_client: Any, clock: Clock) -> PriceEchoes:
     from adapters.memory.echoes import MemoryPriceEchoes
 
     return MemoryPriceEchoes(clock)
+
+
+def _build_notifier(config: Config) -> Notifier | None:
+    """Alerts through apprise to ``ALERT_URLS``; None when no URL is set (nothing is sent)."""
+    if not config.alert_urls:
+        return None
+    from adapters.alerts import AppriseNotifier
+
+    return AppriseNotifier(config.alert_urls, public_url=config.public_url, timeout=config.alert_timeout_seconds)
 
 
 def own_store_lookup(uow_factory: UnitOfWorkFactory) -> Callable[[str], Any]:

@@ -12,6 +12,7 @@ built-in fake Salla sandbox.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -44,7 +45,7 @@ PROVIDER_KEYS: dict[str, tuple[str, ...]] = {
 # Fields whose values are secrets: never in a repr, masked in ``doctor``.
 SECRET_FIELDS = frozenset({
     "salla_client_secret", "salla_webhook_secret", "admin_api_token", "session_secret",
-    "token_encryption_keys", "tavily_api_key", "llm_api_key",
+    "token_encryption_keys", "tavily_api_key", "llm_api_key", "alert_urls",
 })
 # Fields that are URLs with a password to mask in reprs.
 URL_FIELDS = frozenset({"database_url", "redis_url"})
@@ -81,6 +82,10 @@ def _env(name: str, *, default: Any, **kwargs: Any) -> Any:
 
 
 _Keys = Annotated[tuple[str, ...], NoDecode]
+# Where one apprise URL ends and the next begins in ALERT_URLS: a comma or a space before a new
+# ``scheme://`` (a comma inside a URL, as in ``mailto://...?to=a@x.sa,b@y.sa``, stays in it).
+_NEXT_URL = re.compile(r"[\s,]+(?=[A-Za-z][A-Za-z0-9+.-]*://)")
+_URL_START = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 
 
 class Config(BaseSettings):
@@ -131,6 +136,16 @@ class Config(BaseSettings):
     competitor_search_per_sweep: int = _env("COMPETITOR_SEARCH_PER_SWEEP", default=50, ge=0, le=10_000)
     competitor_source: str = _env("COMPETITOR_SOURCE", default="auto", pattern="^(auto|sandbox)$")
 
+    # -- alerts (apprise URLs: mailto://, tgram://, slack://, json://...; none set: nothing is sent)
+    alert_urls: _Keys = _env("ALERT_URLS", default=())
+    alert_language: str = _env("ALERT_LANGUAGE", default="", pattern="^(|en|ar)$")
+    alert_timeout_seconds: float = _env("ALERT_TIMEOUT_SECONDS", default=10.0, gt=0, le=120)
+    alert_digest_hours: float = _env("ALERT_DIGEST_HOURS", default=24.0, ge=0, le=24 * 30)
+    # Watching each applied change (pricing_core/change_impact.py): days on each side, the drop that alerts.
+    impact_window_days: int = _env("IMPACT_WINDOW_DAYS", default=7, ge=1, le=90)
+    impact_profit_drop_pct: float = _env("IMPACT_PROFIT_DROP_PCT", default=20.0, gt=0, lt=100)
+    impact_min_units: int = _env("IMPACT_MIN_UNITS", default=5, ge=1)
+
     # -- runners: schedules (crontab, UTC; "off" disables a job), retention, Dramatiq
     schedule_optimize_all_stores: str = _env("SCHEDULE_OPTIMIZE_ALL_STORES", default="0 */6 * * *")
     schedule_check_and_optimize_stores: str = _env("SCHEDULE_CHECK_AND_OPTIMIZE_STORES", default="0 * * * *")
@@ -139,6 +154,12 @@ class Config(BaseSettings):
     schedule_cleanup_old_data: str = _env("SCHEDULE_CLEANUP_OLD_DATA", default="30 3 * * sun")
     # Reprices the products whose competitor offers changed since the last run (issue 12).
     schedule_watch_competitors: str = _env("SCHEDULE_WATCH_COMPETITORS", default="*/30 * * * *")
+    # Every 5 minutes: the alerts the activity log holds since the last pass (pricing_core.usecases.alerts).
+    schedule_send_alerts: str = _env("SCHEDULE_SEND_ALERTS", default="*/5 * * * *")
+    # Daily, 05:30 UTC (08:30 in Riyadh): what each applied change did to sales (usecases/change_watch.py).
+    schedule_watch_price_changes: str = _env("SCHEDULE_WATCH_PRICE_CHANGES", default="30 5 * * *")
+    # Reads new orders into the sales history (demand pricing, change watching): before the watch.
+    schedule_sync_orders: str = _env("SCHEDULE_SYNC_ORDERS", default="15 */6 * * *")
     # Every 5 minutes: work a stopped process left in flight (pricing_core.usecases.recovery).
     schedule_recover_stuck_work: str = _env("SCHEDULE_RECOVER_STUCK_WORK", default="*/5 * * * *")
     recovery_applying_after_seconds: int = _env("RECOVERY_APPLYING_AFTER_SECONDS", default=600, ge=0)
@@ -186,6 +207,18 @@ class Config(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("alert_urls", mode="before")
+    @classmethod
+    def _apprise_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in _NEXT_URL.split(value.strip()) if part.strip())
+        if isinstance(value, tuple | list):
+            for url in value:
+                if not _URL_START.match(str(url)):
+                    # Never echo the value: it may hold a bot token or a password.
+                    raise ValueError("must be apprise URLs (scheme://...), separated by commas")
         return value
 
     @field_validator("log_level", mode="before")
@@ -290,7 +323,8 @@ class Config(BaseSettings):
         """Crontab expression per periodic job; an empty or ``off`` value disables that job."""
         result = {}
         for job in ("optimize_all_stores", "check_and_optimize_stores", "refresh_expiring_tokens",
-                    "cleanup_old_data", "recover_stuck_work", "watch_competitors"):
+                    "cleanup_old_data", "recover_stuck_work", "watch_competitors", "send_alerts",
+                    "watch_price_changes", "sync_orders"):
             value = str(getattr(self, f"schedule_{job}")).strip()
             if value and value.lower() not in ("off", "none", "disabled"):
                 result[job] = value
@@ -326,6 +360,8 @@ def describe_config_error(error: ValidationError) -> str:
     item = error.errors()[0]
     loc = item.get("loc", ())
     field = str(loc[0]) if loc else ""
+    # pydantic names the field by its alias (the variable) when the value came from the environment.
+    field = {variable: name for name, variable in env_names().items()}.get(field, field)
     name = env_name(field) if field in Config.model_fields else (field or "configuration")
     message = str(item.get("msg", "invalid value")).removeprefix("Value error, ")
     value = item.get("input")

@@ -13,6 +13,8 @@ from typing import Any
 import attrs
 
 from adapters.config import Config
+from pricing_core.alerts import Notifier
+from pricing_core.change_impact import ImpactPolicy
 from pricing_core.ports import (
     Clock,
     CompetitorSource,
@@ -55,6 +57,8 @@ class Services:
     salla_webhooks: SallaWebhooks | None = None
     # Salla's Orders API (the store's sales); the Merchant API client implements it too.
     salla_orders: SallaOrders | None = None
+    # Where alerts go (apprise, ``ALERT_URLS``); None: no target configured, nothing is sent.
+    notifier: Notifier | None = None
     fake_salla: Any = None
     closers: tuple[Any, ...] = ()
 
@@ -67,6 +71,13 @@ class Services:
     def token_threshold_hours(self) -> float:
         """Refresh tokens expiring within this many hours (``TOKEN_REFRESH_THRESHOLD_HOURS``)."""
         return float(self.config.token_refresh_threshold_hours)
+
+    @property
+    def impact_policy(self) -> ImpactPolicy:
+        """Watching applied changes (``IMPACT_WINDOW_DAYS``, ``IMPACT_PROFIT_DROP_PCT``, ``IMPACT_MIN_UNITS``)."""
+        c = self.config
+        return ImpactPolicy(window_days=c.impact_window_days, profit_drop_pct=str(c.impact_profit_drop_pct),
+                            min_units_before=c.impact_min_units)
 
     def close(self) -> None:
         """Release what the services hold; the way out never fails on one of them."""

@@ -37,6 +37,13 @@ class ActivityType(StrEnum):
     WEBHOOK_REFUSED = "webhook_refused"
     SYSTEM_RECOVERY = "system_recovery"
     SALES_SYNCED = "sales_synced"
+    # A watched price change whose gross profit per day fell beyond the policy's share
+    # (``usecases/change_watch.py``); its metadata carries the figures.
+    CHANGE_PROFIT_FELL = "change_profit_fell"
+    # An alert message sent, or not sent (``usecases/alerts.py``); metadata: the kind and the targets.
+    ALERT_SENT = "alert_sent"
+    ALERT_FAILED = "alert_failed"
+    # A rollback of a run's prices (``usecases/rollback.py``); metadata: counts, restored and left.
     PRICE_ROLLED_BACK = "price_rolled_back"
 
 

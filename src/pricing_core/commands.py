@@ -119,6 +119,11 @@ class SyncOrders(Command):
 
 
 @attrs.frozen(kw_only=True)
+class SyncAllOrders(Command):
+    """One ``SyncOrders`` per active store: the sales history that demand pricing and change watching read."""
+
+
+@attrs.frozen(kw_only=True)
 class RefreshExpiringTokens(Command):
     """Refresh the tokens that expire within ``threshold_hours`` (default: the configured window)."""
 
@@ -143,6 +148,23 @@ class WatchAllCompetitors(Command):
 
 
 @attrs.frozen(kw_only=True)
+class WatchPriceChanges(Command):
+    """Judge what one store's recent applied price changes did to its sales; log the ones that lost profit."""
+
+    store_id: str = attrs.field(converter=str)
+
+
+@attrs.frozen(kw_only=True)
+class WatchAllPriceChanges(Command):
+    """One ``WatchPriceChanges`` per active store (daily, once the day's sales are read)."""
+
+
+@attrs.frozen(kw_only=True)
+class SendAlerts(Command):
+    """Send the alerts the activity log holds since the last pass (one message per store and kind)."""
+
+
+@attrs.frozen(kw_only=True)
 class RecoverStuckWork(Command):
     """One recovery pass: settle, re-send, resume or close the work a stopped process left in flight."""
 
@@ -153,7 +175,7 @@ BATCHED: tuple[type[Command], ...] = (SweepAllStores, SweepDueStores)
 ALL_COMMANDS: tuple[type[Command], ...] = (
     SweepStore, SweepStoreNow, SweepAllStores, SweepDueStores, RepriceProducts, ApplyDecisions,
     ProcessWebhook, EnsureStoreEvents, RefreshExpiringTokens, CleanupOldData, RecoverStuckWork, SyncOrders,
-    WatchCompetitors, WatchAllCompetitors,
+    SyncAllOrders, WatchCompetitors, WatchAllCompetitors, WatchPriceChanges, WatchAllPriceChanges, SendAlerts,
 )
 
 __all__ = [
@@ -167,12 +189,16 @@ __all__ = [
     "RecoverStuckWork",
     "RefreshExpiringTokens",
     "RepriceProducts",
+    "SendAlerts",
     "SweepAllStores",
     "SweepDueStores",
     "SweepStore",
     "SweepStoreNow",
+    "SyncAllOrders",
     "SyncOrders",
     "WatchAllCompetitors",
+    "WatchAllPriceChanges",
     "WatchCompetitors",
+    "WatchPriceChanges",
     "from_message",
 ]

@@ -14,8 +14,10 @@ What is knowable and what is not:
   those days are left out, unless nothing was ever recorded: then the current price held all
   along (and an estimate from one price is the prior, which the strategy refuses to price on).
 - Days before the first synced sales day are left out: "no order" there may mean "not read".
-- The competitor reference (``SalesObservation.reference_price``) is not kept per day by the
-  stores today; estimates are made without the covariate.
+- The competitor reference (``SalesObservation.reference_price``, the lowest trusted competitor
+  price of the day) is used where the caller knows it (``DemandInputs.references``, e.g. from the
+  offers each sweep stored with its inputs): without it, a repricer that follows the market moves
+  its own price with the competitors', and the estimate mixes the two effects.
 """
 
 from __future__ import annotations
@@ -41,12 +43,14 @@ class DemandInputs:
 
     ``sales``: the store's daily sales in the window (any products); ``history``: price changes by
     product id, in any order; ``first_sales_day``: the first day the orders sync covered (None:
-    the sales were never synced, so no estimate is made).
+    the sales were never synced, so no estimate is made); ``references``: by product id, the
+    lowest trusted competitor price per day, where known.
     """
 
     sales: Sequence[DailySales] = ()
     history: Mapping[str, Sequence[PricePoint]] = attrs.field(factory=dict)
     first_sales_day: date | None = None
+    references: Mapping[str, Mapping[date, Decimal]] = attrs.field(factory=dict)
 
 
 def price_on(day: date, changes: Sequence[PricePoint], current: Decimal, tz: tzinfo) -> Decimal | None:
@@ -68,18 +72,21 @@ def observations_for(
     first_day: date,
     last_day: date,
     tz: tzinfo,
+    references: Mapping[date, Decimal] | None = None,
 ) -> list[SalesObservation]:
     """One observation per day from ``first_day`` to ``last_day`` (inclusive) whose price is known.
 
-    Days without a ``DailySales`` row sold nothing. ``sales`` are this product's rows.
+    Days without a ``DailySales`` row sold nothing. ``sales`` are this product's rows;
+    ``references`` its lowest competitor price by day, where known.
     """
+    refs = references or {}
     units = {s.day: s.units for s in sales if s.product_id == product.id}
     rows = []
     day = first_day
     while day <= last_day:
         price = price_on(day, changes, product.price, tz)
         if price is not None and price > 0:
-            rows.append(SalesObservation(day, price, units.get(day, 0)))
+            rows.append(SalesObservation(day, price, units.get(day, 0), refs.get(day)))
         day += timedelta(days=1)
     return rows
 
@@ -113,7 +120,8 @@ def demand_estimates(
         sales_by_product[row.product_id].append(row)
     observations = {
         p.id: observations_for(p, sales_by_product.get(p.id, ()), inputs.history.get(p.id, ()),
-                               first_day=first_day, last_day=last_day, tz=tz)
+                               first_day=first_day, last_day=last_day, tz=tz,
+                               references=inputs.references.get(p.id))
         for p in products
     }
     own = {pid: estimate_elasticity(rows) for pid, rows in observations.items()}

@@ -17,8 +17,9 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import CurrentMessage
 
-from adapters.salla.products import listed_regular_price
+from adapters.salla.events import to_domain_event
 from adapters.services import Services
+from pricing_core.alerts import AlertPolicy
 from pricing_core.commands import (
     ApplyDecisions,
     CleanupOldData,
@@ -28,27 +29,33 @@ from pricing_core.commands import (
     RecoverStuckWork,
     RefreshExpiringTokens,
     RepriceProducts,
+    SendAlerts,
     SweepAllStores,
     SweepDueStores,
     SweepStore,
     SweepStoreNow,
+    SyncAllOrders,
     SyncOrders,
     WatchAllCompetitors,
+    WatchAllPriceChanges,
     WatchCompetitors,
+    WatchPriceChanges,
 )
 from pricing_core.errors import RateLimited, SallaError, SallaUnavailable, StoreBusy, StoreNotFound, TokenRevoked
 from pricing_core.runs import RunStatus, RunType
+from pricing_core.usecases.alerts import send_alerts
 from pricing_core.usecases.apply_prices import apply_decisions
+from pricing_core.usecases.change_watch import watch_all_price_changes, watch_price_changes
 from pricing_core.usecases.cleanup import RetentionPolicy, cleanup_old_data
 from pricing_core.usecases.competitor_changes import watch_all_stores, watch_competitors
 from pricing_core.usecases.context import new_key
 from pricing_core.usecases.optimize_store import SweepResult, optimize_store
 from pricing_core.usecases.refresh_tokens import refresh_expiring_tokens
 from pricing_core.usecases.reprice import reprice_products
-from pricing_core.usecases.sales_sync import sync_sales
+from pricing_core.usecases.sales_sync import sync_all_orders, sync_sales
 from pricing_core.usecases.subscriptions import ensure_store_subscriptions
 from pricing_core.usecases.sweeps import check_and_optimize_stores, optimize_all_stores
-from pricing_core.usecases.webhooks import WebhookDelivery, handle_webhook_event
+from pricing_core.usecases.webhooks import handle_webhook_event
 from runners.broker import RetryLater
 from runners.commands import ROUTES
 from runners.recovery import recover_now
@@ -164,20 +171,19 @@ def apply(services: Services, command: ApplyDecisions) -> None:
 def process_webhook(services: Services, command: ProcessWebhook) -> None:
     """Worker side of ``POST /webhooks/salla``: handle one verified delivery exactly once.
 
-    The web route only verifies and dispatches; ``handle_webhook_event`` records the delivery in
+    The web route only verifies and dispatches the raw delivery; the Salla adapter reads it into
+    its domain event (``to_domain_event``), and ``handle_webhook_event`` records the delivery in
     the webhook inbox in the same transaction as its effects (a redelivery is a duplicate) and
     dispatches follow-up work (``RepriceProducts``, ``SweepStoreNow``).
     """
-    delivery = WebhookDelivery(event=command.event, merchant_id=command.merchant_id, data=command.data,
-                               delivery_id=command.delivery_id, created_at=command.created_at)
+    event = to_domain_event(command, now=services.clock.now())
     try:
-        outcome = handle_webhook_event(services.uow_factory, services.queue, services.clock, delivery,
-                                       user_info=services.salla_auth.user_info,
-                                       announced_price=listed_regular_price)
+        outcome = handle_webhook_event(services.uow_factory, services.queue, services.clock, event,
+                                       user_info=services.salla_auth.user_info)
     except SallaError as exc:
         # An authorization whose tokens Salla could not confirm yet: nothing was recorded.
         raise RetryLater(f"webhook {command.delivery_id}: {exc}") from exc
-    log.debug("webhook %s (%s): %s", command.delivery_id, command.event, outcome.value)
+    log.debug("webhook %s: %r: %s", command.delivery_id, event, outcome.value)  # reprs hide tokens
 
 
 def ensure_store_events(services: Services, command: EnsureStoreEvents) -> None:
@@ -249,6 +255,38 @@ def sync_orders(services: Services, command: SyncOrders) -> None:
              result.lines, result.since, result.days, len(result.unmatched_skus))
 
 
+def sync_all(services: Services, command: SyncAllOrders) -> None:
+    """Every 6 hours: a ``SyncOrders`` per active store."""
+    log.info("sync_all_orders: %d stores", len(sync_all_orders(services.uow_factory, services.queue)))
+
+
+def watch_all_changes(services: Services, command: WatchAllPriceChanges) -> None:
+    """Daily: a ``WatchPriceChanges`` per active store."""
+    log.info("watch_all_price_changes: %d stores", len(watch_all_price_changes(services.uow_factory, services.queue)))
+
+
+def watch_changes(services: Services, command: WatchPriceChanges) -> None:
+    """What one store's recent applied changes did to its sales; the ones that lost profit are logged (then alerted)."""
+    try:
+        result = watch_price_changes(services, command.store_id, policy=services.impact_policy)
+    except StoreNotFound:
+        log.warning("watch_price_changes: store %s does not exist; dropped", command.store_id)
+        return
+    log.info("watch_price_changes store %s: %d judged %s, %d newly flagged%s", result.store_id, result.judged,
+             result.verdicts, len(result.flagged), f" ({result.note})" if result.note else "")
+
+
+def alerts(services: Services, command: SendAlerts) -> None:
+    """Every 5 minutes: the alerts the activity log holds since the last pass (nothing without ``ALERT_URLS``)."""
+    if services.notifier is None:
+        return
+    config = services.config
+    result = send_alerts(services, services.notifier, policy=AlertPolicy(digest_hours=config.alert_digest_hours),
+                         language=config.alert_language or None)
+    if result.read or result.busy:
+        log.info("send_alerts: %s", result)
+
+
 def retention_policy(services: Services) -> RetentionPolicy:
     """The retention ages of the configuration."""
     config = services.config
@@ -271,6 +309,10 @@ HANDLERS: dict[type[Command], Handler] = {
     WatchCompetitors: watch,
     RecoverStuckWork: recover,
     SyncOrders: sync_orders,
+    SyncAllOrders: sync_all,
+    WatchAllPriceChanges: watch_all_changes,
+    WatchPriceChanges: watch_changes,
+    SendAlerts: alerts,
 }
 
 

@@ -23,13 +23,17 @@ from pricing_core.commands import (
     RecoverStuckWork,
     RefreshExpiringTokens,
     RepriceProducts,
+    SendAlerts,
     SweepAllStores,
     SweepDueStores,
     SweepStore,
     SweepStoreNow,
+    SyncAllOrders,
     SyncOrders,
     WatchAllCompetitors,
+    WatchAllPriceChanges,
     WatchCompetitors,
+    WatchPriceChanges,
 )
 
 QUEUE_SWEEPS = "sweeps"
@@ -63,6 +67,11 @@ ROUTES: dict[type[Command], Route] = {
     WatchCompetitors: Route("watch_competitors", QUEUE_SWEEPS, priority=20),
     RecoverStuckWork: Route("recover_stuck_work", QUEUE_DEFAULT),
     SyncOrders: Route("sync_orders", QUEUE_DEFAULT),
+    SyncAllOrders: Route("sync_all_orders", QUEUE_DEFAULT),
+    WatchAllPriceChanges: Route("watch_all_price_changes", QUEUE_DEFAULT),
+    # Reads a few weeks of one store's sales: longer than an event, shorter than a sweep.
+    WatchPriceChanges: Route("watch_price_changes", QUEUE_SWEEPS, priority=20),
+    SendAlerts: Route("send_alerts", QUEUE_DEFAULT),
 }
 
 # The scheduler's periodic jobs (their names are the ``SCHEDULE_<JOB>`` settings) and their commands.
@@ -73,6 +82,9 @@ PERIODIC: dict[str, type[Command]] = {
     "cleanup_old_data": CleanupOldData,
     "watch_competitors": WatchAllCompetitors,
     "recover_stuck_work": RecoverStuckWork,
+    "send_alerts": SendAlerts,
+    "watch_price_changes": WatchAllPriceChanges,
+    "sync_orders": SyncAllOrders,
 }
 
 BY_ACTOR: dict[str, type[Command]] = {route.actor_name: kind for kind, route in ROUTES.items()}

@@ -3,7 +3,8 @@
 Every test runs twice: through ``starlette.testclient.TestClient`` (httpx over ASGI) and with
 a real ``httpx.Client`` against uvicorn on 127.0.0.1. The fake runs on an injected
 ``FakeClock``; the adapter's ``sleep`` advances that clock, so pacing, Retry-After and token
-expiry are exercised without waiting.
+expiry are exercised without waiting. The in-memory Salla fakes have no HTTP; what they share with
+the httpx clients is checked at the port level in ``test_salla_ports_contract.py``.
 """
 
 from __future__ import annotations

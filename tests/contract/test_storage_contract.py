@@ -517,6 +517,12 @@ def test_storage_price_history(uow_factory: UnitOfWorkFactory) -> None:
         assert s.price_history.for_product("p1", limit=1) == [points[1]]
         assert s.price_history.for_product("nope") == []
         assert s.price_history.latest(["p1", "p2", "p3"]) == {"p1": points[1], "p2": points[2]}
+        # The changes from a moment on, with the price in effect at that moment, oldest first.
+        assert s.price_history.since(["p1", "p2"], T0 + timedelta(hours=1)) == [points[0], points[2], points[1]]
+        assert s.price_history.since(["p1"], T0 + timedelta(days=1)) == [points[0], points[1]]
+        assert s.price_history.since(["p1"], T0 + timedelta(days=2)) == [points[1]]
+        assert s.price_history.since(["p1"], T0 - timedelta(days=1)) == [points[0], points[1]]
+        assert s.price_history.since(["nope"], T0) == []
 
     in_store(uow_factory, "1001", check, commit=False)
 

@@ -1,4 +1,6 @@
-"""Per-store locks from ``build_storage``: SQLite (file locks) and PostgreSQL (advisory locks)."""
+"""The ``StoreLocks`` contract on every implementation: in process (beside the in-memory storage),
+and from ``build_storage`` SQLite (file locks) and PostgreSQL (advisory locks).
+"""
 
 from __future__ import annotations
 
@@ -11,17 +13,21 @@ from pathlib import Path
 import pytest
 
 from adapters.config import Config
-from adapters.storage import SqlUnitOfWorkFactory, build_storage
+from adapters.memory import InMemoryUnitOfWorkFactory, ThreadStoreLocks
+from adapters.storage import build_storage
 from adapters.storage.crypto import generate_key
-from pricing_core.ports import StoreLocks, scope_of
+from pricing_core.ports import StoreLocks, UnitOfWorkFactory, scope_of
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
 
 THREADS = 8
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[SqlUnitOfWorkFactory, StoreLocks]]:
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[UnitOfWorkFactory, StoreLocks]]:
+    if request.param == "memory":
+        yield InMemoryUnitOfWorkFactory(), ThreadStoreLocks()
+        return
     if request.param == "sqlite":
         config = Config(var_dir=tmp_path / "var")
     else:
@@ -42,7 +48,7 @@ def _run_all(target: object, count: int = THREADS) -> None:
     assert not any(t.is_alive() for t in threads)
 
 
-def test_storage_lock_admits_one_holder_at_a_time(storage: tuple[SqlUnitOfWorkFactory, StoreLocks]) -> None:
+def test_storage_lock_admits_one_holder_at_a_time(storage: tuple[UnitOfWorkFactory, StoreLocks]) -> None:
     _, locks = storage
     guard = threading.Lock()
     holders, peak, entries = [0], [0], []
@@ -64,7 +70,7 @@ def test_storage_lock_admits_one_holder_at_a_time(storage: tuple[SqlUnitOfWorkFa
     assert peak[0] == 1
 
 
-def test_storage_lock_timeouts_and_independence(storage: tuple[SqlUnitOfWorkFactory, StoreLocks]) -> None:
+def test_storage_lock_timeouts_and_independence(storage: tuple[UnitOfWorkFactory, StoreLocks]) -> None:
     _, locks = storage
     held, release = threading.Event(), threading.Event()
 
@@ -95,7 +101,7 @@ def test_storage_lock_timeouts_and_independence(storage: tuple[SqlUnitOfWorkFact
         assert acquired is True
 
 
-def test_storage_lock_serializes_a_token_refresh(storage: tuple[SqlUnitOfWorkFactory, StoreLocks]) -> None:
+def test_storage_lock_serializes_a_token_refresh(storage: tuple[UnitOfWorkFactory, StoreLocks]) -> None:
     """The refresh pattern over this storage: 8 threads, one call to the (single-use) refresh endpoint."""
     factory, locks = storage
     now = datetime(2026, 1, 1, tzinfo=UTC)

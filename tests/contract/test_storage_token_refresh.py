@@ -1,7 +1,8 @@
-"""Concurrent token refreshes over the real storage and its locks: exactly one call to Salla.
+"""Concurrent token refreshes over each storage and its locks: exactly one call to Salla.
 
-The refresh use case, eight threads, SQLite (file locks) and PostgreSQL (advisory locks), and the
-fake Salla's accounts service, which revokes the whole chain when a refresh token is reused.
+The refresh use case, eight threads, the in-memory storage (in-process locks), SQLite (file locks)
+and PostgreSQL (advisory locks), and the fake Salla's accounts service, which revokes the whole
+chain when a refresh token is reused.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import attrs
 import pytest
 
 from adapters.config import Config
+from adapters.memory import InMemoryUnitOfWorkFactory, ThreadStoreLocks
 from adapters.memory.clock import FakeClock
 from adapters.memory.salla import FakeSallaAuth
-from adapters.storage import SqlUnitOfWorkFactory, build_storage
+from adapters.storage import build_storage
 from adapters.storage.crypto import generate_key
 from pricing_core.activity import ActivityType
-from pricing_core.ports import StoreLocks, scope_of
+from pricing_core.ports import StoreLocks, UnitOfWorkFactory, scope_of
 from pricing_core.stores import Store
 from pricing_core.tokens import RefreshOutcome
 from pricing_core.usecases.refresh_tokens import RefreshResult, refresh_store_tokens
@@ -30,14 +32,18 @@ THREADS = 8
 
 @attrs.frozen
 class Ports:
-    uow_factory: SqlUnitOfWorkFactory
+    uow_factory: UnitOfWorkFactory
     locks: StoreLocks
     clock: FakeClock
     salla_auth: FakeSallaAuth
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def ports(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ports]:
+    clock = FakeClock()
+    if request.param == "memory":
+        yield Ports(InMemoryUnitOfWorkFactory(), ThreadStoreLocks(), clock, FakeSallaAuth(clock.now))
+        return
     if request.param == "sqlite":
         config = Config(var_dir=tmp_path / "var")
     else:
@@ -45,7 +51,6 @@ def ports(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ports]:
             database_url=request.getfixturevalue("fresh_postgres_url"), token_encryption_keys=(generate_key(),)
         )
     factory, locks = build_storage(config, migrate_schema=True)
-    clock = FakeClock()
     yield Ports(factory, locks, clock, FakeSallaAuth(clock.now))
     factory.engine.dispose()
 

@@ -1,10 +1,18 @@
-"""Time inside the fake Salla: a clock that can run faster than the wall clock."""
+"""Time inside the fake Salla: a clock that can run faster than the wall clock, and Salla's time zone."""
 
 from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+
+RIYADH = timezone(timedelta(hours=3))
+"""Salla's time zone (KSA has no daylight saving time): dates in its answers and events are Riyadh's."""
+
+
+def riyadh_stamp(when: datetime) -> str:
+    """Salla's date-time text, in Riyadh time: ``2025-12-14 11:41:40``."""
+    return when.astimezone(RIYADH).strftime("%Y-%m-%d %H:%M:%S")
 
 
 class ScaledClock:

@@ -1,6 +1,6 @@
-"""The fake Salla's market simulator: demand curves for sandbox products and the orders they produce.
+"""The fake Salla's market simulator: the orders sandbox products' demand curves produce over time.
 
-Each product of a sandbox store has a demand curve with a known, constant price elasticity
+Each product of a sandbox store has a demand curve (``demand.py``) with a known, constant price elasticity
 (-0.5 to -4), a cross-effect of the lowest competitor price (read from the sandbox competitor
 market, ``adapters.competitors.sandbox``, deterministically), weekly and daily seasonality and
 noise. The simulator walks the fake's clock hour by hour and turns the expected units of each
@@ -21,30 +21,19 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from statistics import NormalDist
 
-import attrs
-
 from adapters.competitors.sandbox import SandboxCompetitorSource
 from adapters.fake_salla.catalog import FakeProduct
+from adapters.fake_salla.clock import RIYADH
+from adapters.fake_salla.demand import DAILY, WEEKLY, DemandCurve
+from adapters.fake_salla.orders import FakeOrder, OrderLine, sorted_orders
 from adapters.fake_salla.stores import FakeStore
 from pricing_core.catalog import Product
 
 HOUR = 3600
-RIYADH = timezone(timedelta(hours=3))
-# Relative demand by weekday (Monday first): the Saudi weekend (Friday, Saturday) and the evening
-# before it sell more. Normalised to a mean of 1 below.
-_WEEKLY = (0.92, 0.9, 0.95, 1.12, 1.18, 1.05, 0.88)
-# Relative demand by Riyadh hour: quiet nights, a peak in the evening.
-_DAILY = (
-    0.25, 0.15, 0.1, 0.08, 0.08, 0.15, 0.35, 0.6, 0.85, 1.0, 1.1, 1.15,
-    1.1, 1.05, 1.05, 1.1, 1.2, 1.35, 1.5, 1.7, 1.8, 1.75, 1.4, 0.8,
-)
-WEEKLY = tuple(w * 7 / sum(_WEEKLY) for w in _WEEKLY)
-DAILY = tuple(h * 24 / sum(_DAILY) for h in _DAILY)
 # Quantities of one order line and how often they occur.
 _QUANTITIES = ((1, 0.85), (2, 0.12), (3, 0.03))
 MEAN_QUANTITY = sum(q * p for q, p in _QUANTITIES)
@@ -69,75 +58,6 @@ def _poisson(u: float, lam: float) -> int:
         term *= lam / k
         cdf += term
     return k
-
-
-@attrs.frozen(kw_only=True)
-class DemandCurve:
-    """The true demand of one product (for tests and benchmarks: what an estimate should find).
-
-    Expected units per day = ``base_units`` x (price / ``reference_price``) ** ``elasticity``
-    x (lowest competitor price / ``reference_price``) ** ``cross_elasticity`` x the weekday's
-    factor (``WEEKLY`` scaled by ``seasonality``) x a daily log-normal noise of ``noise`` sigma.
-    """
-
-    product_id: int
-    reference_price: Decimal
-    base_units: float
-    elasticity: float
-    cross_elasticity: float
-    seasonality: float
-    noise: float
-
-    def expected_units(self, price: Decimal, lowest_competitor: Decimal | None, weekday: int) -> float:
-        """Expected units per day at ``price`` on ``weekday`` (0 = Monday), before noise."""
-        if price <= 0:
-            return 0.0
-        ref = float(self.reference_price)
-        units: float = self.base_units * (float(price) / ref) ** self.elasticity
-        if lowest_competitor is not None and lowest_competitor > 0:
-            units *= (float(lowest_competitor) / ref) ** self.cross_elasticity
-        return units * (1 + self.seasonality * (WEEKLY[weekday] - 1))
-
-    def as_json(self) -> dict[str, object]:
-        """The curve for the ``/_fake`` inspection routes."""
-        return {
-            "product_id": self.product_id,
-            "reference_price": str(self.reference_price),
-            "base_units_per_day": self.base_units,
-            "elasticity": self.elasticity,
-            "cross_elasticity": self.cross_elasticity,
-            "seasonality": self.seasonality,
-            "noise": self.noise,
-        }
-
-
-@attrs.frozen(kw_only=True)
-class OrderLine:
-    """One line of a simulated order: what was bought, how many, at what unit price."""
-
-    product_id: int
-    variant_id: int | None
-    sku: str
-    name: str
-    quantity: int
-    unit_price: Decimal
-
-
-@attrs.frozen(kw_only=True)
-class FakeOrder:
-    """A simulated order of a sandbox store (rendered as Salla documents orders by the admin API)."""
-
-    id: int
-    reference_id: int
-    merchant_id: int
-    created_at: datetime
-    currency: str
-    lines: tuple[OrderLine, ...]
-
-    @property
-    def total(self) -> Decimal:
-        """The order's amount: the sum of its lines."""
-        return sum((line.unit_price * line.quantity for line in self.lines), Decimal(0))
 
 
 def selling_price(product: FakeProduct, today: date) -> Decimal:
@@ -357,14 +277,10 @@ class MarketSimulator:
         return totals
 
 
-def sorted_orders(orders: Iterable[FakeOrder]) -> list[FakeOrder]:
-    """Orders newest first, as Salla lists them."""
-    return sorted(orders, key=lambda o: (o.created_at, o.id), reverse=True)
-
-
 __all__ = [
     "DAILY",
     "MEAN_QUANTITY",
+    "RIYADH",
     "WEEKLY",
     "DemandCurve",
     "FakeOrder",

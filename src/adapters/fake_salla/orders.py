@@ -1,4 +1,7 @@
-"""The fake Salla's orders as Salla documents them: List Orders items and List Order Items.
+"""The fake Salla's orders: the simulated order records, and their JSON as Salla documents it.
+
+The records are made by ``market.py``'s simulator. Their JSON is List Orders items and List
+Order Items.
 
 Shapes follow the documented examples (``tests/contract/salla_docs/list_orders.json`` and
 ``order_items.json``; the contract suite checks them): a listed order carries its id, reference,
@@ -9,16 +12,53 @@ rendered: pricing needs none of them, and the documented list example carries no
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from adapters.fake_salla.catalog import money_object
-from adapters.fake_salla.market import RIYADH, FakeOrder, OrderLine
+import attrs
+
+from adapters.fake_salla.catalog_json import money_object
+from adapters.fake_salla.clock import RIYADH
 
 VAT = Decimal("0.15")
 COMPLETED = {"id": 1298199463, "name": "تم التنفيذ", "slug": "completed",
              "customized": {"id": 1633436842, "name": "تم التنفيذ"}}
+
+
+@attrs.frozen(kw_only=True)
+class OrderLine:
+    """One line of a simulated order: what was bought, how many, at what unit price."""
+
+    product_id: int
+    variant_id: int | None
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class FakeOrder:
+    """A simulated order of a sandbox store (rendered as Salla documents orders by the admin API)."""
+
+    id: int
+    reference_id: int
+    merchant_id: int
+    created_at: datetime
+    currency: str
+    lines: tuple[OrderLine, ...]
+
+    @property
+    def total(self) -> Decimal:
+        """The order's amount: the sum of its lines."""
+        return sum((line.unit_price * line.quantity for line in self.lines), Decimal(0))
+
+
+def sorted_orders(orders: Iterable[FakeOrder]) -> list[FakeOrder]:
+    """Orders newest first, as Salla lists them."""
+    return sorted(orders, key=lambda o: (o.created_at, o.id), reverse=True)
 
 
 def _salla_date(order: FakeOrder) -> dict[str, Any]:

@@ -104,7 +104,8 @@ class DebouncedSaver:
     ``mark()`` is cheap (a flag and, when none is pending, one timer): the fake calls it after
     every state-changing request, and a burst of requests (a bulk price update, a sweep's
     token refresh) costs one write. ``flush()`` saves pending changes now; ``close()`` stops
-    the timer and flushes, for the final save on shutdown.
+    the timer and flushes, for the final save on shutdown. A failed write stays pending and is
+    retried by itself, backing off (``interval`` doubled per failure, at most a minute).
     """
 
     def __init__(self, save: Callable[[], None], *, interval: float = SAVE_INTERVAL_SECONDS) -> None:
@@ -116,7 +117,7 @@ class DebouncedSaver:
         self._timer: threading.Timer | None = None
         self._last_save = float("-inf")
         self._closed = False
-        self._changes = 0  # counts mark() calls, to tell whether one came during a write
+        self._failures = 0  # failed writes in a row, for the back-off
 
     @property
     def dirty(self) -> bool:
@@ -125,16 +126,16 @@ class DebouncedSaver:
             return self._dirty
 
     def mark(self) -> None:
-        """Note a change; it is written within ``interval`` seconds."""
+        """Note a change; it is written within ``interval`` seconds (later while writes fail)."""
         with self._lock:
             self._dirty = True
-            self._changes += 1
             if self._timer is not None or self._closed:
                 return  # the pending (or running) timer writes it, or reschedules when it ends
             self._schedule_locked()
 
     def _schedule_locked(self) -> None:
-        delay = max(0.0, self._last_save + self._interval - time.monotonic())
+        wait = min(self._interval * 2**self._failures, max(self._interval, 60.0))
+        delay = max(0.0, self._last_save + wait - time.monotonic())
         self._timer = threading.Timer(delay, self._fire)
         self._timer.daemon = True  # a pending save must not keep the process alive; close() does the last one
         self._timer.name = "fake-salla-state"
@@ -143,19 +144,17 @@ class DebouncedSaver:
     def _fire(self) -> None:
         # The timer slot stays taken until the write is over: a mark() during the write must not
         # start a second timer computed from the previous write's time (two writes 2 ms apart).
-        with self._lock:
-            seen = self._changes
         self.flush()
         with self._lock:
             self._timer = None
-            if self._changes != seen and self._dirty and not self._closed:
-                self._schedule_locked()  # changed while writing: write again one interval later
+            if self._dirty and not self._closed:
+                self._schedule_locked()  # changed while writing, or the write failed: again later
 
     def flush(self) -> bool:
         """Write pending changes now; True when something was written.
 
-        A failed write (disk full, directory removed) is logged and kept pending, so the next
-        change or the final save tries again; the fake keeps serving either way.
+        A failed write (disk full, directory removed) is logged and kept pending; the fake keeps
+        serving either way.
         """
         with self._write_lock:
             with self._lock:
@@ -169,7 +168,10 @@ class DebouncedSaver:
                 log.warning("fake Salla: saving the sandbox state failed", exc_info=True)
                 with self._lock:
                     self._dirty = True
+                    self._failures += 1
                 return False
+            with self._lock:
+                self._failures = 0
             return True
 
     def close(self) -> bool:

@@ -5,7 +5,8 @@ chain when a refresh token is used twice. ``FakeSallaCatalog`` keeps products pe
 them, applies prices immediately and counts every apply per product; it also keeps each store's
 registered webhooks (the ``SallaWebhooks`` port), refusing tokens without ``webhooks.read_write``
 as Salla does. Both can be told to fail their next calls. The HTTP-level emulator is
-``adapters.fake_salla``; this one skips HTTP.
+``adapters.fake_salla``; this one skips HTTP. Both run the ports' contract with the httpx clients
+(``tests/contract/test_salla_ports_contract.py``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Salla over httpx: the OAuth client, the Merchant API client, pacing and webhook verification.
+"""Salla over httpx: the OAuth client, the Merchant API client, pacing, webhook verification and events.
 
 Both clients take an injected ``httpx.Client`` (any ``HttpClient``): a real one in production, or
 ``starlette.testclient.TestClient(fake.app)`` to run against the fake Salla in process.
@@ -10,6 +10,7 @@ import time
 
 import httpx
 
+from adapters.salla.events import to_domain_event
 from adapters.salla.http import HttpClient
 from adapters.salla.merchant_api import SallaApplyReport, SallaMerchantClient
 from adapters.salla.oauth import SallaOAuthClient
@@ -62,6 +63,7 @@ __all__ = [
     "WebhookEvent",
     "build_salla",
     "parse_webhook",
+    "to_domain_event",
     "token_set_from_authorize",
     "verify_webhook",
 ]

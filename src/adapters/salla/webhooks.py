@@ -21,10 +21,21 @@ import attrs
 
 from pricing_core.errors import WebhookRejected
 from pricing_core.event_time import parse_event_time
+from pricing_core.events import APP_STORE_AUTHORIZE
 from pricing_core.tokens import TokenPayloadError, TokenSet, token_set_from_payload
-from pricing_core.usecases.webhooks import APP_STORE_AUTHORIZE, redacted_payload_repr
 
 Strategy = Literal["auto", "signature", "token"]
+
+# Payload keys whose values are secrets (``app.store.authorize`` carries the store's tokens).
+SECRET_PAYLOAD_KEYS = frozenset({"access_token", "refresh_token"})
+
+
+def redacted_payload_repr(data: Mapping[str, Any]) -> str:
+    """``repr`` of a delivery's payload with its tokens masked: a repr can end up in a log."""
+    if not isinstance(data, Mapping):
+        return repr(data)
+    return repr({k: ("***" if k in SECRET_PAYLOAD_KEYS and v else v) for k, v in data.items()})
+
 
 # Salla's app events give a naive "Y-m-d H:i:s"; Salla runs on Riyadh time (its store events
 # carry GMT+0300 explicitly), so naive times are read as UTC+3.
@@ -263,7 +274,7 @@ def _shown(value: object) -> str:
 
 def token_set_from_authorize(event: WebhookEvent, now: datetime) -> TokenSet:
     """The tokens carried by ``app.store.authorize`` (its ``expires`` is a Unix timestamp)."""
-    if event.event != "app.store.authorize":
+    if event.event != APP_STORE_AUTHORIZE:
         raise ValueError(f"not an app.store.authorize event: {event.event}")
     try:
         return token_set_from_payload(event.data, now)

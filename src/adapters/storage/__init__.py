@@ -1,11 +1,17 @@
 """Storage adapter: SQLAlchemy 2 on PostgreSQL (psycopg 3) and SQLite, behind the storage port.
 
 The composition root calls ``build_storage(config)``; operators call ``migrate``,
-``rotate_keys`` and ``import_env_settings`` through the CLI. Module map: ``models`` (tables),
-``migrations/`` (Alembic), ``unit_of_work``, ``scoped`` and ``cross_store`` (repositories),
-``bulk`` (constant-statement batch writes), ``crypto`` and ``keys`` (encryption at rest),
-``rls`` (row-level security), ``locks`` (per-store locks), ``system_settings``, ``testing``
-(throwaway servers for tests and benchmarks).
+``rotate_keys`` and ``import_env_settings`` through the CLI.
+
+Module map: ``models`` (tables), ``migrations/`` (Alembic), ``unit_of_work``, ``cross_store``
+(the unscoped repositories), one module per store-scoped repository (``tokens``,
+``store_settings``, ``products``, ``offers``, ``price_history``, ``decisions``, ``runs``,
+``run_inputs``, ``activity``, ``sales``, ``rules``, ``overrides``; gathered in ``scoped``),
+``session`` (what a repository needs from its unit of work), ``rows`` (row conversions), ``bulk``
+(constant-statement batch writes), ``crypto`` and ``keys`` (encryption at rest), ``rls``
+(row-level security), ``locks`` (per-store locks), ``system_settings``. The in-memory twin is
+``adapters/memory/storage``, with the same repository module names; throwaway servers for tests and
+benchmarks are in ``tests/support/servers.py``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """``StorageSession``: what a SQL repository needs from its unit of work.
 
-The repositories (``scoped``, ``cross_store``) are written against this small protocol, and the
-unit of work (``unit_of_work.SqlUnitOfWork``) builds them: the arrow points one way only.
+The repositories (``cross_store`` and one module per store-scoped repository, gathered in
+``scoped``) are written against this small protocol, and the unit of work
+(``unit_of_work.SqlUnitOfWork``) builds them: the arrow points one way only.
 """
 
 from __future__ import annotations
@@ -34,4 +35,12 @@ class StorageSession(Protocol):
         ...
 
 
-__all__ = ["StorageSession"]
+class ScopedRepository:
+    """Base of the store-scoped repositories: built for one store id, which every statement filters by."""
+
+    def __init__(self, uow: StorageSession, store_id: str) -> None:
+        self._uow = uow
+        self._store_id = store_id
+
+
+__all__ = ["ScopedRepository", "StorageSession"]

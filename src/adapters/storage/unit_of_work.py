@@ -135,8 +135,6 @@ class SqlStoreScope:
     """``StoreScope`` port: repositories that read and write only ``store_id``'s rows."""
 
     def __init__(self, uow: SqlUnitOfWork, store_id: str) -> None:
-        from adapters.storage import scoped
-
         self.store_id = store_id
         self.tokens: TokenRepository = scoped.SqlTokens(uow, store_id)
         self.settings: SettingsRepository = scoped.SqlSettings(uow, store_id)

@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.templating import Jinja2Templates
 
 from adapters.config import Config
-from entrypoints.web import api, dashboard, oauth, rollback_api, rule_pages, run_pages, webhooks
+from entrypoints.web import api, dashboard, oauth, rule_pages, webhooks
 from entrypoints.web.i18n import translator
 from entrypoints.web.metrics import WebMetrics
 from entrypoints.web.state import SANDBOX_PREFIX, Background, WebServices, WebState, queue_depth
@@ -64,8 +64,7 @@ def create_app(services: WebServices, *, background: Background | None = None) -
         echoes=services.echoes,
     )
 
-    routes: list[BaseRoute] = [*oauth.routes, *webhooks.routes, *api.routes, *rollback_api.routes, *dashboard.routes,
-                               *rule_pages.routes, *run_pages.routes]
+    routes: list[BaseRoute] = [*oauth.routes, *webhooks.routes, *api.routes, *dashboard.routes, *rule_pages.routes]
     fake = services.fake_salla
     if fake is not None:
         routes.append(Mount(SANDBOX_PREFIX, app=fake.app, name="sandbox"))

@@ -19,6 +19,8 @@ _Render = Callable[[re.Match[str]], str]
 _ACTIONS = {"auto apply": "يُطبَّق تلقائيًا", "needs approval": "يحتاج موافقتك"}
 _RISK = {"low": "منخفضة", "medium": "متوسطة", "high": "عالية"}
 _MODES = {"manual": "يدوي", "semi-auto": "شبه تلقائي", "full-auto": "تلقائي"}
+# Salla's product statuses (``status`` of the product JSON).
+_SALLA_STATUS = {"sale": "معروض للبيع", "out": "نفد من المخزون", "hidden": "مخفي", "deleted": "محذوف"}
 
 
 def _mode_text(text: str) -> str:
@@ -85,7 +87,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], _Render], ...] = (
      lambda m: f"تم التخطي: فترة انتظار؛ تغيّر السعر في {m[1]}، ومدة الانتظار {m[2]} ساعة."),
     (re.compile(r"Skipped: current price (\S+) is not positive\."),
      lambda m: f"تم التخطي: السعر الحالي {m[1]} ليس موجبًا."),
-    (re.compile(r"Skipped: product status is '(.+)'\."), lambda m: f"تم التخطي: حالة المنتج «{m[1]}»."),
+    (re.compile(r"Skipped: product status is '(.+)'\."),
+     lambda m: f"تم التخطي: حالة المنتج «{_SALLA_STATUS.get(m[1], m[1])}»."),
     (re.compile(r"Skipped: (.+)\."), lambda m: f"تم التخطي: {m[1]}."),
     (re.compile(r"Advisor (\S+) proposes (\S+)(.*)\."), lambda m: f"المستشار {m[1]} يقترح {m[2]}{m[3]}."),
     (re.compile(r"Advisor (\S+) proposal rejected: (.+)\."), lambda m: f"رُفض اقتراح المستشار {m[1]}: {m[2]}."),

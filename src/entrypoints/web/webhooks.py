@@ -1,7 +1,8 @@
 """``POST /webhooks/salla``: verify, parse, acknowledge within milliseconds, process on the queue.
 
 For every event but one the request path does no database work: it checks the body size, the signature or token
-(``SALLA_WEBHOOK_SECRET``) and the JSON, then enqueues ``process_webhook``. The worker runs
+(``SALLA_WEBHOOK_SECRET``) and the JSON, then enqueues ``process_webhook``. The worker reads the
+delivery into its domain event (the Salla adapter's ``to_domain_event``) and runs
 ``handle_webhook_event``, which records the delivery in the webhook inbox in the same
 transaction as its effects, so each delivery is processed exactly once however often Salla
 repeats it. Recently seen deliveries are also answered here without enqueueing again, and so
@@ -31,8 +32,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
-from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -40,21 +39,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from adapters.salla.products import listed_regular_price
+from adapters.salla.events import to_domain_event
 from adapters.salla.webhooks import RejectedDelivery, parse_webhook, verify_webhook
 from entrypoints.web.bodies import read_capped
 from entrypoints.web.state import web_state
 from pricing_core.commands import ProcessWebhook
 from pricing_core.errors import SallaError, WebhookRejected
+from pricing_core.events import APP_STORE_AUTHORIZE, DomainEvent, ProductPriceChanged
 from pricing_core.ports import Clock, PriceEchoes, UnitOfWorkFactory
 from pricing_core.usecases.webhook_refusals import record_refused_delivery
-from pricing_core.usecases.webhooks import (
-    APP_STORE_AUTHORIZE,
-    PRODUCT_PRICE_UPDATED,
-    WebhookDelivery,
-    WebhookOutcome,
-    handle_webhook_event,
-)
+from pricing_core.usecases.webhooks import WebhookOutcome, handle_webhook_event
 
 log = logging.getLogger(__name__)
 
@@ -81,24 +75,23 @@ async def receive_delivery(request: Request) -> Response:
         verify_webhook(body, request.headers, secret=web.config.salla_webhook_secret or "")
     except WebhookRejected as exc:
         return _answer(request, started, "unauthorized", 401, str(exc))
+    now = web.services.clock.now()
     try:
-        event = parse_webhook(body, now=web.services.clock.now())
+        event = parse_webhook(body, now=now)
     except RejectedDelivery as exc:
         await run_in_threadpool(_record_refusal, web.services.uow_factory, web.services.clock, exc)
         return _answer(request, started, "malformed" if exc.status == 400 else "unprocessable", exc.status, str(exc))
     if web.recent_deliveries.seen(event.delivery_id):
         return _answer(request, started, "duplicate", 200, "already received")
-    if web.echoes is not None and _is_our_echo(web.echoes, event.event, event.merchant_id, event.data):
+    domain = to_domain_event(event, now=now)  # Salla's payload read once (the price, the tokens)
+    if web.echoes is not None and _is_our_echo(web.echoes, domain):
         # Salla announcing a price we wrote: acknowledged, not queued (see ``PriceEchoes``).
         return _answer(request, started, "echo", 200, "our own price update")
-    created_at = event.created_at.isoformat() if event.created_at else None
     if event.event == APP_STORE_AUTHORIZE:
-        delivery = WebhookDelivery(event=event.event, merchant_id=event.merchant_id, data=dict(event.data),
-                                   delivery_id=event.delivery_id, created_at=created_at)
         services = web.services
         try:
             outcome = await run_in_threadpool(handle_webhook_event, services.uow_factory, web.queue, services.clock,
-                                              delivery, user_info=services.salla_auth.user_info)
+                                              domain, user_info=services.salla_auth.user_info)
         except SallaError as exc:
             # Ownership unknown, so nothing was stored or recorded: Salla's redelivery tries again.
             log.warning("authorization of store %s (delivery %s) not verified: %s",
@@ -118,7 +111,7 @@ async def receive_delivery(request: Request) -> Response:
         web.queue.dispatch(ProcessWebhook(
             event=event.event,
             merchant_id=event.merchant_id,
-            created_at=created_at,
+            created_at=event.created_at.isoformat() if event.created_at else None,
             data=dict(event.data),
             delivery_id=event.delivery_id,
         ))
@@ -141,22 +134,18 @@ def _record_refusal(uow_factory: UnitOfWorkFactory, clock: Clock, exc: RejectedD
         log.exception("could not record the refusal of delivery %s", exc.delivery_id)
 
 
-def _is_our_echo(echoes: PriceEchoes, event: str, merchant_id: str, data: Mapping[str, Any]) -> bool:
-    """True for a ``product.price.updated`` whose product and regular price we are writing (or just wrote).
+def _is_our_echo(echoes: PriceEchoes, event: DomainEvent) -> bool:
+    """True for a ``ProductPriceChanged`` whose product and regular price we are writing (or just wrote).
 
-    The regular price, read by the Salla adapter (``listed_regular_price``), because that is
-    what we write: during a sale the payload's ``price`` is the sale price. One dict lookup or
-    one Redis ``EXISTS``; anything unreadable is not an echo and is queued as before, where the
-    worker's own check (recent decisions, price history) still applies.
+    The regular price, read by the Salla adapter, because that is what we write: during a sale
+    the payload's ``price`` is the sale price. One dict lookup or one Redis ``EXISTS``; anything
+    unreadable is not an echo and is queued as before, where the worker's own check (recent
+    decisions, price history) still applies.
     """
-    if event != PRODUCT_PRICE_UPDATED or not merchant_id:
-        return False
-    product_id = data.get("id")
-    price = listed_regular_price(data)
-    if product_id in (None, "") or price is None:
+    if not isinstance(event, ProductPriceChanged) or event.regular_price is None:
         return False
     try:
-        return echoes.is_echo(str(merchant_id), str(product_id), price)
+        return echoes.is_echo(event.store_id, event.product_id, event.regular_price)
     except ArithmeticError:  # beyond what 2 decimals can spell
         return False
 

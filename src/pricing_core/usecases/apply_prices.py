@@ -20,39 +20,47 @@ settled.
 Right before a batch goes out, its prices are recorded as expected echoes (``PriceEchoes``, when
 the ports bundle has one) so the webhook intake drops Salla's ``product.price.updated`` for them
 instead of queueing tens of thousands of deliveries per batch.
+
+The checks right before a write live in ``apply_checks``, the recording of what became of
+the writes in ``apply_outcomes``; this module holds the flow.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import attrs
 
-from pricing_core.activity import ActivityType
-from pricing_core.catalog import PricePoint, Product
+from pricing_core.catalog import Product
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.errors import StoreBusy
-from pricing_core.money import quantize
-from pricing_core.overrides import ProductOverride
-from pricing_core.ports import PriceUpdate, StoreScope, scope_of
-from pricing_core.recheck import recheck_decision
-from pricing_core.rules import InvalidRule, RuleBook
+from pricing_core.ports import PriceUpdate, scope_of
+from pricing_core.rules import RuleBook
+from pricing_core.usecases.apply_checks import (
+    already_in_salla,
+    find_overtaken,
+    find_refused,
+    read_in_salla,
+    reconcile_with_salla,
+)
+from pricing_core.usecases.apply_outcomes import (
+    OPTIMIZER,
+    RETRYING,
+    record_apply_outcome,
+    retry_later,
+    settle_unsent,
+    was_retrying,
+)
 from pricing_core.usecases.context import APPLY_LOCK, ApplyPorts
 from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS, ensure_fresh_tokens
 
-# Activity entries list at most this many products each (the decisions keep the full record).
-_ACTIVITY_SAMPLE = 50
-# Who applied a decision that the optimizer approved by itself.
-OPTIMIZER = "optimizer"
 # How long an apply waits for another apply of the same store (one bulk request and its confirmation).
 DEFAULT_APPLY_LOCK_WAIT = 120.0
 # How long after its decision a write Salla did not take (503, 429) is tried again: the batch
 # cadence (6 h); past that the competitor prices it was made from are stale, and the next sweep
 # decides afresh.
 DEFAULT_RETRY_WINDOW = timedelta(hours=6)
-# The error of a decision waiting for another attempt starts with this (the dashboard shows it).
-RETRYING = "retrying:"
 
 
 @attrs.frozen(kw_only=True)
@@ -155,19 +163,19 @@ def apply_records(
     if not approved and not applying:
         return ApplyResult(ignored=tuple(ignored))
 
-    in_salla, requests = _in_salla(ports, access_token, approved + applying, current or {})
+    in_salla, requests = read_in_salla(ports, access_token, approved + applying, current or {})
     reconciled: list[DecisionRecord] = []
     diverged: dict[str, str] = {}
     if applying:
-        landed, diverged = _already_in_salla(applying, in_salla)
+        landed, diverged = already_in_salla(applying, in_salla)
         reconciled = [r for r in applying if r.id in landed]
         approved.extend(r for r in applying if r.id not in landed and r.id not in diverged)
         if reconciled:
-            _finish(ports, store_id, reconciled, {}, run_id=run_id, note="found applied in Salla")
+            record_apply_outcome(ports, store_id, reconciled, {}, run_id=run_id, note="found applied in Salla")
         if diverged:
-            _finish(ports, store_id, [], diverged, run_id=run_id,
-                    failed_records=[r for r in applying if r.id in diverged],
-                    note="the price in Salla changed since the decision")
+            record_apply_outcome(ports, store_id, [], diverged, run_id=run_id,
+                                 failed_records=[r for r in applying if r.id in diverged],
+                                 note="the price in Salla changed since the decision")
 
     def result(failed: Mapping[str, str], applied: Sequence[DecisionRecord] = (), sent: int = 0) -> ApplyResult:
         return ApplyResult(applied=tuple(r.id for r in applied), failed={**diverged, **failed},
@@ -189,26 +197,26 @@ def apply_records(
         overrides = scope.overrides.get_many(product_ids)
         now = ports.clock.now()
         candidates = approved
-        overtaken = _overtaken(candidates, latest)
-        refused = _refused([r for r in candidates if r.id not in overtaken], in_salla, book, overrides, latest,
-                           now)
+        overtaken = find_overtaken(candidates, latest)
+        refused = find_refused([r for r in candidates if r.id not in overtaken], in_salla, book, overrides,
+                               latest, now)
         approved = [r for r in candidates if r.id not in overtaken and r.id not in refused]
         fresh = [r for r in approved if r.status is not DecisionStatus.APPLYING]
-        scope.decisions.set_status([r.id for r in fresh if not _was_retrying(r)], DecisionStatus.APPLYING, at=now)
+        scope.decisions.set_status([r.id for r in fresh if not was_retrying(r)], DecisionStatus.APPLYING, at=now)
         # A retried write keeps its note while APPLYING, so its run's pending count is settled
         # whichever attempt finishes it.
-        for reason in sorted({r.error or "" for r in fresh if _was_retrying(r)}):
-            scope.decisions.set_status([r.id for r in fresh if _was_retrying(r) and r.error == reason],
+        for reason in sorted({r.error or "" for r in fresh if was_retrying(r)}):
+            scope.decisions.set_status([r.id for r in fresh if was_retrying(r) and r.error == reason],
                                        DecisionStatus.APPLYING, at=now, error=reason)
         uow.commit()
     if overtaken:
-        _finish(ports, store_id, [], overtaken, run_id=run_id,
-                failed_records=[r for r in candidates if r.id in overtaken],
-                note="another price change was applied to the product after this decision")
+        record_apply_outcome(ports, store_id, [], overtaken, run_id=run_id,
+                             failed_records=[r for r in candidates if r.id in overtaken],
+                             note="another price change was applied to the product after this decision")
     if refused:
-        _finish(ports, store_id, [], refused, run_id=run_id,
-                failed_records=[r for r in candidates if r.id in refused],
-                note="the guards refused them at the moment of writing")
+        record_apply_outcome(ports, store_id, [], refused, run_id=run_id,
+                             failed_records=[r for r in candidates if r.id in refused],
+                             note="the guards refused them at the moment of writing")
     if not approved:
         return result({**overtaken, **refused})
 
@@ -234,88 +242,10 @@ def apply_records(
         else:
             failed[record.id] = report.failed.get(product_id, "not accepted by Salla")
     if retrying:
-        _retry_later(ports, store_id, [r for r in approved if r.id in retrying], retrying, run_id=run_id)
-    _finish(ports, store_id, applied, failed, run_id=run_id, failed_records=[r for r in approved if r.id in failed])
+        retry_later(ports, store_id, [r for r in approved if r.id in retrying], retrying, run_id=run_id)
+    record_apply_outcome(ports, store_id, applied, failed, run_id=run_id,
+                         failed_records=[r for r in approved if r.id in failed])
     return attrs.evolve(result({**overtaken, **refused, **failed}, applied, report.requests), retrying=retrying)
-
-
-def _was_retrying(record: DecisionRecord) -> bool:
-    """True for a decision an earlier attempt left waiting (counted in its run's ``writes_pending``)."""
-    return (record.error or "").startswith(RETRYING)
-
-
-def _retry_later(
-    ports: ApplyPorts, store_id: str, records: Sequence[DecisionRecord], reasons: Mapping[str, str],
-    *, run_id: str | None,
-) -> None:
-    """Put decisions Salla did not take for a passing reason back to APPROVED, with the reason.
-
-    Each run counts its newly waiting writes in ``writes_pending`` (a decision already waiting
-    is counted once); the merchant's activity log says they will be tried again.
-    """
-    now = ports.clock.now()
-    with ports.uow_factory(store_id) as uow:
-        scope = scope_of(uow)
-        for reason in sorted(set(reasons.values())):
-            ids = [i for i, why in reasons.items() if why == reason]
-            scope.decisions.set_status(ids, DecisionStatus.APPROVED, at=now, error=reason,
-                                       expected=(DecisionStatus.APPLYING,))
-        for owner, count in _count_by_run(r for r in records if not _was_retrying(r)).items():
-            run = scope.runs.get(owner)
-            if run is not None:
-                scope.runs.update(run.counted(pending=count))
-        scope.activity.log(
-            ActivityType.PRICE_APPLY_FAILED,
-            f"{len(records)} price change(s) not taken by Salla for now; they will be tried again",
-            at=now,
-            metadata={
-                "count": len(records),
-                "run_id": run_id,
-                "retrying": True,
-                "failures": [
-                    {"product_id": r.decision.product_id, "price": r.decision.suggested_price,
-                     "reason": reasons[r.id], "decision_id": r.id}
-                    for r in records[:_ACTIVITY_SAMPLE]
-                ],
-            },
-        )
-        uow.commit()
-
-
-def settle_unsent(scope: StoreScope, records: Sequence[DecisionRecord]) -> None:
-    """Settle, in ``scope``'s transaction, the pending writes among ``records`` that leave the
-    apply path unsent (handed back to the merchant by the recovery loop): their runs stop
-    waiting for them."""
-    for owner, count in _count_by_run(r for r in records if _was_retrying(r)).items():
-        run = scope.runs.get(owner)
-        if run is not None:
-            scope.runs.update(run.writes_settled(failed=count))
-
-
-def _count_by_run(records: Iterable[DecisionRecord]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for record in records:
-        if record.run_id is not None:
-            counts[record.run_id] = counts.get(record.run_id, 0) + 1
-    return counts
-
-
-def _overtaken(records: Sequence[DecisionRecord], latest: Mapping[str, PricePoint]) -> dict[str, str]:
-    """Decisions made before the latest price change applied to their product, with the reason.
-
-    Two decisions of one product can both be approved: a merchant's approval of an older one
-    and a sweep's automatic one decided meanwhile (the sweep leaves an approved decision alone).
-    Whichever is applied first wins; the other was guarded against a price that is gone and is
-    not written (the next sweep prices the product afresh, with the cooldown).
-    """
-    result: dict[str, str] = {}
-    for record in records:
-        point = latest.get(record.decision.product_id)
-        if point is not None and point.changed_at > record.decision.decided_at:
-            result[record.id] = (f"not applied: {point.price} was applied to the product at "
-                                 f"{point.changed_at:%Y-%m-%d %H:%M:%S} ({point.source}), after this decision; "
-                                 "the next sweep prices it again")
-    return result
 
 
 def _expect_echoes(ports: ApplyPorts, store_id: str, updates: Sequence[PriceUpdate]) -> None:
@@ -333,176 +263,6 @@ def _expect_echoes(ports: ApplyPorts, store_id: str, updates: Sequence[PriceUpda
         return
     ports.echoes.expect(store_id, {u.product_id: u.price for u in updates}, ttl_seconds=ports.echo_ttl_seconds)
 
-
-@attrs.frozen
-class _InSalla:
-    """The decisions' products as Salla shows them now; ``unreadable`` maps the ones Salla returned
-    but the adapter could not price (on sale, unreadable price...) to the adapter's reason."""
-
-    products: Mapping[str, Product]
-    unreadable: Mapping[str, str]
-
-    def missing_reason(self, product_id: str, prefix: str) -> str:
-        why = self.unreadable.get(product_id)
-        return f"{prefix} {why}" if why else f"{prefix} the product is no longer found in Salla"
-
-
-def _in_salla(
-    ports: ApplyPorts, access_token: str, records: Sequence[DecisionRecord], known: Mapping[str, Product]
-) -> tuple[_InSalla, int]:
-    """The decisions' products as Salla shows them now: ``known`` ones, the rest read in one call."""
-    ids = list(dict.fromkeys(r.decision.product_id for r in records))
-    found = {pid: known[pid] for pid in ids if pid in known}
-    missing = [pid for pid in ids if pid not in found]
-    if not missing:
-        return _InSalla(found, {}), 0
-    page = ports.salla_catalog.get_products(access_token, missing)
-    found.update((p.id, p) for p in page.products if p.id in missing)
-    unreadable = {r.product_id: r.reason for r in page.rejected if r.product_id is not None}
-    return _InSalla(found, unreadable), 1
-
-
-def _refused(
-    records: Sequence[DecisionRecord],
-    in_salla: _InSalla,
-    book: RuleBook,
-    overrides: Mapping[str, ProductOverride],
-    latest: Mapping[str, PricePoint],
-    now: datetime,
-) -> dict[str, str]:
-    """The decisions the re-check refuses now, with the reason (see ``recheck_decision``).
-
-    A decision left APPLYING by a crash may have been sent already: its reason says "not re-sent".
-    """
-    refused: dict[str, str] = {}
-    for record in records:
-        product_id = record.decision.product_id
-        prefix = "not re-sent:" if record.status is DecisionStatus.APPLYING else "not applied:"
-        current = in_salla.products.get(product_id)
-        if current is None:
-            refused[record.id] = in_salla.missing_reason(product_id, prefix)
-            continue
-        try:
-            settings = book.settings_for(book.rule_for(current))
-        except InvalidRule as exc:
-            refused[record.id] = f"{prefix} {exc}"
-            continue
-        reason = recheck_decision(record.decision, current, settings, last_change=latest.get(product_id),
-                                  now=now, merchant_approved=record.decided_by not in (None, OPTIMIZER),
-                                  override=overrides.get(product_id))
-        if reason is not None:
-            refused[record.id] = reason.replace("not applied:", prefix, 1)
-    return refused
-
-
-def _already_in_salla(records: Sequence[DecisionRecord], in_salla: _InSalla) -> tuple[set[str], dict[str, str]]:
-    """Sort APPLYING decisions (sent, or maybe sent, before a crash) by what Salla shows now.
-
-    Returns the ids whose decided price Salla already shows (landed) and the ids not to send again
-    with the reason (diverged: Salla shows neither the price the decision was made from nor the
-    decided one, so someone else changed it since, or the product is gone). The rest still show
-    the old price (never sent, or Salla's bulk queue has not applied it yet) and are sent again,
-    after the re-check: the same price twice is harmless, and only the final send counts.
-    """
-    landed: set[str] = set()
-    diverged: dict[str, str] = {}
-    for record in records:
-        decision = record.decision
-        product = in_salla.products.get(decision.product_id)
-        now_in_salla = None if product is None else product.price
-        if now_in_salla == decision.suggested_price:
-            landed.add(record.id)
-        elif now_in_salla is None:
-            diverged[record.id] = in_salla.missing_reason(decision.product_id, "not re-sent:")
-        elif now_in_salla != decision.old_price:
-            diverged[record.id] = (f"not re-sent: Salla shows {quantize(now_in_salla)}, neither the price this "
-                                   f"decision was made from ({decision.old_price}) nor the decided one "
-                                   f"({decision.suggested_price}); the next sweep prices it again")
-    return landed, diverged
-
-
-def _finish(
-    ports: ApplyPorts,
-    store_id: str,
-    applied: Sequence[DecisionRecord],
-    failed: Mapping[str, str],
-    *,
-    run_id: str | None,
-    note: str | None = None,
-    failed_records: Sequence[DecisionRecord] = (),
-) -> None:
-    """Mark APPLIED / FAILED, record price history, bump the run's counter and log, in one transaction."""
-    now = ports.clock.now()
-    with ports.uow_factory(store_id) as uow:
-        scope = scope_of(uow)
-        if applied:
-            scope.decisions.set_status([r.id for r in applied], DecisionStatus.APPLIED, at=now)
-            scope.price_history.add_many([
-                PricePoint(product_id=r.decision.product_id, price=r.decision.suggested_price,
-                           changed_at=now, source=r.decided_by or OPTIMIZER)
-                for r in applied
-            ])
-            scope.activity.log(
-                ActivityType.PRICE_APPLIED,
-                f"Applied {len(applied)} price change(s) in Salla" + (f" ({note})" if note else ""),
-                at=now,
-                metadata={
-                    "count": len(applied),
-                    "run_id": run_id,
-                    "changes": [
-                        {"product_id": r.decision.product_id, "old": r.decision.old_price,
-                         "new": r.decision.suggested_price, "decision_id": r.id}
-                        for r in applied[:_ACTIVITY_SAMPLE]
-                    ],
-                },
-            )
-        for reason in sorted(set(failed.values())):
-            ids = [i for i, why in failed.items() if why == reason]
-            scope.decisions.set_status(ids, DecisionStatus.FAILED, at=now, error=reason)
-        if failed_records:
-            scope.activity.log(
-                ActivityType.PRICE_APPLY_FAILED,
-                f"{len(failed_records)} price change(s) not applied: {note}" if note
-                else f"Salla refused {len(failed_records)} price change(s)",
-                at=now,
-                metadata={
-                    "count": len(failed_records),
-                    "run_id": run_id,
-                    "failures": [
-                        {"product_id": r.decision.product_id, "price": r.decision.suggested_price,
-                         "reason": failed[r.id], "decision_id": r.id}
-                        for r in failed_records[:_ACTIVITY_SAMPLE]
-                    ],
-                },
-            )
-        first_tries = [r for r in applied if not _was_retrying(r)]
-        if run_id is not None and first_tries:
-            run = scope.runs.get(run_id)
-            if run is not None:
-                scope.runs.update(run.counted(updated=len(first_tries)))
-        # Writes an earlier attempt left waiting are settled on their own run (applied ones count
-        # as updated there), which completes a partially applied run with its last one.
-        landed = _count_by_run(r for r in applied if _was_retrying(r))
-        lost = _count_by_run(r for r in failed_records if _was_retrying(r))
-        for owner in sorted(landed.keys() | lost.keys()):
-            run = scope.runs.get(owner)
-            if run is not None:
-                scope.runs.update(run.writes_settled(applied=landed.get(owner, 0), failed=lost.get(owner, 0)))
-        uow.commit()
-
-
-# The recovery use case reconciles and records outcomes exactly as this module does.
-def reconcile_with_salla(
-    ports: ApplyPorts, access_token: str, records: Sequence[DecisionRecord]
-) -> tuple[set[str], dict[str, str], int]:
-    """Sort APPLYING decisions by what Salla shows now (their products read in one ``get_products``):
-    the landed ids, the diverged ones with the reason, and the requests spent (see ``_already_in_salla``)."""
-    in_salla, requests = _in_salla(ports, access_token, records, {})
-    landed, diverged = _already_in_salla(records, in_salla)
-    return landed, diverged, requests
-
-
-record_apply_outcome = _finish
 
 __all__ = [
     "DEFAULT_APPLY_LOCK_WAIT",

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from pricing_core.ports import ProductPage
 from pricing_core.runs import RunType
 from pricing_core.usecases.context import OptimizerPorts, new_key
-from pricing_core.usecases.optimize_store import SweepResult, run_optimization
+from pricing_core.usecases.optimize_store import SweepKind, SweepOptions, SweepResult, run_optimization
 from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS
 
 # Products per page of the event run (Salla's own page size): each page is priced and persisted
@@ -50,11 +50,10 @@ def reprice_products(
                 yield ProductPage(products=fetched.products[first:first + _CHUNK],
                                   rejected=fetched.rejected if first == 0 else ())
 
-    return run_optimization(
-        ports, str(store_id), pages, run_type=RunType.EVENT, run_key=run_key or new_key(),
-        threshold_hours=threshold_hours, lock_timeout=lock_timeout, supersede_lookup="per_product",
-        busy_is_retryable=True,
-    )
+    return run_optimization(ports, str(store_id), pages, SweepOptions(
+        kind=SweepKind.PRODUCTS, run_type=RunType.EVENT, run_key=run_key or new_key(),
+        threshold_hours=threshold_hours, lock_timeout=lock_timeout,
+    ))
 
 
 __all__ = ["reprice_products"]

@@ -18,9 +18,10 @@ import attrs
 
 from pricing_core.activity import ActivityType
 from pricing_core.catalog import Product
+from pricing_core.commands import SyncOrders
 from pricing_core.errors import StoreNotFound
 from pricing_core.event_time import SALLA_TZ
-from pricing_core.ports import SallaOrders, scope_of
+from pricing_core.ports import SallaOrders, TaskQueue, UnitOfWorkFactory, scope_of
 from pricing_core.sales import daily_sales
 from pricing_core.usecases.context import TokenPorts
 from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS, ensure_fresh_tokens
@@ -95,4 +96,13 @@ def sync_sales(
                            days=len(summary.days), unmatched_skus=summary.unmatched_skus)
 
 
-__all__ = ["FIRST_SYNC_DAYS", "SALLA_TZ", "SalesPorts", "SalesSyncResult", "sku_map", "sync_sales"]
+def sync_all_orders(uow_factory: UnitOfWorkFactory, queue: TaskQueue) -> list[str]:
+    """One ``SyncOrders`` per active store; returns their ids."""
+    with uow_factory() as uow:
+        rows = uow.stores.list_active_with_settings()
+    for store, _ in rows:
+        queue.dispatch(SyncOrders(store_id=store.store_id))
+    return [store.store_id for store, _ in rows]
+
+
+__all__ = ["FIRST_SYNC_DAYS", "SALLA_TZ", "SalesPorts", "SalesSyncResult", "sku_map", "sync_all_orders", "sync_sales"]

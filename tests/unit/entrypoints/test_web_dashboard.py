@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,7 +14,9 @@ from pricing_core.activity import ActivityType
 from pricing_core.catalog import PricePoint, Product
 from pricing_core.commands import ApplyDecisions, SweepStoreNow
 from pricing_core.decision import DecisionRecord, DecisionStatus
+from pricing_core.event_time import SALLA_TZ
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
+from pricing_core.sales import DailySales
 from pricing_core.settings import AutomationMode
 
 P, A = DecisionStatus.PENDING, DecisionStatus.APPLIED
@@ -410,7 +412,54 @@ def test_unpriceable_products_are_listed_with_reason_and_fix(two_stores) -> None
             for d in decided])
         uow.commit()
     table = browser.get(f"/dashboard/stores/{mine}/unpriceable").text.split('id="unpriceable"')[1]
-    assert "No cost (nocost)" in table and "upload a cost sheet" in table
-    assert "Alone (alone)" in table and "competitor feed" in table
-    assert "Excluded (out)" in table and "remove the exclusion" in table
-    assert "Fine (fine)" not in table
+    assert f'href="/dashboard/stores/{mine}/products/nocost">No cost</a>' in table
+    assert "upload a cost sheet" in table
+    assert "products/alone\">Alone</a>" in table and "competitor feed" in table
+    assert "products/out\">Excluded</a>" in table and "remove the exclusion" in table
+    assert "products/fine" not in table
+
+
+def test_product_page_shows_offers_with_trust_a_price_chart_and_the_demand_curve(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    now = web.services.clock.now()
+    today = now.astimezone(SALLA_TZ).date()
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None
+        uow.store.products.upsert_many([Product(id="p-d", name="Dates", sku="DATES-1KG", price="100.00",
+                                                cost_price="50")], seen_at=now)
+        uow.store.offers.add_many({"p-d": [
+            CompetitorOffer(competitor="noon", price=Decimal("97"), observed_at=now - timedelta(hours=2),
+                            url="https://www.noon.com/p/1", shipping=Decimal("10")),
+            CompetitorOffer(competitor="jarir", price=Decimal("90"), observed_at=now - timedelta(hours=3),
+                            in_stock=False),
+        ]})
+        # Sixty days at alternating prices, selling more at the lower one: a clear elasticity.
+        points, sales = [], []
+        for d in range(60, 0, -1):
+            day = today - timedelta(days=d)
+            price = Decimal("90") if d % 2 else Decimal("110")
+            points.append(PricePoint(product_id="p-d", price=price,
+                                     changed_at=datetime.combine(day, time(6), tzinfo=SALLA_TZ)))
+            sales.append(DailySales(product_id="p-d", day=day, units=12 if d % 2 else 6, revenue=price * 6))
+        uow.store.price_history.add_many(points)
+        uow.store.sales.replace_from(today - timedelta(days=60), sales)
+        uow.commit()
+    page = browser.get(f"/dashboard/stores/{mine}/products/p-d").text
+    offers = page.split('id="offers"')[1].split("</table>")[0]
+    assert offers.index("noon") < offers.index("jarir")  # the used offer first
+    assert 'href="https://www.noon.com/p/1"' in offers and "out of stock" in offers
+    assert "<svg" in page.split('id="price-chart"')[1] and 'class="floor"' in page
+    estimate = page.split('id="demand-estimate"')[1].split("</p>")[0]
+    assert "Price elasticity -" in estimate and "60 days" in estimate
+    assert 'id="demand-chart"' in page and "most profit" in page
+    browser.get("/lang/ar")
+    arabic = browser.get(f"/dashboard/stores/{mine}/products/p-d").text
+    assert "عروض المنافسين" in arabic and "نافد من المخزون" in arabic and "مرونة السعر" in arabic
+    # A product without sales says so instead of drawing a curve.
+    browser.get("/lang/en")
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None
+        uow.store.products.upsert_many([Product(id="p-new", name="New", price="10.00")], seen_at=now)
+        uow.commit()
+    fresh = browser.get(f"/dashboard/stores/{mine}/products/p-new").text
+    assert "Not enough sales yet" in fresh and "No competitor offer" in fresh

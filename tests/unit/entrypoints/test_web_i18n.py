@@ -189,3 +189,9 @@ def web_with_applied() -> tuple[Harness, str, object]:
                                        seen_at=web.services.clock.now())
         uow.commit()
     return web, store_id, browser
+
+
+def test_salla_product_statuses_are_named_in_arabic() -> None:
+    text, translated = explain_line("Skipped: product status is 'hidden'.", "ar")
+    assert translated and text == "تم التخطي: حالة المنتج «مخفي»."
+    assert explain_line("Skipped: product status is 'draft'.", "ar")[0] == "تم التخطي: حالة المنتج «draft»."

@@ -202,12 +202,19 @@ def test_names_and_explanations_from_salla_or_competitors_are_escaped() -> None:
 
 
 def test_webhook_event_reprs_hide_the_tokens_they_carry() -> None:
-    from pricing_core.usecases.webhooks import WebhookDelivery
+    from datetime import UTC, datetime
+
+    from adapters.salla import to_domain_event
+    from pricing_core.commands import ProcessWebhook
+    from pricing_core.events import StoreAuthorized
 
     data = {"access_token": "ory_at_SECRET1", "refresh_token": "ory_rt_SECRET2", "expires": 1_900_000_000}
     body = json.dumps({"event": "app.store.authorize", "merchant": 42, "data": data}).encode()
     event = parse_webhook(body)
-    delivery = WebhookDelivery(event="app.store.authorize", merchant_id="42", data=data, delivery_id="d")
-    for text in (repr(event), repr(delivery)):
-        assert "SECRET1" not in text and "SECRET2" not in text and "1900000000" in text
+    domain = to_domain_event(event, now=datetime(2030, 1, 1, tzinfo=UTC))
+    queued = ProcessWebhook(event="app.store.authorize", merchant_id="42", data=data, delivery_id="d")
+    for text in (repr(event), repr(domain), repr(queued)):
+        assert "SECRET1" not in text and "SECRET2" not in text
+    assert "1900000000" in repr(event)  # the rest of the payload stays readable
     assert event.data["access_token"] == "ory_at_SECRET1"  # the payload itself is untouched
+    assert isinstance(domain, StoreAuthorized) and domain.tokens.access_token == "ory_at_SECRET1"

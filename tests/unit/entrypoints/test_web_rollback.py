@@ -134,7 +134,7 @@ def test_the_api_rolls_back_one_decision(seeded: Seeded) -> None:
 
 @pytest.mark.parametrize("body,status", [
     (b"{", 400), (b"[]", 422), (b'{"dry_run": "yes"}', 422), (b'{"nope": 1}', 422),
-    (b'{"decision_ids": []}', 422), (b'{"decision_ids": [""]}', 422),
+    (b'{"decision_ids": []}', 422), (b'{"decision_ids": [""]}', 422), (b'{"decision_ids": null}', 422),
 ])
 def test_the_api_refuses_a_bad_body(seeded: Seeded, body: bytes, status: int) -> None:
     response = seeded.web.client.post(seeded.path(), headers={**AUTH, "Content-Type": "application/json"},

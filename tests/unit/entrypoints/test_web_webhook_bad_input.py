@@ -23,10 +23,11 @@ from tests.support.web_harness import WEBHOOK_SECRET, Harness, make_harness, sig
 
 from adapters.config import Config
 from adapters.fake_salla import create_fake_salla
+from adapters.salla import to_domain_event
 from adapters.storage import build_storage
 from pricing_core.activity import ActivityType
 from pricing_core.commands import ProcessWebhook
-from pricing_core.usecases.webhooks import WebhookDelivery, handle_webhook_event
+from pricing_core.usecases.webhooks import handle_webhook_event
 
 # A store of the harness's fake Salla: an authorization's tokens must be that store's own (its
 # user info is checked), so they are issued by the fake for each test.
@@ -215,7 +216,8 @@ def test_no_signed_delivery_is_ever_a_5xx_or_fails_the_worker(
     hypothesis_event(f"HTTP {response.status_code} {response.json()['message'][:30]}")
     for command in web.queue.of(ProcessWebhook):
         # what the route accepted, the worker handles on real storage without raising
-        handle_webhook_event(web.uow_factory, web.queue, web.services.clock, WebhookDelivery(**command.as_message()),
+        event = to_domain_event(command, now=web.services.clock.now())
+        handle_webhook_event(web.uow_factory, web.queue, web.services.clock, event,
                              user_info=web.services.salla_auth.user_info)
 
 

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from tests.support.web_harness import FAKE_ORIGIN, WEBHOOK_SECRET, Harness, make_harness, signed
 
-from adapters.salla import SallaOAuthClient
+from adapters.salla import SallaOAuthClient, to_domain_event
 from pricing_core.activity import ActivityType
 from pricing_core.commands import EnsureStoreEvents, ProcessWebhook
-from pricing_core.usecases.webhooks import WebhookDelivery, handle_webhook_event
+from pricing_core.usecases.webhooks import handle_webhook_event
 
 # A delivery that never reaches the ownership check (refused at the signature or the size cap).
 AUTHORIZE = {
@@ -215,8 +215,8 @@ def test_queued_deliveries_processed_by_the_use_case_create_the_store_once(web: 
     outcomes: list[str] = []
 
     def process_webhook(command: ProcessWebhook) -> None:
-        delivery = WebhookDelivery(**command.as_message())
-        outcome = handle_webhook_event(web.uow_factory, web.queue, web.services.clock, delivery,
+        event = to_domain_event(command, now=web.services.clock.now())
+        outcome = handle_webhook_event(web.uow_factory, web.queue, web.services.clock, event,
                                        user_info=web.services.salla_auth.user_info)
         outcomes.append(outcome.value)
 

@@ -35,6 +35,9 @@ def test_default_schedules_match_the_design() -> None:
         "cleanup_old_data": "30 3 * * sun",
         "recover_stuck_work": "*/5 * * * *",
         "watch_competitors": "*/30 * * * *",
+        "send_alerts": "*/5 * * * *",
+        "watch_price_changes": "30 5 * * *",
+        "sync_orders": "15 */6 * * *",
     }
     custom = schedules({"SCHEDULE_REFRESH_EXPIRING_TOKENS": "0 */6 * * *", "SCHEDULE_CLEANUP_OLD_DATA": "off"})
     assert custom["refresh_expiring_tokens"] == "0 */6 * * *" and "cleanup_old_data" not in custom

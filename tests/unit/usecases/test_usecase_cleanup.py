@@ -45,16 +45,17 @@ def test_the_webhook_inbox_is_pruned_after_its_window_and_a_recent_retry_is_stil
     from datetime import timedelta
 
     from adapters.memory.queue import RecordingQueue
-    from pricing_core.usecases.webhooks import WebhookDelivery, handle_webhook_event
+    from pricing_core.events import AppInstalled
+    from pricing_core.usecases.webhooks import handle_webhook_event
 
     ports = make_ports()
     queue = RecordingQueue()
     add_store(ports, "1")
-    old = WebhookDelivery(event="app.installed", merchant_id="1", delivery_id="old")
+    old = AppInstalled(store_id="1", delivery_id="old")
     assert handle_webhook_event(ports.uow_factory, queue, ports.clock, old,
                                 user_info=ports.salla_auth.user_info).value == "processed"
     ports.clock.advance(days=8)
-    recent = WebhookDelivery(event="app.installed", merchant_id="1", delivery_id="recent")
+    recent = AppInstalled(store_id="1", delivery_id="recent")
     handle_webhook_event(ports.uow_factory, queue, ports.clock, recent, user_info=ports.salla_auth.user_info)
     ports.clock.advance(minutes=15)     # Salla's last retry of "recent" is still to come
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -323,3 +324,43 @@ def test_the_run_keeps_its_key_and_moves_its_heartbeat_page_by_page(ports, whole
     assert result.ok and result.run.run_key == "k1"
     assert len(beats) == 3 and beats == sorted(beats) and len(set(beats)) == 3
     assert result.run.updated_at == result.run.finished_at and result.run.recoveries == 0
+
+
+def test_a_profit_store_is_priced_from_its_own_sales_history() -> None:
+    """The sweep reads the stored sales and price changes and the profit strategy prices on the estimate."""
+    from datetime import datetime, time, timedelta
+
+    from pricing_core.catalog import PricePoint
+    from pricing_core.event_time import SALLA_TZ
+    from pricing_core.sales import DailySales
+    from pricing_core.settings import TenantSettings
+
+    ports = make_ports()
+    settings = TenantSettings(automation_mode=AutomationMode.SEMI_AUTO, strategy="profit", max_change_pct=Decimal("10"))
+    # "hot" follows an elasticity of -3 between 80 and 100 (the optimum is far lower: cost 40 x 1.5 plus
+    # VAT); "flat" never changed price, so its data says nothing about price.
+    add_store(ports, "1", [product("hot", "100", cost="40"), product("flat", "100", cost="40")], settings=settings)
+    ports.competitors.prices = {"hot": [("x", "100")], "flat": [("x", "100")]}
+    today = ports.clock.now().astimezone(SALLA_TZ).date()
+    with ports.uow_factory("1") as uow:
+        points, sales = [], []
+        for d in range(56, 0, -1):
+            day = today - timedelta(days=d)
+            cheap = d % 2 == 0
+            points.append(PricePoint(product_id="hot", price=Decimal("80" if cheap else "100"),
+                                     changed_at=datetime.combine(day, time(6), tzinfo=SALLA_TZ)))
+            sales.append(DailySales(product_id="hot", day=day, units=78 if cheap else 40, revenue=Decimal("4000")))
+            sales.append(DailySales(product_id="flat", day=day, units=5, revenue=Decimal("500")))
+        uow.store.price_history.add_many(points)
+        uow.store.sales.replace_from(today - timedelta(days=56), sales)
+        uow.commit()
+
+    result = optimize_store(ports, "1", run_type=RunType.MANUAL, run_key="profit-1")
+    assert result.ok
+    by_product = decisions(ports)
+    hot = by_product["hot"].decision
+    assert hot.strategy == "profit" and hot.suggested_price == Decimal("90.00")  # toward 69, by at most 10%
+    assert any(re.search(r"elasticity -(2\.9|3\.0)\d", line) and "56 days" in line for line in hot.explanation)
+    flat = by_product["flat"].decision  # one price all along: the estimate is the prior, the fallback decides
+    assert flat.strategy != "profit" and any("too uncertain" in line or "no demand" in line
+                                             for line in flat.explanation)

@@ -1,0 +1,60 @@
+"""The catalog page: every product with its fresh price, cost, margin and market position; and its CSV."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from entrypoints.web.catalog_view import CATALOG_PER_PAGE, CATALOG_SORTS, POSITIONS, CatalogFilter, catalog_rows
+from entrypoints.web.dashboard.access import store_page
+from entrypoints.web.dashboard.tables import cell, csv_download, page_number
+from entrypoints.web.formatting import to_store_time
+from entrypoints.web.i18n import label, translator
+from entrypoints.web.pages import language, render
+from entrypoints.web.state import web_state
+from pricing_core.ports import scope_of
+from pricing_core.stores import Store
+
+
+def _catalog_matching(request: Request, store: Store, selection: CatalogFilter) -> list[dict[str, Any]]:
+    with web_state(request).services.uow_factory(store.store_id) as uow:
+        scope = scope_of(uow)
+        rows = catalog_rows(scope, scope.settings.get().vat_fraction)
+    return selection.order([r for r in rows if selection.matches(r)])
+
+
+@store_page
+def catalog(request: Request, store: Store) -> Response:
+    """Every product: fresh price, cost, margin, lowest competitor, position, last change, pending change."""
+    selection = CatalogFilter.read(request.query_params)
+    matching = _catalog_matching(request, store, selection)
+    pages = max(1, -(-len(matching) // CATALOG_PER_PAGE))
+    page = page_number(request.query_params.get("page"), pages)
+    return render(request, "catalog.html", {
+        "store": store, "rows": matching[(page - 1) * CATALOG_PER_PAGE: page * CATALOG_PER_PAGE],
+        "matching": len(matching), "page": page, "pages": pages, "filter": selection,
+        "positions": POSITIONS, "sorts": CATALOG_SORTS, "section": "catalog",
+    })
+
+
+@store_page
+def catalog_csv(request: Request, store: Store) -> Response:
+    """The catalog view as CSV: what is filtered is what is exported, every page of it."""
+    t = translator(language(request))
+    lang = language(request)
+    rows = _catalog_matching(request, store, CatalogFilter.read(request.query_params))
+    out: list[list[object]] = [[t("product_id"), "SKU", t("product"), t("price"), t("currency"), t("cost"),
+                                t("margin"), t("lowest_competitor"), t("competitor"), t("position"),
+                                t("last_change"), t("pending_price")]]
+    for r in rows:
+        out.append([r["id"], r["sku"] or "", r["name"], r["price"], r["currency"], cell(r["cost"]),
+                    cell(r["margin"]), cell(r["lowest"]), r["lowest_competitor"] or "",
+                    label(lang, "position", r["position"]),
+                    to_store_time(r["last_change"]).isoformat() if r["last_change"] else "",  # type: ignore[union-attr]
+                    cell(r["pending"])])
+    return csv_download(out, f"catalog-{store.store_id}.csv")
+
+
+__all__ = ["catalog", "catalog_csv"]

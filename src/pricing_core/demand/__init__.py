@@ -1,0 +1,35 @@
+"""Demand: a product's own-price elasticity learned from its daily sales, and the price that earns most under it.
+
+- ``model``: the values, a day's sales (``SalesObservation``) and an elasticity estimate with its
+  90% interval (``ElasticityEstimate``) on a constant-elasticity demand curve, and the weak prior;
+- ``estimation``: the Bayesian Poisson fit of one product's elasticity (``estimate_elasticity``)
+  and a category's pooled prior (``pool_estimates``);
+- ``profit``: pricing under an estimate, the profit-maximizing price, the expected change in
+  daily profit, the side of a product's price test.
+
+Every public name is importable from ``pricing_core.demand`` itself. Money stays ``Decimal``;
+statistics are ``float``.
+"""
+
+from __future__ import annotations
+
+from pricing_core.demand.estimation import MIN_CATEGORY_SPREAD, MIN_POOLED_PRODUCTS, estimate_elasticity, pool_estimates
+from pricing_core.demand.model import WEAK_PRIOR, Z90, DemandError, ElasticityEstimate, SalesObservation
+from pricing_core.demand.profit import ProfitChange, daily_profit, exploration_direction, optimal_price, profit_change
+
+__all__ = [
+    "MIN_CATEGORY_SPREAD",
+    "MIN_POOLED_PRODUCTS",
+    "WEAK_PRIOR",
+    "Z90",
+    "DemandError",
+    "ElasticityEstimate",
+    "ProfitChange",
+    "SalesObservation",
+    "daily_profit",
+    "estimate_elasticity",
+    "exploration_direction",
+    "optimal_price",
+    "pool_estimates",
+    "profit_change",
+]
