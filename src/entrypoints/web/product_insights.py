@@ -27,7 +27,7 @@ from pricing_core.sales import DailySales
 from pricing_core.settings import TenantSettings
 
 CHART_DAYS = 90
-_W, _H, _PAD = 640, 220, 36
+_W, _H, _PAD = 640, 260, 40
 
 # Arabic for the offer-trust reasons the core gives (``pricing_core.offers``); others stay English.
 _REASONS_AR: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -108,7 +108,7 @@ def price_chart(
     for value, cls, name in ((floor, "floor", labels["floor"]), (lowest, "market", labels["lowest"])):
         if value is not None:
             parts.append(f'<line x1="{_PAD}" x2="{_W - _PAD}" y1="{y(value):.1f}" y2="{y(value):.1f}" class="{cls}"/>'
-                         f'<text x="{_W - _PAD}" y="{y(value) - 4:.1f}" class="{cls}" text-anchor="end" '
+                         f'<text x="{_W - _PAD}" y="{y(value) - 6:.1f}" class="{cls}" text-anchor="end" '
                          f'direction="ltr">{escape(name)} {_fmt(value)}</text>')
     parts.append(f'<path d="{path}" class="own"/>')
     for p in points:
@@ -118,7 +118,7 @@ def price_chart(
                  f'{start.astimezone(SALLA_TZ):%Y-%m-%d}</text>'
                  f'<text x="{_W - _PAD}" y="{_H - 8}" class="axis" text-anchor="end" direction="ltr">'
                  f'{now.astimezone(SALLA_TZ):%Y-%m-%d}</text>'
-                 f'<text x="{_PAD + 4}" y="{_PAD / 2 + 14}" class="axis" direction="ltr">{_fmt(high)}</text>'
+                 f'<text x="{_PAD + 4}" y="{_PAD / 2 + 20}" class="axis" direction="ltr">{_fmt(high)}</text>'
                  f'<text x="{_PAD + 4}" y="{_H - _PAD - 4}" class="axis" direction="ltr">{_fmt(low)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -170,12 +170,12 @@ def demand_chart(
     for i, (price, cls, name) in enumerate(marks):
         if prices[0] <= price <= prices[-1]:
             parts.append(f'<line x1="{x(price):.1f}" x2="{x(price):.1f}" y1="{_PAD / 2}" y2="{_H - _PAD}" '
-                         f'class="{cls}"/><text x="{x(price):.1f}" y="{_PAD / 2 + 14 + 14 * i}" class="{cls}" '
+                         f'class="{cls}"/><text x="{x(price):.1f}" y="{_PAD / 2 + 20 + 20 * i}" class="{cls}" '
                          f'text-anchor="middle" direction="ltr">{escape(name)} {_fmt(price)}</text>')
     parts.append(f'<text x="{_PAD}" y="{_H - 8}" class="axis" direction="ltr">{_fmt(prices[0])}</text>'
                  f'<text x="{_W - _PAD}" y="{_H - 8}" class="axis" text-anchor="end" direction="ltr">'
                  f'{_fmt(prices[-1])}</text>'
-                 f'<text x="{_PAD + 4}" y="{_PAD / 2 + 14}" class="axis" direction="ltr">{top:.1f}</text>')
+                 f'<text x="{_PAD + 4}" y="{_PAD / 2 + 20}" class="axis" direction="ltr">{top:.1f}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

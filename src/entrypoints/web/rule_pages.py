@@ -106,8 +106,9 @@ def _preview(request: Request, store: Store, rule: PricingRule) -> list[dict[str
     now = s.clock.now()
     before = price_catalog(catalog, offers, settings, now=now, rules=rules, overrides=overrides)
     after = price_catalog(catalog, offers, settings, now=now, rules=[*rules, rule], overrides=overrides)
-    return [{"id": p.id, "name": p.name, "price": b.old_price, "before": f"{b.suggested_price} ({b.action.value})",
-             "after": f"{a.suggested_price} ({a.action.value})", "why": a.explanation[0]}
+    return [{"id": p.id, "name": p.name, "price": b.old_price, "currency": p.currency,
+             "before": b.suggested_price, "before_action": b.action, "after": a.suggested_price,
+             "after_action": a.action, "why": a.explanation[0]}
             for p, b, a in zip(catalog, before, after, strict=True)]
 
 

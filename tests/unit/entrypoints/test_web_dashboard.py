@@ -369,6 +369,9 @@ def test_rule_editor_previews_saves_and_deletes_a_category_rule(two_stores) -> N
     preview = browser.post(base, data={**rule, "action": "preview"})
     assert preview.status_code == 200 and "Preview: 1 product(s) match" in preview.text
     assert "Priced with rule &#39;Oud margin&#39; (priority 3)." in preview.text and "Dates" not in preview.text
+    row = preview.text.split('id="preview"')[1]
+    assert "auto_apply" not in row and "needs_approval" not in row and "no_change" not in row  # words, not codes
+    assert "SAR" in row
     with web.uow_factory(mine) as uow:
         assert uow.store is not None and uow.store.rules.list() == []  # a preview saves nothing
     saved = browser.post(base, data={**rule, "action": "save"})

@@ -103,8 +103,7 @@ def store_upload(handler: FormAction, *, file_field: str, limit: int) -> Callabl
         if store is None:
             return not_found(request)
         if not csrf_ok(request, form.get("csrf_token")):
-            return render_error(request, 403, "Form expired", "The form's security token is missing or wrong; "
-                                "reload the page and try again.")
+            return render_error(request, 403, "form_expired", "form_expired_text")
         return await run_in_threadpool(handler, request, store, form)
 
     action.__name__ = handler.__name__

@@ -7,6 +7,7 @@ LABELS: dict[str, dict[str, str]] = {
     "shipping": {"en": "Shipping", "ar": "الشحن"},
     "age": {"en": "Seen", "ar": "رُصد"},
     "hours_ago": {"en": "{n} h ago", "ar": "قبل {n} ساعة"},
+    "within_the_hour": {"en": "within the hour", "ar": "خلال الساعة الأخيرة"},
     "in_stock": {"en": "In stock", "ar": "متوفر"},
     "yes": {"en": "Yes", "ar": "نعم"},
     "no": {"en": "No", "ar": "لا"},
