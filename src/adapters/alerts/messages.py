@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from pricing_core.alerts import Alert, AlertBatch, AlertKind
 
@@ -27,6 +28,8 @@ PAGES: dict[AlertKind, str] = {
     AlertKind.TEST: "/dashboard/stores/{store_id}/settings",
 }
 PRODUCT_PAGE = "/dashboard/stores/{store_id}/products/{product_id}"
+# The rollback of one applied change (the run page's preview, narrowed to that decision).
+ROLLBACK_PAGE = "/dashboard/stores/{store_id}/runs/{run_id}/rollback?decision={decision_id}"
 
 Text = dict[str, str]
 
@@ -95,7 +98,7 @@ def _fill(template: str, values: Mapping[str, Any]) -> str:
 
 def link(public_url: str, path: str, **values: object) -> str:
     """An absolute link to a dashboard page."""
-    return public_url.rstrip("/") + path.format(**values)
+    return public_url.rstrip("/") + path.format(**{k: quote(str(v), safe="") for k, v in values.items()})
 
 
 def _lines(batch: AlertBatch, lang: str, public_url: str) -> list[str]:
@@ -111,8 +114,11 @@ def _lines(batch: AlertBatch, lang: str, public_url: str) -> list[str]:
         for a in listed:
             facts = {**a.facts, "name": a.facts.get("name") or a.facts.get("product_id"),
                      "days": a.facts.get("window_days"),
-                     "product_link": link(public_url, PRODUCT_PAGE, store_id=batch.store_id,
-                                          product_id=a.facts.get("product_id"))}
+                     "product_link": (link(public_url, ROLLBACK_PAGE, store_id=batch.store_id,
+                                           run_id=a.facts["run_id"], decision_id=a.facts["decision_id"])
+                                      if a.facts.get("run_id") and a.facts.get("decision_id") else
+                                      link(public_url, PRODUCT_PAGE, store_id=batch.store_id,
+                                           product_id=a.facts.get("product_id")))}
             out.append(_fill(LINES["profit"][lang], facts))
     elif kind is AlertKind.TOKEN_REVOKED:
         latest = alerts[-1]

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import attrs
 import pytest
 
 from adapters.alerts import AppriseNotifier, render, render_in
@@ -77,7 +78,7 @@ FACTS: dict[AlertKind, dict[str, Any]] = {
     AlertKind.PROFIT_FELL: {"product_id": "p7", "name": "Oud 50 ml", "old_price": "115.00", "new_price": "99.00",
                             "change_pct": "-13.9", "profit_before": "400.00", "profit_after": "210.00",
                             "units_before": "10.00", "units_after": "6.00", "profit_change_pct": "-47.5",
-                            "window_days": 7, "run_id": "r9"},
+                            "window_days": 7, "run_id": "r9", "decision_id": "d:r9/p7"},
     AlertKind.TOKEN_REVOKED: {"reason": "Invalid refresh token", "uninstalled": False},
     AlertKind.TOKEN_EXPIRING: {"error": "SallaUnavailable: 503", "hours_left": 5.4},
     AlertKind.RUN_FAILED: {"run_id": "r2", "error": "the catalog could not be read"},
@@ -112,6 +113,15 @@ def test_the_profit_message_has_the_product_the_figures_and_the_way_back() -> No
     assert "Oud 50 ml: 115.00 -> 99.00 (-13.9%)" in body
     assert "gross profit per day 400.00 -> 210.00" in body and "-47.5%" in body
     assert "restore 115.00 (roll back run r9)" in body
+    # The link opens the rollback of exactly that change (the run page's preview, narrowed to it).
+    assert f"{PUBLIC}/dashboard/stores/42/runs/r9/rollback?decision=d%3Ar9%2Fp7" in body
+
+
+def test_a_profit_alert_without_its_decision_links_the_product() -> None:
+    facts = {k: v for k, v in FACTS[AlertKind.PROFIT_FELL].items() if k != "decision_id"}
+    found = batch(AlertKind.PROFIT_FELL)
+    found = attrs.evolve(found, alerts=tuple(attrs.evolve(a, facts=facts) for a in found.alerts))
+    _, body = render_in(found, "en", public_url=PUBLIC)
     assert f"{PUBLIC}/dashboard/stores/42/products/p7" in body
 
 
