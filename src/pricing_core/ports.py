@@ -23,6 +23,7 @@ from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, P
 from pricing_core.commands import Command
 from pricing_core.decision import DecisionRecord, DecisionStatus, statuses_before
 from pricing_core.errors import InvalidTransition
+from pricing_core.intents import Intent, IntentStatus
 from pricing_core.overrides import ProductOverride
 from pricing_core.replay import PricingInput
 from pricing_core.rules import PricingRule
@@ -633,6 +634,55 @@ class SubscriptionRepository(Protocol):
         ...
 
 
+class IntentRepository(Protocol):
+    """Work recorded before its message is queued (``pricing_core.intents``), until a worker has done it.
+
+    On a store-bound unit of work only that store's intents are visible (the scheduler's ticks,
+    which belong to no store, only on an unscoped one).
+    """
+
+    def record(self, intent: Intent) -> None:
+        """Insert ``intent``; for a key already recorded, queue it again as of ``intent.dispatched_at``
+        (error cleared; its recoveries kept, unless it was given up: then a fresh count)."""
+        ...
+
+    def get(self, key: str) -> Intent | None:
+        """The intent, or None (never recorded, or done)."""
+        ...
+
+    def taken(self, key: str, at: datetime) -> None:
+        """A worker started on it at ``at`` (its sign of life while it runs or waits for a retry)."""
+        ...
+
+    def done(self, key: str, *, taken_at: datetime) -> bool:
+        """Forget it, unless it was sent again after ``taken_at`` (that sending is still to be done)."""
+        ...
+
+    def stalled(self, before: datetime, *, limit: int = 1000) -> list[Intent]:
+        """Queued intents with no sign of life since before ``before``, oldest first."""
+        ...
+
+    def resent(self, key: str, at: datetime) -> None:
+        """The recovery sent it again at ``at`` (one more recovery)."""
+        ...
+
+    def give_up(self, key: str, reason: str) -> None:
+        """Mark it ``dead`` with the reason (the operator sees it)."""
+        ...
+
+    def counts(self) -> dict[IntentStatus, int]:
+        """How many visible intents in each status (statuses with none are left out)."""
+        ...
+
+    def list(self, *, status: IntentStatus | None = None, limit: int = 50) -> builtins.list[Intent]:
+        """Visible intents, latest sending first."""
+        ...
+
+    def delete_dead_before(self, before: datetime) -> int:
+        """Forget the intents given up whose last sending was before ``before``; how many."""
+        ...
+
+
 class RetentionRepository(Protocol):
     """Deletes old rows in batches (cleanup_old_data)."""
 
@@ -679,6 +729,7 @@ class UnitOfWork(Protocol):
     system_activity: ActivityRepository
     retention: RetentionRepository
     subscriptions: SubscriptionRepository
+    intents: IntentRepository
     store: StoreScope | None
 
     def __enter__(self) -> Self: ...
@@ -737,6 +788,7 @@ __all__ = [
     "CompetitorSource",
     "DecisionRepository",
     "IdFactory",
+    "IntentRepository",
     "MerchantInfo",
     "OfferRepository",
     "OverrideRepository",

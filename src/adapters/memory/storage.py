@@ -23,14 +23,17 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 
 from adapters.jsonable import jsonable
+from adapters.memory.intents import MemoryIntents
 from pricing_core.activity import ActivityEntry, ActivityType
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.errors import StoreNotFound
+from pricing_core.intents import Intent
 from pricing_core.overrides import ProductOverride
 from pricing_core.ports import (
     ActivityRepository,
     DecisionRepository,
+    IntentRepository,
     OfferRepository,
     OverrideRepository,
     PriceHistoryRepository,
@@ -90,6 +93,7 @@ class _State:
     run_inputs: dict[tuple[str, str], dict[str, PricingInput]] = attrs.Factory(dict)
     rules: dict[str, tuple[PricingRule, ...]] = attrs.Factory(dict)
     overrides: dict[str, dict[str, ProductOverride]] = attrs.Factory(dict)
+    intents: dict[str, Intent] = attrs.Factory(dict)  # key -> intent (pricing_core.intents)
 
     def copy(self) -> _State:
         return _State(
@@ -110,6 +114,7 @@ class _State:
             run_inputs={k: dict(v) for k, v in self.run_inputs.items()},
             rules=dict(self.rules),
             overrides={k: dict(v) for k, v in self.overrides.items()},
+            intents=dict(self.intents),
         )
 
 
@@ -162,6 +167,7 @@ class InMemoryUnitOfWork:
         self.system_activity: ActivityRepository = _Activity(self, None)
         self.retention: RetentionRepository = _Retention(self)
         self.subscriptions: SubscriptionRepository = _Subscriptions(self)
+        self.intents: IntentRepository = MemoryIntents(self)
         self.store: StoreScope | None = None if store_id is None else InMemoryStoreScope(self, store_id)
 
     def __enter__(self) -> Self:
