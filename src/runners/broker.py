@@ -6,11 +6,14 @@ in the process's default registry (the web app's ``/metrics`` serves them; a wor
 can serve its own with ``--metrics-port``). Every knob comes from ``Config`` (``DRAMATIQ_*``).
 
 ``DramatiqQueue`` is the core's ``TaskQueue`` port: ``dispatch(ApplyDecisions(...))`` sends a
-message to the command's actor, queue and priority from ``runners.commands.ROUTES``.
+message to the command's actor, queue and priority from ``runners.commands.ROUTES``. Given an
+``IntentLedger``, it records the work of the commands whose loss nobody else would notice before
+it sends them (``pricing_core.intents``), so the recovery loop can send again what Redis lost.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -31,7 +34,10 @@ from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 
 from adapters.config import Config
 from pricing_core.commands import Command
+from pricing_core.usecases.intent_ledger import IntentLedger
 from runners.commands import QUEUE_DEFAULT, QUEUE_EVENTS, QUEUE_SWEEPS, QUEUE_WEBHOOKS, route_of
+
+log = logging.getLogger("salla_optimizer.broker")
 
 
 class RetryLater(Exception):
@@ -166,11 +172,24 @@ def is_in_process(broker: dramatiq.Broker) -> bool:
 class DramatiqQueue:
     """``TaskQueue`` port over a broker, plus the probes ``/health`` and the operator view use."""
 
-    def __init__(self, broker: dramatiq.Broker) -> None:
+    def __init__(self, broker: dramatiq.Broker, ledger: IntentLedger | None = None) -> None:
         self.broker = broker
+        self.ledger = ledger
 
     def dispatch(self, command: Command) -> None:
-        """Send ``command`` to its actor (``runners.commands.ROUTES``); JSON-serializable fields only."""
+        """Send ``command`` to its actor (``runners.commands.ROUTES``); JSON-serializable fields only.
+
+        With a ledger, a recorded command's intent is stored first. If storage fails, the message
+        is sent anyway (as safe as the queue, as before intents); if the queue fails, the intent
+        stays and the recovery loop sends it once the queue is back.
+        """
+        if self.ledger is not None:
+            command = self.ledger.prepare(command)
+            try:
+                self.ledger.record(command)
+            except Exception:
+                log.warning("the intent of %s was not recorded; sending it anyway", type(command).__name__,
+                            exc_info=True)
         route = route_of(command)
         # The actor may live in another process: the message is built from the table, not looked up.
         self.broker.enqueue(dramatiq.Message(
