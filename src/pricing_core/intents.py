@@ -44,6 +44,7 @@ from pricing_core.commands import (
     WatchAllCompetitors,
     from_message,
 )
+from pricing_core.runs import OptimizationRun, RunType
 
 # The commands whose intent is recorded (see the module's docstring for the others).
 RECORDED: tuple[type[Command], ...] = (
@@ -120,10 +121,23 @@ def intent_key(command: Command) -> str:
     """The key of a command's intent: its store and run key when it names its run, else its content."""
     kind = type(command).__name__
     if isinstance(command, _RUN_KEYED) and command.run_key is not None:
-        key = f"{kind}:{command.store_id}:{command.run_key}"
-        return key if len(key) <= _MAX_KEY else f"{kind}:{_digest(key)}"
+        return _run_intent_key(kind, command.store_id, command.run_key)
     message = command.as_message()
     return f"{kind}:{_digest(json.dumps(message, sort_keys=True, separators=(',', ':')))}" if message else kind
+
+
+def intent_key_of_run(run: OptimizationRun) -> str | None:
+    """The key of the intent that started ``run``: a manual sweep's or an event repricing's (None for
+    other runs: a batch's sweeps are recorded as their runs, not as intents)."""
+    kind = {RunType.MANUAL: SweepStoreNow, RunType.EVENT: RepriceProducts}.get(run.run_type)
+    if kind is None or not run.run_key:
+        return None
+    return _run_intent_key(kind.__name__, run.store_id, run.run_key)
+
+
+def _run_intent_key(kind: str, store_id: str, run_key: str) -> str:
+    key = f"{kind}:{store_id}:{run_key}"
+    return key if len(key) <= _MAX_KEY else f"{kind}:{_digest(key)}"
 
 
 def intent_for(command: Command, at: datetime) -> Intent | None:
@@ -153,6 +167,7 @@ __all__ = [
     "command_from",
     "intent_for",
     "intent_key",
+    "intent_key_of_run",
     "is_recorded",
     "prepared",
 ]

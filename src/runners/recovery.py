@@ -26,6 +26,7 @@ def recovery_policy(config: Config) -> RecoveryPolicy:
         applying_after=timedelta(seconds=config.recovery_applying_after_seconds),
         approved_after=timedelta(seconds=config.recovery_approved_after_seconds),
         running_after=timedelta(seconds=config.recovery_running_after_seconds),
+        queued_after=timedelta(seconds=config.recovery_queued_after_seconds),
         max_resumes=config.recovery_max_resumes,
     )
 

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import attrs
 
 from pricing_core.intents import Intent, IntentStatus
 
-if TYPE_CHECKING:
-    from adapters.memory.storage import InMemoryUnitOfWork
+
+class _Journal(Protocol):
+    """What this repository needs from the in-memory unit of work (``adapters.memory.storage``)."""
+
+    bound_store: str | None
+
+    def read(self) -> Any:
+        """The unit of work's copy of the state (its ``intents`` dict, by key)."""
+        ...
+
+    def write(self, op: Callable[[Any], Any]) -> Any:
+        """Apply ``op`` to the copy now and to the committed state on commit."""
+        ...
 
 
 class MemoryIntents:
     """``IntentRepository``. Writes go through the unit of work's journal (replayed on commit)."""
 
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+    def __init__(self, uow: _Journal) -> None:
         self._uow = uow
 
     def _visible(self, intent: Intent) -> bool:
