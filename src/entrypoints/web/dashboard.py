@@ -52,6 +52,7 @@ from entrypoints.web.security import (
 from entrypoints.web.settings_text import GROUPS, choice_label, field_help, field_label, merchant_errors
 from entrypoints.web.state import queue_depth, web_state
 from entrypoints.web.views import decision_view, run_view, store_summary
+from entrypoints.web.work_view import work_summary
 from pricing_core.activity import ActivityType
 from pricing_core.commands import SweepStoreNow
 from pricing_core.decision import DecisionRecord, DecisionStatus, RiskLevel
@@ -808,7 +809,7 @@ def operator(request: Request) -> Response:
     return render(request, "operator.html", {
         "stores": rows, "summary": report.summary.as_dict(), "system_actions": system_actions,
         "failed_runs": [run_view(r) for r in failed], "queue_depth": queue_depth(web.queue),
-        "section": "operator",
+        "work": work_summary(s, web.queue), "section": "operator",
     })
 
 

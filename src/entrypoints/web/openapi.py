@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from entrypoints.web.rule_views import AMOUNT_PATTERN
+from entrypoints.web.work_view import OPENAPI_PATH
 from pricing_core.decision import DecisionStatus
 
 _STR_OR_NULL: dict[str, Any] = {"type": "string", "nullable": True}
@@ -450,6 +451,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                                   "404": _json(_ERR, "No such store, or no override")},
                 },
             },
+            "/work": OPENAPI_PATH,
             "/stores/{store_id}/decisions/approve": _review_bulk("approve"),
             "/stores/{store_id}/decisions/reject": _review_bulk("reject"),
             "/stores/{store_id}/decisions/{decision_id}/approve": _review_one("approve"),

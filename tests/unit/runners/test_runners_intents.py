@@ -6,15 +6,17 @@ from typing import Any
 
 import dramatiq
 import pytest
+from prometheus_client import REGISTRY
 from tests.support.usecase_support import Ports
 from tests.unit.runners.test_runners_actors import drain, env, runs, seed
 
 from pricing_core.commands import Command, RepriceProducts, SweepAllStores, SweepStore, SweepStoreNow
 from pricing_core.errors import SallaUnavailable
-from pricing_core.intents import Intent, IntentStatus
+from pricing_core.intents import Intent, IntentStatus, intent_key
 from pricing_core.runs import RunStatus, RunType
 from pricing_core.usecases.intent_ledger import IntentLedger
 from runners.broker import DramatiqQueue
+from runners.recovery import recover_now
 
 __all__ = ["env"]  # the shared fixture, re-exported for pytest
 
@@ -105,3 +107,19 @@ def test_the_work_is_done_even_when_its_intent_cannot_be_forgotten(env: Any, mon
     assert run.status is RunStatus.COMPLETED
     [left] = intents(ports)   # left for the recovery, which will find its run finished
     assert left.taken_at is not None
+
+
+def test_recovery_sends_lost_work_again_and_counts_it_in_the_metrics(env: Any) -> None:
+    ports, services, broker = env
+    seed(ports)
+    ledger = IntentLedger(ports.uow_factory, ports.clock)
+    lost = ledger.prepare(SweepAllStores(batch_key="lost"))
+    ledger.record(lost)            # recorded, and its message never reached the broker
+    before = REGISTRY.get_sample_value("salla_optimizer_recovery_actions_total", {"action": "work_resent"}) or 0
+    ports.clock.advance(minutes=16)
+    report = recover_now(services)
+    drain(broker)
+    assert report.work.resent == (intent_key(lost),)
+    assert REGISTRY.get_sample_value("salla_optimizer_recovery_actions_total", {"action": "work_resent"}) == before + 1
+    assert [r.run_type for r in runs(ports, "1")] == [RunType.SCHEDULED]     # the fan-out ran
+    assert intents(ports) == []
