@@ -232,8 +232,15 @@ def watch(services: Services, command: WatchCompetitors) -> None:
 
 
 def recover(services: Services, command: RecoverStuckWork) -> None:
-    """Every 5 minutes: settle, re-send, resume or close the work a stopped process left in flight."""
-    recover_now(services)
+    """Every 5 minutes: settle, re-send, resume or close the work a stopped process left in flight.
+
+    A pass that fails (the database away) is logged, not retried: the next tick runs a new one, and
+    retrying every tick through a long outage would only pile passes up for when it ends.
+    """
+    try:
+        recover_now(services)
+    except Exception:
+        log.warning("recovery pass failed; the next tick tries again", exc_info=True)
 
 
 def sync_orders(services: Services, command: SyncOrders) -> None:
