@@ -5,13 +5,15 @@ the fake Salla over HTTP on loopback. The rows of the issue's table:
 
 - Salla answering 503 to every price write for longer than the HTTP client's own retries (about
   8 s), in the middle of a batch;
-- PostgreSQL stopped for 8 s while prices are being written;
+- PostgreSQL stopped for 8 s while prices are being written, and for 12 s past the workers' retry
+  window (their messages are dead-lettered; the recovery loop finishes from the database);
 - Redis restarted without persistence, once with a scheduler tick, an event repricing and a "Run
   now" waiting in it, once in the middle of a batch;
 - a worker killed with ``kill -9`` in the middle of a batch, a replacement started 5 s later.
 
 Afterwards no run is left ``running`` (or ``partially_applied``), no decision ``applying`` or
-``approved``, no recorded work undone, no message dead-lettered; every store was swept; no price
+``approved``, no recorded work undone, no message dead-lettered (but where the row makes them so);
+every store was swept; no price
 was written more often than a decision applied it, and none below its floor. Each row prints its
 time to heal (docs/benchmarks.md). The last three run in a ``FaultWorld`` (``support/faults.py``)
 with servers of its own and short recovery windows (``FAST_ENV``).
@@ -222,9 +224,40 @@ def test_postgresql_stopped_mid_batch_heals_by_itself(faults: FaultWorld) -> Non
         set_latency(world, 0.0)
         healed = world.wait_healed(world.swept(sweep_run_key("pg1")), timeout=100)
     print(f"\nPostgreSQL stopped {outage:.0f} s mid-batch (decisions applying): healed {healed:.1f} s after it "
-          "came back")
+          f"came back; recovery: {dict(world.recovery_actions(since))}")
     assert world.assert_written_once_and_above_floor(since) > 0
     world.assert_nothing_dead()
+
+
+@pytest.mark.timeout(150)
+def test_postgresql_stopped_longer_than_the_retry_window_heals_through_recovery(faults: FaultWorld) -> None:
+    """The issue's 75-second outage, scaled down: the workers' retries run out (3 s) during a 12 s
+    outage and their messages are dead-lettered; the recovery loop finishes from the database."""
+    world = faults
+    world.stop_workers()
+    for name in ("short-1", "short-2"):
+        world.worker(name, DRAMATIQ_RETRY_WINDOW_SECONDS="3", DRAMATIQ_MAX_RETRIES="2")
+    world.fake.reset_counts()
+    since = world.services.clock.now()
+    set_latency(world, 1.0)
+    outage = 12.0
+    try:
+        with world.recovery_ticks():
+            world.send(SweepAllStores(batch_key="pg2"))
+            wait_until(lambda: applying(world), timeout=60, interval=0.05, what="decisions applying")
+            world.postgres.halt()
+            time.sleep(outage)
+            world.postgres.resume()
+            set_latency(world, 0.0)
+            healed = world.wait_healed(world.swept(sweep_run_key("pg2")), timeout=100)
+        dead = sum(q["dead"] for q in world.messages().values())
+    finally:
+        world.stop_workers()      # the next rows get workers with the usual retry window
+    actions = world.recovery_actions(since)
+    print(f"\nPostgreSQL stopped {outage:.0f} s, past the 3 s retry window ({dead} message(s) dead-lettered): "
+          f"healed {healed:.1f} s after it came back; recovery: {dict(actions)}")
+    assert dead > 0 and actions["runs_resumed"] > 0    # the retries did run out: the recovery loop healed it
+    assert world.assert_written_once_and_above_floor(since) > 0
 
 
 @pytest.mark.timeout(200)
@@ -267,7 +300,10 @@ def test_redis_restarted_without_persistence_loses_no_work(faults: FaultWorld) -
         world.redis.start()
         set_latency(world, 0.0)
         healed = world.wait_healed(world.swept(sweep_run_key("rd2")), timeout=90)
-    print(f"Redis restarted empty mid-batch: healed {healed:.1f} s after it came back")
+    actions = world.recovery_actions(since)
+    print(f"Redis restarted empty mid-batch: healed {healed:.1f} s after it came back; recovery in the row: "
+          f"{dict(actions)}")
+    assert actions["work_resent"] >= 3 and actions["runs_resumed"] > 0   # the lost tasks, the lost sweeps
     assert world.assert_written_once_and_above_floor(since) > 0
     world.assert_nothing_dead()
 
@@ -299,6 +335,6 @@ def test_worker_killed_mid_batch_and_replaced_heals(faults: FaultWorld) -> None:
                    timeout=60, interval=0.5, what="the replacement processing messages")
         sweeps = metrics_total(port, "salla_optimizer_messages_total", actor_name="optimize_store")
     print(f"\nworker killed -9 mid-batch, replaced 5 s later: healed {healed:.1f} s after the kill "
-          f"(the replacement took {sweeps:.0f} sweep(s))")
+          f"(the replacement took {sweeps:.0f} sweep(s)); recovery: {dict(world.recovery_actions(since))}")
     assert world.assert_written_once_and_above_floor(since) > 0
     world.assert_nothing_dead()

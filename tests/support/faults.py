@@ -28,11 +28,13 @@ from adapters.config import Config
 from adapters.fake_salla import SandboxStoreSpec, create_fake_salla
 from adapters.storage import migrate
 from bootstrap import build_services
+from pricing_core.activity import ActivityType
 from pricing_core.commands import Command, RecoverStuckWork
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.ports import scope_of
 from pricing_core.runs import OptimizationRun, RunStatus
 from pricing_core.settings import AutomationMode, TenantSettings
+from pricing_core.usecases.work_status import RECOVERY_ACTIONS
 from support.runners import LoopbackFake, WorkerProcess, install_store, runs_by_key
 from support.servers import PostgresServer, RedisServer, free_port
 
@@ -84,9 +86,10 @@ class FaultWorld:
 
     # -- processes
 
-    def worker(self, name: str, *, metrics_port: int | None = None) -> WorkerProcess:
-        """Start a worker (two threads, so prefetch two per queue)."""
-        w = WorkerProcess(self.env, threads=2, log_path=self.tmp / f"{name}.log", metrics_port=metrics_port).start()
+    def worker(self, name: str, *, metrics_port: int | None = None, **env: str) -> WorkerProcess:
+        """Start a worker (two threads, so prefetch two per queue); ``env`` overrides the world's."""
+        w = WorkerProcess({**self.env, **env}, threads=2, log_path=self.tmp / f"{name}.log",
+                          metrics_port=metrics_port).start()
         self.workers.append(w)
         return w
 
@@ -169,6 +172,16 @@ class FaultWorld:
     def swept(self, *run_keys: str) -> dict[str, tuple[str, ...]]:
         """Every store must have completed one of ``run_keys`` (the argument ``unsettled`` takes)."""
         return {store_id: run_keys for store_id in self.stores()}
+
+    def recovery_actions(self, since: datetime) -> Counter[str]:
+        """What the recovery loop's passes did since ``since`` (their system-wide activity entries)."""
+        actions: Counter[str] = Counter()
+        with self.services.uow_factory() as uow:
+            entries = uow.system_activity.list(activity_type=ActivityType.SYSTEM_RECOVERY, limit=1000)
+        for entry in entries:
+            if entry.store_id is None and entry.created_at >= since and "stores_left" in entry.metadata:
+                actions.update({k: int(entry.metadata.get(k) or 0) for k in RECOVERY_ACTIONS})
+        return +actions
 
     def unsettled(self, expected: Mapping[str, Sequence[str]]) -> list[str]:
         """What is not healed yet: ``expected`` maps a store to run keys one of which must have

@@ -79,7 +79,7 @@ def summarize_work(
     totals: Counter[str] = Counter()
     for entry in entries:
         if entry.created_at >= now - window:
-            totals.update({k: int(entry.metadata.get(k) or 0) for k in RECOVERY_ACTIONS})
+            totals.update({k: v for k in RECOVERY_ACTIONS if isinstance(v := entry.metadata.get(k), int)})
     return WorkStatus(
         at=now, queued=counts.get(IntentStatus.QUEUED, 0), lost=lost, dead=counts.get(IntentStatus.DEAD, 0),
         dead_recent=dead, recovery=dict(totals), recovery_window=window,

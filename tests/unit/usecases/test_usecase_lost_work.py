@@ -26,6 +26,7 @@ from pricing_core.usecases.optimize_store import optimize_store
 from pricing_core.usecases.recovery import INTERRUPTED, RecoveryPolicy, recover_stuck_work
 from pricing_core.usecases.reprice import reprice_products
 from pricing_core.usecases.sweeps import optimize_all_stores
+from pricing_core.usecases.work_status import summarize_work
 
 CATALOG = [product("a", "100"), product("b", "100"), product("c", "100"), product("d", "100"),
            product("e", "100"), product("g", "100")]
@@ -131,8 +132,11 @@ def test_a_lost_tick_is_sent_again_after_its_timeout_and_done_once_it_runs() -> 
     with ports.uow_factory() as uow:
         [entry] = [e for e in uow.system_activity.list(activity_type=ActivityType.SYSTEM_RECOVERY)
                    if e.store_id is None]
-    assert entry.metadata["work_resent"] == {"SweepAllStores": 1}
+    assert entry.metadata["work_resent"] == 1 and entry.metadata["resent_commands"] == {"SweepAllStores": 1}
     assert "1 lost queued task(s) sent again" in entry.description
+    status = summarize_work(ports.uow_factory, ports.clock, queued_after=POLICY.queued_after)
+    assert status.recovery["work_resent"] == 1 and status.last_recovery_at == entry.created_at
+    assert (status.queued, status.lost, status.dead) == (0, 0, 0)
 
 
 def test_a_lost_repricing_is_sent_again_with_its_run_key_and_runs_once() -> None:

@@ -99,7 +99,7 @@ def recover_stuck_work(
                 at=ports.clock.now(),
                 metadata={**report.counts(), "errors": report.errors,
                           "left": {s.store_id: s.left for s in results if s.left},
-                          "work_resent": dict(lost.kinds)},
+                          "resent_commands": dict(lost.kinds)},
             )
             uow.commit()
     return report
