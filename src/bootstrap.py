@@ -37,6 +37,7 @@ from pricing_core.ports import (
     UnitOfWorkFactory,
     scope_of,
 )
+from pricing_core.usecases.intent_ledger import IntentLedger
 from runners.actors import declare_actors
 from runners.background import EmbeddedBackground
 from runners.broker import DramatiqQueue, build_broker, is_in_process
@@ -144,7 +145,7 @@ def bootstrap(config: Config, kind: ProcessKind = ProcessKind.CLI, **overrides: 
         values["notifier"] = _build_notifier(config)
 
     broker = overrides.pop("broker", None) or build_broker(config, redis_client)
-    values.setdefault("queue", DramatiqQueue(broker))
+    values.setdefault("queue", DramatiqQueue(broker, IntentLedger(values["uow_factory"], values["clock"])))
     values.pop("broker", None)
     services = Services(config=config, closers=tuple(closers), **{k: v for k, v in values.items()
                                                                   if k not in ("config", "closers")})

@@ -165,6 +165,8 @@ class Config(BaseSettings):
     recovery_applying_after_seconds: int = _env("RECOVERY_APPLYING_AFTER_SECONDS", default=600, ge=0)
     recovery_approved_after_seconds: int = _env("RECOVERY_APPROVED_AFTER_SECONDS", default=600, ge=0)
     recovery_running_after_seconds: int = _env("RECOVERY_RUNNING_AFTER_SECONDS", default=900, ge=0)
+    # Recorded work (intents) no worker took for this long is sent again (pricing_core.intents).
+    recovery_queued_after_seconds: int = _env("RECOVERY_QUEUED_AFTER_SECONDS", default=900, ge=0)
     recovery_max_resumes: int = _env("RECOVERY_MAX_RESUMES", default=3, ge=0)
     retention_runs_days: int = _env("RETENTION_RUNS_DAYS", default=90, ge=1)
     retention_activity_days: int = _env("RETENTION_ACTIVITY_DAYS", default=180, ge=1)

@@ -11,7 +11,8 @@ sweeps carry a run key (default: the message id, which a redelivery keeps).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import dramatiq
@@ -42,6 +43,7 @@ from pricing_core.commands import (
     WatchPriceChanges,
 )
 from pricing_core.errors import RateLimited, SallaError, SallaUnavailable, StoreBusy, StoreNotFound, TokenRevoked
+from pricing_core.intents import is_recorded
 from pricing_core.runs import RunStatus, RunType
 from pricing_core.usecases.alerts import send_alerts
 from pricing_core.usecases.apply_prices import apply_decisions
@@ -49,6 +51,7 @@ from pricing_core.usecases.change_watch import watch_all_price_changes, watch_pr
 from pricing_core.usecases.cleanup import RetentionPolicy, cleanup_old_data
 from pricing_core.usecases.competitor_changes import watch_all_stores, watch_competitors
 from pricing_core.usecases.context import new_key
+from pricing_core.usecases.intent_ledger import IntentLedger
 from pricing_core.usecases.optimize_store import SweepResult, optimize_store
 from pricing_core.usecases.refresh_tokens import refresh_expiring_tokens
 from pricing_core.usecases.reprice import reprice_products
@@ -235,8 +238,15 @@ def watch(services: Services, command: WatchCompetitors) -> None:
 
 
 def recover(services: Services, command: RecoverStuckWork) -> None:
-    """Every 5 minutes: settle, re-send, resume or close the work a stopped process left in flight."""
-    recover_now(services)
+    """Every 5 minutes: settle, re-send, resume or close the work a stopped process left in flight.
+
+    A pass that fails (the database away) is logged, not retried: the next tick runs a new one, and
+    retrying every tick through a long outage would only pile passes up for when it ends.
+    """
+    try:
+        recover_now(services)
+    except Exception:
+        log.warning("recovery pass failed; the next tick tries again", exc_info=True)
 
 
 def sync_orders(services: Services, command: SyncOrders) -> None:
@@ -316,14 +326,41 @@ HANDLERS: dict[type[Command], Handler] = {
 }
 
 
+@contextmanager
+def _intent_kept(ledger: IntentLedger, services: Services, command: Command) -> Iterator[None]:
+    """Around a handler: its intent shows it is taken, and is forgotten once the handler returned
+    (done, or failed for good and recorded); a failure worth retrying leaves it for the retry.
+
+    Bookkeeping failures are logged, never raised: the work matters more, and an intent left
+    behind is only sent again later (the work is idempotent).
+    """
+    if not is_recorded(command):
+        yield
+        return
+    started = services.clock.now()
+    try:
+        ledger.taken(command, started)
+    except Exception:
+        log.warning("intent of %s: could not mark it taken", type(command).__name__, exc_info=True)
+    yield
+    try:
+        ledger.done(command, started)
+    except Exception:
+        log.warning("intent of %s: could not forget it (it may be sent again)", type(command).__name__,
+                    exc_info=True)
+
+
 def declare_actors(broker: dramatiq.Broker, services: Services) -> dict[type[Command], dramatiq.Actor[Any, Any]]:
     """Declare every command's actor on ``broker``, bound to ``services``; returns them by command type."""
     actors: dict[type[Command], dramatiq.Actor[Any, Any]] = {}
+    ledger = IntentLedger(services.uow_factory, services.clock)
     for kind, route in ROUTES.items():
         handler = HANDLERS[kind]
 
         def run(handler: Handler = handler, kind: type[Command] = kind, **kwargs: Any) -> None:
-            handler(services, kind(**kwargs))
+            command = kind(**kwargs)
+            with _intent_kept(ledger, services, command):
+                handler(services, command)
 
         run.__name__ = route.actor_name
         actors[kind] = dramatiq.Actor(run, broker=broker, actor_name=route.actor_name,

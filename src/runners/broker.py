@@ -6,11 +6,14 @@ in the process's default registry (the web app's ``/metrics`` serves them; a wor
 can serve its own with ``--metrics-port``). Every knob comes from ``Config`` (``DRAMATIQ_*``).
 
 ``DramatiqQueue`` is the core's ``TaskQueue`` port: ``dispatch(ApplyDecisions(...))`` sends a
-message to the command's actor, queue and priority from ``runners.commands.ROUTES``.
+message to the command's actor, queue and priority from ``runners.commands.ROUTES``. Given an
+``IntentLedger``, it records the work of the commands whose loss nobody else would notice before
+it sends them (``pricing_core.intents``), so the recovery loop can send again what Redis lost.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -31,7 +34,10 @@ from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 
 from adapters.config import Config
 from pricing_core.commands import Command
+from pricing_core.usecases.intent_ledger import IntentLedger
 from runners.commands import QUEUE_DEFAULT, QUEUE_EVENTS, QUEUE_SWEEPS, QUEUE_WEBHOOKS, route_of
+
+log = logging.getLogger("salla_optimizer.broker")
 
 
 class RetryLater(Exception):
@@ -65,7 +71,7 @@ def _should_retry(retries: int, exception: BaseException, *, max_retries: int) -
     return retries < max_retries
 
 
-def _metric(kind: type[Any], name: str, doc: str, labels: tuple[str, ...], **kw: Any) -> Any:
+def process_metric(kind: type[Any], name: str, doc: str, labels: tuple[str, ...], **kw: Any) -> Any:
     """Register a metric once per process (modules may be re-imported in tests)."""
     existing = REGISTRY._names_to_collectors.get(name)
     if existing is None and kind is Counter:
@@ -78,12 +84,12 @@ class Metrics(Middleware):
 
     def __init__(self) -> None:
         labels = ("queue_name", "actor_name")
-        self.messages = _metric(Counter, "salla_optimizer_messages", "Messages processed.", labels)
-        self.errors = _metric(Counter, "salla_optimizer_message_errors", "Messages that raised.", labels)
-        self.retries = _metric(Counter, "salla_optimizer_message_retries", "Messages retried.", labels)
-        self.in_progress = _metric(Gauge, "salla_optimizer_messages_in_progress", "Messages being processed.",
+        self.messages = process_metric(Counter, "salla_optimizer_messages", "Messages processed.", labels)
+        self.errors = process_metric(Counter, "salla_optimizer_message_errors", "Messages that raised.", labels)
+        self.retries = process_metric(Counter, "salla_optimizer_message_retries", "Messages retried.", labels)
+        self.in_progress = process_metric(Gauge, "salla_optimizer_messages_in_progress", "Messages being processed.",
                                    labels)
-        self.duration = _metric(
+        self.duration = process_metric(
             Histogram, "salla_optimizer_message_duration_seconds", "Time spent processing a message.", labels,
             buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600),
         )
@@ -166,11 +172,24 @@ def is_in_process(broker: dramatiq.Broker) -> bool:
 class DramatiqQueue:
     """``TaskQueue`` port over a broker, plus the probes ``/health`` and the operator view use."""
 
-    def __init__(self, broker: dramatiq.Broker) -> None:
+    def __init__(self, broker: dramatiq.Broker, ledger: IntentLedger | None = None) -> None:
         self.broker = broker
+        self.ledger = ledger
 
     def dispatch(self, command: Command) -> None:
-        """Send ``command`` to its actor (``runners.commands.ROUTES``); JSON-serializable fields only."""
+        """Send ``command`` to its actor (``runners.commands.ROUTES``); JSON-serializable fields only.
+
+        With a ledger, a recorded command's intent is stored first. If storage fails, the message
+        is sent anyway (as safe as the queue, as before intents); if the queue fails, the intent
+        stays and the recovery loop sends it once the queue is back.
+        """
+        if self.ledger is not None:
+            command = self.ledger.prepare(command)
+            try:
+                self.ledger.record(command)
+            except Exception:
+                log.warning("the intent of %s was not recorded; sending it anyway", type(command).__name__,
+                            exc_info=True)
         route = route_of(command)
         # The actor may live in another process: the message is built from the table, not looked up.
         self.broker.enqueue(dramatiq.Message(
@@ -182,6 +201,13 @@ class DramatiqQueue:
         """True when the broker answers (Redis PING; the in-process broker always does)."""
         client = getattr(self.broker, "client", None)  # only RedisBroker has one
         return bool(client.ping()) if client is not None else True
+
+    def work(self) -> dict[str, dict[str, int]]:
+        """Messages per queue and state (``WORK_STATES``): waiting, taken by a worker (processing or
+        reserved), waiting for a retry's backoff, dead-lettered (kept a week by Redis)."""
+        broker: Any = self.broker
+        names = sorted(n for n in broker.get_declared_queues() if not n.endswith((".DQ", ".XQ")))
+        return _stub_work(broker, names) if is_in_process(broker) else _redis_work(broker, names)
 
     def depth(self) -> int:
         """Messages waiting over every declared queue."""
@@ -195,6 +221,40 @@ class DramatiqQueue:
         return total
 
 
+# The states of queued work the broker can tell apart (``DramatiqQueue.work``).
+WORK_STATES = ("queued", "in_flight", "retrying", "dead")
+
+
+def _redis_work(broker: Any, names: list[str]) -> dict[str, dict[str, int]]:
+    """Per queue, from the Redis broker's keys: ids waiting in ``q``; every message not acked in
+    ``q.msgs`` (waiting or taken); delayed retries in ``q.DQ.msgs``; dead letters in ``q.XQ``."""
+    pipe = broker.client.pipeline(transaction=False)
+    for name in names:
+        base = f"{broker.namespace}:{name}"
+        pipe.llen(base)
+        pipe.hlen(f"{base}.msgs")
+        pipe.hlen(f"{base}.DQ.msgs")
+        pipe.zcard(f"{base}.XQ")
+    values = [int(v) for v in pipe.execute()]
+    work = {}
+    for index, name in enumerate(names):
+        waiting, unacked, delayed, dead = values[4 * index:4 * index + 4]
+        work[name] = {"queued": waiting, "in_flight": max(0, unacked - waiting), "retrying": delayed, "dead": dead}
+    return work
+
+
+def _stub_work(broker: Any, names: list[str]) -> dict[str, dict[str, int]]:
+    """Per queue, from the in-process broker's ``queue.Queue``s (unfinished = waiting + taken)."""
+    work = {}
+    for name in names:
+        queue, delayed = broker.queues[name], broker.queues.get(f"{name}.DQ")
+        waiting = queue.qsize()
+        work[name] = {"queued": waiting, "in_flight": max(0, queue.unfinished_tasks - waiting),
+                      "retrying": delayed.unfinished_tasks if delayed is not None else 0,
+                      "dead": len(broker.dead_letters_by_queue.get(name, ()))}
+    return work
+
+
 def worker_prefetch(config: Config, threads: int) -> int:
     """Messages one worker process reserves per queue: ``DRAMATIQ_PREFETCH``, else one per thread."""
     return config.dramatiq_prefetch or threads
@@ -205,6 +265,7 @@ __all__ = [
     "QUEUE_EVENTS",
     "QUEUE_SWEEPS",
     "QUEUE_WEBHOOKS",
+    "WORK_STATES",
     "DramatiqQueue",
     "Metrics",
     "RetryLater",
@@ -212,6 +273,7 @@ __all__ = [
     "is_in_process",
     "max_retries_of",
     "middleware_for",
+    "process_metric",
     "retries_for_window",
     "worker_prefetch",
 ]

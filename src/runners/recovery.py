@@ -13,11 +13,22 @@ import logging
 import threading
 from datetime import timedelta
 
+from prometheus_client import Counter
+
 from adapters.config import Config
 from adapters.services import Services
 from pricing_core.usecases.recovery import RecoveryPolicy, RecoveryReport, recover_stuck_work
+from pricing_core.usecases.work_status import RECOVERY_ACTIONS
+from runners.broker import process_metric
 
 log = logging.getLogger("salla_optimizer.recovery")
+
+# In the process's registry: the worker's ``--metrics-port`` serves it, and so does ``serve``'s
+# ``/metrics`` in the embedded default (where the recovery runs in the same process).
+ACTIONS = process_metric(Counter, "salla_optimizer_recovery_actions",
+                         "What the recovery loop did: prices settled, approvals and lost tasks sent again, "
+                         "runs resumed or closed, tasks given up.", ("action",))
+PASSES = process_metric(Counter, "salla_optimizer_recovery_passes", "Recovery passes, by outcome.", ("outcome",))
 
 
 def recovery_policy(config: Config) -> RecoveryPolicy:
@@ -26,6 +37,7 @@ def recovery_policy(config: Config) -> RecoveryPolicy:
         applying_after=timedelta(seconds=config.recovery_applying_after_seconds),
         approved_after=timedelta(seconds=config.recovery_approved_after_seconds),
         running_after=timedelta(seconds=config.recovery_running_after_seconds),
+        queued_after=timedelta(seconds=config.recovery_queued_after_seconds),
         max_resumes=config.recovery_max_resumes,
     )
 
@@ -40,9 +52,13 @@ def recover_now(services: Services, *, after_restart: bool = False) -> RecoveryR
         policy = policy.after_restart()
     report = recover_stuck_work(services, services.queue, policy=policy,
                                 threshold_hours=services.token_threshold_hours)
-    for store in report.stores:
-        if store.error:
-            log.warning("recovery of store %s: %s", store.store_id, store.error)
+    counts = report.counts()
+    for action in RECOVERY_ACTIONS:
+        if counts.get(action):
+            ACTIONS.labels(action).inc(counts[action])
+    PASSES.labels("error" if report.errors else "acted" if report.acted else "idle").inc()
+    for where, error in report.errors.items():
+        log.warning("recovery of %s: %s", "lost queued work" if where == "work" else f"store {where}", error)
     if report.acted:
         log.info("recovery: %s", report.as_dict())
     else:

@@ -11,6 +11,10 @@ key with a TTL, otherwise a unique row in the database (the processed-deliveries
 claimant enqueues. The fire time comes from the trigger, not the wall clock, so two processes
 firing a few seconds apart claim the same key. The fan-out messages also carry a batch key
 derived from the fire time, so even a duplicate message would address the same sweep runs.
+
+Each tick but the recovery's is recorded as an intent by the queue before it is sent
+(``pricing_core.intents``): a tick whose message is lost (Redis restarted without persistence)
+is sent again by the recovery loop instead of waiting for the next fire.
 """
 
 from __future__ import annotations

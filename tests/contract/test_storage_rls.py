@@ -15,7 +15,9 @@ from adapters.storage.crypto import generate_key
 from adapters.storage.models import STORE_SCOPED_TABLES
 from pricing_core.activity import ActivityType
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
+from pricing_core.commands import SweepStoreNow
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
+from pricing_core.intents import intent_for
 from pricing_core.overrides import ProductOverride
 from pricing_core.ports import scope_of
 from pricing_core.replay import PricingInput
@@ -76,6 +78,9 @@ def _fill(factory: SqlUnitOfWorkFactory, store_id: str) -> None:
         s.overrides.upsert_many([ProductOverride(product_id="p1", cost_price="5")])
         uow.subscriptions.save(SubscriptionState(store_id=store_id, callback_url="https://x.example/webhooks/salla",
                                                  checked_at=NOW))
+        intent = intent_for(SweepStoreNow(store_id=store_id, run_key="k"), NOW)
+        assert intent is not None
+        uow.intents.record(intent)
         uow.commit()
 
 

@@ -124,11 +124,12 @@ class WorkerProcess(ChildProcess):
 
     def __init__(
         self, env: Mapping[str, str], *, threads: int = 8, log_path: Path | None = None,
-        queues: Iterable[str] | None = None,
+        queues: Iterable[str] | None = None, metrics_port: int | None = None,
     ) -> None:
         self.env = {**os.environ, **env}
         self.threads = threads
         self.queues = list(queues or ())
+        self.metrics_port = metrics_port
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -137,7 +138,8 @@ class WorkerProcess(ChildProcess):
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115 - lives with it
         self.process = subprocess.Popen(
             [sys.executable, "-m", "entrypoints.cli", "worker", "--threads", str(self.threads),
-             *(["--queues", *self.queues] if self.queues else [])],
+             *(["--queues", *self.queues] if self.queues else []),
+             *(["--metrics-port", str(self.metrics_port)] if self.metrics_port else [])],
             env=self.env, stdout=log, stderr=log, start_new_session=True,
         )
         return self

@@ -124,19 +124,32 @@ class PostgresServer:
         )
         if init.returncode != 0:
             raise ServerUnavailable(f"initdb failed: {init.stderr.strip() or init.stdout.strip()}")
-        options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
-            "-c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=100"
-        )
-        started = self._run(
-            "pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", str(self.log_file), "-w", "-t", "60", "start"
-        )
+        started = self._pg_ctl_start()
         if started.returncode != 0:
             log = self.log_file.read_text() if self.log_file.exists() else ""
             self.cleanup()
             raise ServerUnavailable(f"PostgreSQL did not start: {started.stderr.strip()}\n{log}")
         self._started = True
         return self
+
+    def _pg_ctl_start(self) -> subprocess.CompletedProcess[str]:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
+            "-c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=100"
+        )
+        return self._run(
+            "pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", str(self.log_file), "-w", "-t", "60", "start"
+        )
+
+    def halt(self) -> None:
+        """Stop the server as an outage does (its clients are cut off), keeping its files for ``resume``."""
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start the halted server again, on the same port and data."""
+        started = self._pg_ctl_start()
+        if started.returncode != 0:
+            raise ServerUnavailable(f"PostgreSQL did not start again: {started.stderr.strip()}")
 
     def stop(self) -> None:
         """Stop the server and delete its files."""

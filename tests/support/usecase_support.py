@@ -121,3 +121,19 @@ def run_of(ports: Ports, store_id: str, run_key: str):  # type: ignore[no-untype
     with ports.uow_factory(store_id) as uow:
         assert uow.store is not None
         return uow.store.runs.get(run_id_for(store_id, run_key))
+
+
+def kill_on_page(ports: Ports, page: int) -> None:
+    """The next sweep's process dies (KeyboardInterrupt: not an Exception) when it reads catalog page ``page``."""
+    original = ports.salla_catalog.iter_product_pages
+    calls = {"n": 0}
+
+    def dying(token: str):  # type: ignore[no-untyped-def]
+        for item in original(token):
+            calls["n"] += 1
+            if calls["n"] == page:
+                ports.salla_catalog.iter_product_pages = original  # type: ignore[method-assign]
+                raise KeyboardInterrupt("kill -9")
+            yield item
+
+    ports.salla_catalog.iter_product_pages = dying  # type: ignore[method-assign]

@@ -5,7 +5,8 @@ pricing_decisions, optimization_runs, activity_logs, system_settings); the servi
 store_tokens (encrypted), store_settings, processed_webhooks, price_history and
 store_event_subscriptions (each store's last store-event subscription check), daily_sales and
 sales_cursors (each store's sales history per product and day, and where its orders sync resumes),
-run_inputs (what each run priced from, for replay). Every
+run_inputs (what each run priced from, for replay), work_intents (work recorded before it is
+queued, until it is done). Every
 store-scoped table carries ``store_id`` and, on PostgreSQL, a row-level security policy
 (see ``rls.py``).
 """
@@ -320,6 +321,25 @@ store_event_subscriptions = Table(
     Column("scope_missing", Boolean, nullable=False, server_default=false()),
 )
 
+work_intents = Table(
+    "work_intents",
+    metadata,
+    # pricing_core.intents: the work a command stands for, from before it is queued until it is done.
+    Column("key", String(255), primary_key=True),
+    # No foreign key: the intent is recorded whether or not the store is (still) there; its worker
+    # drops work for a missing store. Null for the scheduler's ticks.
+    Column("store_id", STORE_ID, index=True),
+    Column("command", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("dispatched_at", UTCDateTime, nullable=False),
+    Column("taken_at", UTCDateTime),
+    Column("recoveries", Integer, nullable=False, server_default="0"),
+    Column("error", Text),
+    Index("ix_work_intents_status_dispatched", "status", "dispatched_at"),
+)
+
 # Tables with a store_id column get a row-level security policy on PostgreSQL.
 STORE_SCOPED_TABLES = (
     "stores",
@@ -337,6 +357,7 @@ STORE_SCOPED_TABLES = (
     "daily_sales",
     "sales_cursors",
     "run_inputs",
+    "work_intents",
 )
 
 __all__ = [
@@ -359,4 +380,5 @@ __all__ = [
     "store_tokens",
     "stores",
     "system_settings",
+    "work_intents",
 ]

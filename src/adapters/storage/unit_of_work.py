@@ -15,11 +15,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from adapters.storage import cross_store, models, scoped
 from adapters.storage.crypto import SecretBox
+from adapters.storage.intents import SqlIntents
 from adapters.storage.rls import ALL_STORES, SETTING
 from pricing_core.errors import StoreNotFound
 from pricing_core.ports import (
     ActivityRepository,
     DecisionRepository,
+    IntentRepository,
     OfferRepository,
     OverrideRepository,
     PriceHistoryRepository,
@@ -70,6 +72,7 @@ class SqlUnitOfWork:
         self.system_activity: ActivityRepository = scoped.SqlActivity(self, None)
         self.retention: RetentionRepository = cross_store.SqlRetention(self)
         self.subscriptions: SubscriptionRepository = cross_store.SqlSubscriptions(self)
+        self.intents: IntentRepository = SqlIntents(self)
         self.store: StoreScope | None = None if store_id is None else SqlStoreScope(self, store_id)
 
     def __enter__(self) -> Self:

@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.templating import Jinja2Templates
 
 from adapters.config import Config
-from entrypoints.web import api, dashboard, oauth, rule_pages, webhooks
+from entrypoints.web import api, dashboard, oauth, rule_pages, webhooks, work_view
 from entrypoints.web.i18n import translator
 from entrypoints.web.metrics import WebMetrics
 from entrypoints.web.state import SANDBOX_PREFIX, Background, WebServices, WebState, queue_depth
@@ -54,6 +54,7 @@ def create_app(services: WebServices, *, background: Background | None = None) -
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.globals["translator"] = translator
     metrics = WebMetrics(lambda: _state_gauges(services, queue, config))
+    work_view.register_metrics(metrics.registry, services, queue)
     state = WebState(
         config=config,
         services=services,
@@ -64,7 +65,8 @@ def create_app(services: WebServices, *, background: Background | None = None) -
         echoes=services.echoes,
     )
 
-    routes: list[BaseRoute] = [*oauth.routes, *webhooks.routes, *api.routes, *dashboard.routes, *rule_pages.routes]
+    routes: list[BaseRoute] = [*oauth.routes, *webhooks.routes, *api.routes, *dashboard.routes, *rule_pages.routes,
+                               *work_view.routes]
     fake = services.fake_salla
     if fake is not None:
         routes.append(Mount(SANDBOX_PREFIX, app=fake.app, name="sandbox"))

@@ -23,6 +23,7 @@ from pricing_core.ports.clock import Clock, IdFactory
 from pricing_core.ports.competitors import CompetitorSource
 from pricing_core.ports.decisions import DecisionRepository, RunInputRepository, RunRepository, checked_expected
 from pricing_core.ports.echoes import PriceEchoes, echo_price_key
+from pricing_core.ports.intents import IntentRepository
 from pricing_core.ports.locks import StoreLocks
 from pricing_core.ports.pricing_config import OverrideRepository, RuleRepository, SettingsRepository
 from pricing_core.ports.products import OfferRepository, PriceHistoryRepository, ProductRepository
@@ -52,6 +53,7 @@ __all__ = [
     "CompetitorSource",
     "DecisionRepository",
     "IdFactory",
+    "IntentRepository",
     "MerchantInfo",
     "OfferRepository",
     "OverrideRepository",

@@ -7,6 +7,7 @@ from typing import Protocol, Self
 
 from pricing_core.ports.activity import ActivityRepository
 from pricing_core.ports.decisions import DecisionRepository, RunInputRepository, RunRepository
+from pricing_core.ports.intents import IntentRepository
 from pricing_core.ports.pricing_config import OverrideRepository, RuleRepository, SettingsRepository
 from pricing_core.ports.products import OfferRepository, PriceHistoryRepository, ProductRepository
 from pricing_core.ports.sales import SalesRepository
@@ -46,6 +47,7 @@ class UnitOfWork(Protocol):
     system_activity: ActivityRepository
     retention: RetentionRepository
     subscriptions: SubscriptionRepository
+    intents: IntentRepository
     store: StoreScope | None
 
     def __enter__(self) -> Self: ...

@@ -1,4 +1,5 @@
-"""Retention: delete old runs, activity, offers and webhook inbox entries (the weekly ``cleanup_old_data``)."""
+"""Retention: delete old runs, activity, offers, webhook inbox entries and given-up queued work (the weekly
+``cleanup_old_data``)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,8 @@ def cleanup_old_data(
         counts["webhooks"] = uow.retention.delete_webhooks_before(
             now - timedelta(days=policy.webhooks_days), batch_size=policy.batch_size
         )
+        # Queued work given up (``pricing_core.intents``) is kept as long as runs, for the operator.
+        counts["dead_intents"] = uow.intents.delete_dead_before(now - timedelta(days=policy.runs_days))
         uow.system_activity.log(
             ActivityType.SYSTEM_CLEANUP,
             "System Action: Old data cleaned up",

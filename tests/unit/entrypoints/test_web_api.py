@@ -186,5 +186,5 @@ def test_openapi_document_lists_every_api_route(web: Harness) -> None:
         "/stores/{store_id}/decisions", "/stores/{store_id}/decisions/approve", "/stores/{store_id}/decisions/reject",
         "/stores/{store_id}/decisions/{decision_id}/approve", "/stores/{store_id}/decisions/{decision_id}/reject",
         "/stores/{store_id}/rules", "/stores/{store_id}/overrides/{product_id}",
-        "/stores/{store_id}/runs/{run_id}/rollback",
+        "/stores/{store_id}/runs/{run_id}/rollback", "/work",
     }

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from tests.support.usecase_support import add_store, make_ports, product
 
 from pricing_core.activity import ActivityType
+from pricing_core.commands import CleanupOldData, SweepAllStores
+from pricing_core.intents import intent_for
 from pricing_core.usecases.cleanup import RetentionPolicy, cleanup_old_data
 from pricing_core.usecases.optimize_store import optimize_store
 
@@ -32,6 +36,25 @@ def test_deletes_only_rows_older_than_the_policy() -> None:
 
     again = cleanup_old_data(ports.uow_factory, ports.clock, RetentionPolicy(runs_days=30))
     assert again["runs"] == 0 and again["offers"] == 0
+
+
+def test_given_up_queued_work_is_kept_as_long_as_runs() -> None:
+    ports = make_ports()
+    old = intent_for(CleanupOldData(), ports.clock.now())
+    fresh = intent_for(SweepAllStores(batch_key="b"), ports.clock.now() + timedelta(days=40))
+    queued = intent_for(SweepAllStores(batch_key="c"), ports.clock.now())
+    assert old is not None and fresh is not None and queued is not None
+    with ports.uow_factory() as uow:
+        for intent in (old, fresh, queued):
+            uow.intents.record(intent)
+        uow.intents.give_up(old.key, "gone")
+        uow.intents.give_up(fresh.key, "gone")
+        uow.commit()
+    ports.clock.advance(days=40)
+    counts = cleanup_old_data(ports.uow_factory, ports.clock, RetentionPolicy(runs_days=30))
+    assert counts["dead_intents"] == 1
+    with ports.uow_factory() as uow:
+        assert {i.key for i in uow.intents.list()} == {fresh.key, queued.key}
 
 
 def test_policy_rejects_nonsense() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 import pytest
-from tests.support.usecase_support import Ports, add_store, make_ports, product, run_of
+from tests.support.usecase_support import Ports, add_store, kill_on_page, make_ports, product, run_of
 
 from adapters.memory.queue import RecordingQueue
 from pricing_core.activity import ActivityType
@@ -77,22 +77,6 @@ def sweep_ports() -> Ports:
     add_store(ports, "1", CATALOG)
     ports.competitors.prices = OFFERS
     return ports
-
-
-def kill_on_page(ports: Ports, page: int) -> None:
-    """The next sweep's process dies (KeyboardInterrupt: not an Exception) when it reads catalog page ``page``."""
-    original = ports.salla_catalog.iter_product_pages
-    calls = {"n": 0}
-
-    def dying(token: str):  # type: ignore[no-untyped-def]
-        for item in original(token):
-            calls["n"] += 1
-            if calls["n"] == page:
-                ports.salla_catalog.iter_product_pages = original  # type: ignore[method-assign]
-                raise KeyboardInterrupt("kill -9")
-            yield item
-
-    ports.salla_catalog.iter_product_pages = dying  # type: ignore[method-assign]
 
 
 def sweep_queue(ports: Ports) -> RecordingQueue:

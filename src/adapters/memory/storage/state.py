@@ -16,6 +16,7 @@ from pricing_core.activity import ActivityEntry
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import DecisionRecord
 from pricing_core.errors import StoreNotFound
+from pricing_core.intents import Intent
 from pricing_core.overrides import ProductOverride
 from pricing_core.replay import PricingInput
 from pricing_core.rules import PricingRule
@@ -60,6 +61,7 @@ class State:
     run_inputs: dict[tuple[str, str], dict[str, PricingInput]] = attrs.Factory(dict)
     rules: dict[str, tuple[PricingRule, ...]] = attrs.Factory(dict)
     overrides: dict[str, dict[str, ProductOverride]] = attrs.Factory(dict)
+    intents: dict[str, Intent] = attrs.Factory(dict)  # key -> intent (pricing_core.intents)
 
     def copy(self) -> State:
         """A copy a unit of work may write to without touching this one."""
@@ -81,6 +83,7 @@ class State:
             run_inputs={k: dict(v) for k, v in self.run_inputs.items()},
             rules=dict(self.rules),
             overrides={k: dict(v) for k, v in self.overrides.items()},
+            intents=dict(self.intents),
         )
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from adapters.memory.intents import MemoryIntents
 from adapters.memory.storage.activity import MemoryActivity
 from adapters.memory.storage.cross_store import (
     MemoryRetention,
@@ -40,6 +41,7 @@ from adapters.memory.storage.tokens import MemoryTokens
 from pricing_core.ports import (
     ActivityRepository,
     DecisionRepository,
+    IntentRepository,
     OfferRepository,
     OverrideRepository,
     PriceHistoryRepository,
@@ -105,6 +107,7 @@ class InMemoryUnitOfWork:
         self.system_activity: ActivityRepository = MemoryActivity(self, None)
         self.retention: RetentionRepository = MemoryRetention(self)
         self.subscriptions: SubscriptionRepository = MemorySubscriptions(self)
+        self.intents: IntentRepository = MemoryIntents(self)
         self.store: StoreScope | None = None if store_id is None else InMemoryStoreScope(self, store_id)
 
     def __enter__(self) -> Self:

@@ -11,6 +11,7 @@ from entrypoints.web.pages import render, render_error
 from entrypoints.web.security import bearer_ok, csrf_ok, is_operator, same_secret, start_operator_session
 from entrypoints.web.state import queue_depth, web_state
 from entrypoints.web.views import run_view, store_summary
+from entrypoints.web.work_view import work_summary
 from pricing_core.usecases.token_status import summarize_token_status
 
 
@@ -56,7 +57,7 @@ def operator(request: Request) -> Response:
     return render(request, "operator.html", {
         "stores": rows, "summary": report.summary.as_dict(), "system_actions": system_actions,
         "failed_runs": [run_view(r) for r in failed], "queue_depth": queue_depth(web.queue),
-        "section": "operator",
+        "work": work_summary(s, web.queue), "section": "operator",
     })
 
 

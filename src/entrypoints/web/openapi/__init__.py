@@ -2,7 +2,7 @@
 
 One module per area of the API, each with its schemas and its paths: ``public`` (health,
 metrics), ``stores``, ``decisions``, ``rules`` (pricing rules and product overrides), ``rollback``
-(rolling a run back);
+(rolling a run back); the operator's ``/work`` summary is described next to its route (``work_view``);
 ``fragments`` holds what they share. The schemathesis suite
 (tests/unit/entrypoints/test_web_schemathesis.py) checks every route against the document.
 """
@@ -13,12 +13,13 @@ from typing import Any
 
 from entrypoints.web.openapi import decisions, public, rollback, rules, stores
 from entrypoints.web.openapi.fragments import ERROR_SCHEMAS
+from entrypoints.web.work_view import OPENAPI_PATH as WORK_PATH
 
 # In the order the document has always listed them (the order API browsers show).
 SCHEMAS: dict[str, Any] = {**ERROR_SCHEMAS, **stores.SCHEMAS, **decisions.SCHEMAS, **rules.SCHEMAS, **public.SCHEMAS,
                            **rollback.SCHEMAS}
-PATHS: dict[str, Any] = {**public.PATHS, **stores.PATHS, **decisions.PATHS, **rules.PATHS, **decisions.REVIEW_PATHS,
-                         **rollback.PATHS}
+PATHS: dict[str, Any] = {**public.PATHS, **stores.PATHS, **decisions.PATHS, **rules.PATHS, "/work": WORK_PATH,
+                         **decisions.REVIEW_PATHS, **rollback.PATHS}
 
 
 def openapi_document(server_url: str) -> dict[str, Any]:

@@ -1,26 +1,4 @@
-"""Recover work left in flight by a process that stopped (``kill -9``, a lost machine, a lost queue).
-
-Broker-independent: it reads what the database says is in flight, not what a queue still holds,
-so it heals the embedded server (whose in-process queue dies with it) as well as a worker
-topology whose messages were lost. Run on the start of every process that does work and
-periodically; every action is logged in the store's activity log and returned in a report.
-
-Across stores it finds:
-
-- decisions stuck APPLYING (sent, or maybe sent, to Salla) longer than ``applying_after``:
-  compared with Salla's current price (the same check a resumed sweep makes): Salla shows the
-  decided price -> APPLIED with price history; Salla still shows the price the decision was made
-  from -> back to PENDING with a note, so the merchant decides again and nothing is written a
-  second time behind their back; Salla shows a third price, or the product is gone -> FAILED with
-  the reason;
-- APPROVED decisions whose application never happened after ``approved_after``: their
-  application (``ApplyDecisions``) is dispatched again (idempotent: only APPROVED decisions move, under the
-  store's apply lock);
-- runs RUNNING whose last progress (the heartbeat a sweep moves on every page) is older than
-  ``running_after``: resumed by dispatching the sweep again with its run key (it continues where
-  it stopped), or closed as failed ("interrupted: the process stopped") when they cannot be
-  resumed (event runs, runs without a key, runs already resumed ``max_resumes`` times, runs a
-  later sweep has overtaken).
+"""Recovery of one store's stalled work: decisions APPLYING or APPROVED too long, runs with no heartbeat.
 
 Each store is handled under its locks, taken without waiting long: the ``sweep`` lock (a running
 sweep holds it for its whole run, and the database releases it when the holder dies, so holding
@@ -28,28 +6,34 @@ it proves that the store's RUNNING run and its auto-applied decisions belong to 
 the ``apply`` lock (held by every other sender of prices). A store that is busy is skipped and
 tried again on the next pass; the merchant's approvals are re-enqueued even then (their sender
 takes the apply lock itself).
+
+A run whose work was recorded as an intent (a manual sweep, an event repricing; see
+``pricing_core.intents``) is resumed through it, and its intent is forgotten when the run is
+closed instead, so the lost-work pass does not send it again.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
-from typing import Any
 
 import attrs
 
 from pricing_core.activity import ActivityType
-from pricing_core.commands import ApplyDecisions, SweepStore, SweepStoreNow
+from pricing_core.commands import ApplyDecisions, Command, SweepStore, SweepStoreNow
 from pricing_core.decision import DecisionRecord, DecisionStatus
 from pricing_core.errors import SallaError, TokenRevoked
-from pricing_core.ports import TaskQueue, scope_of
+from pricing_core.intents import Intent, IntentStatus, intent_key_of_run
+from pricing_core.ports import TaskQueue, UnitOfWork, scope_of
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
 from pricing_core.stores import Store
 from pricing_core.usecases.apply_prices import OPTIMIZER, reconcile_with_salla, record_apply_outcome, settle_unsent
 from pricing_core.usecases.context import APPLY_LOCK, SWEEP_LOCK, ApplyPorts
-from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS, ensure_fresh_tokens
+from pricing_core.usecases.recovery.policy import RecoveryPolicy
+from pricing_core.usecases.recovery.report import StoreRecovery, summary
+from pricing_core.usecases.refresh_tokens import ensure_fresh_tokens
 
 # The reason a run closed by recovery carries (the merchant and the operator see it).
 INTERRUPTED = "interrupted: the process stopped"
@@ -64,97 +48,8 @@ _ACTIVITY_SAMPLE = 50
 _LATER_RUNS = 20
 
 
-def _non_negative(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value < type(value)(0):
-        raise ValueError(f"{attribute.name} must not be negative, got {value}")
-
-
 @attrs.frozen(kw_only=True)
-class RecoveryPolicy:
-    """When work in flight counts as abandoned, and how far recovery goes.
-
-    ``applying_after`` leaves Salla's bulk queue time to apply what was sent before a price is
-    read back (Salla says its queue may take minutes); ``running_after`` is compared with a run's
-    heartbeat, so it only needs to exceed the longest gap between two pages of a live sweep (the
-    sweep lock is the proof that nobody runs it, the timeout only spares the lock probe);
-    ``approved_after`` bounds how often a lost approval is enqueued again. ``limit`` bounds the
-    decisions and runs of each kind one pass looks at (the rest wait for the next pass).
-    """
-
-    applying_after: timedelta = attrs.field(default=timedelta(minutes=10), validator=_non_negative)
-    approved_after: timedelta = attrs.field(default=timedelta(minutes=10), validator=_non_negative)
-    running_after: timedelta = attrs.field(default=timedelta(minutes=15), validator=_non_negative)
-    max_resumes: int = attrs.field(default=3, validator=_non_negative)
-    apply_lock_wait: float = attrs.field(default=5.0, validator=_non_negative)
-    limit: int = attrs.field(default=5000, validator=_non_negative)
-
-    def after_restart(self) -> RecoveryPolicy:
-        """The policy for the first pass of a process whose queue died with its predecessor.
-
-        The embedded server's in-process queue is lost with the process: every APPROVED decision
-        and every RUNNING run whose sweep lock is free is orphaned at once, without waiting for
-        the timeouts. APPLYING decisions still wait ``applying_after`` for Salla's bulk queue.
-        """
-        return attrs.evolve(self, approved_after=timedelta(0), running_after=timedelta(0))
-
-
-@attrs.frozen(kw_only=True)
-class StoreRecovery:
-    """What recovery did for one store (decision ids, run ids), and what it left for the next pass."""
-
-    store_id: str
-    applied: tuple[str, ...] = ()                                    # APPLYING, found applied in Salla
-    returned: tuple[str, ...] = ()                                   # APPLYING, back to PENDING with a note
-    failed: Mapping[str, str] = attrs.field(factory=dict)            # -> FAILED, with the reason
-    reenqueued: tuple[str, ...] = ()                                 # APPROVED, application enqueued again
-    resumed: tuple[str, ...] = ()                                    # runs enqueued again with their key
-    closed: Mapping[str, str] = attrs.field(factory=dict)            # runs closed as failed, with the reason
-    left: str | None = None                                          # why some work waits for the next pass
-    error: str | None = None
-
-    @property
-    def acted(self) -> bool:
-        """True when anything moved or was enqueued."""
-        return bool(self.applied or self.returned or self.failed or self.reenqueued or self.resumed or self.closed)
-
-    def counts(self) -> dict[str, int]:
-        """How many of each action."""
-        return {"applied": len(self.applied), "returned_to_pending": len(self.returned), "failed": len(self.failed),
-                "reenqueued": len(self.reenqueued), "runs_resumed": len(self.resumed),
-                "runs_closed": len(self.closed)}
-
-
-@attrs.frozen(kw_only=True)
-class RecoveryReport:
-    """One recovery pass: when it looked, and what it did per store (only stores with stalled work)."""
-
-    at: datetime
-    stores: tuple[StoreRecovery, ...] = ()
-
-    @property
-    def acted(self) -> bool:
-        """True when the pass moved or enqueued anything."""
-        return any(s.acted for s in self.stores)
-
-    def counts(self) -> dict[str, int]:
-        """Totals over the stores, plus stores left for the next pass and stores that failed."""
-        totals: dict[str, int] = defaultdict(int)
-        for store in self.stores:
-            for key, value in store.counts().items():
-                totals[key] += value
-        totals["stores_left"] = sum(1 for s in self.stores if s.left)
-        totals["stores_failed"] = sum(1 for s in self.stores if s.error)
-        return dict(totals)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON shape (logs, the CLI)."""
-        return {"at": self.at.isoformat(), **self.counts(),
-                "stores": [{"store_id": s.store_id, **s.counts(), "left": s.left, "error": s.error}
-                           for s in self.stores if s.acted or s.left or s.error]}
-
-
-@attrs.frozen(kw_only=True)
-class _Candidates:
+class Candidates:
     """One store's stalled work as the cross-store listing saw it (re-read under the locks)."""
 
     applying: tuple[DecisionRecord, ...] = ()
@@ -163,60 +58,8 @@ class _Candidates:
 
     @property
     def needs_sweep_lock(self) -> bool:
+        """True when some of it belongs to a sweep (its runs, its auto-applied decisions)."""
         return bool(self.runs) or any(_sweep_owned(r) for r in self.applying + self.approved)
-
-
-def recover_stuck_work(
-    ports: ApplyPorts,
-    queue: TaskQueue,
-    *,
-    policy: RecoveryPolicy | None = None,
-    threshold_hours: float = DEFAULT_THRESHOLD_HOURS,
-) -> RecoveryReport:
-    """One recovery pass over every store with work stalled past the policy's timeouts.
-
-    A failure in one store (Salla unreachable, a database error) is recorded in its entry of the
-    report and the pass goes on with the next store. Logs one ``system_recovery`` entry per
-    store that moved something, and a system-wide one with the totals when anything moved.
-    """
-    policy = policy or RecoveryPolicy()
-    now = ports.clock.now()
-    with ports.uow_factory() as uow:
-        applying = uow.stores.stalled_decisions([DecisionStatus.APPLYING], now - policy.applying_after,
-                                                limit=policy.limit)
-        approved = uow.stores.stalled_decisions([DecisionStatus.APPROVED], now - policy.approved_after,
-                                                limit=policy.limit)
-        runs = uow.stores.stalled_runs(now - policy.running_after, limit=policy.limit)
-    work: dict[str, dict[str, list[Any]]] = defaultdict(lambda: {"applying": [], "approved": [], "runs": []})
-    for record in applying:
-        work[record.store_id]["applying"].append(record)
-    for record in approved:
-        work[record.store_id]["approved"].append(record)
-    for run in runs:
-        work[run.store_id]["runs"].append(run)
-
-    results: list[StoreRecovery] = []
-    for store_id in sorted(work):
-        found = work[store_id]
-        candidates = _Candidates(applying=tuple(found["applying"]), approved=tuple(found["approved"]),
-                                 runs=tuple(found["runs"]))
-        try:
-            results.append(_Pass(ports, queue, policy, store_id, candidates, now, threshold_hours).run())
-        except Exception as exc:  # one store's failure must not keep the others stuck
-            results.append(StoreRecovery(store_id=store_id, error=f"{type(exc).__name__}: {exc}"))
-    report = RecoveryReport(at=now, stores=tuple(results))
-    if report.acted or any(s.error for s in results):
-        with ports.uow_factory() as uow:
-            uow.system_activity.log(
-                ActivityType.SYSTEM_RECOVERY,
-                "System Action: Recovery of interrupted work: " + _summary(report.counts()),
-                at=ports.clock.now(),
-                metadata={**report.counts(),
-                          "errors": {s.store_id: s.error for s in results if s.error},
-                          "left": {s.store_id: s.left for s in results if s.left}},
-            )
-            uow.commit()
-    return report
 
 
 def _sweep_owned(record: DecisionRecord) -> bool:
@@ -224,7 +67,7 @@ def _sweep_owned(record: DecisionRecord) -> bool:
     return record.decided_by == OPTIMIZER and record.run_id is not None
 
 
-class _Pass:
+class StorePass:
     """Recovery of one store: reconcile under its locks, then enqueue outside them, then log."""
 
     def __init__(
@@ -233,7 +76,7 @@ class _Pass:
         queue: TaskQueue,
         policy: RecoveryPolicy,
         store_id: str,
-        candidates: _Candidates,
+        candidates: Candidates,
         now: datetime,
         threshold_hours: float,
     ) -> None:
@@ -247,6 +90,7 @@ class _Pass:
         self.failed: dict[str, str] = {}
         self.to_apply: list[str] = []
         self.resume: list[OptimizationRun] = []
+        self.via_intent: dict[str, Command] = {}   # run id -> the recorded command that resumes it
         self.closed: dict[str, str] = {}
         self.left: list[str] = []
         self.errors: list[str] = []
@@ -363,18 +207,28 @@ class _Pass:
                 run = scope.runs.get(candidate.id)
                 if run is None or run.status is not RunStatus.RUNNING or run.last_progress_at >= cutoff:
                     continue  # finished, or moved on, since it was listed
-                reason = self._why_not_resume(run, recent)
+                key = intent_key_of_run(run)
+                intent = uow.intents.get(key) if key is not None else None
+                if intent is not None and intent.status is not IntentStatus.QUEUED:
+                    intent = None
+                reason = self._why_not_resume(run, recent, intent)
                 if reason is None:
-                    scope.runs.update(attrs.evolve(run.beat(self.ports.clock.now()), recoveries=run.recoveries + 1))
+                    now = self.ports.clock.now()
+                    scope.runs.update(attrs.evolve(run.beat(now), recoveries=run.recoveries + 1))
+                    if intent is not None:  # sent again below: the lost-work pass must not send it too
+                        uow.intents.resent(intent.key, now)
+                        self.via_intent[run.id] = intent.command
                     self.resume.append(run)
                     resumed.add(run.id)
                 else:
-                    self._close(scope, run, reason)
+                    self._close(uow, run, reason)
             uow.commit()
         return resumed
 
-    def _why_not_resume(self, run: OptimizationRun, recent: Sequence[OptimizationRun]) -> str | None:
-        if run.run_type is RunType.EVENT:
+    def _why_not_resume(
+        self, run: OptimizationRun, recent: Sequence[OptimizationRun], intent: Intent | None
+    ) -> str | None:
+        if run.run_type is RunType.EVENT and intent is None:
             return f"{INTERRUPTED}; an event repricing is not resumed (the next sweep prices its products)"
         if not run.run_key:
             return f"{INTERRUPTED}; it cannot be resumed (no run key recorded)"
@@ -384,13 +238,18 @@ class _Pass:
             return f"{INTERRUPTED}; a later sweep of the store has started since"
         return None
 
-    def _close(self, scope: Any, run: OptimizationRun, reason: str) -> None:
+    def _close(self, uow: UnitOfWork, run: OptimizationRun, reason: str) -> None:
+        """Close ``run`` as failed, and forget the intent that started it (it is not to be sent again)."""
         now = self.ports.clock.now()
+        scope = scope_of(uow)
         scope.runs.update(run.failed(now, reason))
         scope.activity.log(ActivityType.OPTIMIZATION_FAILED, f"Optimization failed: {reason}", at=now,
                            metadata={"run_id": run.id, "run_type": run.run_type.value, "error": reason,
                                      "products_analyzed": run.products_analyzed,
                                      "products_updated": run.products_updated, "by": "recovery"})
+        key = intent_key_of_run(run)
+        if key is not None:
+            uow.intents.done(key, taken_at=now)
         self.closed[run.id] = reason
 
     def _run_is_over(self, run_id: str | None) -> bool:
@@ -427,7 +286,7 @@ class _Pass:
                 for candidate in self.candidates.runs:
                     run = scope.runs.get(candidate.id)
                     if run is not None and run.status is RunStatus.RUNNING and run.last_progress_at < cutoff:
-                        self._close(scope, run, f"{INTERRUPTED}; {why}")
+                        self._close(uow, run, f"{INTERRUPTED}; {why}")
                 uow.commit()
 
     def _fail_applying(self, candidates: Sequence[DecisionRecord], reason: str) -> None:
@@ -454,7 +313,9 @@ class _Pass:
                 self.queue.dispatch(ApplyDecisions(store_id=self.store_id, decision_ids=chunk))
                 sent.extend(chunk)
             for run in self.resume:
-                if run.run_type is RunType.MANUAL:
+                if run.id in self.via_intent:
+                    self.queue.dispatch(self.via_intent[run.id])
+                elif run.run_type is RunType.MANUAL:
                     self.queue.dispatch(SweepStoreNow(store_id=self.store_id, run_key=run.run_key))
                 else:
                     self.queue.dispatch(SweepStore(store_id=self.store_id, run_type=run.run_type.value,
@@ -469,7 +330,7 @@ class _Pass:
         with self.ports.uow_factory(self.store_id) as uow:
             scope_of(uow).activity.log(
                 ActivityType.SYSTEM_RECOVERY,
-                "Recovery after an interruption: " + _summary(counts),
+                "Recovery after an interruption: " + summary(counts),
                 at=self.ports.clock.now(),
                 metadata={
                     "counts": counts,
@@ -494,28 +355,4 @@ def _by_run(records: Sequence[DecisionRecord]) -> dict[str | None, list[Decision
     return dict(groups)
 
 
-_LABELS = {
-    "applied": "price change(s) found applied in Salla",
-    "returned_to_pending": "returned to pending approval (Salla still shows the old price)",
-    "failed": "failed",
-    "reenqueued": "approved change(s) sent to be applied again",
-    "runs_resumed": "run(s) resumed",
-    "runs_closed": "run(s) closed as interrupted",
-    "stores_left": "store(s) busy, left for the next pass",
-    "stores_failed": "store(s) with errors",
-}
-
-
-def _summary(counts: Mapping[str, int]) -> str:
-    parts = [f"{counts[key]} {label}" for key, label in _LABELS.items() if counts.get(key)]
-    return ", ".join(parts) or "nothing to do"
-
-
-__all__ = [
-    "INTERRUPTED",
-    "RETURNED_NOTE",
-    "RecoveryPolicy",
-    "RecoveryReport",
-    "StoreRecovery",
-    "recover_stuck_work",
-]
+__all__ = ["INTERRUPTED", "RETURNED_NOTE", "Candidates", "StorePass"]
