@@ -219,6 +219,14 @@ def test_every_page_fits_a_phone(server: str, browser, lang: str) -> None:
             if lang == "ar":  # reasons and fixes are the merchant's language, not the engine's English
                 assert page.locator("#unpriceable [lang=en]").count() == 0
                 assert "only products for sale" not in page.inner_text("#unpriceable")
+    # The latest run's page and its rollback preview (what would be restored) fit the phone too.
+    page.goto(base)
+    run_href = page.locator("a.run-link").first.get_attribute("href")
+    assert run_href
+    for name, path in (("run", run_href), ("rollback", run_href.rstrip("/") + "/rollback")):
+        page.goto(server + path)
+        page.screenshot(path=str(OUTPUT / f"phone-{lang}-{name}.png"), full_page=True)
+        assert _overflow(page) <= 0, f"{name} scrolls sideways by {_overflow(page)} px"
     assert product_href
     page.goto(server + product_href)
     page.screenshot(path=str(OUTPUT / f"phone-{lang}-product.png"), full_page=True)
