@@ -26,11 +26,11 @@ log = logging.getLogger(__name__)
 _announced = threading.Event()
 
 
-def _fallback(reason: str) -> RuleBasedAdvisor:
+def _fallback(reason: str, *, level: int = logging.WARNING) -> RuleBasedAdvisor:
     # Said once per process: every sweep builds an advisor, the log needs the reason only once.
     if not _announced.is_set():
         _announced.set()
-        log.warning("using the rule-based advisor because %s", reason)
+        log.log(level, "using the rule-based advisor because %s", reason)
     return RuleBasedAdvisor()
 
 
@@ -49,7 +49,8 @@ def build_advisor(
     """
     model = config.llm_model
     if not model:
-        return _fallback("LLM_MODEL is not set")
+        # The default, not a mistake: said at INFO so every CLI command does not start with a warning.
+        return _fallback("LLM_MODEL is not set", level=logging.INFO)
     keys = provider_key_names(model)
     if keys and not config.llm_api_key:
         return _fallback(f"LLM_MODEL={model} needs LLM_API_KEY or {' or '.join(keys)}, which is not set")

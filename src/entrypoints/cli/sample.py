@@ -33,8 +33,9 @@ def run(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         problems = "; ".join(f"{field}: {message}" for field, message in describe_errors(exc).items())
         raise CommandError(f"invalid settings: {problems}") from exc
-    except ArithmeticError as exc:
-        raise CommandError(f"invalid number: {exc}") from exc
+    except ArithmeticError as exc:  # decimal's own message is a list of signal classes: name the input
+        raise CommandError(f"invalid number: --margin {args.margin!r} and --max-change {args.max_change!r} "
+                           "must be numbers such as 15 or 12.5") from exc
     now = datetime.now(UTC)
     products, offers = sample_catalog(now)
     for d in price_catalog(products, offers, settings, now=now):

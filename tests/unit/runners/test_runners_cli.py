@@ -99,3 +99,11 @@ def test_worker_and_scheduler_need_redis(monkeypatch: pytest.MonkeyPatch, capsys
     monkeypatch.delenv("REDIS_URL", raising=False)
     assert main(["worker"]) == 1
     assert "REDIS_URL" in capsys.readouterr().err
+
+
+def test_sample_with_a_bad_number_names_the_input_not_python_internals(capsys) -> None:
+    from entrypoints.cli import main
+
+    assert main(["sample", "--margin", "abc"]) != 0
+    err = capsys.readouterr().err
+    assert "--margin 'abc'" in err and "class" not in err and "ConversionSyntax" not in err
