@@ -34,6 +34,8 @@ class CatalogFilter:
     cost: str = ""      # "yes" / "no"
     pending: str = ""   # "yes"
     sort: str = "name"
+    category: str = ""  # a Salla category id the product is in
+    brand: str = ""     # a Salla brand id
 
     @classmethod
     def read(cls, source: Mapping[str, Any]) -> CatalogFilter:
@@ -43,12 +45,14 @@ class CatalogFilter:
             return value if value in allowed else ""
         return cls(q=str(source.get("q") or "").strip()[:100], position=pick("position", POSITIONS),
                    cost=pick("cost", ("yes", "no")), pending=pick("pending", ("yes",)),
-                   sort=pick("sort", CATALOG_SORTS) or "name")
+                   sort=pick("sort", CATALOG_SORTS) or "name",
+                   category=str(source.get("category") or "").strip()[:100],
+                   brand=str(source.get("brand") or "").strip()[:100])
 
     def query(self) -> str:
         """Non-default values as a query string."""
         pairs = {"q": self.q, "position": self.position, "cost": self.cost, "pending": self.pending,
-                 "sort": "" if self.sort == "name" else self.sort}
+                 "category": self.category, "brand": self.brand, "sort": "" if self.sort == "name" else self.sort}
         return urlencode({k: v for k, v in pairs.items() if v})
 
     def matches(self, row: Mapping[str, Any]) -> bool:
@@ -57,6 +61,10 @@ class CatalogFilter:
             if needle not in str(row["name"]).casefold() and needle not in str(row["sku"] or "").casefold():
                 return False
         if self.position and row["position"] != self.position:
+            return False
+        if self.category and self.category not in row["categories"]:
+            return False
+        if self.brand and row["brand"] != self.brand:
             return False
         if self.cost and (row["cost"] is not None) != (self.cost == "yes"):
             return False
@@ -137,7 +145,7 @@ def catalog_rows(scope: StoreScope, vat_fraction: Decimal) -> list[dict[str, Any
             "last_change_price": change.price if change else None,
             "pending": waiting.decision.suggested_price if waiting else None,
             "pending_id": waiting.id if waiting else None,
-            "status": p.status,
+            "status": p.status, "categories": p.categories, "brand": p.brand,
         })
     return rows
 

@@ -110,7 +110,8 @@ def test_catalog_lists_every_product_with_its_market_position_and_filters(crowde
     web, store_id, browser = crowded
     now = web.services.clock.now()
     products = [Product(id=f"c{i:03}", sku=f"SKU-C{i:03}", name=f"Item {i:03}", price="100.00",
-                        cost_price="40.00" if i % 2 else None) for i in range(60)]
+                        cost_price="40.00" if i % 2 else None, categories=(f"cat{i % 3}",),
+                        brand="b7" if i < 10 else None) for i in range(60)]
     with web.uow_factory(store_id) as uow:
         assert uow.store is not None
         uow.store.products.upsert_many(products, seen_at=now)
@@ -135,3 +136,8 @@ def test_catalog_lists_every_product_with_its_market_position_and_filters(crowde
     assert found.count('data-product-id="') == 1 and "54.00%" in found  # (100/1.15 - 40) / (100/1.15)
     no_cost = browser.get(base, params={"cost": "no"}).text
     assert "(30)" in no_cost
+    assert '<option value="cat2"' in first.text and '<option value="b7"' in first.text
+    assert "(20)" in browser.get(base, params={"category": "cat1"}).text
+    assert "(3)" in browser.get(base, params={"category": "cat1", "brand": "b7"}).text  # 1, 4 and 7
+    exported = browser.get(f"{base}.csv", params={"brand": "b7"}).content.decode("utf-8-sig")
+    assert len(exported.strip().splitlines()) == 11  # what is filtered is what is exported

@@ -18,24 +18,31 @@ from pricing_core.ports import scope_of
 from pricing_core.stores import Store
 
 
-def _catalog_matching(request: Request, store: Store, selection: CatalogFilter) -> list[dict[str, Any]]:
+def _catalog_all(request: Request, store: Store) -> list[dict[str, Any]]:
     with web_state(request).services.uow_factory(store.store_id) as uow:
         scope = scope_of(uow)
-        rows = catalog_rows(scope, scope.settings.get().vat_fraction)
-    return selection.order([r for r in rows if selection.matches(r)])
+        return catalog_rows(scope, scope.settings.get().vat_fraction)
+
+
+def _catalog_matching(request: Request, store: Store, selection: CatalogFilter) -> list[dict[str, Any]]:
+    return selection.order([r for r in _catalog_all(request, store) if selection.matches(r)])
 
 
 @store_page
 def catalog(request: Request, store: Store) -> Response:
     """Every product: fresh price, cost, margin, lowest competitor, position, last change, pending change."""
     selection = CatalogFilter.read(request.query_params)
-    matching = _catalog_matching(request, store, selection)
+    rows = _catalog_all(request, store)
+    matching = selection.order([r for r in rows if selection.matches(r)])
     pages = max(1, -(-len(matching) // CATALOG_PER_PAGE))
     page = page_number(request.query_params.get("page"), pages)
     return render(request, "catalog.html", {
         "store": store, "rows": matching[(page - 1) * CATALOG_PER_PAGE: page * CATALOG_PER_PAGE],
         "matching": len(matching), "page": page, "pages": pages, "filter": selection,
         "positions": POSITIONS, "sorts": CATALOG_SORTS, "section": "catalog",
+        # The store's own categories and brands (Salla's ids: the catalog snapshot keeps no names).
+        "categories": sorted({c for r in rows for c in r["categories"]}),
+        "brands": sorted({r["brand"] for r in rows if r["brand"]}),
     })
 
 
