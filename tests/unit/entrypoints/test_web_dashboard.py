@@ -466,3 +466,35 @@ def test_product_page_shows_offers_with_trust_a_price_chart_and_the_demand_curve
         uow.commit()
     fresh = browser.get(f"/dashboard/stores/{mine}/products/p-new").text
     assert "Not enough sales yet" in fresh and "No competitor offer" in fresh
+
+
+def test_settings_preview_prices_the_latest_run_again_without_saving(two_stores) -> None:
+    from pricing_core.replay import PricingInput
+
+    web, mine, _theirs, browser = two_stores
+    now = web.services.clock.now()
+    base = f"/dashboard/stores/{mine}/settings"
+    token = web.csrf(browser, base)
+    none_yet = browser.post(base, data={"csrf_token": token, "action": "preview", "max_change_pct": "5"})
+    assert none_yet.status_code == 200 and "No run with stored inputs yet" in none_yet.text
+    offer = CompetitorOffer(competitor="noon", price=Decimal("90"), observed_at=now, second_reading=Decimal("90"))
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None
+        uow.store.runs.add(OptimizationRun(id="r-prev", store_id=mine, run_type=RunType.MANUAL,
+                                           status=RunStatus.COMPLETED, started_at=now))
+        uow.store.run_inputs.add_many("r-prev", [PricingInput(
+            product=Product(id="p-x", name="Oud", price=Decimal("100"), cost_price=Decimal("40")),
+            offers=(offer,), now=now)])
+        uow.commit()
+        before = uow.store.settings.get()
+    page = browser.post(base, data={"csrf_token": token, "action": "preview", "max_change_pct": "5"})
+    preview = page.text.split('id="settings-preview"')[1].split("</div>")[0]
+    assert "1 price(s) would change" in preview and "-5.00%" in preview  # 100 -> 95, not 90: at most 5%
+    assert 'value="5"' in page.text  # the form keeps what the merchant typed
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None and uow.store.settings.get() == before  # nothing saved
+    bad = browser.post(base, data={"csrf_token": token, "action": "preview", "max_change_pct": "500"})
+    assert bad.status_code == 400 and 'id="settings-preview"' not in bad.text
+    browser.get("/lang/ar")
+    arabic = browser.post(base, data={"csrf_token": token, "action": "preview", "max_change_pct": "5"}).text
+    assert "سيتغيّر 1 سعر" in arabic

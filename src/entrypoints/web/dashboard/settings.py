@@ -21,6 +21,7 @@ from entrypoints.web.state import web_state
 from pricing_core.ports import scope_of
 from pricing_core.settings import TenantSettings
 from pricing_core.stores import Store
+from pricing_core.usecases.backtest import backtest
 from pricing_core.usecases.store_settings import update_settings
 
 # Fields shown first in the settings form; the rest go under "advanced".
@@ -117,13 +118,21 @@ def _changes_from_form(form: FormData) -> tuple[dict[str, object], dict[str, str
 
 
 def save_settings(request: Request, store: Store, form: FormData) -> Response:
-    """Validate and save; invalid values come back inline, next to their field, with a 400."""
+    """Validate and save; invalid values come back inline, next to their field, with a 400.
+
+    With ``action=preview`` nothing is saved: the latest run is priced again from its stored inputs
+    under the form's settings (``backtest``) and the page shows what would have changed.
+    """
     web = web_state(request)
     s = web.services
     changes, raw = _changes_from_form(form)
+    previewing = form.get("action") == "preview"
     try:
-        update = update_settings(s.uow_factory, web.queue, s.clock, store_id=store.store_id, changes=changes,
-                                 by=who(request))
+        if previewing:
+            report = backtest(s.uow_factory, store.store_id, changes, runs=1)
+        else:
+            update = update_settings(s.uow_factory, web.queue, s.clock, store_id=store.store_id, changes=changes,
+                                     by=who(request))
     except ValidationError as exc:
         lang = language(request)
         with s.uow_factory(store.store_id) as uow:
@@ -137,6 +146,15 @@ def save_settings(request: Request, store: Store, form: FormData) -> Response:
             "store": store, "groups": _settings_groups(values, errors, lang), "form_error": "fix_errors",
             "stray_errors": stray, "section": "settings",
         }, status=400)
+    if previewing:
+        with s.uow_factory(store.store_id) as uow:
+            current = scope_of(uow).settings.get()
+        values = {name: _form_value(getattr(current, name)) for name in TenantSettings.model_fields} | raw
+        run = report.per_run[0] if report.per_run else None
+        return render(request, "settings.html", {
+            "store": store, "groups": _settings_groups(values, {}, language(request)), "section": "settings",
+            "preview": run,
+        })
     flash(request, "saved")
     if update.superseded:
         flash(request, "settings_superseded")

@@ -26,6 +26,21 @@ LABELS: dict[str, dict[str, str]] = {
     "all_types": {"en": "All types", "ar": "كل الأنواع"},
     "filter": {"en": "Filter", "ar": "تصفية"},
     "save": {"en": "Save", "ar": "حفظ"},
+    "settings_preview_button": {"en": "Preview on the latest run", "ar": "معاينة على آخر تشغيل"},
+    "settings_preview": {"en": "Preview: the latest run under these settings",
+                         "ar": "معاينة: آخر تشغيل بهذه الإعدادات"},
+    "settings_preview_would": {"en": "{changes} price(s) would change, {waiting} would wait for approval, average "
+                                     "change {avg}, margin {margin} points.",
+                               "ar": "سيتغيّر {changes} سعر، وينتظر {waiting} الموافقة، بمتوسط تغيير {avg}، "
+                                     "والهامش {margin} نقطة."},
+    "settings_preview_actual": {"en": "What that run ({when}) did: {changes} change(s), {waiting} waited for "
+                                      "approval, average {avg}.",
+                                "ar": "ما فعله ذلك التشغيل ({when}): {changes} تغيير، {waiting} انتظر الموافقة، "
+                                      "بمتوسط {avg}."},
+    "settings_preview_unsaved": {"en": "Nothing is saved until you press Save.",
+                                 "ar": "لا يُحفظ شيء حتى تضغط حفظ."},
+    "settings_preview_none": {"en": "No run with stored inputs yet: run the optimizer once, then preview.",
+                              "ar": "لا يوجد تشغيل بمدخلات محفوظة بعد: شغّل المحسّن مرة ثم عاين."},
     "price_history": {"en": "Price history", "ar": "سجل الأسعار"},
     "no_pending": {"en": "Nothing waits for your approval.", "ar": "لا توجد تغييرات بانتظار موافقتك."},
     "runs": {"en": "Runs", "ar": "عمليات التشغيل"},
