@@ -47,6 +47,7 @@ class Services:
     echoes: MemoryPriceEchoes | None = None
     locks: ThreadStoreLocks = attrs.Factory(ThreadStoreLocks)
     echo_ttl_seconds: float = 900.0
+    notifier: Any = None  # MemoryNotifier in the alert tests
 
 
 @attrs.define

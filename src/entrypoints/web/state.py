@@ -17,6 +17,7 @@ from starlette.templating import Jinja2Templates
 
 from adapters.config import Config
 from entrypoints.web.metrics import WebMetrics
+from pricing_core.alerts import Notifier
 from pricing_core.ports import Clock, PriceEchoes, SallaAuth, SallaCatalog, StoreLocks, TaskQueue, UnitOfWorkFactory
 
 SANDBOX_PREFIX = "/sandbox"
@@ -55,6 +56,10 @@ class WebServices(Protocol):
 
     @property
     def echo_ttl_seconds(self) -> float: ...
+
+    # The alerts' sender (None when ``ALERT_URLS`` is unset): the settings page's "send a test alert".
+    @property
+    def notifier(self) -> Notifier | None: ...
 
 
 class Background(Protocol):

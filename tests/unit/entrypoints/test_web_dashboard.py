@@ -498,3 +498,23 @@ def test_settings_preview_prices_the_latest_run_again_without_saving(two_stores)
     browser.get("/lang/ar")
     arabic = browser.post(base, data={"csrf_token": token, "action": "preview", "max_change_pct": "5"}).text
     assert "سيتغيّر 1 سعر" in arabic
+
+
+def test_send_a_test_alert_from_the_settings_page(two_stores) -> None:
+    from adapters.alerts import MemoryNotifier
+
+    web, mine, _theirs, browser = two_stores
+    base = f"/dashboard/stores/{mine}/settings"
+    token = web.csrf(browser, base)
+    unconfigured = browser.post(f"{base}/test-alert", data={"csrf_token": token})
+    assert "No alert target is configured" in unconfigured.text
+    web.services.notifier = MemoryNotifier()
+    browser.get("/lang/ar")
+    sent = browser.post(f"{base}/test-alert", data={"csrf_token": token})
+    assert "أُرسل تنبيه تجريبي إلى 1 وجهة" in sent.text
+    [batch] = web.services.notifier.batches
+    assert batch.store_id == mine and batch.kind.value == "test"
+    web.services.notifier.fail = True
+    failed = browser.post(f"{base}/test-alert", data={"csrf_token": token})
+    assert "تعذّر إرسال التنبيه التجريبي" in failed.text
+    assert browser.post(f"{base}/test-alert", data={"csrf_token": "wrong"}).status_code == 403

@@ -45,6 +45,7 @@ routes = [
     Route("/dashboard/stores/{store_id}/activity", activity.activity, methods=["GET"]),
     Route("/dashboard/stores/{store_id}/settings", settings.settings_form, methods=["GET"]),
     Route("/dashboard/stores/{store_id}/settings", store_action(settings.save_settings), methods=["POST"]),
+    Route("/dashboard/stores/{store_id}/settings/test-alert", store_action(settings.send_test), methods=["POST"]),
     Route("/dashboard/stores/{store_id}/run", store_action(runs.run_now), methods=["POST"]),
     Route("/dashboard/stores/{store_id}/runs/{run_id}", run_page.run_page, methods=["GET"]),
     Route("/dashboard/stores/{store_id}/runs/{run_id}/rollback", run_page.rollback_preview, methods=["GET"]),

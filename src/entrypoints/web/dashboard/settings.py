@@ -21,6 +21,7 @@ from entrypoints.web.state import web_state
 from pricing_core.ports import scope_of
 from pricing_core.settings import TenantSettings
 from pricing_core.stores import Store
+from pricing_core.usecases.alerts import send_test_alert
 from pricing_core.usecases.backtest import backtest
 from pricing_core.usecases.store_settings import update_settings
 
@@ -161,4 +162,19 @@ def save_settings(request: Request, store: Store, form: FormData) -> Response:
     return RedirectResponse(f"/dashboard/stores/{quote(store.store_id, safe='')}/settings", status_code=303)
 
 
-__all__ = ["save_settings", "settings_form"]
+def send_test(request: Request, store: Store, form: FormData) -> Response:
+    """Send a test alert to the configured targets and say how it went (``ALERT_URLS``)."""
+    s = web_state(request).services
+    back = RedirectResponse(f"/dashboard/stores/{quote(store.store_id, safe='')}/settings", status_code=303)
+    if s.notifier is None:
+        flash(request, "test_alert_unconfigured", "error")
+        return back
+    delivery = send_test_alert(s, s.notifier, store.store_id, language=language(request))
+    if delivery.sent:
+        flash(request, "test_alert_sent", targets=delivery.targets)
+    else:
+        flash(request, "test_alert_failed", "error", error=delivery.error or "")
+    return back
+
+
+__all__ = ["save_settings", "send_test", "settings_form"]

@@ -26,6 +26,11 @@ LABELS: dict[str, dict[str, str]] = {
     "all_types": {"en": "All types", "ar": "كل الأنواع"},
     "filter": {"en": "Filter", "ar": "تصفية"},
     "save": {"en": "Save", "ar": "حفظ"},
+    "test_alert_button": {"en": "Send a test alert", "ar": "أرسل تنبيهًا تجريبيًا"},
+    "test_alert_help": {"en": "Alerts: approvals waiting, a change that lost profit, access revoked, a run that "
+                              "failed, Salla refusing prices.",
+                        "ar": "التنبيهات: موافقات بانتظارك، تغيير خفّض الربح، سحب الصلاحية، تشغيل فشل، "
+                              "رفض سلة للأسعار."},
     "settings_preview_button": {"en": "Preview on the latest run", "ar": "معاينة على آخر تشغيل"},
     "settings_preview": {"en": "Preview: the latest run under these settings",
                          "ar": "معاينة: آخر تشغيل بهذه الإعدادات"},
