@@ -31,6 +31,7 @@ class AlertKind(StrEnum):
     RUN_FAILED = "run_failed"
     RUN_PARTIALLY_APPLIED = "run_partially_applied"
     WRITES_REFUSED = "writes_refused"
+    BELOW_FLOOR = "below_floor"
     TEST = "test"
 
 
@@ -38,7 +39,7 @@ class AlertKind(StrEnum):
 # digest period (``AlertPolicy.digest_hours``). The others are one-off events, each sent once.
 DIGESTED = frozenset({
     AlertKind.APPROVALS_WAITING, AlertKind.TOKEN_EXPIRING, AlertKind.RUN_FAILED, AlertKind.RUN_PARTIALLY_APPLIED,
-    AlertKind.WRITES_REFUSED,
+    AlertKind.WRITES_REFUSED, AlertKind.BELOW_FLOOR,
 })
 
 
@@ -107,7 +108,9 @@ def alerts_of(entry: ActivityEntry) -> list[Alert]:
     - the store deactivated because Salla refused the refresh, or the app uninstalled: ``token_revoked``;
     - a refresh that failed for now (the token may lapse): ``token_expiring``;
     - Salla refusing price writes for good: ``writes_refused`` (a refusal to be retried is not news);
-    - a change whose profit fell: ``profit_fell``.
+    - a change whose profit fell: ``profit_fell``;
+    - a run that found competitors selling below a product's margin floor (it cannot match them):
+      ``below_floor``.
     """
     if entry.store_id is None:
         return []
@@ -119,6 +122,9 @@ def alerts_of(entry: ActivityEntry) -> list[Alert]:
                 found.append((AlertKind.RUN_PARTIALLY_APPLIED, {"run_id": meta.get("run_id"), "pending": pending}))
             if queued := int(meta.get("products_queued") or 0):
                 found.append((AlertKind.APPROVALS_WAITING, {"run_id": meta.get("run_id"), "queued": queued}))
+            if below := int(meta.get("below_floor") or 0):
+                found.append((AlertKind.BELOW_FLOOR, {"run_id": meta.get("run_id"), "count": below,
+                                                      "products": list(meta.get("below_floor_products") or [])}))
         case ActivityType.OPTIMIZATION_FAILED:
             found.append((AlertKind.RUN_FAILED, {"run_id": meta.get("run_id"), "error": str(meta.get("error") or "")}))
         case ActivityType.SYSTEM_STORE_DEACTIVATED:

@@ -25,6 +25,7 @@ PAGES: dict[AlertKind, str] = {
     AlertKind.RUN_FAILED: "/dashboard/stores/{store_id}",
     AlertKind.RUN_PARTIALLY_APPLIED: "/dashboard/stores/{store_id}/decisions",
     AlertKind.WRITES_REFUSED: "/dashboard/stores/{store_id}/decisions",
+    AlertKind.BELOW_FLOOR: "/dashboard/stores/{store_id}/catalog?position=above",
     AlertKind.TEST: "/dashboard/stores/{store_id}/settings",
 }
 PRODUCT_PAGE = "/dashboard/stores/{store_id}/products/{product_id}"
@@ -47,6 +48,8 @@ TITLES: dict[AlertKind, Text] = {
                                       "ar": "{store}: بعض تغييرات الأسعار لم تصل إلى سلة بعد"},
     AlertKind.WRITES_REFUSED: {"en": "{store}: Salla refused {count} price change(s)",
                                "ar": "{store}: رفضت سلة {count} تغيير سعر"},
+    AlertKind.BELOW_FLOOR: {"en": "{store}: competitors sell {count} product(s) below your margin floor",
+                            "ar": "{store}: يبيع المنافسون {count} منتجًا بأقل من الحد الأدنى لهامشك"},
     AlertKind.TEST: {"en": "{store}: test alert", "ar": "{store}: تنبيه تجريبي"},
 }
 
@@ -78,6 +81,11 @@ LINES: dict[str, Text] = {
     "partial": {"en": "Salla did not take {pending} price change(s) for now; they are tried again automatically.",
                 "ar": "لم تقبل سلة {pending} تغيير سعر في الوقت الحالي؛ ستُعاد المحاولة تلقائيًا."},
     "refused": {"en": "- product {product_id}: {price}: {reason}", "ar": "- المنتج {product_id}: {price}: {reason}"},
+    "below_floor": {"en": "- {name}: lowest competitor {competitor_price} {currency}, your floor {floor} {currency}: "
+                          "the price stays at the floor; lower your cost or the minimum margin to follow them.",
+                    "ar": "- {name}: أقل سعر منافس {competitor_price} {currency}، "
+                          "والحد الأدنى لديك {floor} {currency}: يبقى السعر عند الحد الأدنى؛ "
+                          "خفّض التكلفة أو الهامش الأدنى لمجاراتهم."},
     "test": {"en": "Alerts of the price optimizer reach this address. Nothing else to do.",
              "ar": "تنبيهات محسِّن الأسعار تصل إلى هذا العنوان. لا حاجة لأي إجراء آخر."},
     "more": {"en": "... and {n} more", "ar": "... و{n} غيرها"},
@@ -141,6 +149,11 @@ def _lines(batch: AlertBatch, lang: str, public_url: str) -> list[str]:
         failures = [f for a in alerts for f in a.facts.get("failures") or []]
         out += [_fill(LINES["refused"][lang], f) for f in failures[:MAX_LINES]]
         rest = max(0, sum(int(a.facts.get("count") or 0) for a in alerts) - min(len(failures), MAX_LINES))
+    elif kind is AlertKind.BELOW_FLOOR:
+        latest = alerts[-1]  # the latest run's view of the market
+        products = list(latest.facts.get("products") or [])
+        out += [_fill(LINES["below_floor"][lang], p) for p in products[:MAX_LINES]]
+        rest = max(0, int(latest.facts.get("count") or 0) - len(products[:MAX_LINES]))
     elif kind is AlertKind.TEST:
         out.append(LINES["test"][lang])
         rest = 0
@@ -153,6 +166,8 @@ def _lines(batch: AlertBatch, lang: str, public_url: str) -> list[str]:
 def _count(batch: AlertBatch) -> int:
     if batch.kind is AlertKind.WRITES_REFUSED:
         return sum(int(a.facts.get("count") or 0) for a in batch.alerts) or len(batch.alerts)
+    if batch.kind is AlertKind.BELOW_FLOOR:
+        return int(batch.alerts[-1].facts.get("count") or 0)
     return len(batch.alerts)
 
 

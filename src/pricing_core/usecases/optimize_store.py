@@ -205,7 +205,8 @@ class _Sweep:
             self.pending.load()
             self._price_pages(pages(token), settings, context, rules, token)
             self._flush(token)
-            run = self.lifecycle.complete(sets_last_run=self.options.kind.sets_last_run)
+            run = self.lifecycle.complete(sets_last_run=self.options.kind.sets_last_run,
+                                          below_floor=self.pages.below_floor)
         except Exception as exc:  # the run records every failure; the runner decides on retries
             failed = self.lifecycle.fail(exc)
             return SweepResult(store_id=self.store_id, run=failed, resumed=start.resumed,

@@ -8,6 +8,7 @@ becomes the store's ``last_run_at``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -95,9 +96,12 @@ class RunLifecycle:
         self.last_beat = self.ports.clock.now()
         scope.runs.update(run.beat(self.last_beat).counted(analyzed=analyzed, queued=queued, skipped=skipped))
 
-    def complete(self, *, sets_last_run: bool) -> OptimizationRun:
+    def complete(
+        self, *, sets_last_run: bool, below_floor: Sequence[Mapping[str, str]] = ()
+    ) -> OptimizationRun:
         """Mark the run completed and log it; ``sets_last_run`` (a sweep of the whole catalog) also
-        makes it the store's ``last_run_at``."""
+        makes it the store's ``last_run_at``. ``below_floor``: the products whose lowest usable
+        competitor sells below their margin floor (the log entry keeps the first few, for the alert)."""
         now = self.ports.clock.now()
         with self.ports.uow_factory(self.store_id) as uow:
             scope = scope_of(uow)
@@ -113,7 +117,9 @@ class RunLifecycle:
                 + (f"; partially applied: {run.writes_pending} price change(s) not taken by Salla yet, "
                    "to be tried again" if run.writes_pending else ""),
                 at=now,
-                metadata=_run_metadata(run),
+                metadata=_run_metadata(run) | ({"below_floor": len(below_floor),
+                                                "below_floor_products": [dict(p) for p in below_floor[:5]]}
+                                               if below_floor else {}),
             )
             uow.commit()
         return run

@@ -70,6 +70,8 @@ class PagePricer:
         self.run_id = lifecycle.run_id
         self.lifecycle = lifecycle
         self.pending = pending
+        # Products whose lowest usable competitor sells below their margin floor (this process's pages).
+        self.below_floor: list[dict[str, str]] = []
 
     def gather(self, page: ProductPage, *, demand: bool = False) -> GatheredPage:
         """The first half of a page: skip what this run decided, store the products, read offers.
@@ -124,6 +126,12 @@ class PagePricer:
             proposals=proposals, rules=rules, overrides=gathered.overrides, demand_by_product_id=gathered.demand,
         )
         records = [self._record(d, now) for d in decisions]
+        self.below_floor += [
+            {"product_id": d.product_id, "name": d.name, "competitor_price": str(d.reference_price),
+             "floor": str(d.floor_price), "currency": d.currency}
+            for d in decisions
+            if d.reference_price is not None and d.floor_price is not None and d.reference_price < d.floor_price
+        ]
         approved = [r for r in records if r.status is DecisionStatus.APPROVED]
 
         with self.ports.uow_factory(self.store_id) as uow:

@@ -85,6 +85,8 @@ FACTS: dict[AlertKind, dict[str, Any]] = {
     AlertKind.RUN_PARTIALLY_APPLIED: {"run_id": "r3", "pending": 3},
     AlertKind.WRITES_REFUSED: {"run_id": "r4", "count": 1,
                                "failures": [{"product_id": "p2", "price": "12.00", "reason": "price too low"}]},
+    AlertKind.BELOW_FLOOR: {"run_id": "r5", "count": 12, "products": [
+        {"product_id": "p3", "name": "Dates 1 kg", "competitor_price": "41.00", "floor": "48.30", "currency": "SAR"}]},
     AlertKind.TEST: {},
 }
 
@@ -123,6 +125,15 @@ def test_a_profit_alert_without_its_decision_links_the_product() -> None:
     found = attrs.evolve(found, alerts=tuple(attrs.evolve(a, facts=facts) for a in found.alerts))
     _, body = render_in(found, "en", public_url=PUBLIC)
     assert f"{PUBLIC}/dashboard/stores/42/products/p7" in body
+
+
+def test_the_below_floor_message_names_the_product_both_prices_and_what_to_do() -> None:
+    title, body = render_in(batch(AlertKind.BELOW_FLOOR), "en", public_url=PUBLIC)
+    assert title == "Oud House: competitors sell 12 product(s) below your margin floor"
+    assert "Dates 1 kg: lowest competitor 41.00 SAR, your floor 48.30 SAR" in body and "... and 11 more" in body
+    assert f"{PUBLIC}/dashboard/stores/42/catalog?position=above" in body
+    title_ar, body_ar = render_in(batch(AlertKind.BELOW_FLOOR), "ar", public_url=PUBLIC)
+    assert "بأقل من الحد الأدنى لهامشك" in title_ar and "أقل سعر منافس 41.00" in body_ar
 
 
 def test_many_alerts_list_the_first_ten_and_count_the_rest() -> None:

@@ -364,3 +364,20 @@ def test_a_profit_store_is_priced_from_its_own_sales_history() -> None:
     flat = by_product["flat"].decision  # one price all along: the estimate is the prior, the fallback decides
     assert flat.strategy != "profit" and any("too uncertain" in line or "no demand" in line
                                              for line in flat.explanation)
+
+
+def test_competitors_below_the_floor_are_recorded_with_the_run_and_become_an_alert() -> None:
+    from pricing_core.alerts import AlertKind, alerts_of
+
+    ports = make_ports()
+    # cost 80: the floor (15% margin, VAT included) is about 108; the competitor sells at 90.
+    add_store(ports, "1", [product("low", "120", cost="80"), product("ok", "100", cost="40")])
+    ports.competitors.prices = {"low": [("x", "90")], "ok": [("x", "97")]}
+    result = optimize_store(ports, "1", run_type=RunType.MANUAL, run_key="floor-1")
+    assert result.ok
+    [entry] = [e for e in activity(ports) if e.activity_type is ActivityType.OPTIMIZATION_COMPLETED]
+    assert entry.metadata["below_floor"] == 1
+    [listed] = entry.metadata["below_floor_products"]
+    assert listed["product_id"] == "low" and listed["competitor_price"] == "90.00"
+    [alert] = [a for a in alerts_of(entry) if a.kind is AlertKind.BELOW_FLOOR]
+    assert alert.facts["count"] == 1 and alert.facts["products"][0]["name"] == "Product low"
