@@ -235,6 +235,7 @@ def offer_from_extraction(
         second_reading=second_reading,
         source=f"page:{page.method}",
         note="; ".join(notes),
+        shipping=page.shipping,
     )
 
 

@@ -174,3 +174,39 @@ def test_a_number_that_could_be_off_by_a_thousand_is_not_read():
     # No currency anywhere: "129.900" is 129.9 in a three-decimal currency or 129,900 in others.
     page = '<body><h1>Car</h1><span class="price">129.900</span></body>'
     assert extract(page, "https://cars.example/p").price is None
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpus"
+
+
+@pytest.mark.parametrize(("file", "url", "price", "shipping"), [
+    # Real saved pages: eBay states 6.19 EUR delivery to Germany; Flipkart free delivery (a rate of 0).
+    ("pages/de_ebay-item-lego-7075.html.gz", "https://www.ebay.de/itm/198187151691", "164.0", "6.19"),
+    ("pages/in_flipkart-s25-ultra.html.gz", "https://www.flipkart.com/p", "141999", "0"),
+])
+def test_shipping_is_read_from_the_offers_structured_data(file: str, url: str, price: str, shipping: str) -> None:
+    import gzip
+
+    page = extract(gzip.decompress((CORPUS / file).read_bytes()).decode("utf-8", "replace"), url)
+    assert page.price == Decimal(price) and page.shipping == Decimal(shipping)
+
+
+def _offer_page(shipping_details: object) -> str:
+    data = {"@context": "https://schema.org", "@type": "Product", "name": "Oud oil 12 ml",
+            "offers": {"@type": "Offer", "price": "149.00", "priceCurrency": "SAR",
+                       "availability": "https://schema.org/InStock", "shippingDetails": shipping_details}}
+    return f'<html><head><script type="application/ld+json">{json.dumps(data)}</script></head><body></body></html>'
+
+
+@pytest.mark.parametrize(("details", "shipping"), [
+    ({"@type": "OfferShippingDetails", "shippingRate": {"@type": "MonetaryAmount", "value": 25, "currency": "SAR"}},
+     Decimal("25")),
+    # Two destinations at two rates say nothing about *the* charge; a rate in another currency neither.
+    ([{"shippingRate": {"value": 25, "currency": "SAR"}}, {"shippingRate": {"value": 40, "currency": "SAR"}}], None),
+    ({"shippingRate": {"value": 7, "currency": "USD"}}, None),
+    ({"shippingRate": {"value": "free", "currency": "SAR"}}, None),
+    (None, None),
+])
+def test_only_one_unambiguous_rate_is_a_shipping_charge(details: object, shipping: Decimal | None) -> None:
+    page = extract(_offer_page(details), "https://shop.example.sa/p/1")
+    assert page.price == Decimal("149.00") and page.shipping == shipping

@@ -214,3 +214,13 @@ def test_throttle_limits_concurrency_per_domain():
     for t in threads:
         t.join()
     assert peak[0] == 2
+
+
+def test_a_page_that_states_its_shipping_gives_an_offer_with_it() -> None:
+    from adapters.competitors.extraction import PageExtraction
+    from adapters.competitors.pages import Listing, offer_from_extraction
+
+    page = PageExtraction(Decimal("149.00"), "SAR", True, "json-ld", Decimal("0.9"), shipping=Decimal("25"))
+    offer = offer_from_extraction(Listing(competitor="noon", url="https://www.noon.com/p/1"), page,
+                                  datetime(2026, 11, 27, tzinfo=UTC))
+    assert offer.shipping == Decimal("25") and offer.price == Decimal("149.00")

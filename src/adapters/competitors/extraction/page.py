@@ -74,8 +74,10 @@ def extract(html: str, url: str, *, selectors: SiteSelectors | None = None) -> P
         return PageExtraction(None, None, in_stock, None, UNTRUSTED, reason=reason or "no price found on the page",
                               notes=tuple(notes))
     currency = chosen.currency or currency_hint(readings)
+    # Shipping is said only by structured data; it counts for the price it was stated with.
+    shipping = next((r.shipping for r in readings if r.shipping is not None and r.price == chosen.price), None)
     return PageExtraction(chosen.price, currency, in_stock, chosen.method, confidence, reason=reason,
-                          notes=tuple(notes))
+                          notes=tuple(notes), shipping=shipping)
 
 
 def _document_readings(doc: lxml.html.HtmlElement, html: str, url: str, found: Sequence[Reading],

@@ -31,6 +31,7 @@ class Reading:
     method: str
     list_price: Decimal | None = None
     note: str | None = None
+    shipping: Decimal | None = None  # the offer's stated delivery charge (schema.org shippingDetails)
 
 
 @attrs.frozen
@@ -48,6 +49,7 @@ class PageExtraction:
     confidence: Decimal
     reason: str | None = None
     notes: tuple[str, ...] = ()
+    shipping: Decimal | None = None  # stated by the page's structured data for the chosen price; None: not said
 
 
 

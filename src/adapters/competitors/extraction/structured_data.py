@@ -188,7 +188,33 @@ def _offer_readings(offer: Mapping[str, Any], method: str, inherited: bool | Non
     if currency is None and isinstance(raw, str):
         parsed = parse_price(raw)
         currency = parsed.currency if parsed else None
-    yield Reading(amount, currency, stock, method, list_price=list_price)
+    yield Reading(amount, currency, stock, method, list_price=list_price, shipping=_shipping(offer, currency))
+
+
+def _shipping(offer: Mapping[str, Any], currency: str | None) -> Decimal | None:
+    """The delivery charge an Offer states (``shippingDetails`` -> ``shippingRate``), when it states one.
+
+    Several rates (destinations, speeds) that differ say nothing about *the* charge: None, as for a
+    rate in another currency than the price's. A rate of 0 is free delivery.
+    """
+    rates: set[Decimal] = set()
+    for details in _as_list(offer.get("shippingDetails")):
+        if not isinstance(details, Mapping):
+            continue
+        for rate in _as_list(details.get("shippingRate")):
+            if not isinstance(rate, Mapping):
+                continue
+            rate_currency = normalize_currency(_first(rate, "currency"))
+            if currency and rate_currency and rate_currency != currency:
+                return None
+            raw = _first(rate, "value")
+            # Free delivery is a rate of 0, which the price reader (prices are positive) refuses.
+            value = (Decimal(0) if str(raw).strip() in {"0", "0.0", "0.00"}
+                     else parse_amount(raw, currency_hint=rate_currency or currency))
+            if value is None:
+                return None
+            rates.add(value)
+    return next(iter(rates)) if len(rates) == 1 else None
 
 
 def _choose(readings: Sequence[Reading], method: str) -> Reading | None:
@@ -213,7 +239,7 @@ def _choose(readings: Sequence[Reading], method: str) -> Reading | None:
     in_stock = True if available else best.in_stock
     list_price = next((r.list_price for r in pool if r.list_price is not None), None)
     return Reading(best.price, best.currency or next(iter(currencies), None), in_stock, method,
-                   list_price=list_price, note=note)
+                   list_price=list_price, note=note, shipping=best.shipping)
 
 
 def structured_reading(items: Sequence[Any], method: str, page_urls: Sequence[str]) -> Reading | None:
