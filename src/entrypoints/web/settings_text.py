@@ -255,9 +255,13 @@ def field_help(name: str, lang: str) -> str:
     return text(FIELDS[name][1], lang) if name in FIELDS else ""
 
 
+# A yes/no setting (a ``bool`` field) shown as a select.
+_YES_NO: dict[str, Text] = {"true": {"en": "Yes", "ar": "نعم"}, "false": {"en": "No", "ar": "لا"}}
+
+
 def choice_label(name: str, value: str, lang: str) -> str:
-    """The merchant's label of one choice of a select field."""
-    entry = CHOICES.get(name, {}).get(value)
+    """The merchant's label of one choice of a select field (``true``/``false`` read Yes/No)."""
+    entry = CHOICES.get(name, {}).get(value) or _YES_NO.get(value)
     return text(entry, lang) if entry else value
 
 

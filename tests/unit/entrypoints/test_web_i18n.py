@@ -195,3 +195,11 @@ def test_salla_product_statuses_are_named_in_arabic() -> None:
     text, translated = explain_line("Skipped: product status is 'hidden'.", "ar")
     assert translated and text == "تم التخطي: حالة المنتج «مخفي»."
     assert explain_line("Skipped: product status is 'draft'.", "ar")[0] == "تم التخطي: حالة المنتج «draft»."
+
+
+def test_yes_no_settings_read_as_words_not_true_false() -> None:
+    from entrypoints.web.settings_text import choice_label
+
+    assert choice_label("include_shipping", "false", "ar") == "لا"
+    assert choice_label("exploration", "true", "en") == "Yes"
+    assert choice_label("automation_mode", "manual", "en").startswith("Manual")
