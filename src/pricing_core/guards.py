@@ -59,7 +59,8 @@ def price_bounds(
     minimum price far above today's price is approached step by step). The floor and the
     minimum advertised price (``map_price``) come last and win over everything: a raise up to
     either may exceed the maximum change. ``min_price``/``max_price``, when given, replace the
-    settings' (a product override's take precedence).
+    settings' (a product override's take precedence). A minimum above the maximum (a product's own
+    minimum against a store or rule maximum) wins: the more specific limit, approached step by step.
     """
     notes: list[str] = []
     lowest = min_price if min_price is not None else settings.min_price

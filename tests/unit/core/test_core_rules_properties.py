@@ -135,7 +135,7 @@ def test_no_change_below_the_floor_of_the_effective_cost_nor_below_map(case):
 
 @settings(max_examples=400, deadline=None)
 @given(rule_cases())
-def test_no_change_above_the_maximum_price_unless_floor_or_map_demand_it(case):
+def test_no_change_above_the_maximum_price_unless_floor_map_or_minimum_demand_it(case):
     product, offers, store, rule_list, override = case
     d = price_product(product, offers, store, now=NOW, rules=rule_list, override=override)
     effective = _effective(store, rule_list, product)
@@ -144,10 +144,16 @@ def test_no_change_above_the_maximum_price_unless_floor_or_map_demand_it(case):
     highest = override.max_price if override is not None and override.max_price is not None else effective.max_price
     if highest is None or d.suggested_price <= highest:
         return
-    # Above the maximum: only on the way down to it (step by step), or raised to a floor that is itself above it.
+    # Above the maximum: only on the way down to it (step by step), or raised toward a floor that is itself
+    # above it: the margin floor, MAP, or the product's own minimum price (a product override's minimum is
+    # the more specific limit, so a minimum set above a store or rule maximum wins; hypothesis found
+    # min 2.01 against max 2.00).
     floors = [d.floor_price or Decimal(0)]
     if override is not None and override.map_price is not None:
         floors.append(round_up(override.map_price))
+    lowest = override.min_price if override is not None and override.min_price is not None else effective.min_price
+    if lowest is not None and lowest > highest:
+        floors.append(round_up(lowest))
     assert d.suggested_price < product.price or d.suggested_price <= max(floors)
     assert override is None or override.fixed_price is None or d.suggested_price <= highest
 
@@ -163,3 +169,13 @@ def test_same_inputs_same_decision_with_rules(case):
     batch = price_catalog([product], {product.id: offers}, store, now=NOW, rules=rule_list,
                           overrides={product.id: override} if override else {})
     assert batch == [first]
+
+
+def test_a_products_minimum_above_the_store_maximum_wins_step_by_step() -> None:
+    from pricing_core.guards import price_bounds
+    from pricing_core.settings import TenantSettings
+
+    bounds = price_bounds(Decimal("2.00"), None, TenantSettings(max_price=Decimal("2.00")), min_price=Decimal("2.01"))
+    assert (bounds.low, bounds.high) == (Decimal("2.01"), Decimal("2.01"))
+    far = price_bounds(Decimal("100"), None, TenantSettings(max_price=Decimal("90")), min_price=Decimal("150"))
+    assert far.low == far.high == Decimal("110.00")  # toward the minimum by at most the maximum change
