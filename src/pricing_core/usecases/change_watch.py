@@ -37,6 +37,7 @@ from pricing_core.decision import DecisionStatus
 from pricing_core.errors import StoreNotFound
 from pricing_core.event_time import SALLA_TZ
 from pricing_core.ports import Clock, StoreScope, TaskQueue, UnitOfWorkFactory, scope_of
+from pricing_core.usecases.fan_out import per_active_store
 
 LOOKBACK_DAYS = 7
 # A decision is applied at most this long after it was made (a merchant's late approval): the
@@ -118,11 +119,7 @@ def watch_price_changes(
 
 def watch_all_price_changes(uow_factory: UnitOfWorkFactory, queue: TaskQueue) -> list[str]:
     """One ``WatchPriceChanges`` per active store; returns their ids."""
-    with uow_factory() as uow:
-        rows = uow.stores.list_active_with_settings()
-    for store, _ in rows:
-        queue.dispatch(WatchPriceChanges(store_id=store.store_id))
-    return [store.store_id for store, _ in rows]
+    return per_active_store(uow_factory, queue, lambda store_id: WatchPriceChanges(store_id=store_id))
 
 
 def describe(impact: ChangeImpact) -> str:

@@ -24,6 +24,7 @@ from pricing_core.event_time import SALLA_TZ
 from pricing_core.ports import SallaOrders, TaskQueue, UnitOfWorkFactory, scope_of
 from pricing_core.sales import daily_sales
 from pricing_core.usecases.context import TokenPorts
+from pricing_core.usecases.fan_out import per_active_store
 from pricing_core.usecases.refresh_tokens import DEFAULT_THRESHOLD_HOURS, ensure_fresh_tokens
 
 # Salla's time zone (Asia/Riyadh: UTC+3 all year, no daylight saving): the day an order counts for.
@@ -98,11 +99,7 @@ def sync_sales(
 
 def sync_all_orders(uow_factory: UnitOfWorkFactory, queue: TaskQueue) -> list[str]:
     """One ``SyncOrders`` per active store; returns their ids."""
-    with uow_factory() as uow:
-        rows = uow.stores.list_active_with_settings()
-    for store, _ in rows:
-        queue.dispatch(SyncOrders(store_id=store.store_id))
-    return [store.store_id for store, _ in rows]
+    return per_active_store(uow_factory, queue, lambda store_id: SyncOrders(store_id=store_id))
 
 
 __all__ = ["FIRST_SYNC_DAYS", "SALLA_TZ", "SalesPorts", "SalesSyncResult", "sku_map", "sync_all_orders", "sync_sales"]
