@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import dramatiq
@@ -36,6 +37,7 @@ from adapters.config import Config
 from pricing_core.commands import Command
 from pricing_core.usecases.intent_ledger import IntentLedger
 from runners.commands import QUEUE_DEFAULT, QUEUE_EVENTS, QUEUE_SWEEPS, QUEUE_WEBHOOKS, route_of
+from runners.redis_enqueue import enqueue_pipelined
 
 log = logging.getLogger("salla_optimizer.broker")
 
@@ -183,6 +185,26 @@ class DramatiqQueue:
         is sent anyway (as safe as the queue, as before intents); if the queue fails, the intent
         stays and the recovery loop sends it once the queue is back.
         """
+        self.broker.enqueue(self._message(command))
+
+    def dispatch_many(self, commands: Sequence[Command]) -> None:
+        """Send every command of ``commands``: on Redis in one round trip, else one by one.
+
+        On a failure some may have been sent (the port's contract: each command is safe twice).
+        """
+        messages = [self._message(command) for command in commands]
+        if is_in_process(self.broker):
+            for message in messages:
+                self.broker.enqueue(message)
+        else:
+            enqueue_pipelined(self.broker, messages)
+
+    @property
+    def blocks(self) -> bool:
+        """True when sending waits on the network (Redis), so an event loop should send from a thread."""
+        return not is_in_process(self.broker)
+
+    def _message(self, command: Command) -> dramatiq.Message[Any]:
         if self.ledger is not None:
             command = self.ledger.prepare(command)
             try:
@@ -192,10 +214,10 @@ class DramatiqQueue:
                             exc_info=True)
         route = route_of(command)
         # The actor may live in another process: the message is built from the table, not looked up.
-        self.broker.enqueue(dramatiq.Message(
+        return dramatiq.Message(
             queue_name=route.queue_name, actor_name=route.actor_name, args=(), kwargs=command.as_message(),
             options={},
-        ))
+        )
 
     def ping(self) -> bool:
         """True when the broker answers (Redis PING; the in-process broker always does)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from pricing_core.commands import Command
@@ -26,6 +26,11 @@ class RecordingQueue:
         handler = self.handlers.get(type(command))
         if handler is not None:
             handler(command)
+
+    def dispatch_many(self, commands: Sequence[Command]) -> None:
+        """Record (and run) each of ``commands`` in order."""
+        for command in commands:
+            self.dispatch(command)
 
     def of(self, kind: type[C]) -> list[C]:
         """Every dispatched command of type ``kind``, in order."""

@@ -44,6 +44,12 @@ class WebMetrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
             registry=self.registry,
         )
+        self.webhook_send_batch = Histogram(
+            "salla_optimizer_webhook_send_batch_size",
+            "Deliveries sent to the queue together in one round trip (DispatchBatcher)",
+            buckets=(1, 2, 5, 10, 25, 50, 100, 256),
+            registry=self.registry,
+        )
         self.registry.register(_StateCollector(read_state))
 
 

@@ -1,7 +1,8 @@
 """``POST /webhooks/salla``: verify, parse, acknowledge within milliseconds, process on the queue.
 
 For every event but one the request path does no database work: it checks the body size, the signature or token
-(``SALLA_WEBHOOK_SECRET``) and the JSON, then enqueues ``process_webhook``. The worker reads the
+(``SALLA_WEBHOOK_SECRET``) and the JSON, then enqueues ``process_webhook`` (together with the
+deliveries that arrived meanwhile, ``DispatchBatcher``). The worker reads the
 delivery into its domain event (the Salla adapter's ``to_domain_event``) and runs
 ``handle_webhook_event``, which records the delivery in the webhook inbox in the same
 transaction as its effects, so each delivery is processed exactly once however often Salla
@@ -108,7 +109,7 @@ async def receive_delivery(request: Request) -> Response:
             return _answer(request, started, "refused", 403, "the tokens do not belong to this merchant; not stored")
         return _answer(request, started, "processed", 200, outcome.value)
     try:
-        web.queue.dispatch(ProcessWebhook(
+        await web.dispatcher.dispatch(ProcessWebhook(
             event=event.event,
             merchant_id=event.merchant_id,
             created_at=event.created_at.isoformat() if event.created_at else None,

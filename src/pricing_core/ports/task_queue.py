@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from pricing_core.commands import Command
@@ -15,6 +16,15 @@ class TaskQueue(Protocol):
 
     def dispatch(self, command: Command) -> None:
         """Queue ``command`` for a worker; returns once the broker has it."""
+        ...
+
+    def dispatch_many(self, commands: Sequence[Command]) -> None:
+        """Queue every command of ``commands``, in one round trip where the broker allows it.
+
+        Returns once the broker has them all. When it raises, some may have been queued already,
+        so only commands that are safe to deliver twice are sent together (a webhook delivery is:
+        the worker's inbox drops a repeat).
+        """
         ...
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -255,6 +256,9 @@ def test_a_queue_that_is_down_leaves_the_work_for_the_next_pass() -> None:
 
     class Down:
         def dispatch(self, command: Command) -> None:
+            raise ConnectionError("redis is restarting")
+
+        def dispatch_many(self, commands: Sequence[Command]) -> None:
             raise ConnectionError("redis is restarting")
 
     report = recover_stuck_work(ports, Down(), policy=POLICY)
