@@ -22,6 +22,8 @@ from adapters.storage import build_storage
 from adapters.storage import models as storage_models
 from adapters.storage.crypto import generate_key
 from pricing_core.activity import ActivityType
+from pricing_core.alert_settings import AlertLanguage, StoreAlertSettings
+from pricing_core.alerts import AlertKind
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
 from pricing_core.errors import StoreNotFound
@@ -468,6 +470,25 @@ def test_storage_rules_and_overrides_need_a_known_store(uow_factory: UnitOfWorkF
         scope_of(uow).rules.replace_all([PricingRule(name="r")])
     with uow_factory("ghost") as uow, pytest.raises(StoreNotFound):
         scope_of(uow).overrides.upsert_many([ProductOverride(product_id="p1", excluded=True)])
+
+
+def test_storage_alert_settings_default_save_replace_and_stay_in_their_store(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow:
+        uow.stores.upsert(store("2002"))
+        uow.commit()
+    assert in_store(uow_factory, "1001", lambda s: s.alerts.get(), commit=False) == StoreAlertSettings()
+    mine = StoreAlertSettings(targets=("tgram://123:ABC/99", "jsons://u:p@hooks.example.com/a?x=1", "mailto://ب@example.sa"),
+                              language=AlertLanguage.AR, kinds=(AlertKind.RUN_FAILED, AlertKind.TOKEN_REVOKED))
+    in_store(uow_factory, "1001", lambda s: s.alerts.save(mine))
+    got = in_store(uow_factory, "1001", lambda s: s.alerts.get(), commit=False)
+    assert got == mine and got.targets[0] == "tgram://123:ABC/99"  # order kept
+    assert in_store(uow_factory, "2002", lambda s: s.alerts.get(), commit=False) == StoreAlertSettings()
+    cleared = StoreAlertSettings(language=AlertLanguage.EN, kinds=())
+    in_store(uow_factory, "1001", lambda s: s.alerts.save(cleared))
+    assert in_store(uow_factory, "1001", lambda s: s.alerts.get(), commit=False) == cleared
+    with uow_factory("ghost") as uow, pytest.raises(StoreNotFound):
+        scope_of(uow).alerts.save(mine)
 
 
 def test_storage_latest_offer_per_competitor(uow_factory: UnitOfWorkFactory) -> None:
