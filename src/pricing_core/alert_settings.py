@@ -10,6 +10,7 @@ passwords): storage keeps them encrypted and pages show them ``masked``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -42,6 +43,7 @@ class TargetRefusal(StrEnum):
     INTERNAL = "internal"  # the host is, or resolves to, an internal address
     UNRESOLVED = "unresolved"  # the host name cannot be found
     TOO_LONG = "too_long"
+    TOO_MANY = "too_many"  # more than ``MAX_TARGETS`` for one store
 
 
 def _targets(value: Iterable[str]) -> tuple[str, ...]:
@@ -73,6 +75,11 @@ class StoreAlertSettings:
 _MASK = "•••"
 
 
+def target_id(target: str) -> str:
+    """A short stable id of a stored target, for forms (remove this one) without the URL in the page."""
+    return hashlib.sha256(target.encode()).hexdigest()[:12]
+
+
 def masked(target: str) -> str:
     """``target`` with its secrets hidden, recognisable by its service and, for an address, its host.
 
@@ -100,4 +107,5 @@ __all__ = [
     "StoreAlertSettings",
     "TargetRefusal",
     "masked",
+    "target_id",
 ]
