@@ -128,7 +128,7 @@ class AppriseNotifier:
                 pending, errors = self._deliver(allowed, *written)
         outcomes = tuple(
             TargetOutcome(target=masked(t), sent=i in allowed and i not in pending, refused=refused.get(i),
-                          error=errors.get(i) if i in pending else None)
+                          error=(errors.get(i) or "not delivered") if i in pending else None)
             for i, t in enumerate(targets))
         sent_count = sum(o.sent for o in outcomes)
         if sent_count == len(targets):

@@ -17,6 +17,7 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
+from urllib.parse import urlsplit
 
 import apprise
 
@@ -112,6 +113,17 @@ class TargetGuard:
         except Exception:  # a plugin's parser bug is a refusal, not a crash
             plugin = None
         scheme = target.partition("://")[0].lower()
+        if SERVICES.get(scheme) in (Reach.HOST, Reach.MAIL) and not self.allow_private:
+            # The host as written, before apprise reads it: an internal address in a spelling apprise
+            # would not parse (``0177.0.0.1``, ``127.1``) is still named for what it is.
+            try:
+                written = urlsplit(target).hostname or ""
+            except ValueError:
+                written = ""
+            local = written.rstrip(".") in LOCAL_NAMES or written.rstrip(".").endswith(LOCAL_SUFFIXES)
+            literal = literal_ip(written) if written else None
+            if local or (literal is not None and is_internal(literal)):
+                return TargetRefusal.INTERNAL
         if plugin is None:
             return TargetRefusal.SCHEME if "://" in target and scheme not in SERVICES else TargetRefusal.INVALID
         reaches = {SERVICES[p] for p in _protocols(plugin) if p in SERVICES}
@@ -120,13 +132,9 @@ class TargetGuard:
         reach = reaches.pop()
         if reach is Reach.FIXED or self.allow_private:
             return None
-        hosts = [getattr(plugin, "host", None) or ""]
-        if reach is Reach.MAIL:
-            hosts.append(getattr(plugin, "smtp_host", None) or "")
-        for host in hosts:
-            if host and (why := self.host_refusal(str(host))) is not None:
-                return why
-        return None
+        # E-mail goes to the SMTP server apprise picked (the domain's, or ?smtp=), not to the domain.
+        host = (getattr(plugin, "smtp_host", None) if reach is Reach.MAIL else None) or getattr(plugin, "host", None)
+        return self.host_refusal(str(host)) if host else None
 
     def host_refusal(self, host: str) -> TargetRefusal | None:
         """Why sending to ``host`` is refused: a local name, an internal address, or no address at all."""
