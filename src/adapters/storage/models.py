@@ -112,6 +112,8 @@ products = Table(
     # What pricing rules match on: category ids, brand id, tag names (JSON lists; NULL before migration 0002).
     Column("categories", JSON),
     Column("brand", String(255)),
+    # Salla's names for them, for pages: {"categories": {id: name}, "brand": name} (migration 0009).
+    Column("group_names", JSON),
     Column("tags", JSON),
     Column("is_tracked", Boolean, nullable=False, server_default=true()),
     Column("last_seen_at", UTCDateTime, nullable=False),
