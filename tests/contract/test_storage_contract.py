@@ -403,13 +403,15 @@ def test_storage_products_upsert_get_list_count(uow_factory: UnitOfWorkFactory) 
 
 def test_storage_products_keep_their_grouping(uow_factory: UnitOfWorkFactory) -> None:
     seed(uow_factory)
-    grouped = product("g", categories=("1032561074", "7"), brand="259940351", tags=("عطر", "Cream"))
+    grouped = product("g", categories=("1032561074", "7"), brand="259940351", tags=("عطر", "Cream"),
+                      category_names=(("1032561074", "الفساتين"), ("7", "Perfume")), brand_name="Luis Viton")
     in_store(uow_factory, "1001", lambda s: s.products.upsert_many([grouped, product("plain")], seen_at=T0))
 
     def check(s: StoreScope) -> None:
         assert s.products.get("g") == grouped
         plain = s.products.get("plain")
         assert plain is not None and (plain.categories, plain.brand, plain.tags) == ((), None, ())
+        assert (plain.category_names, plain.brand_name) == ((), None)
 
     in_store(uow_factory, "1001", check, commit=False)
 
