@@ -32,7 +32,7 @@ def store() -> tuple[Harness, str, object]:
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_names_in_the_catalog_filters_the_rules_editor_and_the_product_page(store, lang: str) -> None:  # type: ignore[no-untyped-def]
-    web, mine, browser = store
+    _web, mine, browser = store
     browser.get(f"/lang/{lang}")
     base = f"/dashboard/stores/{mine}"
     for page in (browser.get(f"{base}/catalog").text, browser.get(f"{base}/rules").text):
