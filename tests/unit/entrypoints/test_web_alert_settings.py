@@ -131,5 +131,5 @@ def test_the_notifications_group_reads_in_arabic(web: Harness) -> None:
     browser = web.install(mine)
     browser.get("/lang/ar")
     page = browser.get(f"/dashboard/stores/{mine}/settings").text
-    for word in ("التنبيهات", "إضافة وجهات", "لغة التنبيهات", "العربية والإنجليزية", "تغييرات أسعار بانتظار موافقتك"):
+    for word in ("التنبيهات", "إضافة وجهات", "لغة التنبيهات", "عربي وإنجليزي", "تغييرات أسعار بانتظار موافقتك"):
         assert word in page

@@ -25,9 +25,10 @@ LABELS: dict[str, dict[str, str]] = {
     "alert_language": {"en": "Language of the alerts", "ar": "لغة التنبيهات"},
     "alert_language_help": {"en": "The language your targets receive the messages in.",
                             "ar": "اللغة التي تصل بها الرسائل إلى وجهاتك."},
-    "alert_language.ar": {"en": "Arabic", "ar": "العربية"},
-    "alert_language.en": {"en": "English", "ar": "الإنجليزية"},
-    "alert_language.both": {"en": "Arabic and English", "ar": "العربية والإنجليزية"},
+    # Not "العربية": that word is the language switcher's English-side label.
+    "alert_language.ar": {"en": "Arabic", "ar": "عربي"},
+    "alert_language.en": {"en": "English", "ar": "إنجليزي"},
+    "alert_language.both": {"en": "Arabic and English", "ar": "عربي وإنجليزي"},
     "alert_kinds": {"en": "Alerts to receive", "ar": "التنبيهات التي تصلك"},
     "alert_kinds_help": {"en": "Untick what you do not want to hear of.",
                          "ar": "ألغِ تحديد ما لا تريد أن يصلك."},
