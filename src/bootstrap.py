@@ -27,7 +27,7 @@ import dramatiq
 
 from adapters.config import SALLA_ACCOUNTS_URL, SALLA_API_URL, Config, ConfigError
 from adapters.services import Services
-from pricing_core.alerts import Notifier
+from pricing_core.alerts import Notifier, StoreNotifier
 from pricing_core.ports import (
     Clock,
     CompetitorSource,
@@ -143,6 +143,8 @@ def bootstrap(config: Config, kind: ProcessKind = ProcessKind.CLI, **overrides: 
         values["echoes"] = _build_echoes(redis_client, values["clock"])
     if "notifier" not in values:
         values["notifier"] = _build_notifier(config)
+    if "store_notifier" not in values:
+        values["store_notifier"] = _build_store_notifier(config)
 
     broker = overrides.pop("broker", None) or build_broker(config, redis_client)
     values.setdefault("queue", DramatiqQueue(broker, IntentLedger(values["uow_factory"], values["clock"])))
@@ -263,6 +265,16 @@ def _build_notifier(config: Config) -> Notifier | None:
     from adapters.alerts import AppriseNotifier
 
     return AppriseNotifier(config.alert_urls, public_url=config.public_url, timeout=config.alert_timeout_seconds)
+
+
+def _build_store_notifier(config: Config) -> StoreNotifier:
+    """Alerts through apprise to each store's own targets, guarded against internal addresses
+    (``ALERT_ALLOW_PRIVATE_TARGETS`` lifts the address check)."""
+    from adapters.alerts import AppriseNotifier
+    from adapters.alerts.targets import TargetGuard
+
+    return AppriseNotifier((), public_url=config.public_url, timeout=config.alert_timeout_seconds,
+                           guard=TargetGuard(allow_private=config.alert_allow_private_targets))
 
 
 def own_store_lookup(uow_factory: UnitOfWorkFactory) -> Callable[[str], Any]:

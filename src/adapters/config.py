@@ -141,6 +141,9 @@ class Config(BaseSettings):
     alert_language: str = _env("ALERT_LANGUAGE", default="", pattern="^(|en|ar)$")
     alert_timeout_seconds: float = _env("ALERT_TIMEOUT_SECONDS", default=10.0, gt=0, le=120)
     alert_digest_hours: float = _env("ALERT_DIGEST_HOURS", default=24.0, ge=0, le=24 * 30)
+    # A merchant's own alert targets may point at private or local addresses (self-hosted, tests);
+    # off: such targets are refused (adapters/alerts/targets.py).
+    alert_allow_private_targets: bool = _env("ALERT_ALLOW_PRIVATE_TARGETS", default=False)
     # Watching each applied change (pricing_core/change_impact.py): days on each side, the drop that alerts.
     impact_window_days: int = _env("IMPACT_WINDOW_DAYS", default=7, ge=1, le=90)
     impact_profit_drop_pct: float = _env("IMPACT_PROFIT_DROP_PCT", default=20.0, gt=0, lt=100)

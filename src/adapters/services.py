@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from adapters.config import Config
-from pricing_core.alerts import Notifier
+from pricing_core.alerts import Notifier, StoreNotifier
 from pricing_core.change_impact import ImpactPolicy
 from pricing_core.ports import (
     Clock,
@@ -59,6 +59,8 @@ class Services:
     salla_orders: SallaOrders | None = None
     # Where alerts go (apprise, ``ALERT_URLS``); None: no target configured, nothing is sent.
     notifier: Notifier | None = None
+    # Where a store's own alerts go (its targets from the settings page, guarded); None: not at all.
+    store_notifier: StoreNotifier | None = None
     fake_salla: Any = None
     closers: tuple[Any, ...] = ()
 

@@ -73,12 +73,26 @@ class AlertBatch:
 
 
 @attrs.frozen(kw_only=True)
+class TargetOutcome:
+    """What sending to one of a store's own targets did: sent, refused by the guard (why), or failed."""
+
+    target: str  # masked: never the URL with its secrets
+    sent: bool
+    refused: str | None = None  # an ``alert_settings.TargetRefusal`` value
+    error: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class Delivery:
-    """What sending one message did: sent to every target, or not (``error`` says why, for the log)."""
+    """What sending one message did: sent to every target, or not (``error`` says why, for the log).
+
+    ``outcomes`` lists each target when they were a store's own (``StoreNotifier``).
+    """
 
     sent: bool
     targets: int = 0
     error: str | None = None
+    outcomes: tuple[TargetOutcome, ...] = ()
 
 
 class Notifier(Protocol):
@@ -90,6 +104,23 @@ class Notifier(Protocol):
 
     def send(self, batch: AlertBatch) -> Delivery:
         """Write ``batch`` as one message in its language and send it to every target."""
+        ...
+
+
+class StoreNotifier(Protocol):
+    """Sends alert messages to a store's own targets (apprise URLs the merchant gave), guarding each one.
+
+    A target that is not on the allow-list of services, or whose host is or resolves to an
+    internal address, is refused (``refusal``): when it is saved, and again at every send, since
+    DNS can change. ``send_to`` never raises, like ``Notifier.send``.
+    """
+
+    def refusal(self, target: str) -> str | None:
+        """Why ``target`` may not be used (an ``alert_settings.TargetRefusal`` value), or None."""
+        ...
+
+    def send_to(self, batch: AlertBatch, targets: Sequence[str]) -> Delivery:
+        """Write ``batch`` in its language and send it to each acceptable target; every outcome listed."""
         ...
 
 
@@ -178,6 +209,8 @@ __all__ = [
     "AlertPolicy",
     "Delivery",
     "Notifier",
+    "StoreNotifier",
+    "TargetOutcome",
     "alerts_of",
     "batches",
     "recently_sent",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
@@ -28,6 +29,18 @@ def _labels(values: object) -> tuple[str, ...]:
     return tuple(str(v) for v in values if str(v).strip())
 
 
+def _pairs(values: object) -> tuple[tuple[str, str], ...]:
+    """(id, name) pairs from pairs or a mapping (JSON gives lists); incomplete ones are dropped."""
+    items = list(values.items()) if isinstance(values, dict) else values
+    if not isinstance(items, tuple | list):
+        return ()
+    pairs = []
+    for item in items:
+        if isinstance(item, tuple | list) and len(item) == 2 and str(item[0]).strip() and str(item[1]).strip():
+            pairs.append((str(item[0]), str(item[1])))
+    return tuple(pairs)
+
+
 @attrs.frozen(kw_only=True)
 class Product:
     """A snapshot of one product (or variant) of one store, as the core needs it.
@@ -35,7 +48,9 @@ class Product:
     ``price`` is what the customer pays today; ``prices_include_vat`` says whether it
     includes VAT (Salla's ``with_tax``). ``cost_price`` is ``None`` when the merchant never
     entered a cost: such a product is never lowered automatically. ``categories`` (ids),
-    ``brand`` (id) and ``tags`` (names) are what pricing rules match on.
+    ``brand`` (id) and ``tags`` (names) are what pricing rules match on; ``category_names``
+    ((id, name) pairs) and ``brand_name`` are Salla's names for them, as Salla gives them (Arabic
+    stays Arabic), for pages only: a name may change, the id stays.
     """
 
     id: str = attrs.field(converter=str)
@@ -52,6 +67,27 @@ class Product:
     categories: tuple[str, ...] = attrs.field(default=(), converter=_labels)
     brand: str | None = None
     tags: tuple[str, ...] = attrs.field(default=(), converter=_labels)
+    category_names: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
+    brand_name: str | None = None
+
+
+def group_choices(products: Iterable[Product]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The categories and the brands of ``products`` as (id, name) choices, by name; the id stands in
+    for a name Salla did not give."""
+    categories: dict[str, str] = {}
+    brands: dict[str, str] = {}
+    for product in products:
+        names = dict(product.category_names)
+        for cid in product.categories:
+            if not categories.get(cid):
+                categories[cid] = names.get(cid, "")
+        if product.brand and not brands.get(product.brand):
+            brands[product.brand] = product.brand_name or ""
+
+    def ordered(found: dict[str, str]) -> list[tuple[str, str]]:
+        return sorted(((k, v or k) for k, v in found.items()), key=lambda kv: (kv[1].casefold(), kv[0]))
+
+    return ordered(categories), ordered(brands)
 
 
 @attrs.frozen(kw_only=True)

@@ -287,11 +287,13 @@ def watch_changes(services: Services, command: WatchPriceChanges) -> None:
 
 
 def alerts(services: Services, command: SendAlerts) -> None:
-    """Every 5 minutes: the alerts the activity log holds since the last pass (nothing without ``ALERT_URLS``)."""
-    if services.notifier is None:
+    """Every 5 minutes: the alerts the activity log holds since the last pass, to ``ALERT_URLS`` and to each
+    store's own targets (nothing without either notifier)."""
+    if services.notifier is None and services.store_notifier is None:
         return
     config = services.config
-    result = send_alerts(services, services.notifier, policy=AlertPolicy(digest_hours=config.alert_digest_hours),
+    result = send_alerts(services, services.notifier, store_notifier=services.store_notifier,
+                         policy=AlertPolicy(digest_hours=config.alert_digest_hours),
                          language=config.alert_language or None)
     if result.read or result.busy:
         log.info("send_alerts: %s", result)

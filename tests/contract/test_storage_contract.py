@@ -22,6 +22,8 @@ from adapters.storage import build_storage
 from adapters.storage import models as storage_models
 from adapters.storage.crypto import generate_key
 from pricing_core.activity import ActivityType
+from pricing_core.alert_settings import AlertLanguage, StoreAlertSettings
+from pricing_core.alerts import AlertKind
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
 from pricing_core.errors import StoreNotFound
@@ -401,13 +403,15 @@ def test_storage_products_upsert_get_list_count(uow_factory: UnitOfWorkFactory) 
 
 def test_storage_products_keep_their_grouping(uow_factory: UnitOfWorkFactory) -> None:
     seed(uow_factory)
-    grouped = product("g", categories=("1032561074", "7"), brand="259940351", tags=("عطر", "Cream"))
+    grouped = product("g", categories=("1032561074", "7"), brand="259940351", tags=("عطر", "Cream"),
+                      category_names=(("1032561074", "الفساتين"), ("7", "Perfume")), brand_name="Luis Viton")
     in_store(uow_factory, "1001", lambda s: s.products.upsert_many([grouped, product("plain")], seen_at=T0))
 
     def check(s: StoreScope) -> None:
         assert s.products.get("g") == grouped
         plain = s.products.get("plain")
         assert plain is not None and (plain.categories, plain.brand, plain.tags) == ((), None, ())
+        assert (plain.category_names, plain.brand_name) == ((), None)
 
     in_store(uow_factory, "1001", check, commit=False)
 
@@ -468,6 +472,25 @@ def test_storage_rules_and_overrides_need_a_known_store(uow_factory: UnitOfWorkF
         scope_of(uow).rules.replace_all([PricingRule(name="r")])
     with uow_factory("ghost") as uow, pytest.raises(StoreNotFound):
         scope_of(uow).overrides.upsert_many([ProductOverride(product_id="p1", excluded=True)])
+
+
+def test_storage_alert_settings_default_save_replace_and_stay_in_their_store(uow_factory: UnitOfWorkFactory) -> None:
+    seed(uow_factory)
+    with uow_factory() as uow:
+        uow.stores.upsert(store("2002"))
+        uow.commit()
+    assert in_store(uow_factory, "1001", lambda s: s.alerts.get(), commit=False) == StoreAlertSettings()
+    mine = StoreAlertSettings(targets=("tgram://123:ABC/99", "jsons://u:p@hooks.example.com/a?x=1", "mailto://ب@example.sa"),
+                              language=AlertLanguage.AR, kinds=(AlertKind.RUN_FAILED, AlertKind.TOKEN_REVOKED))
+    in_store(uow_factory, "1001", lambda s: s.alerts.save(mine))
+    got = in_store(uow_factory, "1001", lambda s: s.alerts.get(), commit=False)
+    assert got == mine and got.targets[0] == "tgram://123:ABC/99"  # order kept
+    assert in_store(uow_factory, "2002", lambda s: s.alerts.get(), commit=False) == StoreAlertSettings()
+    cleared = StoreAlertSettings(language=AlertLanguage.EN, kinds=())
+    in_store(uow_factory, "1001", lambda s: s.alerts.save(cleared))
+    assert in_store(uow_factory, "1001", lambda s: s.alerts.get(), commit=False) == cleared
+    with uow_factory("ghost") as uow, pytest.raises(StoreNotFound):
+        scope_of(uow).alerts.save(mine)
 
 
 def test_storage_latest_offer_per_competitor(uow_factory: UnitOfWorkFactory) -> None:

@@ -1,4 +1,5 @@
-"""Tokens and secret settings are encrypted at rest; key rotation re-encrypts them under the first key."""
+"""Tokens, secret settings and store alert targets are encrypted at rest; key rotation re-encrypts them
+under the first key."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from adapters.config import Config
 from adapters.storage import KeysNotConfigured, build_storage, rotate_keys
 from adapters.storage.crypto import DecryptionFailed, generate_key
+from pricing_core.alert_settings import AlertLanguage, StoreAlertSettings
 from pricing_core.ports import scope_of
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
@@ -20,6 +22,8 @@ from pricing_core.tokens import TokenSet
 ACCESS = "plain-access-token-7f3a"
 REFRESH = "plain-refresh-token-91bc"
 SECRET = "plain-client-secret-55de"
+BOT_TOKEN = "123456789:plain-bot-token-c0ffee"
+TARGETS = (f"tgram://{BOT_TOKEN}/1234", "mailto://merchant:plain-mail-password-77@example.com")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -55,6 +59,7 @@ def save_secrets(cfg: Config) -> None:
             scope_of(uow).tokens.save(
                 TokenSet(access_token=ACCESS, refresh_token=REFRESH, expires_at=datetime(2026, 6, 1, tzinfo=UTC))
             )
+            scope_of(uow).alerts.save(StoreAlertSettings(targets=TARGETS, language=AlertLanguage.AR))
             uow.commit()
     finally:
         factory.engine.dispose()
@@ -65,9 +70,11 @@ def read_back(cfg: Config) -> tuple[str, str | None, str | None]:
     try:
         with factory("42") as uow:
             tokens = scope_of(uow).tokens.get()
+            alerts = scope_of(uow).alerts.get()
         with factory() as uow:
             secret = uow.system_settings.get("SALLA_CLIENT_SECRET")
         assert tokens is not None
+        assert alerts.targets == TARGETS and alerts.language is AlertLanguage.AR
         return tokens.access_token, tokens.refresh_token, secret
     finally:
         factory.engine.dispose()
@@ -81,7 +88,8 @@ def raw_values(cfg: Config) -> list[str]:
                 conn.execute(text("SELECT set_config('app.store_id', '*', true)"))
             tokens = conn.execute(text("SELECT * FROM store_tokens")).all()
             settings = conn.execute(text("SELECT * FROM system_settings")).all()
-        return [str(v) for row in [*tokens, *settings] for v in row]
+            alerts = conn.execute(text("SELECT * FROM store_alert_settings")).all()
+        return [str(v) for row in [*tokens, *settings, *alerts] for v in row]
     finally:
         factory.engine.dispose()
 
@@ -91,7 +99,7 @@ def test_storage_raw_columns_hold_no_plaintext_secret(database_url: str | None, 
     save_secrets(cfg)
     values = raw_values(cfg)
     assert "visible-client-id" in values  # the raw read does see the rows
-    for plaintext in (ACCESS, REFRESH, SECRET):
+    for plaintext in (ACCESS, REFRESH, SECRET, BOT_TOKEN, "plain-mail-password-77"):
         assert not any(plaintext in v for v in values)
     assert read_back(cfg) == (ACCESS, REFRESH, SECRET)
 
@@ -104,7 +112,7 @@ def test_storage_key_rotation_reencrypts_under_the_first_key(database_url: str |
     with pytest.raises(DecryptionFailed):
         read_back(config(database_url, tmp_path, new))  # the new key alone cannot open old rows
     counts = rotate_keys(config(database_url, tmp_path, new, old))
-    assert counts == {"store_tokens": 1, "system_settings": 1}
+    assert counts == {"store_tokens": 1, "system_settings": 1, "store_alert_settings": 1}
 
     after = raw_values(config(database_url, tmp_path, new))
     assert after != before

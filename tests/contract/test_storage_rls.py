@@ -14,6 +14,7 @@ from adapters.storage import SqlUnitOfWorkFactory, build_storage
 from adapters.storage.crypto import generate_key
 from adapters.storage.models import STORE_SCOPED_TABLES
 from pricing_core.activity import ActivityType
+from pricing_core.alert_settings import StoreAlertSettings
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.commands import SweepStoreNow
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
@@ -76,6 +77,7 @@ def _fill(factory: SqlUnitOfWorkFactory, store_id: str) -> None:
         s.run_inputs.add_many(f"r-{store_id}", [PricingInput(product=Product(id="p1", price=Decimal("10")), now=NOW)])
         s.rules.replace_all([PricingRule(name="r", settings={"min_profit_margin": 20})])
         s.overrides.upsert_many([ProductOverride(product_id="p1", cost_price="5")])
+        s.alerts.save(StoreAlertSettings(targets=("tgram://1:A/2",)))
         uow.subscriptions.save(SubscriptionState(store_id=store_id, callback_url="https://x.example/webhooks/salla",
                                                  checked_at=NOW))
         intent = intent_for(SweepStoreNow(store_id=store_id, run_key="k"), NOW)

@@ -48,6 +48,7 @@ class Services:
     locks: ThreadStoreLocks = attrs.Factory(ThreadStoreLocks)
     echo_ttl_seconds: float = 900.0
     notifier: Any = None  # MemoryNotifier in the alert tests
+    store_notifier: Any = None  # a store's own targets: MemoryNotifier or a guarded AppriseNotifier
 
 
 @attrs.define

@@ -100,6 +100,8 @@ class _Grouping:
     categories: tuple[str, ...]
     brand: str | None
     tags: tuple[str, ...]
+    category_names: tuple[tuple[str, str], ...] = ()
+    brand_name: str | None = None
 
 
 def _grouping(raw: Mapping[str, object]) -> _Grouping:
@@ -111,11 +113,16 @@ def _grouping(raw: Mapping[str, object]) -> _Grouping:
     """
     categories = raw.get("categories")
     tags = raw.get("tags")
+    brand = raw.get("brand")
+    listed = categories if isinstance(categories, list) else []
+    names = [(_label_of(i, "id", "name"), _label_of(i, "name")) for i in listed if isinstance(i, Mapping)]
     return _Grouping(
-        categories=tuple(c for c in (_label_of(i, "id", "name") for i in categories) if c)
-        if isinstance(categories, list) else (),
-        brand=_label_of(raw.get("brand"), "id", "name") if raw.get("brand") else None,
+        categories=tuple(c for c in (_label_of(i, "id", "name") for i in listed) if c),
+        brand=_label_of(brand, "id", "name") if brand else None,
         tags=tuple(t for t in (_label_of(i, "name", "id") for i in tags) if t) if isinstance(tags, list) else (),
+        # The names Salla gives with the ids, for pages (the catalog filters, the rules editor).
+        category_names=tuple((cid, name) for cid, name in names if cid and name),
+        brand_name=_label_of(brand, "name") if isinstance(brand, Mapping) else None,
     )
 
 
@@ -204,6 +211,7 @@ def parse_product(
             quantity=_quantity(raw.get("quantity"), raw.get("unlimited_quantity")),
             gtin=_text(raw.get("gtin")) or None,
             categories=grouping.categories, brand=grouping.brand, tags=grouping.tags,
+            category_names=grouping.category_names, brand_name=grouping.brand_name,
         )
         return [product], []
     products: list[Product] = []
@@ -242,6 +250,7 @@ def parse_product(
                 gtin=_text(entry.get("gtin")) or None,
                 variant_of=product_id,
                 categories=grouping.categories, brand=grouping.brand, tags=grouping.tags,
+                category_names=grouping.category_names, brand_name=grouping.brand_name,
             )
         )
     return products, rejected

@@ -30,13 +30,14 @@ def resolve_keys(config: Config) -> tuple[str, ...]:
 
 
 def rotate_all(engine: Engine, secrets: SecretBox, *, batch_size: int = 500) -> dict[str, int]:
-    """Re-encrypt every token and secret setting under the first key, in one transaction.
+    """Re-encrypt every token, secret setting and store alert target list under the first key, in one transaction.
 
     Rows are read and rewritten in batches so memory stays bounded. Returns counts by table.
     Raises ``DecryptionFailed`` (and changes nothing) if some value opens with none of the keys.
     """
     tokens, settings = models.store_tokens, models.system_settings
-    counts = {"store_tokens": 0, "system_settings": 0}
+    alerts = models.store_alert_settings
+    counts = {"store_tokens": 0, "system_settings": 0, "store_alert_settings": 0}
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT set_config(:name, :value, true)"), {"name": SETTING, "value": ALL_STORES})
@@ -68,6 +69,12 @@ def rotate_all(engine: Engine, secrets: SecretBox, *, batch_size: int = 500) -> 
                 update(settings).where(settings.c.setting_key == key).values(setting_value=secrets.rotate(value))
             )
             counts["system_settings"] += 1
+        # A handful of rows per store at most (one each): read at once.
+        for store_id, value in conn.execute(select(alerts.c.store_id, alerts.c.targets_encrypted)).all():
+            conn.execute(
+                update(alerts).where(alerts.c.store_id == store_id).values(targets_encrypted=secrets.rotate(value))
+            )
+            counts["store_alert_settings"] += 1
     return counts
 
 

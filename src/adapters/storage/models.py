@@ -6,7 +6,7 @@ store_tokens (encrypted), store_settings, processed_webhooks, price_history and
 store_event_subscriptions (each store's last store-event subscription check), daily_sales and
 sales_cursors (each store's sales history per product and day, and where its orders sync resumes),
 run_inputs (what each run priced from, for replay), work_intents (work recorded before it is
-queued, until it is done). Every
+queued, until it is done), store_alert_settings (a store's own alert targets, encrypted). Every
 store-scoped table carries ``store_id`` and, on PostgreSQL, a row-level security policy
 (see ``rls.py``).
 """
@@ -112,6 +112,8 @@ products = Table(
     # What pricing rules match on: category ids, brand id, tag names (JSON lists; NULL before migration 0002).
     Column("categories", JSON),
     Column("brand", String(255)),
+    # Salla's names for them, for pages: {"categories": {id: name}, "brand": name} (migration 0009).
+    Column("group_names", JSON),
     Column("tags", JSON),
     Column("is_tracked", Boolean, nullable=False, server_default=true()),
     Column("last_seen_at", UTCDateTime, nullable=False),
@@ -288,6 +290,17 @@ product_overrides = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+store_alert_settings = Table(
+    "store_alert_settings",
+    metadata,
+    Column("store_id", STORE_ID, ForeignKey("stores.store_id", ondelete="CASCADE"), primary_key=True),
+    # A Fernet token of the JSON list of the merchant's apprise URLs (they carry tokens and passwords).
+    Column("targets_encrypted", Text, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("kinds", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 system_settings = Table(
     "system_settings",
     metadata,
@@ -353,6 +366,7 @@ STORE_SCOPED_TABLES = (
     "price_history",
     "pricing_rules",
     "product_overrides",
+    "store_alert_settings",
     "store_event_subscriptions",
     "daily_sales",
     "sales_cursors",
@@ -375,6 +389,7 @@ __all__ = [
     "products",
     "run_inputs",
     "sales_cursors",
+    "store_alert_settings",
     "store_event_subscriptions",
     "store_settings",
     "store_tokens",

@@ -93,6 +93,8 @@ def product_row(store_id: str, product: Product, seen_at: datetime) -> dict[str,
         "categories": list(product.categories),
         "brand": product.brand,
         "tags": list(product.tags),
+        "group_names": ({"categories": dict(product.category_names), "brand": product.brand_name}
+                        if product.category_names or product.brand_name else None),
         "last_seen_at": seen_at,
     }
 
@@ -113,6 +115,8 @@ def product_from(row: RowMapping) -> Product:
         categories=tuple(row["categories"] or ()),
         brand=row["brand"],
         tags=tuple(row["tags"] or ()),
+        category_names=(row["group_names"] or {}).get("categories") or (),
+        brand_name=(row["group_names"] or {}).get("brand"),
     )
 
 

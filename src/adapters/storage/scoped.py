@@ -7,6 +7,7 @@ One module per repository, named for its concept; this module gathers them for t
 from __future__ import annotations
 
 from adapters.storage.activity import SqlActivity
+from adapters.storage.alerts import SqlAlertSettings
 from adapters.storage.decisions import SqlDecisions
 from adapters.storage.offers import SqlOffers
 from adapters.storage.overrides import SqlOverrides
@@ -21,6 +22,7 @@ from adapters.storage.tokens import SqlTokens
 
 __all__ = [
     "SqlActivity",
+    "SqlAlertSettings",
     "SqlDecisions",
     "SqlOffers",
     "SqlOverrides",

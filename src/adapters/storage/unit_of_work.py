@@ -20,6 +20,7 @@ from adapters.storage.rls import ALL_STORES, SETTING
 from pricing_core.errors import StoreNotFound
 from pricing_core.ports import (
     ActivityRepository,
+    AlertSettingsRepository,
     DecisionRepository,
     IntentRepository,
     OfferRepository,
@@ -151,6 +152,7 @@ class SqlStoreScope:
         self.run_inputs: RunInputRepository = scoped.SqlRunInputs(uow, store_id)
         self.rules: RuleRepository = scoped.SqlRules(uow, store_id)
         self.overrides: OverrideRepository = scoped.SqlOverrides(uow, store_id)
+        self.alerts: AlertSettingsRepository = scoped.SqlAlertSettings(uow, store_id)
 
 
 __all__ = ["SqlStoreScope", "SqlUnitOfWork", "SqlUnitOfWorkFactory"]

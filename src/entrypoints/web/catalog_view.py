@@ -146,6 +146,7 @@ def catalog_rows(scope: StoreScope, vat_fraction: Decimal) -> list[dict[str, Any
             "pending": waiting.decision.suggested_price if waiting else None,
             "pending_id": waiting.id if waiting else None,
             "status": p.status, "categories": p.categories, "brand": p.brand,
+            "category_names": p.category_names, "brand_name": p.brand_name,
         })
     return rows
 

@@ -1,6 +1,7 @@
 """The dashboard's rule editor (list, add with a preview of what would move, delete) and the unpriceable list.
 
-Categories and brands are picked from the store's own (the catalog snapshot of the last sweep).
+Categories and brands are picked from the store's own (the catalog snapshot of the last sweep), by
+Salla's names (the id when Salla gave none).
 The preview prices the store's known products twice, with and without the proposed rule, over
 the offers the last run stored: what would move, and why, before anything is saved.
 """
@@ -20,7 +21,7 @@ from entrypoints.web.pages import flash, render
 from entrypoints.web.rule_views import rule_view
 from entrypoints.web.state import web_state
 from entrypoints.web.unpriceable import unpriceable_view
-from pricing_core.catalog import Product
+from pricing_core.catalog import Product, group_choices
 from pricing_core.engine import price_catalog
 from pricing_core.ports import scope_of
 from pricing_core.rules import InvalidRule, PricingRule, RuleMatch
@@ -82,8 +83,7 @@ def _page(request: Request, store: Store, *, form: FormData | None = None, error
         view["settings"] = ", ".join(f"{k}={v}" for k, v in view["settings"].items()) or "—"
     return render(request, "rules.html", {
         "store": store, "section": "rules", "rules": views, "values": values, "setting_fields": fields,
-        "categories": sorted({c for p in catalog for c in p.categories}),
-        "brands": sorted({p.brand for p in catalog if p.brand}),
+        "categories": group_choices(catalog)[0], "brands": group_choices(catalog)[1],
         "preview": preview[:PREVIEW_ROWS] if preview is not None else None,
         "preview_cut": preview is not None and len(preview) > PREVIEW_ROWS, "form_error": error,
     }, status=status)

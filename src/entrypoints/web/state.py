@@ -18,7 +18,7 @@ from starlette.templating import Jinja2Templates
 from adapters.config import Config
 from entrypoints.web.dispatch_batch import DispatchBatcher
 from entrypoints.web.metrics import WebMetrics
-from pricing_core.alerts import Notifier
+from pricing_core.alerts import Notifier, StoreNotifier
 from pricing_core.ports import Clock, PriceEchoes, SallaAuth, SallaCatalog, StoreLocks, TaskQueue, UnitOfWorkFactory
 
 SANDBOX_PREFIX = "/sandbox"
@@ -58,9 +58,13 @@ class WebServices(Protocol):
     @property
     def echo_ttl_seconds(self) -> float: ...
 
-    # The alerts' sender (None when ``ALERT_URLS`` is unset): the settings page's "send a test alert".
+    # The operator's alerts' sender (None when ``ALERT_URLS`` is unset).
     @property
     def notifier(self) -> Notifier | None: ...
+
+    # A store's own alerts' sender: the settings page checks targets with it and sends the test alert.
+    @property
+    def store_notifier(self) -> StoreNotifier | None: ...
 
 
 class Background(Protocol):

@@ -10,7 +10,8 @@ runners call them from worker threads and the web app from its threadpool.
 - ``clock``, ``task_queue``, ``locks``, ``echoes``: time and ids, the runners' queue, per-store
   locks, the expected echoes of the prices we write.
 - Storage: ``unit_of_work`` (the transaction and a store's scope of it) over the repositories of
-  ``stores``, ``pricing_config``, ``products``, ``sales``, ``decisions``, ``activity``, ``system``.
+  ``stores``, ``pricing_config``, ``products``, ``sales``, ``decisions``, ``activity``, ``alerts``,
+  ``system``.
 
 Every public name is importable from ``pricing_core.ports`` itself.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from pricing_core.ports.activity import ActivityRepository
 from pricing_core.ports.advisors import PricingAdvisor, StoreContext
+from pricing_core.ports.alerts import AlertSettingsRepository
 from pricing_core.ports.clock import Clock, IdFactory
 from pricing_core.ports.competitors import CompetitorSource
 from pricing_core.ports.decisions import DecisionRepository, RunInputRepository, RunRepository, checked_expected
@@ -48,6 +50,7 @@ from pricing_core.ports.unit_of_work import StoreScope, UnitOfWork, UnitOfWorkFa
 __all__ = [
     "DEFAULT_SCOPE",
     "ActivityRepository",
+    "AlertSettingsRepository",
     "ApplyReport",
     "Clock",
     "CompetitorSource",

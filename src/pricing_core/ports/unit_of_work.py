@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from pricing_core.ports.activity import ActivityRepository
+from pricing_core.ports.alerts import AlertSettingsRepository
 from pricing_core.ports.decisions import DecisionRepository, RunInputRepository, RunRepository
 from pricing_core.ports.intents import IntentRepository
 from pricing_core.ports.pricing_config import OverrideRepository, RuleRepository, SettingsRepository
@@ -31,6 +32,7 @@ class StoreScope(Protocol):
     run_inputs: RunInputRepository
     rules: RuleRepository
     overrides: OverrideRepository
+    alerts: AlertSettingsRepository
 
 
 class UnitOfWork(Protocol):

@@ -2,8 +2,11 @@
 
 A pass reads the activity entries that may be news (``alerts.ALERTING_ACTIVITY``) logged since the
 cursor it keeps in ``system_settings``, turns them into alerts (``alerts.alerts_of``), groups them
-into one message per store and kind, and hands each to the ``Notifier``. Before sending it looks
-at the store as it is now, so a message is never stale news:
+into one message per store and kind, and hands each to the operator's ``Notifier`` (``ALERT_URLS``:
+every alert of every store, in the operator's language) and to the ``StoreNotifier`` for the
+store's own targets (the kinds the store wants, in the store's alert language; each target is
+checked against the internal-address guard again at sending). Before sending it looks at the
+store as it is now, so a message is never stale news:
 
 - approvals waiting: only while some still wait (the count said is today's), and at most one
   message per store per digest period, like every repeated kind (``alerts.DIGESTED``);
@@ -11,7 +14,8 @@ at the store as it is now, so a message is never stale news:
   threshold (a later refresh that succeeded makes it no news);
 - the store's name and language come from the store.
 
-Each message is recorded in the store's activity log (``alert_sent`` or ``alert_failed``). The pass
+Each delivery is recorded in the store's activity log (``alert_sent`` or ``alert_failed``, with its
+audience ``store`` and the targets masked when they were the store's own). The pass
 runs under a lock (one sender at a time) and moves the cursor past what it read whatever the
 outcome: a target that keeps failing is retried by the notifier and logged, never resent forever.
 Entries younger than ``SETTLE_SECONDS`` wait for the next pass, so an entry of a transaction that
@@ -21,12 +25,14 @@ commits late is not skipped. The first pass starts from now: history is not news
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
 import attrs
 
 from pricing_core.activity import ActivityEntry, ActivityType
+from pricing_core.alert_settings import StoreAlertSettings
 from pricing_core.alerts import (
     ALERTING_ACTIVITY,
     DIGESTED,
@@ -36,6 +42,7 @@ from pricing_core.alerts import (
     AlertPolicy,
     Delivery,
     Notifier,
+    StoreNotifier,
     alerts_of,
     batches,
     recently_sent,
@@ -57,6 +64,7 @@ SETTLE_SECONDS = 60
 READ_LIMIT = 2000
 # A token is worth an alert when it expires within this many hours and could not be refreshed.
 TOKEN_ALERT_HOURS = 48.0
+NO_TARGET = "no alert target configured"
 
 
 class AlertPorts(Protocol):
@@ -85,14 +93,16 @@ class AlertsResult:
 
 def send_alerts(
     ports: AlertPorts,
-    notifier: Notifier,
+    notifier: Notifier | None,
     *,
+    store_notifier: StoreNotifier | None = None,
     policy: AlertPolicy = AlertPolicy(),
     language: str | None = None,
 ) -> AlertsResult:
     """One pass: the news logged since the cursor, one message per store and kind (see the module docstring).
 
-    ``language`` is the messages' language when a store's own is not known (None: both languages).
+    ``notifier`` sends to the operator's targets (None: there are none), ``store_notifier`` to each
+    store's own. ``language`` is the operator's messages' language (None: both languages).
     """
     with ports.locks.hold(LOCK_STORE, LOCK_PURPOSE, timeout=0) as acquired:
         if not acquired:
@@ -106,7 +116,7 @@ def send_alerts(
         alerts = [alert for entry in entries for alert in alerts_of(entry)]
         sent = failed = passed = 0
         for batch in batches(alerts):
-            delivery = _send_one(ports, notifier, batch, policy=policy, language=language, now=now)
+            delivery = _send_one(ports, notifier, store_notifier, batch, policy=policy, language=language, now=now)
             if delivery is None:
                 passed += 1
             elif delivery.sent:
@@ -119,14 +129,17 @@ def send_alerts(
         return AlertsResult(read=len(entries), sent=sent, failed=failed, passed=passed)
 
 
-def send_test_alert(ports: AlertPorts, notifier: Notifier, store_id: str, *, language: str | None = None) -> Delivery:
-    """A test message to the store's targets ("send a test alert"); ``StoreNotFound`` for an unknown store."""
+def send_test_alert(ports: AlertPorts, notifier: StoreNotifier, store_id: str) -> Delivery:
+    """A test message to the store's own targets in the store's alert language ("send a test alert").
+
+    The delivery lists each target's outcome (sent, refused and why, failed); with no target it
+    is not sent (``targets`` 0). ``StoreNotFound`` for an unknown store.
+    """
     now = ports.clock.now()
     batch = AlertBatch(kind=AlertKind.TEST, store_id=str(store_id),
                        alerts=(Alert(kind=AlertKind.TEST, store_id=str(store_id), at=now),))
-    delivery = _send_one(ports, notifier, batch, policy=AlertPolicy(digest_hours=0), language=language, now=now)
-    assert delivery is not None  # a test message is always news
-    return delivery
+    delivery = _send_one(ports, None, notifier, batch, policy=AlertPolicy(digest_hours=0), language=None, now=now)
+    return delivery or Delivery(sent=False, error=NO_TARGET)
 
 
 def _news(activity: ActivityRepository, cursor: datetime, upto: datetime) -> list[ActivityEntry]:
@@ -142,10 +155,11 @@ def _news(activity: ActivityRepository, cursor: datetime, upto: datetime) -> lis
 
 
 def _send_one(
-    ports: AlertPorts, notifier: Notifier, batch: AlertBatch, *, policy: AlertPolicy, language: str | None,
-    now: datetime,
+    ports: AlertPorts, notifier: Notifier | None, store_notifier: StoreNotifier | None, batch: AlertBatch, *,
+    policy: AlertPolicy, language: str | None, now: datetime,
 ) -> Delivery | None:
-    """Send one batch if it is still news (None otherwise), and record the outcome in the store's log."""
+    """Send one batch if it is still news, to the operator and to the store's own targets, and record each
+    delivery in the store's log; None when it is no news or nobody is to hear of it."""
     with ports.uow_factory(batch.store_id) as uow:
         store = uow.stores.get(batch.store_id)
         if store is None:
@@ -156,6 +170,7 @@ def _send_one(
         recent = scope.activity.list(activity_type=ActivityType.ALERT_SENT, limit=200)
         pending = scope.decisions.count(status=DecisionStatus.PENDING)
         tokens = scope.tokens.get()
+        own: StoreAlertSettings = scope.alerts.get()
     if batch.kind in DIGESTED and batch.kind in recently_sent(recent, now - timedelta(hours=policy.digest_hours)):
         return None
     if batch.kind is AlertKind.APPROVALS_WAITING and not pending:
@@ -166,32 +181,56 @@ def _send_one(
             return None
         batch = attrs.evolve(batch, alerts=tuple(
             attrs.evolve(a, facts={**a.facts, "hours_left": health.hours_until_expiry}) for a in batch.alerts))
-    batch = attrs.evolve(batch, store_name=store.store_name, pending_approvals=pending, language=language)
+    batch = attrs.evolve(batch, store_name=store.store_name, pending_approvals=pending)
+    deliveries: list[Delivery] = []
+    if notifier is not None and batch.kind is not AlertKind.TEST:
+        operator_batch = attrs.evolve(batch, language=language)
+        deliveries.append(_deliver(ports, operator_batch, "operator", lambda: notifier.send(operator_batch)))
+    if store_notifier is not None and own.targets and own.wants(batch.kind):
+        store_batch = attrs.evolve(batch, language=own.batch_language)
+        deliveries.append(_deliver(ports, store_batch, "store",
+                                   lambda: store_notifier.send_to(store_batch, own.targets)))
+    if not deliveries:
+        return None
+    if len(deliveries) == 1:
+        return deliveries[0]
+    errors = [d.error for d in deliveries if d.error]
+    return Delivery(sent=any(d.sent for d in deliveries), targets=sum(d.targets for d in deliveries),
+                    error="; ".join(errors) or None, outcomes=tuple(o for d in deliveries for o in d.outcomes))
+
+
+def _deliver(ports: AlertPorts, batch: AlertBatch, audience: str, send: Callable[[], Delivery]) -> Delivery:
     try:
-        delivery = notifier.send(batch)
+        delivery = send()
     except Exception as exc:  # the port says it never raises; a broken adapter still must not stop the pass
-        log.exception("alerts: the notifier raised for store %s", batch.store_id)
+        log.exception("alerts: the %s notifier raised for store %s", audience, batch.store_id)
         delivery = Delivery(sent=False, error=f"{type(exc).__name__}: {exc}")
-    _record(ports, batch, delivery)
+    _record(ports, batch, delivery, audience)
     return delivery
 
 
-def _record(ports: AlertPorts, batch: AlertBatch, delivery: Delivery) -> None:
+def _record(ports: AlertPorts, batch: AlertBatch, delivery: Delivery, audience: str) -> None:
     kind = batch.kind.value
+    whose = "the store's " if audience == "store" else ""
     if delivery.sent:
-        activity, text = ActivityType.ALERT_SENT, f"Alert sent ({kind}) to {delivery.targets} target(s)"
+        activity, text = ActivityType.ALERT_SENT, f"Alert sent ({kind}) to {whose}{delivery.targets} target(s)"
     else:
         activity, text = ActivityType.ALERT_FAILED, f"Alert not sent ({kind}): {delivery.error or 'no target'}"
-        log.warning("alerts: %s for store %s not sent: %s", kind, batch.store_id, delivery.error)
+        log.warning("alerts: %s for store %s not sent (%s): %s", kind, batch.store_id, audience, delivery.error)
+    metadata: dict[str, object] = {"kind": kind, "alerts": len(batch.alerts), "targets": delivery.targets,
+                                   "error": delivery.error}
+    if audience == "store":  # the operator's entries keep their shape of before stores had targets
+        metadata["audience"] = audience
+    if delivery.outcomes:
+        metadata["outcomes"] = [attrs.asdict(o) for o in delivery.outcomes]  # targets masked by the notifier
     with ports.uow_factory(batch.store_id) as uow:
-        scope_of(uow).activity.log(activity, text, at=ports.clock.now(),
-                                   metadata={"kind": kind, "alerts": len(batch.alerts), "targets": delivery.targets,
-                                             "error": delivery.error})
+        scope_of(uow).activity.log(activity, text, at=ports.clock.now(), metadata=metadata)
         uow.commit()
 
 
 __all__ = [
     "CURSOR_KEY",
+    "NO_TARGET",
     "SETTLE_SECONDS",
     "TOKEN_ALERT_HOURS",
     "AlertPorts",

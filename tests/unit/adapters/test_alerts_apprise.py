@@ -19,6 +19,7 @@ import pytest
 
 from adapters.alerts import AppriseNotifier, render, render_in
 from adapters.alerts.messages import TITLES
+from adapters.alerts.targets import TargetGuard
 from pricing_core.alerts import Alert, AlertBatch, AlertKind
 
 AT = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
@@ -196,3 +197,34 @@ def test_no_target_or_an_unknown_scheme_is_a_failed_delivery_not_an_exception() 
     assert AppriseNotifier([], public_url=PUBLIC).send(batch(AlertKind.TEST)).error == "no alert target configured"
     delivery = AppriseNotifier(["nosuchscheme://x/y"], public_url=PUBLIC, timeout=2).send(batch(AlertKind.TEST))
     assert not delivery.sent and "not a URL apprise can send to" in (delivery.error or "")
+
+
+# -- a store's own targets (StoreNotifier): the guard at sending, each target's outcome ------------
+
+
+def test_a_stores_targets_are_sent_to_with_private_targets_allowed(receiver: Receiver) -> None:
+    notifier = AppriseNotifier((), public_url=PUBLIC, timeout=5, guard=TargetGuard(allow_private=True))
+    delivery = notifier.send_to(batch(AlertKind.RUN_FAILED, language="ar"), [receiver.url, "windows://"])
+    [message] = receiver.received
+    assert message["title"] == "Oud House: فشل تشغيل للتسعير"
+    assert delivery.sent and delivery.targets == 1
+    assert [(o.target, o.sent, o.refused) for o in delivery.outcomes] == [
+        ("json://127.0.0.1/•••", True, None), ("windows://", False, "scheme")]
+    assert "1 of 2 target(s) not sent" in (delivery.error or "")
+
+
+def test_the_guard_is_asked_again_at_sending_an_internal_target_gets_nothing(receiver: Receiver) -> None:
+    notifier = AppriseNotifier((), public_url=PUBLIC, timeout=5)  # the default guard: no private address
+    assert notifier.refusal(receiver.url) == "internal"
+    delivery = notifier.send_to(batch(AlertKind.TEST), [receiver.url])
+    assert receiver.received == []
+    assert not delivery.sent and delivery.outcomes[0].refused == "internal"
+
+
+def test_a_failing_store_target_is_retried_and_reported_by_its_masked_name(receiver: Receiver) -> None:
+    receiver.status = 500
+    notifier = AppriseNotifier((), public_url=PUBLIC, timeout=3, guard=TargetGuard(allow_private=True))
+    delivery = notifier.send_to(batch(AlertKind.TEST), [receiver.url.replace("json://", "json://user:SECRET@")])
+    assert not delivery.sent and delivery.outcomes[0].error
+    assert delivery.outcomes[0].target == "json://•••@127.0.0.1/•••"
+    assert "SECRET" not in repr(delivery)

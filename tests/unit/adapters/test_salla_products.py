@@ -255,11 +255,20 @@ def test_documented_categories_brand_and_tags_are_read() -> None:
     assert nested["1182964224"].brand == "99911771"
 
 
+def test_documented_category_and_brand_names_are_kept_as_salla_gives_them() -> None:
+    listed, _ = _parse_all(_documented("list_products.json")["data"], TODAY)
+    assert listed["1994210129"].category_names == (("1032561074", "الفساتين"),)
+    assert listed["1994210129"].brand_name is None  # brand {}: no brand, no name
+    light, _ = _parse_all(_documented("list_products_light.json")["data"], TODAY)
+    assert light["1840141304"].brand_name == "Luis Viton"
+
+
 def test_variants_carry_their_products_grouping() -> None:
     raw = _product(categories=[{"id": 5, "name": "عطور"}], brand={"id": 7, "name": "X"}, tags=[{"name": "sale"}],
                    skus=[_sku(1, 120, 120), _sku(2, 100, 0)])
     products, _ = parse_product(raw, today=TODAY)
     assert products and all((p.categories, p.brand, p.tags) == (("5",), "7", ("sale",)) for p in products)
+    assert all((p.category_names, p.brand_name) == ((("5", "عطور"),), "X") for p in products)
 
 
 @given(st.one_of(st.none(), st.integers(), st.text(), st.lists(st.one_of(st.none(), st.integers(), st.text(),

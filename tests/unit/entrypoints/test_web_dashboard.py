@@ -502,19 +502,24 @@ def test_settings_preview_prices_the_latest_run_again_without_saving(two_stores)
 
 def test_send_a_test_alert_from_the_settings_page(two_stores) -> None:
     from adapters.alerts import MemoryNotifier
+    from pricing_core.alert_settings import StoreAlertSettings
 
     web, mine, _theirs, browser = two_stores
     base = f"/dashboard/stores/{mine}/settings"
     token = web.csrf(browser, base)
+    web.services.store_notifier = MemoryNotifier()
     unconfigured = browser.post(f"{base}/test-alert", data={"csrf_token": token})
-    assert "No alert target is configured" in unconfigured.text
-    web.services.notifier = MemoryNotifier()
+    assert "No alert target is configured" in unconfigured.text  # the store has no target of its own yet
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None
+        uow.store.alerts.save(StoreAlertSettings(targets=("tgram://123:SECRET/9",)))
+        uow.commit()
     browser.get("/lang/ar")
     sent = browser.post(f"{base}/test-alert", data={"csrf_token": token})
     assert "أُرسل تنبيه تجريبي إلى 1 وجهة" in sent.text
-    [batch] = web.services.notifier.batches
+    [(batch, _targets)] = web.services.store_notifier.sent_to
     assert batch.store_id == mine and batch.kind.value == "test"
-    web.services.notifier.fail = True
+    web.services.store_notifier.fail = True
     failed = browser.post(f"{base}/test-alert", data={"csrf_token": token})
-    assert "تعذّر إرسال التنبيه التجريبي" in failed.text
+    assert "التنبيه التجريبي: tgram://123•••/•••: فشل" in failed.text and "SECRET" not in failed.text
     assert browser.post(f"{base}/test-alert", data={"csrf_token": "wrong"}).status_code == 403

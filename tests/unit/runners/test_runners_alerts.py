@@ -10,6 +10,7 @@ from adapters.alerts import AppriseNotifier, MemoryNotifier
 from adapters.config import Config
 from bootstrap import ProcessKind, bootstrap
 from pricing_core.activity import ActivityType
+from pricing_core.alert_settings import AlertLanguage, StoreAlertSettings
 from pricing_core.alerts import AlertKind
 from pricing_core.commands import SendAlerts, WatchAllPriceChanges, WatchPriceChanges
 from runners.actors import HANDLERS
@@ -47,6 +48,34 @@ def test_the_alert_job_sends_what_was_logged_and_does_nothing_without_a_notifier
     assert batch.kind is AlertKind.TOKEN_REVOKED and batch.language == "ar"
     quiet, _ = services(Config())
     HANDLERS[SendAlerts](quiet, SendAlerts())  # no ALERT_URLS: nothing to do, nothing raised
+
+
+def test_the_store_notifier_is_always_built_and_guarded_as_the_operator_says() -> None:
+    plain, _ = services(Config())
+    assert isinstance(plain.store_notifier, AppriseNotifier) and plain.store_notifier.urls == ()
+    assert plain.store_notifier.refusal("json://127.0.0.1:9/x") == "internal"
+    lenient, _ = services(Config(alert_allow_private_targets=True))
+    assert lenient.store_notifier.refusal("json://127.0.0.1:9/x") is None
+    assert lenient.store_notifier.refusal("windows://") == "scheme"
+
+
+def test_the_alert_job_reaches_a_stores_targets_without_alert_urls() -> None:
+    stores = MemoryNotifier()
+    svc, ports = services(Config(), store_notifier=stores)
+    assert svc.notifier is None
+    with ports.uow_factory("1") as uow:
+        assert uow.store is not None
+        uow.store.alerts.save(StoreAlertSettings(targets=("tgram://1:A/2",), language=AlertLanguage.EN))
+        uow.commit()
+    HANDLERS[SendAlerts](svc, SendAlerts())  # the first pass sets the cursor
+    with ports.uow_factory("1") as uow:
+        assert uow.store is not None
+        uow.store.activity.log(ActivityType.STORE_UNINSTALLED, "uninstalled", at=ports.clock.now())
+        uow.commit()
+    ports.clock.advance(timedelta(minutes=2))
+    HANDLERS[SendAlerts](svc, SendAlerts())
+    [(batch, targets)] = stores.sent_to
+    assert batch.kind is AlertKind.TOKEN_REVOKED and batch.language == "en" and targets == ("tgram://1:A/2",)
 
 
 def test_the_change_watch_jobs_are_routed_scheduled_and_handled() -> None:

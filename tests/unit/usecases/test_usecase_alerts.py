@@ -10,12 +10,20 @@ import pytest
 from adapters.alerts import MemoryNotifier
 from adapters.memory import FakeClock, InMemoryUnitOfWorkFactory, ThreadStoreLocks
 from pricing_core.activity import ActivityEntry, ActivityType
-from pricing_core.alerts import AlertKind, AlertPolicy, alerts_of
+from pricing_core.alert_settings import AlertLanguage, StoreAlertSettings
+from pricing_core.alerts import AlertKind, AlertPolicy, Delivery, alerts_of
 from pricing_core.decision import Action, DecisionRecord, DecisionStatus, PricingDecision, RiskLevel
 from pricing_core.errors import StoreNotFound
 from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
-from pricing_core.usecases.alerts import CURSOR_KEY, LOCK_PURPOSE, LOCK_STORE, send_alerts, send_test_alert
+from pricing_core.usecases.alerts import (
+    CURSOR_KEY,
+    LOCK_PURPOSE,
+    LOCK_STORE,
+    NO_TARGET,
+    send_alerts,
+    send_test_alert,
+)
 
 STORE = "42"
 
@@ -212,14 +220,66 @@ def test_entries_of_the_last_minute_wait_for_the_next_pass(ports: Ports) -> None
     assert send_alerts(ports, notifier).read == 1
 
 
-def test_a_test_alert_reaches_the_targets_in_the_chosen_language(ports: Ports) -> None:
+def own_targets(ports: Ports, *targets: str, language: AlertLanguage = AlertLanguage.BOTH,
+                kinds: tuple[AlertKind, ...] | None = None) -> None:
+    with ports.uow_factory(STORE) as uow:
+        assert uow.store is not None
+        uow.store.alerts.save(StoreAlertSettings(targets=targets, language=language,
+                                                 **({} if kinds is None else {"kinds": kinds})))
+        uow.commit()
+
+
+def test_a_test_alert_reaches_the_stores_targets_in_the_stores_language(ports: Ports) -> None:
     notifier = MemoryNotifier()
-    delivery = send_test_alert(ports, notifier, STORE, language="ar")
-    assert delivery.sent
+    assert send_test_alert(ports, notifier, STORE) == Delivery(sent=False, error=NO_TARGET)  # none yet
+    assert notifier.sent_to == []
+    own_targets(ports, "tgram://123456:SECRET/42", language=AlertLanguage.AR)
+    delivery = send_test_alert(ports, notifier, STORE)
+    assert delivery.sent and [o.target for o in delivery.outcomes] == ["tgram://123•••/•••"]
+    [(batch, targets)] = notifier.sent_to
+    assert batch.language == "ar" and targets == ("tgram://123456:SECRET/42",)
     title, body = notifier.messages[0]
     assert title == "Oud House: تنبيه تجريبي" and "تصل إلى هذا العنوان" in body
+    assert notifier.batches == []  # the operator's targets do not get the store's test
     with pytest.raises(StoreNotFound):
         send_test_alert(ports, notifier, "nope")
+
+
+def test_the_stores_targets_get_the_kinds_it_wants_in_its_language_the_operator_gets_everything(
+    ports: Ports,
+) -> None:
+    operator, stores = MemoryNotifier(), MemoryNotifier(refused={"json://10.0.0.5/x": "internal"})
+    started(ports, operator)
+    own_targets(ports, "jsons://user:SECRET@hooks.example.com/a", "json://10.0.0.5/x", language=AlertLanguage.EN,
+                kinds=(AlertKind.RUN_FAILED,))
+    log(ports, ActivityType.OPTIMIZATION_FAILED, run_id="r", error="x")
+    log(ports, ActivityType.STORE_UNINSTALLED)
+    settle(ports)
+    result = send_alerts(ports, operator, store_notifier=stores, language="ar")
+    assert (result.sent, result.failed) == (2, 0)
+    assert {b.kind for b in operator.batches} == {AlertKind.RUN_FAILED, AlertKind.TOKEN_REVOKED}
+    assert {b.language for b in operator.batches} == {"ar"}
+    [(batch, targets)] = stores.sent_to  # the store did not ask for token_revoked
+    assert batch.kind is AlertKind.RUN_FAILED and batch.language == "en" and len(targets) == 2
+    with ports.uow_factory(STORE) as uow:
+        assert uow.store is not None
+        entries = uow.store.activity.list(activity_type=ActivityType.ALERT_SENT)
+    [mine] = [e for e in entries if e.metadata.get("audience") == "store"]
+    assert mine.metadata["targets"] == 1 and "1 target(s) not sent" in mine.metadata["error"]
+    assert [(o["target"], o["sent"], o["refused"]) for o in mine.metadata["outcomes"]] == [
+        ("jsons://•••@hooks.example.com/•••", True, None), ("json://10.0.0.5/•••", False, "internal")]
+    assert "SECRET" not in repr([e.metadata for e in entries])
+
+
+def test_a_store_with_targets_hears_of_its_alerts_without_operator_targets(ports: Ports) -> None:
+    stores = MemoryNotifier()
+    started(ports, stores)
+    own_targets(ports, "mailto://merchant:pw@example.com")
+    log(ports, ActivityType.OPTIMIZATION_FAILED, run_id="r", error="x")
+    settle(ports)
+    assert send_alerts(ports, None, store_notifier=stores).sent == 1
+    [(batch, _)] = stores.sent_to
+    assert batch.kind is AlertKind.RUN_FAILED and batch.language is None  # both languages
 
 
 def test_only_store_entries_are_news(ports: Ports) -> None:

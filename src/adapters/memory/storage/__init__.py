@@ -7,7 +7,7 @@ of work with its snapshot-and-journal transactions, the store scope), ``state`` 
 listings, system settings, webhook inbox, subscriptions, retention), and one module per
 store-scoped repository: ``tokens``, ``store_settings``, ``products``, ``offers``,
 ``price_history``, ``decisions``, ``runs``, ``run_inputs``, ``activity``, ``sales``, ``rules``,
-``overrides``.
+``overrides``, ``alerts``.
 """
 
 from adapters.memory.storage.unit_of_work import InMemoryStoreScope, InMemoryUnitOfWork, InMemoryUnitOfWorkFactory

@@ -13,6 +13,7 @@ from typing import Any, TypeAlias
 import attrs
 
 from pricing_core.activity import ActivityEntry
+from pricing_core.alert_settings import StoreAlertSettings
 from pricing_core.catalog import CompetitorOffer, PricePoint, Product
 from pricing_core.decision import DecisionRecord
 from pricing_core.errors import StoreNotFound
@@ -62,6 +63,7 @@ class State:
     rules: dict[str, tuple[PricingRule, ...]] = attrs.Factory(dict)
     overrides: dict[str, dict[str, ProductOverride]] = attrs.Factory(dict)
     intents: dict[str, Intent] = attrs.Factory(dict)  # key -> intent (pricing_core.intents)
+    alerts: dict[str, StoreAlertSettings] = attrs.Factory(dict)
 
     def copy(self) -> State:
         """A copy a unit of work may write to without touching this one."""
@@ -84,6 +86,7 @@ class State:
             rules=dict(self.rules),
             overrides={k: dict(v) for k, v in self.overrides.items()},
             intents=dict(self.intents),
+            alerts=dict(self.alerts),
         )
 
 

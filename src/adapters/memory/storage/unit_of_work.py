@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from adapters.memory.intents import MemoryIntents
 from adapters.memory.storage.activity import MemoryActivity
+from adapters.memory.storage.alerts import MemoryAlertSettings
 from adapters.memory.storage.cross_store import (
     MemoryRetention,
     MemoryStores,
@@ -40,6 +41,7 @@ from adapters.memory.storage.store_settings import MemorySettings
 from adapters.memory.storage.tokens import MemoryTokens
 from pricing_core.ports import (
     ActivityRepository,
+    AlertSettingsRepository,
     DecisionRepository,
     IntentRepository,
     OfferRepository,
@@ -165,6 +167,7 @@ class InMemoryStoreScope:
         self.run_inputs: RunInputRepository = MemoryRunInputs(uow, store_id)
         self.rules: RuleRepository = MemoryRules(uow, store_id)
         self.overrides: OverrideRepository = MemoryOverrides(uow, store_id)
+        self.alerts: AlertSettingsRepository = MemoryAlertSettings(uow, store_id)
 
 
 __all__ = ["InMemoryStoreScope", "InMemoryUnitOfWork", "InMemoryUnitOfWorkFactory"]

@@ -14,6 +14,7 @@ from entrypoints.web.formatting import to_store_time
 from entrypoints.web.i18n import label, translator
 from entrypoints.web.pages import language, render
 from entrypoints.web.state import web_state
+from pricing_core.catalog import Product, group_choices
 from pricing_core.ports import scope_of
 from pricing_core.stores import Store
 
@@ -28,6 +29,12 @@ def _catalog_matching(request: Request, store: Store, selection: CatalogFilter) 
     return selection.order([r for r in _catalog_all(request, store) if selection.matches(r)])
 
 
+def _choices(rows: list[dict[str, Any]]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The catalog rows' categories and brands as (id, name) filter choices."""
+    return group_choices(Product(id=r["id"], price=r["price"], categories=r["categories"], brand=r["brand"],
+                                 category_names=r["category_names"], brand_name=r["brand_name"]) for r in rows)
+
+
 @store_page
 def catalog(request: Request, store: Store) -> Response:
     """Every product: fresh price, cost, margin, lowest competitor, position, last change, pending change."""
@@ -40,9 +47,8 @@ def catalog(request: Request, store: Store) -> Response:
         "store": store, "rows": matching[(page - 1) * CATALOG_PER_PAGE: page * CATALOG_PER_PAGE],
         "matching": len(matching), "page": page, "pages": pages, "filter": selection,
         "positions": POSITIONS, "sorts": CATALOG_SORTS, "section": "catalog",
-        # The store's own categories and brands (Salla's ids: the catalog snapshot keeps no names).
-        "categories": sorted({c for r in rows for c in r["categories"]}),
-        "brands": sorted({r["brand"] for r in rows if r["brand"]}),
+        # The store's own categories and brands: (id, Salla's name, or the id when it gave none).
+        "categories": _choices(rows)[0], "brands": _choices(rows)[1],
     })
 
 

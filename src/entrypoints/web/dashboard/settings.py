@@ -15,13 +15,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from entrypoints.web.dashboard.access import store_page, who
+from entrypoints.web.dashboard.alert_settings import alert_group, current_alerts, save_alerts
+from entrypoints.web.dashboard.alert_settings import send_test as send_test
 from entrypoints.web.pages import flash, language, render
 from entrypoints.web.settings_text import GROUPS, choice_label, field_help, field_label, merchant_errors
 from entrypoints.web.state import web_state
 from pricing_core.ports import scope_of
 from pricing_core.settings import TenantSettings
 from pricing_core.stores import Store
-from pricing_core.usecases.alerts import send_test_alert
 from pricing_core.usecases.backtest import backtest
 from pricing_core.usecases.store_settings import update_settings
 
@@ -92,6 +93,7 @@ def settings_form(request: Request, store: Store) -> Response:
     values = {name: _form_value(getattr(current, name)) for name in TenantSettings.model_fields}
     return render(request, "settings.html", {
         "store": store, "groups": _settings_groups(values, {}, language(request)), "section": "settings",
+        "alerts": alert_group(current_alerts(request, store), language(request)),
     })
 
 
@@ -128,6 +130,17 @@ def save_settings(request: Request, store: Store, form: FormData) -> Response:
     s = web.services
     changes, raw = _changes_from_form(form)
     previewing = form.get("action") == "preview"
+    lang = language(request)
+    # The notifications group first: a refused target saves nothing of the form.
+    refused_alerts = None if previewing else save_alerts(request, store, form)
+    if refused_alerts is not None:
+        with s.uow_factory(store.store_id) as uow:
+            current = scope_of(uow).settings.get()
+        values = {name: _form_value(getattr(current, name)) for name in TenantSettings.model_fields} | raw
+        return render(request, "settings.html", {
+            "store": store, "groups": _settings_groups(values, {}, lang), "form_error": "fix_errors",
+            "section": "settings", "alerts": refused_alerts,
+        }, status=400)
     try:
         if previewing:
             report = backtest(s.uow_factory, store.store_id, changes, runs=1)
@@ -135,7 +148,6 @@ def save_settings(request: Request, store: Store, form: FormData) -> Response:
             update = update_settings(s.uow_factory, web.queue, s.clock, store_id=store.store_id, changes=changes,
                                      by=who(request))
     except ValidationError as exc:
-        lang = language(request)
         with s.uow_factory(store.store_id) as uow:
             current = scope_of(uow).settings.get()
         values = {name: _form_value(getattr(current, name)) for name in TenantSettings.model_fields}
@@ -145,7 +157,7 @@ def save_settings(request: Request, store: Store, form: FormData) -> Response:
         stray = [m for f, m in errors.items() if f not in TenantSettings.model_fields]
         return render(request, "settings.html", {
             "store": store, "groups": _settings_groups(values, errors, lang), "form_error": "fix_errors",
-            "stray_errors": stray, "section": "settings",
+            "stray_errors": stray, "section": "settings", "alerts": alert_group(current_alerts(request, store), lang),
         }, status=400)
     if previewing:
         with s.uow_factory(store.store_id) as uow:
@@ -153,28 +165,13 @@ def save_settings(request: Request, store: Store, form: FormData) -> Response:
         values = {name: _form_value(getattr(current, name)) for name in TenantSettings.model_fields} | raw
         run = report.per_run[0] if report.per_run else None
         return render(request, "settings.html", {
-            "store": store, "groups": _settings_groups(values, {}, language(request)), "section": "settings",
-            "preview": run,
+            "store": store, "groups": _settings_groups(values, {}, lang), "section": "settings",
+            "preview": run, "alerts": alert_group(current_alerts(request, store), lang),
         })
     flash(request, "saved")
     if update.superseded:
         flash(request, "settings_superseded")
     return RedirectResponse(f"/dashboard/stores/{quote(store.store_id, safe='')}/settings", status_code=303)
-
-
-def send_test(request: Request, store: Store, form: FormData) -> Response:
-    """Send a test alert to the configured targets and say how it went (``ALERT_URLS``)."""
-    s = web_state(request).services
-    back = RedirectResponse(f"/dashboard/stores/{quote(store.store_id, safe='')}/settings", status_code=303)
-    if s.notifier is None:
-        flash(request, "test_alert_unconfigured", "error")
-        return back
-    delivery = send_test_alert(s, s.notifier, store.store_id, language=language(request))
-    if delivery.sent:
-        flash(request, "test_alert_sent", targets=delivery.targets)
-    else:
-        flash(request, "test_alert_failed", "error", error=delivery.error or "")
-    return back
 
 
 __all__ = ["save_settings", "send_test", "settings_form"]

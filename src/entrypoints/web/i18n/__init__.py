@@ -2,7 +2,7 @@
 
 The tables are kept by where the words appear: ``site`` (the frame, landing, sign-in, operator),
 ``store_pages``, ``rules``, ``costs``, ``unpriceable``, ``rollback`` (the run page and its rollback),
-``messages`` (flashes and error pages) and
+``alerts`` (the settings page's notifications), ``messages`` (flashes and error pages) and
 ``values`` (the words for a field's values, ``group.value``). This module merges them into
 :data:`LABELS` and looks words up.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from entrypoints.web.i18n import (
+    alerts,
     costs,
     messages,
     product_page,
@@ -39,7 +40,7 @@ def _merged(*tables: Mapping[str, dict[str, str]]) -> dict[str, dict[str, str]]:
 
 LABELS: dict[str, dict[str, str]] = _merged(
     site.LABELS, store_pages.LABELS, product_page.LABELS, rules.LABELS, costs.LABELS, unpriceable.LABELS,
-    rollback.LABELS, messages.LABELS, values.LABELS,
+    rollback.LABELS, messages.LABELS, values.LABELS, alerts.LABELS,
 )
 
 
