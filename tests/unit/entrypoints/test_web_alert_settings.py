@@ -133,3 +133,15 @@ def test_the_notifications_group_reads_in_arabic(web: Harness) -> None:
     page = browser.get(f"/dashboard/stores/{mine}/settings").text
     for word in ("التنبيهات", "إضافة وجهات", "لغة التنبيهات", "عربي وإنجليزي", "تغييرات أسعار بانتظار موافقتك"):
         assert word in page
+
+
+def test_an_invalid_pricing_field_saves_nothing_of_the_form_not_even_the_targets(web: Harness) -> None:
+    """All or nothing: the page comes back with the field's error and the targets are not stored."""
+    mine = web.merchant_ids()[0]
+    browser = web.install(mine)
+    base = f"/dashboard/stores/{mine}/settings"
+    token = web.csrf(browser, base)
+    page = browser.post(base, data=form(token, alert_targets_new=SECRET_URL, alert_language="ar",
+                                        min_profit_margin="-5"))
+    assert page.status_code == 400
+    assert saved(web, mine) == StoreAlertSettings()

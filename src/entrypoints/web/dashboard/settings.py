@@ -24,7 +24,7 @@ from pricing_core.ports import scope_of
 from pricing_core.settings import TenantSettings
 from pricing_core.stores import Store
 from pricing_core.usecases.backtest import backtest
-from pricing_core.usecases.store_settings import update_settings
+from pricing_core.usecases.store_settings import merged_settings, update_settings
 
 # Fields shown first in the settings form; the rest go under "advanced".
 MAIN_SETTINGS = (
@@ -131,20 +131,23 @@ def save_settings(request: Request, store: Store, form: FormData) -> Response:
     changes, raw = _changes_from_form(form)
     previewing = form.get("action") == "preview"
     lang = language(request)
-    # The notifications group first: a refused target saves nothing of the form.
-    refused_alerts = None if previewing else save_alerts(request, store, form)
-    if refused_alerts is not None:
-        with s.uow_factory(store.store_id) as uow:
-            current = scope_of(uow).settings.get()
-        values = {name: _form_value(getattr(current, name)) for name in TenantSettings.model_fields} | raw
-        return render(request, "settings.html", {
-            "store": store, "groups": _settings_groups(values, {}, lang), "form_error": "fix_errors",
-            "section": "settings", "alerts": refused_alerts,
-        }, status=400)
     try:
         if previewing:
             report = backtest(s.uow_factory, store.store_id, changes, runs=1)
         else:
+            # All or nothing: the pricing fields are checked before anything is saved, then the
+            # notifications group (a refused target saves nothing of the form), then the settings.
+            with s.uow_factory(store.store_id) as uow:
+                merged_settings(scope_of(uow).settings.get(), changes)
+            refused_alerts = save_alerts(request, store, form)
+            if refused_alerts is not None:
+                with s.uow_factory(store.store_id) as uow:
+                    current = scope_of(uow).settings.get()
+                values = {name: _form_value(getattr(current, name)) for name in TenantSettings.model_fields} | raw
+                return render(request, "settings.html", {
+                    "store": store, "groups": _settings_groups(values, {}, lang), "form_error": "fix_errors",
+                    "section": "settings", "alerts": refused_alerts,
+                }, status=400)
             update = update_settings(s.uow_factory, web.queue, s.clock, store_id=store.store_id, changes=changes,
                                      by=who(request))
     except ValidationError as exc:
