@@ -21,6 +21,8 @@ from pricing_core.decision import Action, PricingDecision
 from pricing_core.engine import price_catalog
 from pricing_core.guards import margin_of
 from pricing_core.money import quantize
+from pricing_core.overrides import ProductOverride
+from pricing_core.rules import PricingRule
 from pricing_core.settings import TenantSettings
 
 _HUNDRED = Decimal(100)
@@ -89,8 +91,15 @@ def input_from_json(data: Mapping[str, Any]) -> PricingInput:
 # -- pricing again ----------------------------------------------------------------------------
 
 
-def replay(inputs: Sequence[PricingInput], settings: TenantSettings) -> list[PricingDecision]:
-    """Price stored inputs again under ``settings``: one decision per input, in order.
+def replay(
+    inputs: Sequence[PricingInput],
+    settings: TenantSettings,
+    *,
+    rules: Sequence[PricingRule] = (),
+    overrides: Mapping[str, ProductOverride] | None = None,
+) -> list[PricingDecision]:
+    """Price stored inputs again under ``settings``, ``rules`` and product ``overrides``: one
+    decision per input, in order.
 
     Inputs of one run share their time per page, so they are priced in groups of equal ``now``,
     exactly as the sweep priced them.
@@ -110,6 +119,8 @@ def replay(inputs: Sequence[PricingInput], settings: TenantSettings) -> list[Pri
             now=now,
             history_by_product_id={i.product.id: [i.last_change] for i in group if i.last_change is not None},
             proposals={i.product.id: i.proposal for i in group if i.proposal is not None},
+            rules=rules,
+            overrides=overrides,
         )
         start = end
     return decisions

@@ -21,6 +21,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     backtest.add_argument("store_id")
     backtest.add_argument("--settings", required=True, type=Path, metavar="FILE.json",
                           help="a JSON object of settings applied over the store's current ones")
+    backtest.add_argument("--rules", type=Path, default=None, metavar="FILE.json",
+                          help='pricing rules used instead of the store\'s: {"rules": [...]} as PUT /stores/{id}/rules '
+                               "takes, or the list itself")
     which = backtest.add_mutually_exclusive_group()
     which.add_argument("--since", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
                        help="only runs started on this day or later")
@@ -49,6 +52,29 @@ def _overrides(path: Path) -> dict[str, Any]:
     return data
 
 
+def _rules(path: Path) -> list[Any]:
+    from entrypoints.web.rule_views import rule_from_json
+    from pricing_core.rules import InvalidRule
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CommandError(f"--rules: cannot read {path}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise CommandError(f"--rules: {path} is not JSON: {exc}") from exc
+    items = data.get("rules") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise CommandError(f'--rules: {path} must hold {{"rules": [...]}} or a JSON list of rules')
+    try:
+        rules = [rule_from_json(item, f"rules[{i}]") for i, item in enumerate(items)]
+    except InvalidRule as exc:
+        raise CommandError(f"--rules: {exc}") from exc
+    names = [r.name for r in rules]
+    if len(set(names)) != len(names):
+        raise CommandError("--rules: two rules share a name")
+    return rules
+
+
 def _backtest(args: argparse.Namespace) -> int:
     import pydantic
     from rich.console import Console
@@ -58,9 +84,11 @@ def _backtest(args: argparse.Namespace) -> int:
     from pricing_core.usecases.backtest import backtest
 
     overrides = _overrides(args.settings)
+    rules = _rules(args.rules) if args.rules is not None else None
     services = _services()
     try:
-        report = backtest(services.uow_factory, args.store_id, overrides, since=args.since, runs=args.runs)
+        report = backtest(services.uow_factory, args.store_id, overrides, since=args.since, runs=args.runs,
+                          rules=rules)
     except StoreNotFound as exc:
         raise CommandError(str(exc)) from exc
     except pydantic.ValidationError as exc:

@@ -3,7 +3,9 @@
 Categories and brands are picked from the store's own (the catalog snapshot of the last sweep), by
 Salla's names (the id when Salla gave none).
 The preview prices the store's known products twice, with and without the proposed rule, over
-the offers the last run stored: what would move, and why, before anything is saved.
+the offers the last run stored: what would move, and why, before anything is saved; above that
+the latest run is priced again from its stored inputs with the rule added (``backtest``), with
+the same totals as the settings page's preview.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pricing_core.engine import price_catalog
 from pricing_core.ports import scope_of
 from pricing_core.rules import InvalidRule, PricingRule, RuleMatch
 from pricing_core.stores import Store
+from pricing_core.usecases.backtest import RunBacktest, backtest
 from pricing_core.usecases.pricing_rules import list_rules, replace_rules
 
 # The settings a rule most often changes; the admin API takes any of them.
@@ -67,7 +70,8 @@ def _rule_from_form(form: FormData) -> PricingRule:
 
 
 def _page(request: Request, store: Store, *, form: FormData | None = None, error: str | None = None,
-          preview: list[dict[str, Any]] | None = None, status: int = 200) -> Response:
+          preview: list[dict[str, Any]] | None = None, run_preview: RunBacktest | None = None,
+          status: int = 200) -> Response:
     catalog = _catalog(request, store)
     values: dict[str, Any] = {"name": "", "priority": "0", "categories": [], "brands": [], "tags": "", "skus": "",
                               "price_min": "", "price_max": ""}
@@ -86,6 +90,7 @@ def _page(request: Request, store: Store, *, form: FormData | None = None, error
         "categories": group_choices(catalog)[0], "brands": group_choices(catalog)[1],
         "preview": preview[:PREVIEW_ROWS] if preview is not None else None,
         "preview_cut": preview is not None and len(preview) > PREVIEW_ROWS, "form_error": error,
+        "run_preview": run_preview,
     }, status=status)
 
 
@@ -134,7 +139,10 @@ def rules_action(request: Request, store: Store, form: FormData) -> Response:
             replace_rules(uow_factory, store.store_id, [*current, rule])
             flash(request, "saved")
             return RedirectResponse(_rules_url(store), status_code=303)
-        return _page(request, store, form=form, preview=_preview(request, store, rule))
+        # The latest run priced again with the rule added, next to what it did (the settings page's preview).
+        report = backtest(uow_factory, store.store_id, {}, runs=1, rules=[*current, rule])
+        return _page(request, store, form=form, preview=_preview(request, store, rule),
+                     run_preview=report.per_run[0] if report.per_run else None)
     except InvalidRule as exc:
         return _page(request, store, form=form, error=str(exc), status=400)
 

@@ -1,14 +1,15 @@
 """Backtest: price a store's stored runs again under other settings, touching nothing.
 
 Each run's inputs (``replay.PricingInput``, kept by every sweep) are priced again under the
-store's current settings with a partial set of overrides applied over them; the figures
+store's current settings with a partial set of overrides applied over them, under the store's
+pricing rules (or the rules given instead) and its current product overrides; the figures
 (``replay.Totals``) are reported per run and in total, next to what the run really decided.
 Nothing is written: the units of work opened here are never committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from pricing_core.decision import DecisionRecord
 from pricing_core.errors import StoreNotFound
 from pricing_core.ports import UnitOfWorkFactory, scope_of
 from pricing_core.replay import Totals, merged, replay, totals, with_overrides
+from pricing_core.rules import PricingRule
 from pricing_core.runs import OptimizationRun
 
 _PAGE = 1000
@@ -78,9 +80,11 @@ def backtest(
     *,
     since: date | None = None,
     runs: int | None = None,
+    rules: Sequence[PricingRule] | None = None,
 ) -> BacktestReport:
     """Replay the store's runs (those started on ``since`` or later, or the latest ``runs``; by
-    default all) under its settings with ``overrides``. Runs without stored inputs are left out.
+    default all) under its settings with ``overrides``, and under ``rules`` in place of the
+    store's pricing rules when given. Runs without stored inputs are left out.
 
     Raises ``StoreNotFound``, and ``ValueError`` / ``pydantic.ValidationError`` for bad overrides.
     """
@@ -92,6 +96,8 @@ def backtest(
             raise StoreNotFound(f"store {store_id} does not exist")
         current = scope_of(uow).settings.get()
         settings = with_overrides(current, overrides)
+        if rules is None:
+            rules = scope_of(uow).rules.list()
         chosen: list[OptimizationRun] = [
             r for r in scope_of(uow).runs.recent(limit=_ALL_RUNS)
             if since is None or r.started_at.date() >= since
@@ -103,10 +109,11 @@ def backtest(
             break
         with uow_factory(store_id) as uow:
             inputs = scope_of(uow).run_inputs.for_run(run.id)
+            product_overrides = scope_of(uow).overrides.get_many([i.product.id for i in inputs]) if inputs else {}
         if not inputs:
             continue
         stored = _stored(uow_factory, store_id, run.id)
-        decisions = replay(inputs, settings)
+        decisions = replay(inputs, settings, rules=rules, overrides=product_overrides)
         pairs = list(zip(inputs, decisions, strict=True))
         actual = [(i, stored[i.product.id].decision) for i in inputs if i.product.id in stored]
         identical = sum(1 for i, d in pairs if i.product.id in stored and stored[i.product.id].decision == d)

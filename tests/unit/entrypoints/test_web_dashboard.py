@@ -523,3 +523,30 @@ def test_send_a_test_alert_from_the_settings_page(two_stores) -> None:
     failed = browser.post(f"{base}/test-alert", data={"csrf_token": token})
     assert "التنبيه التجريبي: tgram://123•••/•••: فشل" in failed.text and "SECRET" not in failed.text
     assert browser.post(f"{base}/test-alert", data={"csrf_token": "wrong"}).status_code == 403
+
+
+def test_rule_preview_prices_the_latest_run_again_with_the_rule_added(two_stores) -> None:
+    from pricing_core.replay import PricingInput
+
+    web, mine, _theirs, browser = two_stores
+    now = web.services.clock.now()
+    base = f"/dashboard/stores/{mine}/rules"
+    token = web.csrf(browser, base)
+    rule = {"csrf_token": token, "name": "Gentle", "priority": "1", "s_max_change_pct": "5", "action": "preview"}
+    assert "No run with stored inputs yet" in browser.post(base, data=rule).text
+    oud = Product(id="p-x", name="Oud", price=Decimal("100"), cost_price=Decimal("40"))
+    offer = CompetitorOffer(competitor="noon", price=Decimal("90"), observed_at=now, second_reading=Decimal("90"))
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None
+        uow.store.products.upsert_many([oud], seen_at=now)
+        uow.store.runs.add(OptimizationRun(id="r-prev", store_id=mine, run_type=RunType.MANUAL,
+                                           status=RunStatus.COMPLETED, started_at=now))
+        uow.store.run_inputs.add_many("r-prev", [PricingInput(product=oud, offers=(offer,), now=now)])
+        uow.commit()
+    page = browser.post(base, data=rule)
+    preview = page.text.split('id="rule-run-preview"')[1].split("</div>")[0]
+    assert "1 price(s) would change" in preview and "-5.00%" in preview  # 100 -> 95 under the rule's 5%
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None and uow.store.rules.list() == []  # nothing saved
+    browser.get("/lang/ar")
+    assert "معاينة: آخر تشغيل مع إضافة هذه القاعدة" in browser.post(base, data=rule).text

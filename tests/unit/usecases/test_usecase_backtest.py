@@ -9,14 +9,18 @@ import pydantic
 import pytest
 from tests.support.usecase_support import add_store, make_ports, product
 
+from entrypoints.web.rule_views import rule_view
 from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint
 from pricing_core.errors import StoreNotFound
+from pricing_core.overrides import ProductOverride
 from pricing_core.ports import scope_of
 from pricing_core.replay import PricingInput, input_from_json, input_json
+from pricing_core.rules import PricingRule, RuleMatch
 from pricing_core.runs import RunType
 from pricing_core.settings import AutomationMode, TenantSettings
 from pricing_core.usecases.backtest import backtest
 from pricing_core.usecases.optimize_store import optimize_store
+from pricing_core.usecases.pricing_rules import replace_rules, set_override
 
 CATALOG = [product("a", "100"), product("b", "100"), product("c", "100"), product("d", "100", cost=None),
            product("e", "100"), product("f", "100", status="hidden"), product("g", "100", cost="95")]
@@ -126,3 +130,70 @@ def test_backtest_cli_json_and_table(swept, monkeypatch, tmp_path, capsys) -> No
     assert "JSON object" in capsys.readouterr().err
     assert main(["backtest", "1", "--settings", str(tmp_path / "missing.json")]) == 1
     assert "cannot read" in capsys.readouterr().err
+
+
+RULE = PricingRule(name="premium", priority=5, match=RuleMatch(skus=("SKU-a", "SKU-b", "SKU-e")),
+                   settings={"strategy": "above_percent", "strategy_value": "3", "min_profit_margin": "30"})
+
+
+@pytest.fixture
+def swept_with_rules():  # type: ignore[no-untyped-def]
+    """Two runs of a store that has a pricing rule and product overrides (a fixed minimum, an exclusion)."""
+    ports = make_ports()
+    add_store(ports, "1", CATALOG, settings=TenantSettings(automation_mode=AutomationMode.SEMI_AUTO,
+                                                            cooldown_hours=1))
+    replace_rules(ports.uow_factory, "1", [RULE])
+    set_override(ports.uow_factory, "1", ProductOverride(product_id="b", min_price="95"))
+    set_override(ports.uow_factory, "1", ProductOverride(product_id="c", excluded=True))
+    ports.competitors.prices = OFFERS
+    optimize_store(ports, "1", run_type=RunType.SCHEDULED, run_key="k1")
+    ports.clock.advance(hours=7)
+    ports.competitors.prices = {**OFFERS, "a": [("x", "95")], "c": [("x", "92"), ("y", "92.5")]}
+    optimize_store(ports, "1", run_type=RunType.SCHEDULED, run_key="k2")
+    return ports
+
+
+def test_backtest_prices_under_the_stores_rules_and_overrides(swept_with_rules) -> None:  # type: ignore[no-untyped-def]
+    """Unchanged configuration with rules and overrides reproduces every stored decision."""
+    report = backtest(swept_with_rules.uow_factory, "1", {})
+    assert report.replayed.decisions == report.identical == 2 * len(CATALOG)
+    assert report.replayed == report.actual
+
+
+def test_backtest_with_other_rules_shows_what_they_would_change(swept_with_rules) -> None:  # type: ignore[no-untyped-def]
+    without = backtest(swept_with_rules.uow_factory, "1", {}, rules=[])
+    assert without.identical < without.replayed.decisions  # the rule's products price differently
+    looser = PricingRule(name="premium", priority=5, match=RULE.match, settings={"min_profit_margin": "5"})
+    other = backtest(swept_with_rules.uow_factory, "1", {}, rules=[looser])
+    assert other.identical < other.replayed.decisions
+    with swept_with_rules.uow_factory("1") as uow:
+        assert scope_of(uow).rules.list() == [RULE]  # nothing saved
+
+
+def test_backtest_cli_takes_rules_from_a_file(swept_with_rules, monkeypatch, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from adapters.config import Config
+    from bootstrap import build_services
+    from entrypoints.cli import main, trust_commands
+
+    ports = swept_with_rules
+    monkeypatch.setattr(trust_commands, "_services", lambda: build_services(
+        Config(), uow_factory=ports.uow_factory, locks=ports.locks, clock=ports.clock, salla_auth=ports.salla_auth,
+        salla_catalog=ports.salla_catalog, competitors=ports.competitors, advisor=None))
+    same = tmp_path / "same.json"
+    same.write_text("{}")
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({"rules": [rule_view(RULE)]}))
+    assert main(["backtest", "1", "--settings", str(same), "--rules", str(rules), "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["identical"] == body["decisions"] == 14
+    rules.write_text("[]")
+    assert main(["backtest", "1", "--settings", str(same), "--rules", str(rules), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["identical"] < 14
+    rules.write_text(json.dumps([{"name": "x", "settings": {}, "match": {"skus": "SKU-a"}}]))
+    assert main(["backtest", "1", "--settings", str(same), "--rules", str(rules)]) == 1
+    assert "rules[0].match.skus" in capsys.readouterr().err
+    rules.write_text('{"rule": []}')
+    assert main(["backtest", "1", "--settings", str(same), "--rules", str(rules)]) == 1
+    assert "--rules" in capsys.readouterr().err

@@ -42,6 +42,8 @@ LABELS: dict[str, dict[str, str]] = {
                                       "approval, average {avg}.",
                                 "ar": "ما فعله ذلك التشغيل ({when}): {changes} تغيير، {waiting} انتظر الموافقة، "
                                       "بمتوسط {avg}."},
+    "rule_preview_run": {"en": "Preview: the latest run with this rule added",
+                         "ar": "معاينة: آخر تشغيل مع إضافة هذه القاعدة"},
     "settings_preview_unsaved": {"en": "Nothing is saved until you press Save.",
                                  "ar": "لا يُحفظ شيء حتى تضغط حفظ."},
     "settings_preview_none": {"en": "No run with stored inputs yet: run the optimizer once, then preview.",
