@@ -60,7 +60,8 @@ def order_changed(uow: UnitOfWork, clock: Clock, event: OrderChanged) -> Webhook
                 "delivery_id": event.delivery_id,
                 "order_id": event.order_id,
                 "recorded_parts": len(parts),
-                "refused": [{"item_id": item, "reason": why} for item, why in refused],
+                # ``item``: Salla's id of an unreadable item, or the product id / SKU the catalog lacks.
+                "refused": [{"item": item, "reason": why} for item, why in refused],
             },
         )
     return WebhookOutcome.PROCESSED
@@ -69,28 +70,39 @@ def order_changed(uow: UnitOfWork, clock: Clock, event: OrderChanged) -> Webhook
 def place_lines(
     scope: StoreScope, lines: tuple[SoldLine, ...]
 ) -> tuple[list[SoldLine], list[tuple[str | None, str]]]:
-    """The lines with their catalog product id set (a variant's product), and those that cannot be placed."""
-    by_sku = scope.products.ids_by_sku(sorted({line.sku for line in lines if not line.product_id and line.sku}))
-    candidates = {line.product_id for line in lines if line.product_id}
-    candidates |= {ids[0] for ids in by_sku.values() if ids}
-    known = scope.products.get_many(sorted(candidates))
+    """The lines with their catalog product id set (a variant's product), and those that cannot be placed.
+
+    A line's product id is looked up first; when the catalog does not know it, its SKU is (a
+    product the sweep has not stored under that id yet may be known by its SKU).
+    """
+    known = scope.products.get_many(sorted({line.product_id for line in lines if line.product_id}))
+    by_sku = scope.products.ids_by_sku(
+        sorted({line.sku for line in lines if line.sku and (not line.product_id or line.product_id not in known)})
+    )
+    known |= scope.products.get_many(sorted({ids[0] for ids in by_sku.values() if ids} - set(known)))
     placed: list[SoldLine] = []
     unplaced: list[tuple[str | None, str]] = []
     for line in lines:
-        if line.product_id:
-            product = known.get(line.product_id)
-            missing = f"product {line.product_id} is not in the store's catalog"
-        else:
-            ids = by_sku.get(line.sku) if line.sku else None
-            product = known.get(ids[0]) if ids else None
-            missing = f"SKU {line.sku!r} is not in the store's catalog" if line.sku else "no product id and no SKU"
+        product = known.get(line.product_id) if line.product_id else None
+        if product is None and line.sku and by_sku.get(line.sku):
+            product = known.get(by_sku[line.sku][0])
         if product is None:
-            unplaced.append((line.product_id or line.sku or None, missing))
+            unplaced.append((line.product_id or line.sku or None, _why_unplaced(line)))
             continue
         placed.append(SoldLine(order_id=line.order_id, ordered_at=line.ordered_at, sku=line.sku,
                                quantity=line.quantity, revenue=line.revenue,
                                product_id=product.variant_of or product.id, status=line.status))
     return placed, unplaced
+
+
+def _why_unplaced(line: SoldLine) -> str:
+    if line.product_id and line.sku:
+        return f"product {line.product_id} (SKU {line.sku!r}) is not in the store's catalog"
+    if line.product_id:
+        return f"product {line.product_id} is not in the store's catalog"
+    if line.sku:
+        return f"SKU {line.sku!r} is not in the store's catalog"
+    return "no product id and no SKU"
 
 
 __all__ = ["order_changed", "place_lines"]

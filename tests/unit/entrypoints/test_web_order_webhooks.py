@@ -72,4 +72,4 @@ def test_a_signed_order_event_is_queued_and_counted_once(web: Harness) -> None:
         ("1672932878", date(2026, 3, 1), 2, Decimal("345"))
     ]
     (entry,) = logged  # the unreadable line, left out with its reason
-    assert entry.metadata["refused"] == [{"item_id": "2", "reason": "quantity 'many' is not a number"}]
+    assert entry.metadata["refused"] == [{"item": "2", "reason": "quantity 'many' is not a number"}]

@@ -208,3 +208,16 @@ def test_a_webhook_and_a_later_sync_of_the_same_orders_count_once(world) -> None
     with ports.uow_factory(FAKE_STORE) as uow:
         after = {(d.product_id, d.day): d.units for d in scope_of(uow).sales.history()}
     assert after == _truth(fake, result.since)
+
+
+def test_a_product_id_the_catalog_does_not_know_falls_back_to_the_sku(
+    store: tuple[InMemoryUnitOfWorkFactory, FakeClock],
+) -> None:
+    factory, clock = store
+    items = [item("B-RED", 1, "43.48", "6.52", product_id=555), item("Q", 1, "10", "1.5", product_id=556)]
+    assert deliver(factory, clock, "order.created", order(3, items), "d1") is WebhookOutcome.PROCESSED
+    assert history(factory) == [("20", DAY, 1, Decimal("50.00"))]  # the variant's product
+    with factory(STORE) as uow:
+        (entry,) = [e for e in scope_of(uow).activity.list() if e.activity_type is ActivityType.SALES_SYNCED]
+    why = "product 556 (SKU 'Q') is not in the store's catalog"
+    assert entry.metadata["refused"] == [{"item": "556", "reason": why}]
