@@ -2,7 +2,7 @@
 
 A delivery is Salla's JSON; these are what it means to the optimizer, read once by the adapter
 (``adapters.salla.events.to_domain_event``): a store's tokens, an install or uninstall, the settings
-form, a product's regular price. The use case (``usecases.webhooks.handle_webhook_event``) takes
+form, a product's regular price, an order's sold lines. The use case (``usecases.webhooks.handle_webhook_event``) takes
 them and never looks at a payload. Each event carries its delivery id (the webhook inbox's key),
 the store it is about and Salla's time of it (already read with ``pricing_core.event_time``; None
 when absent or unreadable).
@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from pricing_core.sales import SoldLine
 from pricing_core.tokens import TokenSet
 
 # Salla's names of the events we act on: the inbox and the logs record a delivery under them.
@@ -29,8 +30,16 @@ APP_INSTALLED = "app.installed"
 APP_UNINSTALLED = "app.uninstalled"
 APP_SETTINGS_UPDATED = "app.settings.updated"
 PRODUCT_PRICE_UPDATED = "product.price.updated"
+ORDER_CREATED = "order.created"
+ORDER_UPDATED = "order.updated"
+ORDER_STATUS_UPDATED = "order.status.updated"
+ORDER_CANCELLED = "order.cancelled"
+ORDER_REFUNDED = "order.refunded"
+ORDER_DELETED = "order.deleted"
+# Salla's order events that change what an order sold (its lines, or whether it counts).
+ORDER_EVENTS = (ORDER_CREATED, ORDER_UPDATED, ORDER_STATUS_UPDATED, ORDER_CANCELLED, ORDER_REFUNDED, ORDER_DELETED)
 HANDLED_EVENTS = frozenset(
-    {APP_STORE_AUTHORIZE, APP_INSTALLED, APP_UNINSTALLED, APP_SETTINGS_UPDATED, PRODUCT_PRICE_UPDATED}
+    {APP_STORE_AUTHORIZE, APP_INSTALLED, APP_UNINSTALLED, APP_SETTINGS_UPDATED, PRODUCT_PRICE_UPDATED, *ORDER_EVENTS}
 )
 
 
@@ -113,6 +122,38 @@ class ProductPriceChanged(StoreEvent):
 
 
 @attrs.frozen(kw_only=True)
+class RefusedLine:
+    """An order line the adapter could not read (a quantity that is no number, no product): left out, with why."""
+
+    item_id: str | None  # Salla's id of the line when it has one
+    reason: str  # safe to log: names no customer
+
+
+@attrs.frozen(kw_only=True)
+class OrderChanged(StoreEvent):
+    """``order.created``, ``order.updated``, ``order.status.updated``, ``order.cancelled``,
+    ``order.refunded``, ``order.deleted``: what one order sold, as of ``as_of``.
+
+    ``lines`` are the order's readable lines (their ``status`` is the order's); None when the
+    delivery lists no items (a status change): then the order keeps the lines already recorded
+    unless ``status`` says it no longer sells (``sales.NOT_SOLD``). ``refused`` are the lines that
+    could not be read. No customer data is carried.
+    """
+
+    event: str  # Salla's event name
+    order_id: str
+    status: str  # Salla's status slug ("completed", "canceled", ...); "" when the delivery shows none
+    lines: tuple[SoldLine, ...] | None = None
+    refused: tuple[RefusedLine, ...] = ()
+    as_of: datetime | None = None  # Salla's time of this state of the order (its updated_at, else the event's)
+
+    @property
+    def name(self) -> str:
+        """Salla's event name, under which the inbox and the logs record the delivery."""
+        return self.event
+
+
+@attrs.frozen(kw_only=True)
 class MalformedEvent(StoreEvent):
     """An event we act on whose payload cannot be used (an authorization without usable tokens,
     settings that are no object): recorded, logged with ``reason``, nothing applied."""
@@ -154,12 +195,21 @@ __all__ = [
     "APP_STORE_AUTHORIZE",
     "APP_UNINSTALLED",
     "HANDLED_EVENTS",
+    "ORDER_CANCELLED",
+    "ORDER_CREATED",
+    "ORDER_DELETED",
+    "ORDER_EVENTS",
+    "ORDER_REFUNDED",
+    "ORDER_STATUS_UPDATED",
+    "ORDER_UPDATED",
     "PRODUCT_PRICE_UPDATED",
     "AppInstalled",
     "AppUninstalled",
     "DomainEvent",
     "MalformedEvent",
+    "OrderChanged",
     "ProductPriceChanged",
+    "RefusedLine",
     "SettingsUpdated",
     "StoreAuthorized",
     "StoreEvent",

@@ -50,12 +50,29 @@ class DailySales:
 
 
 @attrs.frozen(kw_only=True)
+class OrderSale:
+    """One order's part of one product's day: what the order adds to that ``DailySales``.
+
+    Kept per order so that an order seen again (by the sync, or an ``order.updated`` /
+    ``order.cancelled`` webhook) replaces its own part instead of adding to it.
+    """
+
+    order_id: str
+    product_id: str
+    day: date
+    units: int
+    revenue: Decimal = attrs.field(converter=to_decimal)
+
+
+@attrs.frozen(kw_only=True)
 class SalesSummary:
-    """What ``daily_sales`` made of a batch of lines: the days, and the lines it could not place."""
+    """What ``daily_sales`` made of a batch of lines: the days, each order's part of them, and the
+    lines it could not place."""
 
     days: tuple[DailySales, ...]
     unmatched_skus: tuple[str, ...] = ()
     skipped_orders: int = 0
+    orders: tuple[OrderSale, ...] = ()
 
 
 def daily_sales(lines: Iterable[SoldLine], product_of_sku: Mapping[str, str], tz: tzinfo) -> SalesSummary:
@@ -66,6 +83,7 @@ def daily_sales(lines: Iterable[SoldLine], product_of_sku: Mapping[str, str], tz
     """
     units: dict[tuple[str, date], int] = {}
     revenue: dict[tuple[str, date], Decimal] = {}
+    parts: dict[tuple[str, str, date], OrderSale] = {}
     unmatched: set[str] = set()
     skipped: set[str] = set()
     for line in lines:
@@ -79,11 +97,32 @@ def daily_sales(lines: Iterable[SoldLine], product_of_sku: Mapping[str, str], tz
         key = (product_id, line.ordered_at.astimezone(tz).date())
         units[key] = units.get(key, 0) + line.quantity
         revenue[key] = revenue.get(key, Decimal(0)) + line.revenue
+        part = parts.get((line.order_id, *key))
+        parts[(line.order_id, *key)] = OrderSale(
+            order_id=line.order_id, product_id=key[0], day=key[1],
+            units=line.quantity + (part.units if part else 0),
+            revenue=line.revenue + (part.revenue if part else Decimal(0)),
+        )
     days = tuple(
         DailySales(product_id=pid, day=day, units=units[(pid, day)], revenue=revenue[(pid, day)])
         for pid, day in sorted(units)
     )
-    return SalesSummary(days=days, unmatched_skus=tuple(sorted(unmatched)), skipped_orders=len(skipped))
+    return SalesSummary(days=days, unmatched_skus=tuple(sorted(unmatched)), skipped_orders=len(skipped),
+                        orders=tuple(parts[k] for k in sorted(parts)))
 
 
-__all__ = ["NOT_SOLD", "DailySales", "SalesSummary", "SoldLine", "daily_sales"]
+def order_delta(
+    before: Iterable[OrderSale], after: Iterable[OrderSale]
+) -> dict[tuple[str, date], tuple[int, Decimal]]:
+    """(product, day) -> (units, revenue) to add to the daily sales when an order's parts change
+    from ``before`` to ``after`` (negative where it now counts less; pairs that do not move are left out)."""
+    delta: dict[tuple[str, date], tuple[int, Decimal]] = {}
+    for sign, parts in ((-1, before), (1, after)):
+        for part in parts:
+            key = (part.product_id, part.day)
+            units, revenue = delta.get(key, (0, Decimal(0)))
+            delta[key] = (units + sign * part.units, revenue + sign * part.revenue)
+    return {k: v for k, v in delta.items() if v != (0, Decimal(0))}
+
+
+__all__ = ["NOT_SOLD", "DailySales", "OrderSale", "SalesSummary", "SoldLine", "daily_sales", "order_delta"]

@@ -14,8 +14,10 @@ from datetime import datetime
 
 import attrs
 
-STORE_EVENTS: tuple[str, ...] = ("product.price.updated",)
-"""The store events the optimizer reacts to (``order.*`` joins when demand signals do)."""
+from pricing_core.events import ORDER_EVENTS, PRODUCT_PRICE_UPDATED
+
+STORE_EVENTS: tuple[str, ...] = (PRODUCT_PRICE_UPDATED, *ORDER_EVENTS)
+"""The store events the optimizer reacts to: price changes (repricing) and orders (the sales history)."""
 
 WEBHOOKS_SCOPE = "webhooks.read_write"
 """The scope ``POST /webhooks/subscribe`` needs (``GET /webhooks`` also accepts ``webhooks.read``)."""

@@ -24,7 +24,7 @@ from pricing_core.ports import scope_of
 from pricing_core.replay import PricingInput
 from pricing_core.rules import PricingRule
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
-from pricing_core.sales import DailySales
+from pricing_core.sales import DailySales, OrderSale
 from pricing_core.settings import TenantSettings
 from pricing_core.store_events import SubscriptionState
 from pricing_core.stores import Store
@@ -74,6 +74,8 @@ def _fill(factory: SqlUnitOfWorkFactory, store_id: str) -> None:
         s.price_history.add_many([PricePoint(product_id="p1", price=Decimal("10"), changed_at=NOW)])
         s.sales.replace_from(NOW.date(), [DailySales(product_id="p1", day=NOW.date(), units=1, revenue=Decimal("10"))])
         s.sales.set_resume_from(NOW.date())
+        s.sales.record_order("o1", [OrderSale(order_id="o1", product_id="p1", day=NOW.date(), units=1,
+                                              revenue=Decimal("10"))], as_of=NOW)
         s.run_inputs.add_many(f"r-{store_id}", [PricingInput(product=Product(id="p1", price=Decimal("10")), now=NOW)])
         s.rules.replace_all([PricingRule(name="r", settings={"min_profit_margin": 20})])
         s.overrides.upsert_many([ProductOverride(product_id="p1", cost_price="5")])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +13,7 @@ from pricing_core.errors import StoreNotFound
 from pricing_core.ports import UnitOfWorkFactory, scope_of
 from pricing_core.replay import PricingInput
 from pricing_core.runs import OptimizationRun, RunStatus, RunType
-from pricing_core.sales import DailySales
+from pricing_core.sales import DailySales, OrderSale
 
 __all__ = ["backend", "uow_factory"]  # the shared fixtures, re-exported for pytest
 
@@ -120,3 +120,57 @@ def test_run_inputs_round_trip_in_order_and_replace(uow_factory: UnitOfWorkFacto
     assert found == [_input("p0", "50", 0), _input("p1", "120.25", 1), _input("p2", "100", 1)]
     with uow_factory("1002") as uow:
         assert scope_of(uow).run_inputs.for_run("run-1") == []
+
+
+def _part(order_id: str, pid: str, day: int, units: int, revenue: str) -> OrderSale:
+    return OrderSale(order_id=order_id, product_id=pid, day=date(2026, 3, day), units=units, revenue=Decimal(revenue))
+
+
+def test_record_order_replaces_the_orders_part_and_moves_its_days(uow_factory: UnitOfWorkFactory) -> None:
+    _setup(uow_factory, "1001")
+    t1 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    with uow_factory("1001") as uow:
+        sales = scope_of(uow).sales
+        # The sync read day 2 with orders o1 and o2; o1 is then updated and o2 cancelled by webhooks.
+        sales.replace_from(date(2026, 3, 2), [_day("p1", 2, 3, "300"), _day("p2", 2, 1, "50")],
+                           [_part("o1", "p1", 2, 2, "200"), _part("o2", "p1", 2, 1, "100"),
+                            _part("o2", "p2", 2, 1, "50")])
+        uow.commit()
+    with uow_factory("1001") as uow:
+        sales = scope_of(uow).sales
+        assert sales.record_order("o1", [_part("o1", "p1", 2, 1, "100.50")], as_of=t1)
+        assert sales.record_order("o2", [], as_of=t1)
+        assert sales.record_order("o3", [_part("o3", "p3", 2, 4, "40")])  # new, no time given
+        uow.commit()
+    with uow_factory("1001") as uow:
+        sales = scope_of(uow).sales
+        assert sales.history() == [_day("p1", 2, 1, "100.50"), _day("p3", 2, 4, "40")]
+        assert sales.order_parts("o1") == [_part("o1", "p1", 2, 1, "100.50")]
+        assert sales.order_parts("o2") == []
+        # An older state of o1 arriving late changes nothing; the same time is applied again.
+        assert not sales.record_order("o1", [_part("o1", "p1", 2, 9, "900")], as_of=t1 - timedelta(minutes=1))
+        assert sales.record_order("o1", [_part("o1", "p1", 2, 1, "100.50")], as_of=t1)
+        uow.commit()
+    with uow_factory("1001") as uow:
+        assert scope_of(uow).sales.history() == [_day("p1", 2, 1, "100.50"), _day("p3", 2, 4, "40")]
+    with uow_factory("1001") as uow:
+        # The sync reads day 2 again: its parts replace the webhooks' ones.
+        scope_of(uow).sales.replace_from(date(2026, 3, 2), [_day("p1", 2, 1, "100.50")],
+                                         [_part("o1", "p1", 2, 1, "100.50")])
+        uow.commit()
+    with uow_factory("1001") as uow:
+        assert scope_of(uow).sales.order_parts("o3") == []
+        assert scope_of(uow).sales.history() == [_day("p1", 2, 1, "100.50")]
+
+
+def test_order_parts_are_per_store(uow_factory: UnitOfWorkFactory) -> None:
+    _setup(uow_factory, "1001", "1002")
+    with uow_factory("1001") as uow:
+        scope_of(uow).sales.record_order("o1", [_part("o1", "p1", 2, 1, "10")])
+        uow.commit()
+    with uow_factory("1002") as uow:
+        assert scope_of(uow).sales.order_parts("o1") == []
+        assert scope_of(uow).sales.record_order("o1", [])  # another store's o1: nothing of 1001 moves
+        uow.commit()
+    with uow_factory("1001") as uow:
+        assert scope_of(uow).sales.history() == [_day("p1", 2, 1, "10")]

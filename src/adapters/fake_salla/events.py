@@ -1,4 +1,5 @@
-"""The events the fake Salla sends: their envelope, where each goes, and ``product.price.updated``'s data.
+"""The events the fake Salla sends: their envelope, where each goes, ``product.price.updated``'s data,
+and ``order.created`` for the market's new orders.
 
 ``EventsMixin`` is the part of ``FakeSalla`` (``fake.py``, which holds the state) that emits
 events; delivering them (signing, retries) is ``webhooks.py``'s ``WebhookSender``, and the store
@@ -16,6 +17,7 @@ from typing import Any, Protocol
 from adapters.fake_salla.catalog import FakeProduct
 from adapters.fake_salla.catalog_json import money_json
 from adapters.fake_salla.clock import RIYADH, riyadh_stamp
+from adapters.fake_salla.orders import FakeOrder, event_json
 from adapters.fake_salla.stores import FakeStore
 from adapters.fake_salla.subscriptions import WebhookRegistry
 from adapters.fake_salla.webhooks import Delivery, WebhookSender, encode_event
@@ -115,6 +117,22 @@ class EventsMixin:
             product = self.store(merchant_id).products[int(product_id)]
             data = self.price_event_data(product)
         return self.emit_event(merchant_id, "product.price.updated", data)
+
+    def emit_orders_created(self: _Fake, merchant_id: int | str, orders: list[FakeOrder]) -> int:
+        """Send ``order.created`` for each of ``orders`` where the store subscribed it; how many were sent.
+
+        Nothing is built when nothing subscribed the event (a sandbox without webhooks, or a store
+        that never subscribed): the market's catch-up stays cheap for fakes that never ask.
+        """
+        mid = int(merchant_id)
+        with self.lock:
+            if self.webhooks is None or not orders or not self.store(mid).installed:
+                return 0
+            if not self.store_webhooks.urls_for(mid, "order.created") and "order.created" not in self.portal_events:
+                return 0
+            taxed = {pid: p.with_tax for pid, p in self.store(mid).products.items()}
+            payloads = [event_json(order, taxed) for order in orders]
+        return sum(self.emit_event(mid, "order.created", data) is not None for data in payloads)
 
     def wait_webhooks(self: _Fake, timeout: float = 5.0) -> bool:
         """Block until every queued webhook delivery finished; False on timeout."""

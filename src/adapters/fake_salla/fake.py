@@ -185,17 +185,28 @@ class FakeSalla(InstallsMixin, EventsMixin, PricesMixin, TrafficMixin, Snapshots
         with self.lock:
             now = self.now()
             return sum(
-                self.market.catch_up(store, now)
+                self._catch_up_market(store, now)
                 for mid, store in self._stores.items()
                 if self.market.started(mid)
             )
+
+    def _catch_up_market(self, store: FakeStore, now: datetime) -> int:
+        """Generate the store's orders up to ``now`` and send ``order.created`` for them where subscribed.
+
+        The history made when a market starts is not sent: those orders predate any subscription.
+        """
+        started = self.market.started(store.merchant_id)
+        added = self.market.catch_up(store, now)
+        if started and added:
+            self.emit_orders_created(store.merchant_id, self.market.newest(store.merchant_id, added))
+        return added
 
     def orders(self, merchant_id: int | str) -> list[FakeOrder]:
         """The store's orders up to now, oldest first (starts its market on first use)."""
         self.apply_due()
         with self.lock:
             store = self.store(merchant_id)
-            self.market.catch_up(store, self.now())
+            self._catch_up_market(store, self.now())
             return self.market.orders(store.merchant_id)
 
     def demand_curve(self, merchant_id: int | str, product_id: int | str) -> DemandCurve:

@@ -266,6 +266,11 @@ class MarketSimulator:
         # Orders of one hour are generated product by product; sort them by time once read.
         return sorted(found, key=lambda o: (o.created_at, o.id))
 
+    def newest(self, merchant_id: int, count: int) -> list[FakeOrder]:
+        """The ``count`` orders generated last (by the latest catch-up), oldest first."""
+        found = self._orders.get(merchant_id, [])
+        return sorted(found[len(found) - count:], key=lambda o: (o.created_at, o.id)) if count > 0 else []
+
     def units_by_day(self, merchant_id: int) -> dict[tuple[int, date], int]:
         """(product id, Riyadh date) -> units sold, from the generated orders (for tests)."""
         totals: dict[tuple[int, date], int] = {}

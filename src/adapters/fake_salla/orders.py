@@ -1,7 +1,7 @@
 """The fake Salla's orders: the simulated order records, and their JSON as Salla documents it.
 
-The records are made by ``market.py``'s simulator. Their JSON is List Orders items and List
-Order Items.
+The records are made by ``market.py``'s simulator. Their JSON is List Orders items, List
+Order Items, and the order of an ``order.created`` webhook (``event_json``).
 
 Shapes follow the documented examples (``tests/contract/salla_docs/list_orders.json`` and
 ``order_items.json``; the contract suite checks them): a listed order carries its id, reference,
@@ -134,3 +134,27 @@ def items_json(order: FakeOrder, taxed: dict[int, bool]) -> list[dict[str, Any]]
             "reservations": [],
         })
     return result
+
+
+def event_json(order: FakeOrder, taxed: dict[int, bool]) -> dict[str, Any]:
+    """The ``data`` of an ``order.created`` / ``order.updated`` webhook: the order model.
+
+    The order's id, reference, date, ``updated_at``, status and amounts as Order Details shows
+    them, and its items as List Order Items does, each also naming its product
+    (``product: {id, ...}``, as the order model's items do in Order Details' "Full Details"
+    example). No customer, receiver or address: pricing reads none of them.
+    """
+    items = items_json(order, taxed)
+    for item, line in zip(items, order.lines, strict=True):
+        item["product"] = {"id": line.product_id, "type": "product", "name": line.name, "sku": line.sku}
+    return {
+        "id": order.id,
+        "reference_id": order.reference_id,
+        "date": _salla_date(order),
+        "updated_at": _salla_date(order),
+        "status": COMPLETED,
+        "payment_method": "mada",
+        "currency": order.currency,
+        "amounts": {"total": money_object(order.total, order.currency)},
+        "items": items,
+    }

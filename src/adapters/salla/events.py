@@ -3,7 +3,8 @@
 A delivery's payload is Salla's JSON; what the optimizer acts on is a typed fact. Salla's quirks
 are read here and nowhere else: the tokens of ``app.store.authorize`` (``expires`` a Unix
 timestamp, ``scope`` a string or a list), the prices of ``product.price.updated`` (``price`` is the
-sale price during a sale, ``regular_price`` the merchant's, ``sale_price`` an object), PHP's ``[]``
+sale price during a sale, ``regular_price`` the merchant's, ``sale_price`` an object), the order of
+the ``order.*`` events (``order_webhooks.py``: two item shapes), PHP's ``[]``
 for an empty object. ``to_domain_event`` never raises: a payload that cannot be used becomes a
 ``MalformedEvent`` (rejected and logged by the use case), a delivery we do not act on an
 ``UnhandledEvent``; either way the delivery is still recorded in the webhook inbox.
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from adapters.salla.order_webhooks import UnreadableOrder, read_order_payload
 from adapters.salla.products import UnreadableAmount, listed_regular_price, read_amount, read_listed_prices
 from pricing_core.event_time import parse_event_time
 from pricing_core.events import (
@@ -27,11 +29,13 @@ from pricing_core.events import (
     APP_SETTINGS_UPDATED,
     APP_STORE_AUTHORIZE,
     APP_UNINSTALLED,
+    ORDER_EVENTS,
     PRODUCT_PRICE_UPDATED,
     AppInstalled,
     AppUninstalled,
     DomainEvent,
     MalformedEvent,
+    OrderChanged,
     ProductPriceChanged,
     SettingsUpdated,
     StoreAuthorized,
@@ -146,6 +150,22 @@ def _price_updated(envelope: _Envelope, data: Mapping[str, Any], now: datetime) 
     )
 
 
+def _order_changed(envelope: _Envelope, data: Mapping[str, Any], now: datetime) -> StoreEvent:
+    try:
+        order = read_order_payload(data, occurred_at=envelope.occurred_at)
+    except UnreadableOrder as exc:
+        return envelope.malformed(f"{envelope.name}: {exc}")
+    return OrderChanged(
+        event=envelope.name,
+        order_id=order.order_id,
+        status=order.status,
+        lines=order.lines,
+        refused=order.refused,
+        as_of=order.updated_at or envelope.occurred_at,
+        **envelope.fields(),
+    )
+
+
 def _why_no_regular_price(data: Mapping[str, Any]) -> str:
     """Why a price event shows no regular price (for the logs; the product is repriced anyway)."""
     try:
@@ -180,6 +200,7 @@ _READERS: dict[str, _Reader] = {
     APP_UNINSTALLED: _uninstalled,
     APP_SETTINGS_UPDATED: _settings_updated,
     PRODUCT_PRICE_UPDATED: _price_updated,
+    **{name: _order_changed for name in ORDER_EVENTS},
 }
 
 __all__ = ["RawDelivery", "to_domain_event"]

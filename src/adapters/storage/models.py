@@ -5,6 +5,8 @@ pricing_decisions, optimization_runs, activity_logs, system_settings); the servi
 store_tokens (encrypted), store_settings, processed_webhooks, price_history and
 store_event_subscriptions (each store's last store-event subscription check), daily_sales and
 sales_cursors (each store's sales history per product and day, and where its orders sync resumes),
+order_sales and order_versions (each order's part of that history, and Salla's time of the order
+webhook last applied),
 run_inputs (what each run priced from, for replay), work_intents (work recorded before it is
 queued, until it is done), store_alert_settings (a store's own alert targets, encrypted). Every
 store-scoped table carries ``store_id`` and, on PostgreSQL, a row-level security policy
@@ -256,6 +258,30 @@ run_inputs = Table(
     PrimaryKeyConstraint("store_id", "run_id", "product_id"),
 )
 
+# Each order's part of the daily sales (the sync and order webhooks replace an order's part, so it counts once).
+order_sales = Table(
+    "order_sales",
+    metadata,
+    _store_fk(),
+    Column("order_id", String(64), nullable=False),
+    Column("product_id", String(64), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("units", Integer, nullable=False),
+    Column("revenue", Money, nullable=False),
+    PrimaryKeyConstraint("store_id", "order_id", "product_id", "day"),
+    Index("ix_order_sales_store_day", "store_id", "day"),
+)
+
+# Salla's time of the latest order webhook applied per order: an older delivery arriving later is not applied.
+order_versions = Table(
+    "order_versions",
+    metadata,
+    _store_fk(),
+    Column("order_id", String(64), nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("store_id", "order_id"),
+)
+
 sales_cursors = Table(
     "sales_cursors",
     metadata,
@@ -372,6 +398,8 @@ STORE_SCOPED_TABLES = (
     "sales_cursors",
     "run_inputs",
     "work_intents",
+    "order_sales",
+    "order_versions",
 )
 
 __all__ = [
@@ -381,6 +409,8 @@ __all__ = [
     "daily_sales",
     "metadata",
     "optimization_runs",
+    "order_sales",
+    "order_versions",
     "price_history",
     "pricing_decisions",
     "pricing_rules",

@@ -5,7 +5,9 @@ reads every order from that day on, rebuilds those days' sales and moves the cur
 because today's orders are still arriving; earlier days are final. The first sync of a store
 reads ``first_days`` back. Order lines name products by SKU, so SKUs are mapped to product ids
 through the stored catalog (variants to their product); lines whose SKU is unknown are counted
-and left out. Nothing about customers is read into the core.
+and left out. Each order's part of those days is stored with them, so an order an order webhook
+already counted (``usecases/order_events.py``) is replaced, not added. Nothing about customers is
+read into the core.
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ def sync_sales(
     summary = daily_sales(lines, sku_map(products), SALLA_TZ)
     with ports.uow_factory(store_id) as uow:
         scope = scope_of(uow)
-        scope.sales.replace_from(since, summary.days)
+        scope.sales.replace_from(since, summary.days, summary.orders)
         scope.sales.set_resume_from(today)
         scope.activity.log(
             ActivityType.SALES_SYNCED,

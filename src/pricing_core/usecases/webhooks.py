@@ -10,6 +10,7 @@ after the commit. The Salla adapter turns a verified delivery into its event
 - ``AppInstalled``, ``AppUninstalled``: ``usecases.app_installation``.
 - ``SettingsUpdated``: ``usecases.settings_from_salla``.
 - ``ProductPriceChanged``: ``usecases.price_events`` (reprice, unless it is our own echo).
+- ``OrderChanged``: ``usecases.order_events`` (the order's part of the daily sales, counted once).
 - ``MalformedEvent``: rejected and logged; ``UnhandledEvent``: ignored. Both are recorded.
 """
 
@@ -27,12 +28,14 @@ from pricing_core.events import (
     AppUninstalled,
     DomainEvent,
     MalformedEvent,
+    OrderChanged,
     ProductPriceChanged,
     SettingsUpdated,
     StoreAuthorized,
 )
 from pricing_core.ports import Clock, TaskQueue, UnitOfWork, UnitOfWorkFactory
 from pricing_core.usecases.app_installation import app_installed, app_uninstalled
+from pricing_core.usecases.order_events import order_changed
 from pricing_core.usecases.price_events import product_price_changed
 from pricing_core.usecases.settings_from_salla import settings_updated
 from pricing_core.usecases.store_authorization import Ownership, UserInfo, authorize, check_ownership, log_refused
@@ -94,6 +97,8 @@ def _apply(
             return settings_updated(uow, clock, event, followups)
         case ProductPriceChanged():
             return product_price_changed(uow, event, followups)
+        case OrderChanged():
+            return order_changed(uow, clock, event)
         case MalformedEvent():
             return _malformed(uow, clock, event)
     return WebhookOutcome.IGNORED  # an UnhandledEvent

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import httpx
 from starlette.testclient import TestClient
 
 from adapters.fake_salla import create_fake_salla
 from adapters.fake_salla.webhooks import WebhookSender, delivery_headers, encode_event, sign
-from adapters.salla import parse_webhook, verify_webhook
+from adapters.memory.clock import FakeClock
+from adapters.salla import parse_webhook, to_domain_event, verify_webhook
+from pricing_core.commands import ProcessWebhook
+from pricing_core.events import OrderChanged
 
 
 def _sender(handler, **kwargs) -> WebhookSender:  # type: ignore[no-untyped-def]
@@ -196,4 +200,28 @@ def test_webhooks_api_checks_scope_event_and_url() -> None:
         assert invalid.status_code == 422
         assert set(invalid.json()["error"]["fields"]) == {"event", "url"}
     assert fake.store_webhooks.of_store(MERCHANT) == []
+    fake.close()
+
+
+def test_new_market_orders_are_sent_as_order_created_where_subscribed() -> None:
+    clock = FakeClock()
+    fake, received = _recording_fake(clock=clock, market_history_days=2)
+    history = fake.orders(MERCHANT)  # starts the market: its history predates any subscription
+    fake.advance(hours=12)
+    assert fake.wait_webhooks() and received == []  # nothing subscribed: silence
+    fake.store_webhooks.subscribe(MERCHANT, event="order.created", url=HOOK_URL)
+    fake.advance(days=1)
+    assert fake.wait_webhooks()
+    new = [o for o in fake.orders(MERCHANT) if o not in history and o.created_at > clock.now() - timedelta(days=1)]
+    bodies = [json.loads(r.content) for r in received]
+    assert new and [b["data"]["id"] for b in bodies] == [o.id for o in new]
+    assert {b["event"] for b in bodies} == {"order.created"}
+    for body, order in zip(bodies, new, strict=True):
+        event = to_domain_event(ProcessWebhook(event=body["event"], merchant_id=body["merchant"], data=body["data"],
+                                               created_at=body["created_at"], delivery_id="d"), now=clock.now())
+        assert isinstance(event, OrderChanged) and event.refused == () and event.status == "completed"
+        assert [(line.product_id, line.sku, line.quantity) for line in event.lines or ()] == [
+            (str(line.product_id), line.sku, line.quantity) for line in order.lines
+        ]
+        assert "customer" not in body["data"]
     fake.close()

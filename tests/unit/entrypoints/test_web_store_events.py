@@ -17,9 +17,11 @@ from tests.support.web_harness import ADMIN_TOKEN, WEBHOOK_SECRET, Harness, make
 
 from adapters.memory.locks import ThreadStoreLocks
 from pricing_core.commands import EnsureStoreEvents, ProcessWebhook
+from pricing_core.store_events import STORE_EVENTS
 from pricing_core.usecases.subscriptions import SubscriptionResult, ensure_store_subscriptions
 
 EVENT = "product.price.updated"
+EVENTS = STORE_EVENTS  # what a store is subscribed to: the price event and the order events
 
 
 class _AppClient:
@@ -78,9 +80,9 @@ def test_price_events_reach_the_app_only_after_the_install_subscribed_the_store(
     assert web.queue.of(ProcessWebhook) == []
 
     (result,) = run_subscription_tasks(web)
-    assert result.created == (EVENT,) and result.state is not None and result.state.complete
-    (hook,) = web.fake.store_webhooks.of_store(int(merchant))
-    assert (hook.event, hook.url, hook.version) == (EVENT, "http://testserver/webhooks/salla", 2)
+    assert result.created == EVENTS and result.state is not None and result.state.complete
+    hooks = web.fake.store_webhooks.of_store(int(merchant))
+    assert [(h.event, h.url, h.version) for h in hooks] == [(e, "http://testserver/webhooks/salla", 2) for e in EVENTS]
 
     change_price(web, merchant)
     (message,) = web.queue.of(ProcessWebhook)
@@ -94,8 +96,8 @@ def test_a_reinstall_does_not_subscribe_again(web: Harness) -> None:
     web.install(merchant)  # the merchant authorizes again (app update, reinstall)
     (again,) = run_subscription_tasks(web)
     assert again.created == () and again.state is not None and again.state.complete
-    assert web.fake.stats(merchant).by_route.get("POST /webhooks/subscribe") == 1
-    assert len(web.fake.store_webhooks.of_store(int(merchant))) == 1
+    assert web.fake.stats(merchant).by_route.get("POST /webhooks/subscribe") == len(EVENTS)
+    assert len(web.fake.store_webhooks.of_store(int(merchant))) == len(EVENTS)
 
 
 def test_a_webhook_url_salla_refuses_is_recorded_and_shown_to_the_operator() -> None:
@@ -105,7 +107,7 @@ def test_a_webhook_url_salla_refuses_is_recorded_and_shown_to_the_operator() -> 
     s = web.services
     ports = _Ports(s.uow_factory, ThreadStoreLocks(), s.clock, s.salla_auth, s.salla_catalog)
     result = ensure_store_subscriptions(ports, merchant, callback_url="http://localhost:8000/webhooks/salla")
-    assert result.state is not None and result.state.missing == (EVENT,) and not result.retryable
+    assert result.state is not None and result.state.missing == EVENTS and not result.retryable
     assert "422" in (result.state.error or "")
     page = web.new_client().get("/operator", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     assert "missing product.price.updated" in page.text
@@ -122,7 +124,7 @@ def test_operator_view_and_api_show_which_stores_lack_a_subscription(web: Harnes
     stores = {s["store_id"]: s for s in web.new_client().get("/stores", headers=auth).json()["stores"]}
 
     assert page.status_code == 200 and "Store events" in page.text and "not checked yet" in page.text
-    assert stores[subscribed]["store_events"]["subscribed"] == [EVENT]
+    assert stores[subscribed]["store_events"]["subscribed"] == list(EVENTS)
     assert stores[subscribed]["store_events_gap"] is None
     assert stores[unchecked]["store_events"] is None and stores[unchecked]["store_events_gap"] == "not checked yet"
 
@@ -143,7 +145,7 @@ def test_the_embedded_default_subscribes_through_its_sandbox(tmp_path) -> None: 
         install_store(services, fake, merchant, TenantSettings())
         callback = config.public_url.rstrip("/") + "/webhooks/salla"
         result = ensure_store_subscriptions(services, str(merchant), callback_url=callback)
-        assert result.created == (EVENT,) and result.state is not None and result.state.complete
-        assert [(h.event, h.url) for h in fake.store_webhooks.of_store(merchant)] == [(EVENT, callback)]
+        assert result.created == EVENTS and result.state is not None and result.state.complete
+        assert [(h.event, h.url) for h in fake.store_webhooks.of_store(merchant)] == [(e, callback) for e in EVENTS]
     finally:
         services.close()

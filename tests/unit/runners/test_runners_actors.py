@@ -32,6 +32,7 @@ from pricing_core.decision import DecisionStatus
 from pricing_core.errors import SallaUnavailable, TokenRevoked
 from pricing_core.runs import RunStatus, RunType
 from pricing_core.settings import AutomationMode
+from pricing_core.store_events import STORE_EVENTS
 from pricing_core.usecases.context import run_id_for
 from runners.broker import is_in_process
 from runners.commands import route_of
@@ -284,9 +285,9 @@ def test_ensure_store_events_actor_subscribes_once_and_retries_a_transient_failu
     send(broker, EnsureStoreEvents(store_id="1"))  # a reinstall's check
     drain(broker)
     hooks = ports.salla_catalog.webhooks["1"]
-    assert [(h.event, h.url) for h in hooks] == [("product.price.updated",
-                                                  services.config.public_url.rstrip("/") + "/webhooks/salla")]
-    assert ports.salla_catalog.subscribe_calls["1"] == 1 and not broker.dead_letters
+    callback = services.config.public_url.rstrip("/") + "/webhooks/salla"
+    assert [(h.event, h.url) for h in hooks] == [(event, callback) for event in STORE_EVENTS]
+    assert ports.salla_catalog.subscribe_calls["1"] == len(STORE_EVENTS) and not broker.dead_letters
     with ports.uow_factory() as uow:
         state = uow.subscriptions.get("1")
     assert state is not None and state.complete

@@ -14,6 +14,7 @@ from bootstrap import build_services
 from entrypoints.cli import main, runner_commands
 from pricing_core.errors import SallaUnavailable
 from pricing_core.settings import AutomationMode
+from pricing_core.store_events import STORE_EVENTS
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def test_tokens_status_names_the_stores_without_a_store_event_subscription(
     data = json.loads(capsys.readouterr().out)
     assert data["stores_missing_store_events"] == ["2"]
     by_id = {s["store_id"]: s for s in data["stores"]}
-    assert by_id["1"]["store_events"]["subscribed"] == ["product.price.updated"]
+    assert by_id["1"]["store_events"]["subscribed"] == list(STORE_EVENTS)
     assert by_id["2"]["store_events"] is None and by_id["2"]["store_events_gap"] == "not checked yet"
     assert main(["tokens", "status"]) == 0
     out = capsys.readouterr().out

@@ -13,13 +13,14 @@ from pricing_core.activity import ActivityType
 from pricing_core.commands import EnsureStoreEvents, SweepStoreNow
 from pricing_core.errors import BadResponse, SallaUnavailable, StoreNotFound
 from pricing_core.ports import MerchantInfo
-from pricing_core.store_events import NOT_CHECKED
+from pricing_core.store_events import NOT_CHECKED, STORE_EVENTS
 from pricing_core.usecases.onboard import onboard_store
 from pricing_core.usecases.subscriptions import ensure_store_subscriptions
 from pricing_core.usecases.token_status import summarize_token_status
 
 URL = "https://optimizer.example/webhooks/salla"
-EVENT = "product.price.updated"
+# Every store event the optimizer needs: price changes and the order events (the sales history).
+EVENTS = STORE_EVENTS
 
 
 @pytest.fixture
@@ -41,17 +42,17 @@ def activity(ports: Ports, store_id: str = "1") -> list:
 def test_subscribes_once_and_a_second_check_only_lists(ports: Ports) -> None:
     add_store(ports, "1")
     first = ensure_store_subscriptions(ports, "1", callback_url=URL)
-    assert first.created == (EVENT,) and first.state is not None and first.state.complete
-    assert [(h.event, h.url) for h in ports.salla_catalog.webhooks["1"]] == [(EVENT, URL)]
+    assert first.created == EVENTS and first.state is not None and first.state.complete
+    assert [(h.event, h.url) for h in ports.salla_catalog.webhooks["1"]] == [(e, URL) for e in EVENTS]
     requests = ports.salla_catalog.requests["1"]
 
     second = ensure_store_subscriptions(ports, "1", callback_url=URL + "/")  # same endpoint, other spelling
 
     assert second.created == () and second.state is not None and second.state.complete
-    assert ports.salla_catalog.subscribe_calls["1"] == 1
+    assert ports.salla_catalog.subscribe_calls["1"] == len(EVENTS)
     assert ports.salla_catalog.requests["1"] == requests + 1  # one GET /webhooks, nothing else
     state = recorded(ports)
-    assert state.subscribed == (EVENT,) and state.missing == () and state.checked_at == ports.clock.now()
+    assert state.subscribed == EVENTS and state.missing == () and state.checked_at == ports.clock.now()
     kinds = [e.activity_type for e in activity(ports)]
     assert kinds.count(ActivityType.STORE_EVENTS_SUBSCRIBED) == 1
 
@@ -63,15 +64,17 @@ def test_a_reinstall_subscribes_nothing_new(ports: Ports) -> None:
                            merchant=MerchantInfo(merchant_id="1", store_name="Store 1"), source="app.store.authorize")
     assert not result.created
     ensure_store_subscriptions(ports, "1", callback_url=URL)
-    assert ports.salla_catalog.subscribe_calls["1"] == 1 and len(ports.salla_catalog.webhooks["1"]) == 1
+    assert ports.salla_catalog.subscribe_calls["1"] == len(EVENTS)
+    assert len(ports.salla_catalog.webhooks["1"]) == len(EVENTS)
 
 
 def test_a_webhook_at_another_url_does_not_count(ports: Ports) -> None:
     add_store(ports, "1")
     ensure_store_subscriptions(ports, "1", callback_url="https://old.example/webhooks/salla")
     result = ensure_store_subscriptions(ports, "1", callback_url=URL)
-    assert result.created == (EVENT,)
-    assert sorted(h.url for h in ports.salla_catalog.webhooks["1"]) == ["https://old.example/webhooks/salla", URL]
+    assert result.created == EVENTS
+    old = "https://old.example/webhooks/salla"
+    assert sorted(h.url for h in ports.salla_catalog.webhooks["1"]) == sorted([old, URL] * len(EVENTS))
 
 
 def test_a_token_without_the_webhooks_scope_is_reported_without_asking_salla(ports: Ports) -> None:
@@ -84,7 +87,7 @@ def test_a_token_without_the_webhooks_scope_is_reported_without_asking_salla(por
 
     result = ensure_store_subscriptions(ports, "1", callback_url=URL)
 
-    assert result.state is not None and result.state.scope_missing and result.state.missing == (EVENT,)
+    assert result.state is not None and result.state.scope_missing and result.state.missing == EVENTS
     assert not result.retryable and ports.salla_catalog.requests["1"] == 0
     assert "webhooks.read_write" in (result.state.error or "")
     (entry,) = [e for e in activity(ports) if e.activity_type is ActivityType.STORE_EVENTS_SUBSCRIPTION_FAILED]
@@ -114,7 +117,7 @@ def test_salla_failures_are_recorded_and_only_transient_ones_retried(ports: Port
     result = ensure_store_subscriptions(ports, "1", callback_url=URL)
     assert result.retryable is retryable and result.created == ()
     state = recorded(ports)
-    assert state.missing == (EVENT,) and not state.scope_missing and str(error) in (state.error or "")
+    assert state.missing == EVENTS and not state.scope_missing and str(error) in (state.error or "")
     # Once Salla answers, the next check subscribes and clears the error.
     assert ensure_store_subscriptions(ports, "1", callback_url=URL).state.complete  # type: ignore[union-attr]
     assert recorded(ports).error is None
@@ -130,7 +133,7 @@ def test_one_check_at_a_time_per_store(ports: Ports, monkeypatch: pytest.MonkeyP
         busy = ensure_store_subscriptions(ports, "1", callback_url=URL)
     assert busy.state is None and "running" in (busy.skipped_reason or "")
     assert ports.salla_catalog.subscribe_calls["1"] == 0
-    assert ensure_store_subscriptions(ports, "1", callback_url=URL).created == (EVENT,)
+    assert ensure_store_subscriptions(ports, "1", callback_url=URL).created == EVENTS
 
 
 def test_inactive_and_unknown_stores(ports: Ports) -> None:
@@ -159,7 +162,7 @@ def test_token_status_lists_the_stores_that_lack_a_subscription(ports: Ports) ->
     gaps = {r.store.store_id: r.store_events_gap for r in report.missing_store_events}
     assert gaps == {"2": "token lacks webhooks.read_write", "3": NOT_CHECKED}
     row = {r.store.store_id: r.as_dict() for r in report.stores}
-    assert row["1"]["store_events"]["subscribed"] == [EVENT] and row["1"]["store_events_gap"] is None
+    assert row["1"]["store_events"]["subscribed"] == list(EVENTS) and row["1"]["store_events_gap"] is None
     assert row["4"]["store_events_gap"] is None  # inactive: not an event gap, the store is off
     json.dumps([r.as_dict() for r in report.stores])  # the CLI prints it as JSON
 

@@ -445,7 +445,7 @@ def test_price_updated_for_an_inactive_or_unknown_store_is_ignored(world: World)
 
 
 def test_unhandled_events_and_missing_merchant_are_ignored_but_remembered(world: World) -> None:
-    order = salla("order.created", {"id": 5}, "d-order")
+    order = salla("customer.created", {"id": 5}, "d-order")  # an event the optimizer does not act on
     nameless = salla("app.installed", {}, "d-none", merchant=None)
     assert isinstance(order, UnhandledEvent) and isinstance(nameless, UnhandledEvent)
     assert handle(world, order) is WebhookOutcome.IGNORED

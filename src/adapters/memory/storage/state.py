@@ -22,7 +22,7 @@ from pricing_core.overrides import ProductOverride
 from pricing_core.replay import PricingInput
 from pricing_core.rules import PricingRule
 from pricing_core.runs import OptimizationRun
-from pricing_core.sales import DailySales
+from pricing_core.sales import DailySales, OrderSale
 from pricing_core.settings import TenantSettings
 from pricing_core.store_events import SubscriptionState
 from pricing_core.stores import Store
@@ -58,6 +58,9 @@ class State:
     # store_id -> (product_id, day) -> DailySales
     sales: dict[str, dict[tuple[str, date], DailySales]] = attrs.Factory(dict)
     sales_resume: dict[str, date] = attrs.Factory(dict)
+    # store_id -> order_id -> its parts of the daily sales, and Salla's time of what they show
+    order_sales: dict[str, dict[str, tuple[OrderSale, ...]]] = attrs.Factory(dict)
+    order_seen: dict[str, dict[str, datetime]] = attrs.Factory(dict)
     # (store_id, run_id) -> product_id -> input
     run_inputs: dict[tuple[str, str], dict[str, PricingInput]] = attrs.Factory(dict)
     rules: dict[str, tuple[PricingRule, ...]] = attrs.Factory(dict)
@@ -82,6 +85,8 @@ class State:
             subscriptions=dict(self.subscriptions),
             sales={k: dict(v) for k, v in self.sales.items()},
             sales_resume=dict(self.sales_resume),
+            order_sales={k: dict(v) for k, v in self.order_sales.items()},
+            order_seen={k: dict(v) for k, v in self.order_seen.items()},
             run_inputs={k: dict(v) for k, v in self.run_inputs.items()},
             rules=dict(self.rules),
             overrides={k: dict(v) for k, v in self.overrides.items()},
