@@ -1,7 +1,7 @@
 """each order's part of the daily sales, and the time of the order webhook last applied per order
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-27
 
 Order webhooks (``order.created``, ``order.updated``, ``order.cancelled``, ...) keep the sales
@@ -20,8 +20,8 @@ from alembic import op
 
 import adapters.storage.types
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
