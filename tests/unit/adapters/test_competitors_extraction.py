@@ -210,3 +210,50 @@ def _offer_page(shipping_details: object) -> str:
 def test_only_one_unambiguous_rate_is_a_shipping_charge(details: object, shipping: Decimal | None) -> None:
     page = extract(_offer_page(details), "https://shop.example.sa/p/1")
     assert page.price == Decimal("149.00") and page.shipping == shipping
+
+
+def _offers_page(*offers: dict[str, object], product_condition: str | None = None) -> str:
+    product: dict[str, object] = {"@context": "https://schema.org", "@type": "Product", "name": "A book",
+                                  "offers": list(offers)}
+    if product_condition is not None:
+        product["itemCondition"] = product_condition
+    return f'<html><head><script type="application/ld+json">{json.dumps(product)}</script></head><body></body></html>'
+
+
+def _offer(price: int, condition: str | None, stock: str = "https://schema.org/InStock") -> dict[str, object]:
+    offer: dict[str, object] = {"@type": "Offer", "price": price, "priceCurrency": "SEK", "availability": stock}
+    if condition is not None:
+        offer["itemCondition"] = condition
+    return offer
+
+
+@pytest.mark.parametrize("used", [
+    "http://schema.org/UsedCondition", "https://schema.org/UsedCondition", "schema:UsedCondition", "UsedCondition",
+    "usedcondition", "https://schema.org/RefurbishedCondition", "RefurbishedCondition",
+    "http://schema.org/DamagedCondition", "DamagedCondition", "used",
+])
+def test_a_used_copy_is_not_the_products_price_when_a_new_one_is_offered(used: str) -> None:
+    # The used copies are cheaper and in stock: without the condition rule the cheapest (913) was read.
+    html = _offers_page(_offer(1046, "https://schema.org/NewCondition"),
+                        _offer(586, used, "https://schema.org/OutOfStock"), _offer(913, used))
+    found = extract(html, "https://www.example.se/b/1")
+    assert (found.price, found.currency, found.in_stock) == (Decimal("1046"), "SEK", True)
+
+
+def test_an_offer_without_a_condition_counts_as_new() -> None:
+    found = extract(_offers_page(_offer(1046, None), _offer(913, "UsedCondition")), "https://www.example.se/b/1")
+    assert found.price == Decimal("1046")
+
+
+@pytest.mark.parametrize("page", [
+    _offers_page(_offer(913, "http://schema.org/UsedCondition"), _offer(586, "RefurbishedCondition")),
+    _offers_page(_offer(913, None), product_condition="https://schema.org/DamagedCondition"),
+])
+def test_only_used_copies_on_offer_give_no_price_and_say_why(page: str) -> None:
+    # A product meta tag with the same price does not bring the used copy's price back.
+    page = page.replace("<head>", '<head><meta property="product:price:amount" content="913">'
+                                  '<meta property="product:price:currency" content="SEK">')
+    found = extract(page, "https://www.example.se/b/1")
+    assert found.price is None
+    assert found.reason is not None and "used, refurbished or damaged" in found.reason
+
