@@ -257,3 +257,72 @@ def test_only_used_copies_on_offer_give_no_price_and_say_why(page: str) -> None:
     assert found.price is None
     assert found.reason is not None and "used, refurbished or damaged" in found.reason
 
+
+def _struck_page(body: str, price: str = "18990000", currency: str = "VND") -> str:
+    data = {"@context": "https://schema.org", "@type": "Product", "name": "Phone",
+            "offers": {"@type": "Offer", "price": price, "priceCurrency": currency,
+                       "availability": "https://schema.org/InStock"}}
+    return (f'<html><head><script type="application/ld+json">{json.dumps(data)}</script></head>'
+            f"<body><h1>Phone</h1>{body}</body></html>")
+
+
+@pytest.mark.parametrize("struck", [
+    '<span style="text-decoration: line-through;">18.990.000đ</span>',
+    "<del>18.990.000 ₫</del>",
+    "<s>18.990.000 ₫</s>",
+    "<strike>18,990,000 VND</strike>",
+    '<span class="price-old">18.990.000đ</span>',
+    '<span class="wasPrice">18.990.000đ</span>',
+    '<div class="compare-at"><span>18.990.000đ</span></div>',
+    '<span class="price--strikethrough">18.990.000đ</span>',
+])
+def test_a_structured_price_shown_only_struck_through_gives_the_visible_current_price(struck: str) -> None:
+    html = _struck_page(f'<div class="product-price"><span class="price-now">13.790.000đ</span>{struck}</div>')
+    found = extract(html, "https://www.example.vn/p/1")
+    assert (found.price, found.currency, found.in_stock) == (Decimal("13790000"), "VND", True)
+    assert found.method == "text"
+
+
+def test_a_struck_structured_price_without_a_readable_current_price_gives_no_price() -> None:
+    # The current price stands in an element whose class names say nothing: no reading, not the "was" price.
+    html = _struck_page('<div class="x1"><span class="a9">13.790.000đ</span></div>'
+                        '<div class="x2"><span style="text-decoration: line-through;">18.990.000đ</span></div>')
+    found = extract(html, "https://www.example.vn/p/1")
+    assert found.price is None and found.in_stock is True
+    assert found.reason is not None and "struck through" in found.reason
+
+
+def test_a_struck_current_price_above_the_struck_one_is_not_taken() -> None:
+    # A sale price is below the price it replaces; one above it is not the current price.
+    html = _struck_page('<span class="price">19.990.000đ</span><del>18.990.000đ</del>')
+    assert extract(html, "https://www.example.vn/p/1").price is None
+
+
+@pytest.mark.parametrize("body", [
+    # Shown as the price too (a "was" price elsewhere with the same amount does not matter).
+    '<span class="price">18.990.000đ</span><del>18.990.000đ</del>',
+    '<div class="price"><span class="amount">18.990.000</span> <span>đ</span></div><del>18.990.000đ</del>',
+    # Class names that merely contain the words: "bold", "holder", a negated "without-old-price".
+    '<span class="bold">18.990.000đ</span>',
+    '<div class="without-old-price"><span>18.990.000đ</span></div>',
+    # The struck amount is another one (the regular price), or the struck one is in a carousel.
+    '<span class="price">18.990.000đ</span><del>21.990.000đ</del>',
+    '<div class="recommendations"><del>18.990.000đ</del></div>',
+])
+def test_a_structured_price_the_page_also_shows_unstruck_is_kept(body: str) -> None:
+    found = extract(_struck_page(body), "https://www.example.vn/p/1")
+    assert (found.price, found.currency) == (Decimal("18990000"), "VND")
+
+
+def test_a_struck_price_in_arabic_indic_digits_is_recognised() -> None:
+    html = _struck_page('<span class="price-now">١٬٢٩٩٫٥٠ ر.س</span><del>١٬٤٩٩٫٠٠ ر.س</del>',
+                        price="1499.00", currency="SAR")
+    found = extract(html, "https://www.example.sa/p/1")
+    assert (found.price, found.currency) == (Decimal("1299.50"), "SAR")
+
+
+def test_a_line_through_price_is_not_the_shown_price() -> None:
+    # The HTML path (no structured data) counts a line-through price as crossed out, like <del>.
+    html = ('<html><body><span class="price">13.790.000đ</span>'
+            '<span class="price" style="text-decoration:line-through">18.990.000đ</span></body></html>')
+    assert extract(html, "https://www.example.vn/p/1").price == Decimal("13790000")
