@@ -23,6 +23,9 @@ from adapters.competitors.extraction.visible import STRUCK_WORD, DocumentScan, t
 # Readings from data the page declares (not from its visible text): what a struck-through price contradicts.
 DECLARED = frozenset({"json-ld", "microdata", "rdfa", "meta"})
 _ARABIC_ZEROS = (0x0660, 0x06F0)  # Arabic-Indic and Persian digits: zero's code point
+# Currencies of markets that may write amounts in those digits (elsewhere the look is not worth its cost).
+_ARABIC_DIGIT_CURRENCIES = frozenset({"SAR", "AED", "KWD", "QAR", "OMR", "BHD", "JOD", "EGP", "IQD", "LYD", "SYP",
+                                      "YER", "SDG", "LBP", "IRR", "AFN", "PKR"})
 _SEPARATOR = "[.,'\u00a0\u202f \u066b\u066c]"
 _DECIMAL_POINT = "[.,\u066b]"
 _STRIKE_MARKS = ("line-through", "<del", "<s>", "<s ", "<strike", "trike")
@@ -87,20 +90,34 @@ def _struck_before(html: str, at: int, zero: int) -> bool:
     return False
 
 
-def may_show_struck(html: str, amounts: Collection[Decimal]) -> bool:
-    """True when one of ``amounts`` occurs as text of the raw page with a strike mark shortly before it.
+def may_show_struck(html: str, amounts: Collection[Decimal], currency: str | None) -> bool:
+    """True when one of ``amounts`` (in ``currency``) occurs as page text inside a struck-through element.
 
     A look at the raw page (one regex pass per amount; the document decides), so that pages whose
     structured data settles price and stock are parsed only when a struck price may contradict it.
     """
     for amount in amounts:
         zeros = [ord("0")]
-        leading = format(amount, "f")[0]
-        # Arabic-Indic and Persian digits: only on a page that has the amount's first digit in them.
-        zeros += [z for z in _ARABIC_ZEROS if chr(z + int(leading)) in html]
+        if currency is None or currency in _ARABIC_DIGIT_CURRENCIES:
+            # Arabic-Indic and Persian digits: only on a page that has the amount's first digit in them.
+            leading = int(format(amount, "f")[0])
+            zeros += [z for z in _ARABIC_ZEROS if chr(z + leading) in html]
         for zero in zeros:
             if any(_struck_before(html, m.start(), zero) for m in _amount_pattern(amount, zero).finditer(html)):
                 return True
+    return False
+
+
+def has_inline_line_through(html: str) -> bool:
+    """Whether some element's own ``style`` attribute strikes its text through (not a stylesheet rule).
+
+    Reading every element's ``style`` costs the document scan more than this look at the raw page.
+    """
+    at = html.find("line-through")
+    while at != -1:
+        if html.rfind("style=", max(0, at - 200), at) > html.rfind(">", max(0, at - 200), at):
+            return True
+        at = html.find("line-through", at + 12)
     return False
 
 
@@ -127,4 +144,4 @@ def without_struck(readings: Sequence[Reading], scan: DocumentScan) -> list[Read
     return kept
 
 
-__all__ = ["DECLARED", "declared_prices", "may_show_struck", "without_struck"]
+__all__ = ["DECLARED", "declared_prices", "has_inline_line_through", "may_show_struck", "without_struck"]

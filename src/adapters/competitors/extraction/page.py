@@ -15,7 +15,12 @@ import lxml.etree
 import lxml.html
 
 from adapters.competitors.extraction.consensus import currency_hint, reconcile, stock_of
-from adapters.competitors.extraction.crossed_out import declared_prices, may_show_struck, without_struck
+from adapters.competitors.extraction.crossed_out import (
+    declared_prices,
+    has_inline_line_through,
+    may_show_struck,
+    without_struck,
+)
 from adapters.competitors.extraction.known_sites import known_site, site_reading
 from adapters.competitors.extraction.meta_tags import meta_reading, meta_tags
 from adapters.competitors.extraction.readings import CONFIDENCE, UNTRUSTED, PageExtraction, Reading
@@ -50,14 +55,14 @@ def extract(html: str, url: str, *, selectors: SiteSelectors | None = None) -> P
     doc: lxml.html.HtmlElement | None = None
     selector_problems: list[str] = []
     declared = declared_prices(readings)
-    if not settled or (declared and site is None and may_show_struck(html, declared)):
+    if not settled or (declared and site is None and may_show_struck(html, declared, currency_hint(readings))):
         try:
             doc = lxml.html.fromstring(html)
         except (ValueError, lxml.etree.ParserError) as exc:
             return PageExtraction(None, None, None, None, UNTRUSTED, reason=f"not HTML: {exc}")
         if settled:
             readings = without_struck(readings, scan_document(doc, currency_hint(readings), want_price=True,
-                                                               watch=declared))
+                                                               watch=declared, styles=has_inline_line_through(html)))
         else:
             readings = _document_readings(doc, html, url, readings)
         if selectors is not None:
@@ -105,8 +110,9 @@ def _document_readings(doc: lxml.html.HtmlElement, html: str, url: str, found: S
     want_price = not any(r.price is not None for r in (*found, *readings)) and not any(
         r.note for r in (*found, *readings) if r.method != "meta")
     declared = declared_prices((*found, *readings))
-    declared = declared if declared and may_show_struck(html, declared) else frozenset()
-    scan = scan_document(doc, hint, want_price=want_price or bool(declared), watch=declared)
+    declared = declared if declared and may_show_struck(html, declared, hint) else frozenset()
+    scan = scan_document(doc, hint, want_price=want_price or bool(declared), watch=declared,
+                         styles=has_inline_line_through(html))
     text = text_reading(scan.prices) if want_price else None
     if text is not None:
         readings.append(text)

@@ -97,7 +97,7 @@ class DocumentScan:
 
 
 _CLASS_KINDS = {"elsewhere": _ELSEWHERE, "crossed": _NOT_THE_PRICE, "price": _PRICE_WORD, "main": _MAIN_PRICE_WORD,
-                "stock": _STOCK_WORD, "struck": STRUCK_WORD}
+                "stock": _STOCK_WORD}
 _NO_KINDS: frozenset[str] = frozenset()
 
 
@@ -107,18 +107,25 @@ def _class_kinds(classes: str) -> frozenset[str]:
     return frozenset(kind for kind, pattern in _CLASS_KINDS.items() if pattern.search(classes))
 
 
+@lru_cache(maxsize=8192)
+def _struck_class(classes: str) -> bool:
+    """Whether a class/id string names a struck-through price (asked only when amounts are watched)."""
+    return STRUCK_WORD.search(classes) is not None
+
+
 def _digit_key(text: str) -> str:
     """The digits of an amount without leading and trailing zeros: "18.990.000đ" and 18990000 both give "1899"."""
     return "".join(str(unicodedata.decimal(c, 0)) for c in text if c.isdecimal()).strip("0")
 
 
 def scan_document(doc: lxml.html.HtmlElement, currency_hint: str | None, *, want_price: bool,
-                  watch: frozenset[Decimal] = frozenset()) -> DocumentScan:
+                  watch: frozenset[Decimal] = frozenset(), styles: bool = False) -> DocumentScan:
     """One pass: price-named elements outside carousels and crossed-out prices, and stock signals.
 
     Stock, from the page itself: an availability element, a short out-of-stock label, and the
     buy button (present and enabled = in stock, disabled = out). ``watch``: amounts (from
-    structured data) to look for in the visible text, struck through or not.
+    structured data) to look for in the visible text, struck through or not. ``styles``: whether
+    to read ``style`` attributes for ``line-through`` (when the raw page has such a style at all).
     """
     flags: dict[lxml.html.HtmlElement, tuple[bool, bool, bool]] = {}
     prices: list[tuple[Decimal, str | None, bool]] = []
@@ -136,11 +143,12 @@ def scan_document(doc: lxml.html.HtmlElement, currency_hint: str | None, *, want
         classes = _classes(element)
         kinds = _class_kinds(classes) if len(classes) > 2 else _NO_KINDS
         elsewhere = inherited[0] or tag in _ELSEWHERE_TAGS or "elsewhere" in kinds
-        style = element.get("style")
-        marked = tag in _CROSSED_TAGS or element.get("data-a-strike") == "true" or (
-            style is not None and "line-through" in style)
-        crossed = inherited[1] or marked or "crossed" in kinds
-        is_struck = bool(watched) and (inherited[2] or marked or "struck" in kinds)
+        crossed = (inherited[1] or tag in _CROSSED_TAGS or element.get("data-a-strike") == "true" or "crossed" in kinds
+                   or (styles and "line-through" in (element.get("style") or "")))
+        is_struck = bool(watched) and (
+            inherited[2] or tag in _CROSSED_TAGS or element.get("data-a-strike") == "true"
+            or (len(classes) > 2 and _struck_class(classes))
+            or (styles and "line-through" in (element.get("style") or "")))
         flags[element] = (elsewhere, crossed, is_struck)
         if watched and parent is not None and not inherited[0]:
             # Text after an element belongs to its parent: struck through when the parent is.
