@@ -116,6 +116,40 @@ EXPECTED: dict[str, tuple[str | None, str | None, bool | None]] = {
     "in_flipkart-laptops": (None, None, None),
     "us_ebay-search-kitchen": (None, None, None),
     "us_ebay-search-thinkpad": (None, None, None),
+    # Added 2026-11-27 (issue 16, corpus grown to 110 pages): truth read before the extractor ran.
+    # The JSON-LD offers are new 1046 SEK (NewCondition) and used 913 / 586 SEK (UsedCondition):
+    # used copies are set aside, 1046 is read (it read the used 913 until the condition rule).
+    "se_adlibriscampus-econometrics": ("1046", "SEK", True),
+    "se_adlibris-econometrics": (None, None, None),
+    "se_adlibriscampus-isbn-not-found": (None, None, None),
+    "se_adlibris-search": (None, None, None),
+    "se_akademibokhandeln-search": (None, None, None),
+    # The JSON-LD offer carries 18990000, which the page shows only struck through (line-through);
+    # it sells at 13.790.000đ in an element whose class names say nothing: no reading (it read
+    # the "was" 18990000 until the struck-price rule; truth 13790000 VND).
+    "vn_sendo-iphone13": (None, None, True),
+    "vn_sendo-category": (None, None, None),
+    "ru_goldapple-mfk": ("22510", "RUB", True),
+    # "Выгодная цена 99 ₽" with no structured data: no reading (truth: 99 RUB, in stock).
+    "ru_alkoteka-krushovice": (None, None, None),
+    "ru_megamarket-iphone15pro": (None, None, None),
+    "ke_jumia-reviews": (None, None, None),
+    "uk_sainsburys-biscuits": (None, None, None),
+    # A list page read as out of stock ("out of stock" on two of its products; truth: not said).
+    "uk_tesco-chocolate-biscuits": (None, None, False),
+    "co_falabella-televisores": (None, None, None),
+    "us_nordstrom-search": (None, None, None),
+    "om_talabat-ajeen-menu": (None, None, None),
+    "es_nautichandler-chandlery": (None, None, None),
+    "us_newegg-memory": (None, None, None),
+    "au_legear-search": (None, None, None),
+    "vn_bachhoaxanh-thit-heo": (None, None, None),
+    "dz_ouedkniss-search": (None, None, None),
+    "de_konsum-sauerkirschen": ("3.19", "EUR", True),
+    "in_flipkart-joker-witch-watch": ("1869", "INR", True),
+    "us_amazon-poker-chips-buybox": ("159.00", "USD", True),
+    "in_amazon-search-iphone16": (None, None, None),
+    "in_flipkart-search-joker-witch": (None, None, None),
 }
 
 
@@ -143,8 +177,11 @@ def test_precision_and_recall_floors():
     result = run(PAGES, repeat=1)
     price, currency, availability = (result.scores[k] for k in ("price", "currency", "availability"))
     # Recall floor: 0.95 on the 41 pages the extraction was rebuilt on; the 43 pages added later
-    # brought three Amazon prices it does not find (br, fr, the book above): 46 of 50 = 0.92. Every page is
-    # still pinned by test_each_page_reads_as_recorded, so a page that moves is seen.
-    assert price.precision == 1.0 and price.recall >= 0.92
+    # brought three Amazon prices it does not find (br, fr, the book above): 46 of 50 = 0.92; the 26 pages
+    # after those (unseen when their truth was written) brought alkoteka ("Выгодная цена 99 ₽", no structured
+    # data) and sendo (its selling price in generated class names; its JSON-LD price is the struck one, so
+    # no reading): 51 of 57 = 0.895, above the issue's 0.85. Every page is still pinned by
+    # test_each_page_reads_as_recorded, so a page that moves is seen.
+    assert price.precision == 1.0 and price.recall >= 0.89
     assert currency.precision == 1.0
     assert availability.f1 >= 0.95

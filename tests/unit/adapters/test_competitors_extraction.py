@@ -210,3 +210,119 @@ def _offer_page(shipping_details: object) -> str:
 def test_only_one_unambiguous_rate_is_a_shipping_charge(details: object, shipping: Decimal | None) -> None:
     page = extract(_offer_page(details), "https://shop.example.sa/p/1")
     assert page.price == Decimal("149.00") and page.shipping == shipping
+
+
+def _offers_page(*offers: dict[str, object], product_condition: str | None = None) -> str:
+    product: dict[str, object] = {"@context": "https://schema.org", "@type": "Product", "name": "A book",
+                                  "offers": list(offers)}
+    if product_condition is not None:
+        product["itemCondition"] = product_condition
+    return f'<html><head><script type="application/ld+json">{json.dumps(product)}</script></head><body></body></html>'
+
+
+def _offer(price: int, condition: str | None, stock: str = "https://schema.org/InStock") -> dict[str, object]:
+    offer: dict[str, object] = {"@type": "Offer", "price": price, "priceCurrency": "SEK", "availability": stock}
+    if condition is not None:
+        offer["itemCondition"] = condition
+    return offer
+
+
+@pytest.mark.parametrize("used", [
+    "http://schema.org/UsedCondition", "https://schema.org/UsedCondition", "schema:UsedCondition", "UsedCondition",
+    "usedcondition", "https://schema.org/RefurbishedCondition", "RefurbishedCondition",
+    "http://schema.org/DamagedCondition", "DamagedCondition", "used",
+])
+def test_a_used_copy_is_not_the_products_price_when_a_new_one_is_offered(used: str) -> None:
+    # The used copies are cheaper and in stock: without the condition rule the cheapest (913) was read.
+    html = _offers_page(_offer(1046, "https://schema.org/NewCondition"),
+                        _offer(586, used, "https://schema.org/OutOfStock"), _offer(913, used))
+    found = extract(html, "https://www.example.se/b/1")
+    assert (found.price, found.currency, found.in_stock) == (Decimal("1046"), "SEK", True)
+
+
+def test_an_offer_without_a_condition_counts_as_new() -> None:
+    found = extract(_offers_page(_offer(1046, None), _offer(913, "UsedCondition")), "https://www.example.se/b/1")
+    assert found.price == Decimal("1046")
+
+
+@pytest.mark.parametrize("page", [
+    _offers_page(_offer(913, "http://schema.org/UsedCondition"), _offer(586, "RefurbishedCondition")),
+    _offers_page(_offer(913, None), product_condition="https://schema.org/DamagedCondition"),
+])
+def test_only_used_copies_on_offer_give_no_price_and_say_why(page: str) -> None:
+    # A product meta tag with the same price does not bring the used copy's price back.
+    page = page.replace("<head>", '<head><meta property="product:price:amount" content="913">'
+                                  '<meta property="product:price:currency" content="SEK">')
+    found = extract(page, "https://www.example.se/b/1")
+    assert found.price is None
+    assert found.reason is not None and "used, refurbished or damaged" in found.reason
+
+
+def _struck_page(body: str, price: str = "18990000", currency: str = "VND") -> str:
+    data = {"@context": "https://schema.org", "@type": "Product", "name": "Phone",
+            "offers": {"@type": "Offer", "price": price, "priceCurrency": currency,
+                       "availability": "https://schema.org/InStock"}}
+    return (f'<html><head><script type="application/ld+json">{json.dumps(data)}</script></head>'
+            f"<body><h1>Phone</h1>{body}</body></html>")
+
+
+@pytest.mark.parametrize("struck", [
+    '<span style="text-decoration: line-through;">18.990.000đ</span>',
+    "<del>18.990.000 ₫</del>",
+    "<s>18.990.000 ₫</s>",
+    "<strike>18,990,000 VND</strike>",
+    '<span class="price-old">18.990.000đ</span>',
+    '<span class="wasPrice">18.990.000đ</span>',
+    '<div class="compare-at"><span>18.990.000đ</span></div>',
+    '<span class="price--strikethrough">18.990.000đ</span>',
+])
+def test_a_structured_price_shown_only_struck_through_gives_the_visible_current_price(struck: str) -> None:
+    html = _struck_page(f'<div class="product-price"><span class="price-now">13.790.000đ</span>{struck}</div>')
+    found = extract(html, "https://www.example.vn/p/1")
+    assert (found.price, found.currency, found.in_stock) == (Decimal("13790000"), "VND", True)
+    assert found.method == "text"
+
+
+def test_a_struck_structured_price_without_a_readable_current_price_gives_no_price() -> None:
+    # The current price stands in an element whose class names say nothing: no reading, not the "was" price.
+    html = _struck_page('<div class="x1"><span class="a9">13.790.000đ</span></div>'
+                        '<div class="x2"><span style="text-decoration: line-through;">18.990.000đ</span></div>')
+    found = extract(html, "https://www.example.vn/p/1")
+    assert found.price is None and found.in_stock is True
+    assert found.reason is not None and "struck through" in found.reason
+
+
+def test_a_struck_current_price_above_the_struck_one_is_not_taken() -> None:
+    # A sale price is below the price it replaces; one above it is not the current price.
+    html = _struck_page('<span class="price">19.990.000đ</span><del>18.990.000đ</del>')
+    assert extract(html, "https://www.example.vn/p/1").price is None
+
+
+@pytest.mark.parametrize("body", [
+    # Shown as the price too (a "was" price elsewhere with the same amount does not matter).
+    '<span class="price">18.990.000đ</span><del>18.990.000đ</del>',
+    '<div class="price"><span class="amount">18.990.000</span> <span>đ</span></div><del>18.990.000đ</del>',
+    # Class names that merely contain the words: "bold", "holder", a negated "without-old-price".
+    '<span class="bold">18.990.000đ</span>',
+    '<div class="without-old-price"><span>18.990.000đ</span></div>',
+    # The struck amount is another one (the regular price), or the struck one is in a carousel.
+    '<span class="price">18.990.000đ</span><del>21.990.000đ</del>',
+    '<div class="recommendations"><del>18.990.000đ</del></div>',
+])
+def test_a_structured_price_the_page_also_shows_unstruck_is_kept(body: str) -> None:
+    found = extract(_struck_page(body), "https://www.example.vn/p/1")
+    assert (found.price, found.currency) == (Decimal("18990000"), "VND")
+
+
+def test_a_struck_price_in_arabic_indic_digits_is_recognised() -> None:
+    html = _struck_page('<span class="price-now">١٬٢٩٩٫٥٠ ر.س</span><del>١٬٤٩٩٫٠٠ ر.س</del>',
+                        price="1499.00", currency="SAR")
+    found = extract(html, "https://www.example.sa/p/1")
+    assert (found.price, found.currency) == (Decimal("1299.50"), "SAR")
+
+
+def test_a_line_through_price_is_not_the_shown_price() -> None:
+    # The HTML path (no structured data) counts a line-through price as crossed out, like <del>.
+    html = ('<html><body><span class="price">13.790.000đ</span>'
+            '<span class="price" style="text-decoration:line-through">18.990.000đ</span></body></html>')
+    assert extract(html, "https://www.example.vn/p/1").price == Decimal("13790000")

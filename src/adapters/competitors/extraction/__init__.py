@@ -13,15 +13,20 @@ Where a reading comes from, in order of trust:
 5. the visible price element, only when the page shows one unambiguous price.
 
 Structured data and meta tags are read from the raw HTML; the document is parsed (once, with
-lxml) only when they do not settle price and stock. A price that equals a price the page itself
-declares as the regular/list/crossed-out one is never the price. Sources that disagree (other
-amounts, other currencies) give no reading. Availability comes from structured data, meta tags,
-an availability element, or the buy button's state.
+lxml) only when they do not settle price and stock, or when the raw page suggests that it shows a
+declared price struck through. A price that equals a price the page itself declares as the
+regular/list/crossed-out one is never the price, nor is a declared price that the page shows only
+struck through. Offers of used, refurbished or damaged copies are not the product's price; a page
+that offers only those gives none. Sources that disagree (other amounts, other currencies) give no
+reading. Availability comes from structured data, meta tags, an availability element, or the buy
+button's state.
 
 The modules, one concept each: ``readings`` (what a reader produces, ``CONFIDENCE``),
-``structured_data`` (JSON-LD, microdata, RDFa), ``meta_tags``, ``known_sites``, ``visible`` (the
-shown price and stock signals), ``availability`` (stock words and values), ``site_selectors`` (the
-competitor's own), ``consensus`` (several readings, one price) and ``page`` (``extract``: the order).
+``structured_data`` (JSON-LD, microdata, RDFa), ``condition`` (new or second-hand offers),
+``meta_tags``, ``known_sites``, ``visible`` (the shown price and stock signals), ``crossed_out``
+(a declared price shown only struck through), ``availability`` (stock words and values),
+``site_selectors`` (the competitor's own), ``consensus`` (several readings, one price) and ``page``
+(``extract``: the order).
 """
 
 from __future__ import annotations

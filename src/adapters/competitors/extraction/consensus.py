@@ -1,6 +1,7 @@
 """Several places of one page, one answer: which reading's price is used, how much it is trusted.
 
-Readings that disagree (other amounts, other currencies) give no price; a price equal to one the
+Readings that disagree (other amounts, other currencies) give no price, and so does a page whose
+structured data says it offers only used copies (``Reading.vetoes_price``); a price equal to one the
 page declares as its regular/list/crossed-out price is the "was" price, never the price; two
 independent places that agree are trusted most (``CONFIDENCE["agreed"]``).
 """
@@ -17,6 +18,9 @@ def reconcile(readings: Sequence[Reading]) -> tuple[Reading | None, str | None, 
     """The price reading to use, why there is none, its confidence, and notes for the merchant."""
     priced = [r for r in readings if r.price is not None]
     notes = [f"{r.method}: {r.note}" for r in readings if r.note]
+    veto = next((r for r in readings if r.vetoes_price), None)
+    if veto is not None:
+        return None, f"{veto.method}: {veto.note}", UNTRUSTED, notes
     if not priced:
         return None, (notes[0] if notes else None), UNTRUSTED, notes
     declared_list = {r.list_price for r in readings if r.list_price is not None}

@@ -1,8 +1,10 @@
 """Reading one product page: which readers run, in what order, and the ``PageExtraction`` they give.
 
 JSON-LD and meta tags are read from the raw HTML, and a known retailer layout from its regions;
-the document is parsed (once, with lxml) only when they do not settle price and stock, or when
-the competitor has selectors of its own. ``consensus.reconcile`` then picks the price.
+the document is parsed (once, with lxml) when they do not settle price and stock, when the
+competitor has selectors of its own, or when structured data gives a price that the page may show
+struck through (a "was" price: then the visible current price, or none). ``consensus.reconcile``
+then picks the price.
 """
 
 from __future__ import annotations
@@ -13,6 +15,12 @@ import lxml.etree
 import lxml.html
 
 from adapters.competitors.extraction.consensus import currency_hint, reconcile, stock_of
+from adapters.competitors.extraction.crossed_out import (
+    declared_prices,
+    has_inline_line_through,
+    may_show_struck,
+    without_struck,
+)
 from adapters.competitors.extraction.known_sites import known_site, site_reading
 from adapters.competitors.extraction.meta_tags import meta_reading, meta_tags
 from adapters.competitors.extraction.readings import CONFIDENCE, UNTRUSTED, PageExtraction, Reading
@@ -46,12 +54,17 @@ def extract(html: str, url: str, *, selectors: SiteSelectors | None = None) -> P
                or site is not None) and selectors is None
     doc: lxml.html.HtmlElement | None = None
     selector_problems: list[str] = []
-    if not settled:
+    declared = declared_prices(readings)
+    if not settled or (declared and site is None and may_show_struck(html, declared, currency_hint(readings))):
         try:
             doc = lxml.html.fromstring(html)
         except (ValueError, lxml.etree.ParserError) as exc:
             return PageExtraction(None, None, None, None, UNTRUSTED, reason=f"not HTML: {exc}")
-        readings.extend(_document_readings(doc, html, url, readings))
+        if settled:
+            readings = without_struck(readings, scan_document(doc, currency_hint(readings), want_price=True,
+                                                               watch=declared, styles=has_inline_line_through(html)))
+        else:
+            readings = _document_readings(doc, html, url, readings)
         if selectors is not None:
             own, selector_problems = selector_readings(doc, selectors, currency_hint(readings))
             if own is not None:
@@ -82,7 +95,8 @@ def extract(html: str, url: str, *, selectors: SiteSelectors | None = None) -> P
 
 def _document_readings(doc: lxml.html.HtmlElement, html: str, url: str, found: Sequence[Reading],
                        ) -> list[Reading]:
-    """What the parsed document adds to the ``found`` readings: microdata, RDFa, the visible price and stock."""
+    """The ``found`` readings with what the parsed document adds: microdata, RDFa, the visible price
+    and stock; a declared price the page shows only struck through becomes a "was" price."""
     readings: list[Reading] = []
     hint = currency_hint(found)
     microdata = microdata_reading(doc, html, url)
@@ -95,7 +109,10 @@ def _document_readings(doc: lxml.html.HtmlElement, html: str, url: str, found: S
     hint = hint or currency_hint(readings)
     want_price = not any(r.price is not None for r in (*found, *readings)) and not any(
         r.note for r in (*found, *readings) if r.method != "meta")
-    scan = scan_document(doc, hint, want_price=want_price)
+    declared = declared_prices((*found, *readings))
+    declared = declared if declared and may_show_struck(html, declared, hint) else frozenset()
+    scan = scan_document(doc, hint, want_price=want_price or bool(declared), watch=declared,
+                         styles=has_inline_line_through(html))
     text = text_reading(scan.prices) if want_price else None
     if text is not None:
         readings.append(text)
@@ -105,7 +122,7 @@ def _document_readings(doc: lxml.html.HtmlElement, html: str, url: str, found: S
     stock = scan.stock if page_has_price else (False if scan.labels is False else None)
     if stock is not None:
         readings.append(Reading(None, None, stock, "page"))
-    return readings
+    return without_struck([*found, *readings], scan)
 
 
 __all__ = ["extract"]

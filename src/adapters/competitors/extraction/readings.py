@@ -32,6 +32,10 @@ class Reading:
     list_price: Decimal | None = None
     note: str | None = None
     shipping: Decimal | None = None  # the offer's stated delivery charge (schema.org shippingDetails)
+    second_hand: bool = False  # the offer sells a used, refurbished or damaged item (schema.org itemCondition)
+    # The page itself says none of its prices is the product's (it offers only used copies):
+    # no other place of the page may supply one.
+    vetoes_price: bool = False
 
 
 @attrs.frozen
@@ -50,7 +54,6 @@ class PageExtraction:
     reason: str | None = None
     notes: tuple[str, ...] = ()
     shipping: Decimal | None = None  # stated by the page's structured data for the chosen price; None: not said
-
 
 
 __all__ = ["CONFIDENCE", "UNTRUSTED", "PageExtraction", "Reading"]

@@ -5,7 +5,9 @@ on the one parsed document (``microdata_reading``), and RDFa by extruct's own pa
 (``rdfa_reading``, only worth its cost when ``has_rdfa``). All three become JSON-LD-like nodes,
 and ``structured_reading`` turns those into one ``Reading``: the main product's offer (the
 cheapest in stock when there are several), no price for a price range or several products at
-different prices, and a list/strikethrough ``priceSpecification`` kept as the "was" price.
+different prices, and a list/strikethrough ``priceSpecification`` kept as the "was" price. Offers
+of a used, refurbished or damaged item (``itemCondition``) are not the product's price: they are
+set aside when a new (or condition-less) offer exists, and when none does there is no reading.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+import attrs
 import lxml.html
 from extruct.w3cmicrodata import LxmlMicrodataExtractor
 
 from adapters.competitors.extraction.availability import availability_of
+from adapters.competitors.extraction.condition import is_second_hand
 from adapters.competitors.extraction.readings import Reading
 from adapters.competitors.parsing import normalize_currency, parse_amount, parse_price
 
@@ -149,16 +153,24 @@ def _main_products(nodes: Sequence[Mapping[str, Any]], page_urls: Sequence[str])
 
 
 def _offer_readings(offer: Mapping[str, Any], method: str, inherited: bool | None,
-                    currency_hint: str | None) -> Iterator[Reading]:
+                    currency_hint: str | None, condition: Any = None) -> Iterator[Reading]:
+    """The readings of one Offer (of each offer of an AggregateOffer); ``condition``: the product's own."""
     types = _types(offer)
     nested = [o for o in _as_list(offer.get("offers")) if isinstance(o, Mapping)]
     stock = availability_of(offer.get("availability"))
     stock = inherited if stock is None else stock
     currency = normalize_currency(_first(offer, "priceCurrency")) or currency_hint
+    condition = offer.get("itemCondition") or condition
     if nested and "AggregateOffer" in types:
         for child in nested:
-            yield from _offer_readings(child, method, stock, currency)
+            yield from _offer_readings(child, method, stock, currency, condition)
         return
+    for reading in _priced_offer(offer, types, method, stock, currency):
+        yield attrs.evolve(reading, second_hand=True) if is_second_hand(condition) else reading
+
+
+def _priced_offer(offer: Mapping[str, Any], types: set[str], method: str, stock: bool | None,
+                  currency: str | None) -> Iterator[Reading]:
     list_price: Decimal | None = None
     raw = _first(offer, "price")
     for spec in _as_list(offer.get("priceSpecification")):
@@ -221,6 +233,14 @@ def _choose(readings: Sequence[Reading], method: str) -> Reading | None:
     """One reading from a product's offers: the cheapest a customer can buy (sellers, variants)."""
     if not readings:
         return None
+    new = [r for r in readings if not r.second_hand]
+    if not new:
+        # Only used/refurbished/damaged copies are offered: none of their prices is the product's.
+        used = sorted({r.price for r in readings if r.price is not None})
+        said = f" ({', '.join(str(p) for p in used)})" if used else ""
+        return Reading(None, readings[0].currency, None, method, vetoes_price=True,
+                       note=f"only used, refurbished or damaged copies are offered{said}: not the product's price")
+    readings = new
     priced = [r for r in readings if r.price is not None]
     if not priced:
         stock = next((r.in_stock for r in readings if r.in_stock is not None), None)
@@ -248,19 +268,26 @@ def structured_reading(items: Sequence[Any], method: str, page_urls: Sequence[st
     products = _main_products(nodes, page_urls)
     if len(products) > 1:
         per_product = [_choose([r for o in _as_list(p.get("offers")) if isinstance(o, Mapping)
-                                for r in _offer_readings(o, method, None, None)], method) for p in products]
+                                for r in _offer_readings(o, method, None, None, p.get("itemCondition"))], method)
+                       for p in products]
         prices = {r.price for r in per_product if r is not None and r.price is not None}
         if len(prices) > 1:
             return Reading(None, None, None, method,
                            note=f"{len(products)} products on the page at different prices, none of them this page's")
         chosen = next((r for r in per_product if r is not None and r.price is not None), None)
+        if chosen is None and per_product and all(r is not None and r.vetoes_price for r in per_product):
+            return per_product[0]
         return chosen
     if products:
-        offers = [o for o in _as_list(products[0].get("offers")) if isinstance(o, Mapping)]
-        if not offers and "ProductGroup" in _types(products[0]):
-            offers = [o for v in _as_list(products[0].get("hasVariant")) if isinstance(v, Mapping)
-                      for o in _as_list(v.get("offers")) if isinstance(o, Mapping)]
-        return _choose([r for o in offers for r in _offer_readings(o, method, None, None)], method)
+        product = products[0]
+        own = product.get("itemCondition")  # a condition stated on the product holds for its offers
+        with_condition = [(o, own) for o in _as_list(product.get("offers")) if isinstance(o, Mapping)]
+        if not with_condition and "ProductGroup" in _types(product):
+            with_condition = [(o, v.get("itemCondition") or own)
+                              for v in _as_list(product.get("hasVariant")) if isinstance(v, Mapping)
+                              for o in _as_list(v.get("offers")) if isinstance(o, Mapping)]
+        return _choose([r for o, condition in with_condition
+                        for r in _offer_readings(o, method, None, None, condition)], method)
     # Some shops publish a bare Offer without its Product; it is still the page's offer.
     offers = [n for n in nodes if _types(n) & _OFFER_TYPES]
     if len(offers) == 1:
