@@ -219,6 +219,16 @@ def test_every_page_fits_a_phone(server: str, browser, lang: str) -> None:
             if lang == "ar":  # reasons and fixes are the merchant's language, not the engine's English
                 assert page.locator("#unpriceable [lang=en]").count() == 0
                 assert "only products for sale" not in page.inner_text("#unpriceable")
+    # A rule's preview: the latest run priced again with it, and the products it would move.
+    page.goto(base + "/rules")
+    page.select_option("#r-categories", index=0)
+    page.fill("#r-name", "Phone rule")
+    page.fill("#s-max_change_pct", "3")
+    page.click("#rule-form button[value=preview]")
+    run_preview = page.inner_text("#rule-run-preview")
+    assert ("would change" in run_preview) if lang == "en" else ("سيتغيّر" in run_preview), run_preview
+    page.screenshot(path=str(OUTPUT / f"phone-{lang}-rule-preview.png"), full_page=True)
+    assert _overflow(page) <= 0, f"rule preview scrolls sideways by {_overflow(page)} px"
     # The latest run's page and its rollback preview (what would be restored) fit the phone too.
     page.goto(base)
     run_href = page.locator("a.run-link").first.get_attribute("href")
