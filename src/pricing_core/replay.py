@@ -1,10 +1,11 @@
 """Replay: what a sweep priced from, kept compactly, and the same inputs priced again under other settings.
 
 Every sweep stores one ``PricingInput`` per product it decided (the product snapshot, the offers
-used, the last price change that the cooldown saw, the advisor's proposal if any, and the time of
-the decision). ``replay`` prices them again through the same engine, so a past run can be repeated
-under a partial set of new settings without touching anything; ``totals`` sums decisions into the
-figures a backtest reports.
+used, the last price change that the cooldown saw, the advisor's proposal if any, the demand
+estimate the ``profit`` strategy priced on if any, and the time of the decision). ``replay``
+prices them again through the same engine, so a past run can be repeated under a partial set of
+new settings, other rules or overrides without touching anything; ``totals`` sums decisions into
+the figures a backtest reports.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import attrs
 
 from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint, Product
 from pricing_core.decision import Action, PricingDecision
+from pricing_core.demand import ElasticityEstimate
 from pricing_core.engine import price_catalog
 from pricing_core.guards import margin_of
 from pricing_core.money import quantize
@@ -36,12 +38,14 @@ class PricingInput:
     offers: tuple[CompetitorOffer, ...] = ()
     last_change: PricePoint | None = None
     proposal: AdvisorProposal | None = None
+    demand: ElasticityEstimate | None = None
     now: datetime
 
 
 # -- compact JSON (short keys; defaults left out) ---------------------------------------------
 
 _PRODUCT_DEFAULTS = {f.name: f.default for f in attrs.fields(Product) if f.default is not attrs.NOTHING}
+_DEMAND_DEFAULTS = {f.name: f.default for f in attrs.fields(ElasticityEstimate) if f.default is not attrs.NOTHING}
 _OFFER_DEFAULTS = {f.name: f.default for f in attrs.fields(CompetitorOffer) if f.default is not attrs.NOTHING}
 
 
@@ -67,6 +71,8 @@ def input_json(item: PricingInput) -> dict[str, Any]:
         data["h"] = {k: _plain(v) for k, v in attrs.asdict(item.last_change).items()}
     if item.proposal is not None:
         data["a"] = {k: _plain(v) for k, v in attrs.asdict(item.proposal).items()}
+    if item.demand is not None:
+        data["d"] = _fields(item.demand, _DEMAND_DEFAULTS)
     return data
 
 
@@ -79,11 +85,13 @@ def input_from_json(data: Mapping[str, Any]) -> PricingInput:
     offers = tuple(CompetitorOffer(**{**o, "observed_at": _when(o["observed_at"])}) for o in data.get("o", ()))
     last = data.get("h")
     proposal = data.get("a")
+    demand = data.get("d")
     return PricingInput(
         product=Product(**data["p"]),
         offers=offers,
         last_change=None if last is None else PricePoint(**{**last, "changed_at": _when(last["changed_at"])}),
         proposal=None if proposal is None else AdvisorProposal(**proposal),
+        demand=None if demand is None else ElasticityEstimate(**demand),
         now=_when(data["t"]),
     )
 
@@ -119,6 +127,7 @@ def replay(
             now=now,
             history_by_product_id={i.product.id: [i.last_change] for i in group if i.last_change is not None},
             proposals={i.product.id: i.proposal for i in group if i.proposal is not None},
+            demand_by_product_id={i.product.id: i.demand for i in group if i.demand is not None},
             rules=rules,
             overrides=overrides,
         )

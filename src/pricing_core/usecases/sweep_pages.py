@@ -141,7 +141,8 @@ class PagePricer:
             # What these decisions were priced from, so the run can be replayed (backtest).
             scope.run_inputs.add_many(self.run_id, [
                 PricingInput(product=p, offers=tuple(gathered.offers.get(p.id, ())),
-                             last_change=gathered.history.get(p.id), proposal=proposals.get(p.id), now=now)
+                             last_change=gathered.history.get(p.id), proposal=proposals.get(p.id),
+                             demand=gathered.demand.get(p.id), now=now)
                 for p in gathered.products
             ])
             changed = [r.decision.product_id for r in records

@@ -11,6 +11,7 @@ from tests.support.usecase_support import add_store, make_ports, product
 
 from entrypoints.web.rule_views import rule_view
 from pricing_core.catalog import AdvisorProposal, CompetitorOffer, PricePoint
+from pricing_core.demand import ElasticityEstimate
 from pricing_core.errors import StoreNotFound
 from pricing_core.overrides import ProductOverride
 from pricing_core.ports import scope_of
@@ -95,6 +96,8 @@ def test_inputs_survive_their_compact_json() -> None:
                                 second_reading=Decimal("99.95"), in_stock=False),),
         last_change=PricePoint(product_id="a", price=Decimal("101"), changed_at=p.clock.now()),
         proposal=AdvisorProposal(product_id="a", target_price="98.5", rationale="r"),
+        demand=ElasticityEstimate(-2.5, -3.1, -1.9, 56, units_per_day=3.25, at_price=Decimal("99.50"),
+                                  prior_share=0.125),
         now=p.clock.now(),
     )
     data = input_json(item)

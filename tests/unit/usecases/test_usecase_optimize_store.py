@@ -364,6 +364,11 @@ def test_a_profit_store_is_priced_from_its_own_sales_history() -> None:
     flat = by_product["flat"].decision  # one price all along: the estimate is the prior, the fallback decides
     assert flat.strategy != "profit" and any("too uncertain" in line or "no demand" in line
                                              for line in flat.explanation)
+    # The estimates it priced on are kept with the run's inputs: a backtest reproduces the run.
+    from pricing_core.usecases.backtest import backtest
+
+    report = backtest(ports.uow_factory, "1", {})
+    assert report.replayed.decisions == report.identical == 2
 
 
 def test_competitors_below_the_floor_are_recorded_with_the_run_and_become_an_alert() -> None:
