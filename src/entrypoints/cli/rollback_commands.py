@@ -62,7 +62,8 @@ def _print_table(report: RollbackReport) -> None:
     verb = "Dry run of the rollback" if report.dry_run else "Rollback"
     table = Table(title=f"{verb} of run {report.run_id} (store {report.store_id})")
     for column in ("product", "name", "in Salla", "run set", "before run", "outcome", "reason"):
-        table.add_column(column, justify="right" if column in ("in Salla", "run set", "before run") else "left")
+        table.add_column(column, justify="right" if column in ("in Salla", "run set", "before run") else "left",
+                         no_wrap=column == "product")
     for item in report.items:
         reason = "; ".join(item.guard_breaks) if item.guard_breaks else (item.reason or "")
         table.add_row(item.product_id, item.name, "" if item.current_price is None else str(item.current_price),

@@ -232,10 +232,13 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _tokens_status(args: argparse.Namespace) -> int:
+    from datetime import UTC
+
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
+    from pricing_core.store_events import STORE_EVENTS
     from pricing_core.usecases.token_status import summarize_token_status
 
     services = _services()
@@ -256,23 +259,29 @@ def _tokens_status(args: argparse.Namespace) -> int:
         summary.add_row(key.replace("_", " "), str(value))
     console.print(summary)
     table = Table(title="Per-store token health")
-    for column in ("store", "name", "active", "healthy", "reason", "hours left", "expires at", "store events"):
-        table.add_column(column)
+    # Eight columns fit 80 characters only if short: "active" lives in the reason ("inactive: ...").
+    for column in ("store", "name", "ok", "reason", "h left", "expires at", "store events"):
+        # Ids and times are read whole (they are typed into other commands): never cut to "…".
+        table.add_column(column + (" (UTC)" if column == "expires at" else ""),
+                         no_wrap=column in ("store", "expires at"))
     for row in report.stores:
         health = row.health
         gap = row.store_events_gap
         if gap is not None:
             events = f"[red]{escape(gap)}[/]"
         elif row.store.is_active and row.subscription is not None:
-            events = f"[green]{', '.join(row.subscription.subscribed)}[/]"
+            subscribed = row.subscription.subscribed
+            # Every event we need: say so briefly (the list is long since the order events joined it).
+            shown = f"all {len(subscribed)}" if set(subscribed) >= set(STORE_EVENTS) else ", ".join(subscribed)
+            events = f"[green]{escape(shown)}[/]"
         else:
             events = "-"
         table.add_row(
-            row.store.store_id, row.store.store_name, "yes" if row.store.is_active else "no",
+            row.store.store_id, row.store.store_name,
             "[green]yes[/]" if health.healthy else "[red]no[/]",
             health.reason if row.store.is_active else f"inactive: {row.store.deactivation_reason or '-'}",
             "-" if health.hours_until_expiry is None else f"{health.hours_until_expiry:.1f}",
-            row.expires_at.isoformat(timespec="minutes") if row.expires_at else "-",
+            row.expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if row.expires_at else "-",
             events,
         )
     console.print(table)
@@ -342,7 +351,7 @@ def _stores_list(args: argparse.Namespace) -> int:
         return 0
     table = Table(title=f"{len(rows)} store(s)")
     for column in ("store", "name", "plan", "active", "mode", "every", "last run", "status"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("store", "mode"))
     for row in rows:
         table.add_row(row["store_id"], row["store_name"], row["plan"],
                       "yes" if row["is_active"] else f"no ({row['deactivation_reason'] or '-'})",
