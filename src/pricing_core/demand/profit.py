@@ -17,7 +17,6 @@ import math
 import zlib
 from datetime import date
 from decimal import Decimal
-
 from statistics import NormalDist
 
 import attrs
