@@ -29,6 +29,8 @@ from pricing_core.settings import InelasticDemand, Reference, Strategy, TenantSe
 HUNDRED = Decimal(100)
 # Step-ups on inelastic demand are at least this far apart, so each is seen for a day of sales.
 STEP_UP_INTERVAL = timedelta(days=1)
+# With price tests on, an estimate wider than this keeps testing around its optimum (elasticity units).
+TEST_AROUND_OPTIMUM_WIDTH = 1.0
 
 
 @attrs.frozen
@@ -132,7 +134,9 @@ def plan_profit(
     uncertain that expected profit keeps rising with the price -> a capped step up (or competitive,
     per settings); otherwise the price maximizing expected gross profit over the estimate's
     uncertainty (``demand.expected_profit_price``; with a tight estimate the textbook
-    ``cost * e / (1 + e)``), VAT added when prices include it. ``competitive_target`` is where the
+    ``cost * e / (1 + e)``), VAT added when prices include it; with exploration on and the interval
+    wider than :data:`TEST_AROUND_OPTIMUM_WIDTH`, a price test alternating around that optimum.
+    ``competitive_target`` is where the
     competitive strategy would go (None without a usable offer); ``now``'s date picks the side of a
     price test. ``last_change`` (when the price last changed) keeps step-ups a day apart: unlike the
     optimum and the price tests, a step up is relative to today's price and would compound over the
@@ -167,6 +171,16 @@ def plan_profit(
                        f"cost {cost} x e/(1+e){vat_note}).")
         else:
             reason += f" (cost {cost} x e/(1+e){vat_note})."
+        if settings.exploration and demand.width > TEST_AROUND_OPTIMUM_WIDTH:
+            # Once the price sits at its optimum it stops moving, and a still-wide estimate stops
+            # learning: the test alternates around the optimum (a second-order loss in profit there).
+            step = 1 + settings.exploration_step_pct / 100
+            up = exploration_direction(product.id, now.date()) > 0
+            target = optimum * step if up else optimum / step
+            return ProfitPlan(ProfitMove.EXPLORE, target,
+                              f"{reason} Price test: the interval is wider than {TEST_AROUND_OPTIMUM_WIDTH:g}, so "
+                              f"today's price is {settings.exploration_step_pct}% {'above' if up else 'below'} it "
+                              f"-> {quantize(target)} (the side alternates daily).")
         return ProfitPlan(ProfitMove.OPTIMUM, optimum, reason)
 
     if settings.exploration:

@@ -208,6 +208,26 @@ def test_exploration_does_not_touch_a_confident_estimate():
     assert d.strategy == "profit"
 
 
+def test_with_price_tests_on_a_wide_estimate_tests_around_its_optimum_on_alternate_days():
+    # e = -4 known to within 2 (wider than 1): the optimum is priced on, and with tests on the price
+    # alternates around it so the estimate keeps learning once the price has arrived.
+    s = PROFIT.with_changes(exploration=True, exploration_step_pct=D("8"), profit_max_interval_width=D("6"),
+                            max_change_pct=D("50"))
+    seen = set()
+    for days in (0, 1):
+        now = NOW + timedelta(days=days)
+        d = price_product(product(price="70.00", cost="50.00"), [], s, now=now, demand=known(-4.0, width=2.0))
+        up = exploration_direction("1001", now.date()) > 0
+        assert d.strategy == "profit:explore"
+        explains(d, "in expectation over the interval", "Price test: the interval is wider than 1",
+                 f"8% {'above' if up else 'below'} it")
+        seen.add(d.suggested_price)
+    assert len(seen) == 2
+    # A confident estimate (narrower than 1) is priced at its optimum without a test.
+    sure = price_product(product(price="70.00", cost="50.00"), [], s, now=NOW, demand=known(-4.0, width=0.5))
+    assert sure.strategy == "profit"
+
+
 def test_exploration_respects_the_cooldown():
     s = PROFIT.with_changes(exploration=True, cooldown_hours=48)
     history = [PricePoint(product_id="1001", price=D("98.04"), changed_at=NOW - timedelta(hours=20))]
