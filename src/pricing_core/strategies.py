@@ -136,11 +136,10 @@ def plan_profit(
     uncertainty (``demand.expected_profit_price``; with a tight estimate the textbook
     ``cost * e / (1 + e)``), VAT added when prices include it; with exploration on and the interval
     wider than :data:`TEST_AROUND_OPTIMUM_WIDTH`, a price test alternating around that optimum.
-    ``competitive_target`` is where the
-    competitive strategy would go (None without a usable offer); ``now``'s date picks the side of a
-    price test. ``last_change`` (when the price last changed) keeps step-ups a day apart: unlike the
-    optimum and the price tests, a step up is relative to today's price and would compound over the
-    runs of one day.
+    ``competitive_target`` is where the competitive strategy would go (None without a usable offer);
+    ``now``'s date picks the side of a price test. ``last_change`` (when the price last changed)
+    keeps step-ups a day apart: unlike the optimum and the price tests, a step up is relative to
+    today's price and would compound over the runs of one day.
     """
     fallback = competitive_strategy(settings).value
     cost = product.cost_price
