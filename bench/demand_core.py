@@ -149,15 +149,16 @@ def estimate_store(histories: Sequence[Sequence[SalesObservation]], truths: Sequ
 def accuracy(estimates: Sequence[ElasticityEstimate], truths: Sequence[Truth]) -> dict[str, float]:
     """Median error (signed, absolute, relative), 90% coverage, and the share the profit strategy would price on.
 
-    "Priced on" is what ``plan_profit`` does with the default settings (interval at most 1 wide, and
-    either inelastic or its interval below -1); the share at a width of 1.5 is given for comparison.
+    "Priced on" is what ``plan_profit`` does with the default settings: an interval at most
+    ``profit_max_interval_width`` (default 6) wide is priced on, its uncertainty priced in (the
+    optimum in expectation, or a step up); the share at a width of 1.5 is given for comparison.
     """
     err = [e.value - t.elasticity for e, t in zip(estimates, truths, strict=True)]
     rel_err = [abs(x) / abs(t.elasticity) for x, t in zip(err, truths, strict=True)]
     covered = sum(e.low <= t.elasticity <= e.high for e, t in zip(estimates, truths, strict=True))
 
     def usable(width: float) -> list[int]:
-        return [i for i, e in enumerate(estimates) if e.width <= width and (e.value >= -1 or e.high < -1)]
+        return [i for i, e in enumerate(estimates) if e.width <= width]
 
     default = usable(float(EXPLORING.profit_max_interval_width))
     return {

@@ -7,10 +7,14 @@ their prices (``adapters.competitors.sandbox``). Two copies of the same 500-prod
 from the same seed, are priced side by side, once a day at 06:00 Riyadh time, by the pricing core:
 
 - ``match``: match the lowest competitor (15% minimum margin, 10% maximum change per run);
-- ``profit``: the same guards, ``strategy="profit"`` with price tests (``exploration``) on products
-  whose estimate is too uncertain; its estimates come from the store's own history exactly as a
-  sweep makes them (``pricing_core.demand_history.demand_estimates``: sold days from the orders,
-  the price changes it applied, category priors), re-estimated every day.
+- ``profit``: the same guards, ``strategy="profit"`` (priced on the posterior: the expected-profit
+  optimum over the estimate's interval, or a capped step up) with price tests (``exploration``, 8%
+  by default here: these products sell about a unit a day) on products whose estimate is too wide;
+  its estimates come from the store's own history exactly as a sweep makes them
+  (``pricing_core.demand_history.demand_estimates``: sold days from the orders, the price changes
+  it applied, category or store-wide priors), re-estimated every day.
+- ``oracle`` (``--oracle``, optional): the profit strategy told the true elasticities, for what
+  perfect knowledge would earn.
 
 Each store applies every price change its decisions propose (both arms alike; approvals are not
 simulated). The orders the simulator generates are the sales. Reported, from one run:
@@ -22,10 +26,12 @@ simulated). The orders the simulator generates are the sales. Reported, from one
 - the median absolute relative error of the elasticity estimates after 4 and 8 weeks, against
   the simulator's true curves, in the ``profit`` arm (target: at most 25% after 8 weeks);
 - the time to estimate and price the 500 products once (see ``bench/demand_core.py`` for a
-  10,000-product store).
+  10,000-product store);
+- for diagnosis: gross profit by true-elasticity band, the profit arm's decision paths over the
+  run, and the estimates' error by sales volume and by band.
 
-Run: ``python bench/market_simulation.py [--products N] [--weeks W] [--seed S]``; exits non-zero
-when a target is missed.
+Run: ``python bench/market_simulation.py [--products N] [--weeks W] [--seed S] [--explore-step PCT]
+[--oracle] [--set FIELD=VALUE]``; exits non-zero when a target is missed.
 """
 
 from __future__ import annotations
@@ -60,7 +66,7 @@ TARGET_ERROR_8_WEEKS = 0.25
 CATEGORIES = 10
 MATCH = TenantSettings(automation_mode="full-auto", max_change_pct=Decimal("10"), min_profit_margin=Decimal("15"),
                        price_ending=".95")
-PROFIT = MATCH.with_changes(strategy="profit", exploration=True, exploration_step_pct=Decimal("3"))
+PROFIT = MATCH.with_changes(strategy="profit", exploration=True, exploration_step_pct=Decimal("8"))
 
 
 def _unit(seed: int, *parts: object) -> float:
@@ -100,6 +106,8 @@ class Arm:
     profit_by_day: dict[date, Decimal] = attrs.field(factory=lambda: defaultdict(Decimal))
     references: dict[str, dict[date, Decimal]] = attrs.field(factory=lambda: defaultdict(dict))
     moves: Counter[str] = attrs.field(factory=Counter)
+    all_moves: Counter[str] = attrs.field(factory=Counter)  # every day's decisions, by strategy
+    profit_by_product: dict[str, Decimal] = attrs.field(factory=lambda: defaultdict(Decimal))
 
     def core_products(self) -> list[Product]:
         return [Product(id=str(p.id), sku=p.sku, name=p.name, price=p.price, cost_price=p.cost_price,
@@ -120,7 +128,9 @@ class Arm:
                 self.sales[key] = DailySales(product_id=key[0], day=day, units=units,
                                              revenue=revenue + (old.revenue if old else 0))
                 cost = product.cost_price or Decimal(0)
-                self.profit_by_day[day] += (net_price(line.unit_price, VAT, True) - cost) * line.quantity
+                gross = (net_price(line.unit_price, VAT, True) - cost) * line.quantity
+                self.profit_by_day[day] += gross
+                self.profit_by_product[key[0]] += gross
         self.orders_read = len(orders)
 
     def estimates(self, products: Sequence[Product], today: date) -> dict[str, ElasticityEstimate]:
@@ -150,12 +160,18 @@ def price_day(arm: Arm, moment: datetime, competitors: SandboxCompetitorSource, 
         if in_stock:  # the day's lowest competitor price, as a sweep stores it with its inputs
             arm.references[pid][today] = min(in_stock)
     started = time.process_time()
-    demand = arm.estimates(products, today) if arm.settings.strategy == "profit" else {}
+    if arm.name == "oracle":  # the true elasticities, as a tight estimate: what perfect knowledge earns
+        truth = arm.market.elasticities(arm.store)
+        demand = {p.id: ElasticityEstimate(truth[int(p.id)], truth[int(p.id)], truth[int(p.id)], 56)
+                  for p in products}
+    else:
+        demand = arm.estimates(products, today) if arm.settings.strategy == "profit" else {}
     history = {pid: sorted(points, key=lambda p: p.changed_at, reverse=True) for pid, points in arm.history.items()}
     decisions = price_catalog(products, offers, arm.settings, now=moment, history_by_product_id=history,
                               demand_by_product_id=demand)
     spent = time.process_time() - started
     arm.moves = Counter(d.strategy for d in decisions)
+    arm.all_moves.update(arm.moves)
     for decision in decisions:
         if not decision.is_change:
             continue
@@ -173,15 +189,39 @@ def elasticity_error(arm: Arm, today: date) -> float:
     products = arm.core_products()
     estimates = arm.estimates(products, today)
     truth = arm.market.elasticities(arm.store)
-    errors = [abs(estimates[p.id].value - truth[int(p.id)]) / abs(truth[int(p.id)]) for p in products]
-    return statistics.median(errors)
+    errors = {p.id: abs(estimates[p.id].value - truth[int(p.id)]) / abs(truth[int(p.id)]) for p in products}
+    days = max(1, (today - START).days)
+    units: Counter[str] = Counter()
+    for (pid, _), row in arm.sales.items():
+        units[pid] += row.units
+    bands: dict[str, list[float]] = defaultdict(list)
+    for p in products:
+        per_day = units[p.id] / days
+        bands["<1/day" if per_day < 1 else "1-5/day" if per_day < 5 else ">=5/day"].append(errors[p.id])
+    widths = sorted(e.width for e in estimates.values())
+    by_band: dict[str, list[float]] = defaultdict(list)
+    for p in products:
+        by_band[bucket_of(truth[int(p.id)])].append(estimates[p.id].value - truth[int(p.id)])
+    print(f"  after {days // 7} weeks: median signed error by true elasticity "
+          + ", ".join(f"{band} {statistics.median(v):+.2f}" for band, v in sorted(by_band.items())))
+    print(f"  after {days // 7} weeks: error by volume "
+          + ", ".join(f"{band} {statistics.median(v):.1%} (n={len(v)})" for band, v in sorted(bands.items()))
+          + f"; median interval width {widths[len(widths) // 2]:.2f}")
+    return statistics.median(errors.values())
 
 
-def run(n: int, weeks: int, seed: int, explore_step: Decimal = Decimal("3")) -> int:
+def bucket_of(e: float) -> str:
+    """The elasticity band a product's true elasticity falls in, for the per-band profit figures."""
+    return "-0.5..-1" if e > -1 else "-1..-2" if e > -2 else "-2..-4"
+
+
+def run(n: int, weeks: int, seed: int, explore_step: Decimal = Decimal("8"), *, oracle: bool = False,
+        overrides: dict[str, object] | None = None) -> int:
     competitors = SandboxCompetitorSource(seed=seed)
-    profit = PROFIT.with_changes(exploration_step_pct=explore_step)
+    profit = PROFIT.with_changes(exploration_step_pct=explore_step, **(overrides or {}))
+    named = [("match", MATCH), ("profit", profit)] + ([("oracle", profit)] if oracle else [])
     arms = [Arm(name, settings, build_store(n, seed), MarketSimulator(seed, history_days=0, competitors=competitors))
-            for name, settings in (("match", MATCH), ("profit", profit))]
+            for name, settings in named]
     first = datetime(START.year, START.month, START.day, tzinfo=RIYADH).astimezone(UTC)
     for arm in arms:
         arm.market.start(arm.store, first)
@@ -212,7 +252,7 @@ def run(n: int, weeks: int, seed: int, explore_step: Decimal = Decimal("3")) -> 
     def profit(arm: Arm, since: date = START) -> Decimal:
         return sum((v for d, v in arm.profit_by_day.items() if d >= since), Decimal(0))
 
-    match, profit_arm = arms
+    match, profit_arm = arms[:2]
     gain = float(profit(profit_arm) / profit(match) - 1)
     late = START + timedelta(days=(weeks - 4) * 7)
     gain_late = float(profit(profit_arm, late) / profit(match, late) - 1)
@@ -227,6 +267,15 @@ def run(n: int, weeks: int, seed: int, explore_step: Decimal = Decimal("3")) -> 
     for week, err in sorted(errors.items()):
         print(f"  elasticity median relative error after {week} weeks: {err:.1%}")
     print(f"  profit arm's strategies on the last day: {dict(profit_arm.moves.most_common())}")
+    print(f"  profit arm's strategies over the run: {dict(profit_arm.all_moves.most_common())}")
+    truth = match.market.elasticities(match.store)
+    for band in ("-0.5..-1", "-1..-2", "-2..-4"):
+        ids = [str(pid) for pid, e in truth.items() if bucket_of(e) == band]
+        figures = {arm.name: sum((arm.profit_by_product[i] for i in ids), Decimal(0)) for arm in arms}
+        base = figures["match"] or Decimal(1)
+        print(f"  band {band:<9} ({len(ids):>3} products): "
+              + ", ".join(f"{name} {float(v / base - 1):+.1%}" if name != "match" else f"match SAR {v:,.0f}"
+                          for name, v in figures.items()))
     print(f"  estimate and price {n} products once: {pricing_seconds:.2f} CPU s")
     violations = [v for arm in arms for v in arm.violations]
     for v in violations[:10]:
@@ -249,9 +298,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--products", type=int, default=500)
     parser.add_argument("--weeks", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--explore-step", type=Decimal, default=Decimal("3"), help="price test size, percent")
+    parser.add_argument("--explore-step", type=Decimal, default=Decimal("8"), help="price test size, percent")
+    parser.add_argument("--oracle", action="store_true",
+                        help="a third arm priced on the true elasticities (what perfect knowledge earns)")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="a profit-arm setting, e.g. profit_step_up_pct=5 (repeatable)")
     args = parser.parse_args(argv)
-    return run(args.products, args.weeks, args.seed, args.explore_step)
+    overrides: dict[str, object] = dict(item.split("=", 1) for item in args.set)
+    return run(args.products, args.weeks, args.seed, args.explore_step, oracle=args.oracle, overrides=overrides)
 
 
 if __name__ == "__main__":

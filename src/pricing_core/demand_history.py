@@ -6,7 +6,8 @@ Elasticity needs one observation per day *including the days that sold nothing*,
 price that held that day; this module rebuilds those days and estimates every product in two
 passes: first on its own data (weak prior), then, per category, with the category's pooled
 estimate as its prior (``pool_estimates``), so a product with little data starts from what
-similar products showed.
+similar products showed; when a category's products are no more alike than the store's (or too
+few to pool), the store-wide pooled estimate is the prior instead (``shrinkage_prior``).
 
 What is knowable and what is not:
 - The price of a day is the one in effect at the store's local noon. Before the first recorded
@@ -35,6 +36,9 @@ from pricing_core.sales import DailySales
 
 DEMAND_WINDOW_DAYS = 90
 """How far back the sweep reads sales for an estimate (recent behaviour matters most)."""
+
+MIN_CATEGORY_PRODUCTS = 10
+"""A category with fewer products takes the store-wide prior (its own spread cannot be told apart from noise)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -128,19 +132,39 @@ def demand_estimates(
     members: dict[str, list[str]] = defaultdict(list)
     for p in products:
         members[category_of(p)].append(p.id)
+    store = pool_estimates(own.values(), made_with=WEAK_PRIOR)
     estimates: dict[str, ElasticityEstimate] = {}
     for ids in members.values():
-        prior = pool_estimates((own[pid] for pid in ids), made_with=WEAK_PRIOR)
+        # A handful of products cannot show that a category is homogeneous: its spread's estimate
+        # is noise (it can pool to the narrowest allowed prior around a few lucky estimates).
+        category = (pool_estimates((own[pid] for pid in ids), made_with=WEAK_PRIOR)
+                    if len(ids) >= MIN_CATEGORY_PRODUCTS else WEAK_PRIOR)
+        prior = shrinkage_prior(category, store)
         for pid in ids:
             estimates[pid] = own[pid] if prior is WEAK_PRIOR else estimate_elasticity(observations[pid], prior=prior)
     return estimates
 
 
+def shrinkage_prior(category: ElasticityEstimate, store: ElasticityEstimate) -> ElasticityEstimate:
+    """The prior a category's products are shrunk toward: the category's, unless the store's says more.
+
+    A category that carries signal (its products resemble each other) pools to a narrower prior
+    than the whole store; one that does not (a category that mixes everything, or too few products
+    to pool: ``WEAK_PRIOR``) is no better than the store and noisier, so the store's pooled estimate
+    is the prior then. Both come from :func:`pool_estimates` on the same first-pass estimates.
+    """
+    if category is WEAK_PRIOR or store.width < category.width:
+        return store
+    return category
+
+
 __all__ = [
     "DEMAND_WINDOW_DAYS",
+    "MIN_CATEGORY_PRODUCTS",
     "DemandInputs",
     "category_of",
     "demand_estimates",
     "observations_for",
     "price_on",
+    "shrinkage_prior",
 ]

@@ -177,9 +177,13 @@ class TenantSettings(BaseModel):
     profit_fallback_strategy: Strategy = Field(
         default=Strategy.MATCH,
         description="The competitive strategy used when the demand estimate cannot be priced on")
+    # Narrower than the weak prior's 6.58: an estimate that is the weak prior alone (no price
+    # variation seen yet) falls back; anything the sales or a category/store prior narrowed is
+    # priced on, its uncertainty priced in (expected profit over the interval).
     profit_max_interval_width: Decimal = Field(
-        default=Decimal("1"), gt=0, le=20,
-        description="An elasticity whose 90% interval is wider than this is too uncertain to price on")
+        default=Decimal("6"), gt=0, le=20,
+        description="An elasticity whose 90% interval is wider than this is too uncertain to price on; "
+                    "narrower ones are priced on in expectation over the interval")
     profit_when_inelastic: InelasticDemand = InelasticDemand.STEP_UP
     profit_step_up_pct: Decimal = Field(
         default=Decimal("2"), gt=0, le=100,

@@ -16,13 +16,21 @@ from statistics import median
 import attrs
 
 from pricing_core.catalog import CompetitorOffer, Product
-from pricing_core.demand import ElasticityEstimate, exploration_direction, optimal_price
+from pricing_core.demand import (
+    ElasticityEstimate,
+    expected_profit_price,
+    exploration_direction,
+    inelastic_probability,
+    optimal_price,
+)
 from pricing_core.money import quantize
 from pricing_core.settings import InelasticDemand, Reference, Strategy, TenantSettings
 
 HUNDRED = Decimal(100)
 # Step-ups on inelastic demand are at least this far apart, so each is seen for a day of sales.
 STEP_UP_INTERVAL = timedelta(days=1)
+# With price tests on, an estimate wider than this keeps testing around its optimum (elasticity units).
+TEST_AROUND_OPTIMUM_WIDTH = 1.0
 
 
 @attrs.frozen
@@ -121,13 +129,17 @@ def plan_profit(
 ) -> ProfitPlan:
     """Decide the profit strategy's move. The target still passes every guard after this step.
 
-    In order: no cost or no usable estimate -> competitive (or a price test when exploration is
-    on); demand inelastic (``e >= -1``) -> a capped step up (or competitive, per settings); the
-    interval reaching -1 -> as uncertain; otherwise the optimum ``cost * e / (1 + e)``, VAT added
-    when prices include it. ``competitive_target`` is where the competitive strategy would go
-    (None without a usable offer); ``now``'s date picks the side of a price test. ``last_change``
-    (when the price last changed) keeps step-ups a day apart: unlike the optimum and the price
-    tests, a step up is relative to today's price and would compound over the runs of one day.
+    In order: no cost, no estimate, or an interval wider than ``profit_max_interval_width`` ->
+    competitive (or a price test when exploration is on); demand inelastic (``e >= -1``) or so
+    uncertain that expected profit keeps rising with the price -> a capped step up (or competitive,
+    per settings); otherwise the price maximizing expected gross profit over the estimate's
+    uncertainty (``demand.expected_profit_price``; with a tight estimate the textbook
+    ``cost * e / (1 + e)``), VAT added when prices include it; with exploration on and the interval
+    wider than :data:`TEST_AROUND_OPTIMUM_WIDTH`, a price test alternating around that optimum.
+    ``competitive_target`` is where the competitive strategy would go (None without a usable offer);
+    ``now``'s date picks the side of a price test. ``last_change`` (when the price last changed)
+    keeps step-ups a day apart: unlike the optimum and the price tests, a step up is relative to
+    today's price and would compound over the runs of one day.
     """
     fallback = competitive_strategy(settings).value
     cost = product.cost_price
@@ -140,26 +152,35 @@ def plan_profit(
         doubt = "no demand estimate yet (no sales history)"
     elif demand.width > limit:
         doubt = f"elasticity {demand.describe()} is too uncertain (interval wider than {limit:g})"
-    elif demand.value >= -1:
-        why = f"Profit strategy: elasticity {demand.describe()} says demand is inelastic, so a higher price earns more"
-        if settings.profit_when_inelastic is InelasticDemand.STEP_UP:
-            if last_change is not None and now - last_change < STEP_UP_INTERVAL:
-                return ProfitPlan(ProfitMove.WAIT, product.price,
-                                  f"{why}; the price changed less than a day ago ({last_change:%Y-%m-%d %H:%M}), "
-                                  f"so it holds until a day of sales at it is seen.")
-            target = product.price * (1 + settings.profit_step_up_pct / 100)
-            return ProfitPlan(ProfitMove.STEP_UP, target,
-                              f"{why}: step up by {settings.profit_step_up_pct}% -> {quantize(target)}.")
-        return ProfitPlan(ProfitMove.COMPETITIVE, None, f"{why}; the store's settings fall back to '{fallback}'.")
-    elif demand.high >= -1:
-        doubt = f"elasticity {demand.describe()} may be inelastic (its interval reaches -1)"
     else:
-        optimum = optimal_price(cost, demand.value, vat_fraction=vat_fraction, includes_vat=product.prices_include_vat)
-        assert optimum is not None  # e < -1 here
+        anchor = demand.at_price or product.price
+        optimum = None
+        if demand.value < -1:
+            optimum = expected_profit_price(cost, demand, anchor=anchor, vat_fraction=vat_fraction,
+                                            includes_vat=product.prices_include_vat)
+        if optimum is None:
+            return _inelastic(product, demand, settings, now=now, last_change=last_change, fallback=fallback)
+        textbook = optimal_price(cost, demand.value, vat_fraction=vat_fraction,
+                                 includes_vat=product.prices_include_vat)
         vat_note = f", VAT {settings.vat_rate}% included" if product.prices_include_vat else ""
-        return ProfitPlan(ProfitMove.OPTIMUM, optimum,
-                          f"Profit strategy: elasticity {demand.describe()}; the profit-maximizing price is "
-                          f"{quantize(optimum)} (cost {cost} x e/(1+e){vat_note}).")
+        reason = (f"Profit strategy: elasticity {demand.describe()}; the profit-maximizing price is "
+                  f"{quantize(optimum)}")
+        if textbook is not None and quantize(textbook) != quantize(optimum):
+            reason += (f" in expectation over the interval (at {demand.value:.2f} alone: {quantize(textbook)} = "
+                       f"cost {cost} x e/(1+e){vat_note}).")
+        else:
+            reason += f" (cost {cost} x e/(1+e){vat_note})."
+        if settings.exploration and demand.width > TEST_AROUND_OPTIMUM_WIDTH:
+            # Once the price sits at its optimum it stops moving, and a still-wide estimate stops
+            # learning: the test alternates around the optimum (a second-order loss in profit there).
+            step = 1 + settings.exploration_step_pct / 100
+            up = exploration_direction(product.id, now.date()) > 0
+            target = optimum * step if up else optimum / step
+            return ProfitPlan(ProfitMove.EXPLORE, target,
+                              f"{reason} Price test: the interval is wider than {TEST_AROUND_OPTIMUM_WIDTH:g}, so "
+                              f"today's price is {settings.exploration_step_pct}% {'above' if up else 'below'} it "
+                              f"-> {quantize(target)} (the side alternates daily).")
+        return ProfitPlan(ProfitMove.OPTIMUM, optimum, reason)
 
     if settings.exploration:
         base, offer_driven, what = None, False, ""
@@ -178,6 +199,28 @@ def plan_profit(
                               f"-> {quantize(target)} (the side alternates daily, so demand is seen at both).",
                               offer_driven=offer_driven)
     return ProfitPlan(ProfitMove.COMPETITIVE, None, f"Profit strategy: {doubt}; falls back to '{fallback}'.")
+
+
+def _inelastic(
+    product: Product, demand: ElasticityEstimate, settings: TenantSettings, *, now: datetime,
+    last_change: datetime | None, fallback: str,
+) -> ProfitPlan:
+    """A capped step up (or the competitive strategy): the estimate leaves no profit maximum above the cost."""
+    if demand.value >= -1:
+        why = f"Profit strategy: elasticity {demand.describe()} says demand is inelastic, so a higher price earns more"
+    else:
+        why = (f"Profit strategy: elasticity {demand.describe()} may be inelastic "
+               f"({inelastic_probability(demand):.0%} chance that e > -1), so expected profit keeps rising "
+               f"with the price")
+    if settings.profit_when_inelastic is InelasticDemand.STEP_UP:
+        if last_change is not None and now - last_change < STEP_UP_INTERVAL:
+            return ProfitPlan(ProfitMove.WAIT, product.price,
+                              f"{why}; the price changed less than a day ago ({last_change:%Y-%m-%d %H:%M}), "
+                              f"so it holds until a day of sales at it is seen.")
+        target = product.price * (1 + settings.profit_step_up_pct / 100)
+        return ProfitPlan(ProfitMove.STEP_UP, target,
+                          f"{why}: step up by {settings.profit_step_up_pct}% -> {quantize(target)}.")
+    return ProfitPlan(ProfitMove.COMPETITIVE, None, f"{why}; the store's settings fall back to '{fallback}'.")
 
 
 __all__ = [

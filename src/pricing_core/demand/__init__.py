@@ -4,8 +4,8 @@
   90% interval (``ElasticityEstimate``) on a constant-elasticity demand curve, and the weak prior;
 - ``estimation``: the Bayesian Poisson fit of one product's elasticity (``estimate_elasticity``)
   and a category's pooled prior (``pool_estimates``);
-- ``profit``: pricing under an estimate, the profit-maximizing price, the expected change in
-  daily profit, the side of a product's price test.
+- ``profit``: pricing under an estimate, the profit-maximizing price (at the estimate and in
+  expectation over its uncertainty), the expected change in daily profit, the side of a price test.
 
 Every public name is importable from ``pricing_core.demand`` itself. Money stays ``Decimal``;
 statistics are ``float``.
@@ -15,7 +15,15 @@ from __future__ import annotations
 
 from pricing_core.demand.estimation import MIN_CATEGORY_SPREAD, MIN_POOLED_PRODUCTS, estimate_elasticity, pool_estimates
 from pricing_core.demand.model import WEAK_PRIOR, Z90, DemandError, ElasticityEstimate, SalesObservation
-from pricing_core.demand.profit import ProfitChange, daily_profit, exploration_direction, optimal_price, profit_change
+from pricing_core.demand.profit import (
+    ProfitChange,
+    daily_profit,
+    expected_profit_price,
+    exploration_direction,
+    inelastic_probability,
+    optimal_price,
+    profit_change,
+)
 
 __all__ = [
     "MIN_CATEGORY_SPREAD",
@@ -28,7 +36,9 @@ __all__ = [
     "SalesObservation",
     "daily_profit",
     "estimate_elasticity",
+    "expected_profit_price",
     "exploration_direction",
+    "inelastic_probability",
     "optimal_price",
     "pool_estimates",
     "profit_change",

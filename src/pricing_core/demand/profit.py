@@ -3,6 +3,12 @@
 Profit is gross profit per day on the pre-VAT price, ``units_at(price) * (net(price) - cost)``,
 on the estimate's constant-elasticity curve (``demand/model.py``). The profit strategy
 (``strategies.plan_profit``) and the engine's explanation read these.
+
+Pricing on the posterior: the estimate is a normal approximation ``e ~ N(value, sd**2)``, so the
+expected units at a price ``p`` relative to the window's typical price ``p0`` are
+``E[(p/p0)**e] = exp(value*x + sd**2 * x**2 / 2)`` with ``x = log(p/p0)`` (exact, no quadrature
+needed). :func:`expected_profit_price` maximizes that expected gross profit: the interval's width
+is priced in instead of being a reason to refuse.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import math
 import zlib
 from datetime import date
 from decimal import Decimal
+from statistics import NormalDist
 
 import attrs
 
@@ -28,6 +35,64 @@ def optimal_price(cost: Decimal, elasticity: float, *, vat_fraction: Decimal, in
         return None
     e = Decimal(repr(elasticity))
     net = cost * e / (1 + e)
+    return net * (1 + vat_fraction) if includes_vat else net
+
+
+_STANDARD_NORMAL = NormalDist()
+_BISECTIONS = 60  # halvings of a bracket in log-price: far below a cent at any price
+
+
+def inelastic_probability(estimate: ElasticityEstimate) -> float:
+    """The posterior probability that demand is inelastic (``e > -1``), under the normal approximation."""
+    sd = estimate.sd
+    if sd <= 0:
+        return 1.0 if estimate.value > -1 else 0.0
+    return 1.0 - _STANDARD_NORMAL.cdf((-1.0 - estimate.value) / sd)
+
+
+def expected_profit_price(
+    cost: Decimal, estimate: ElasticityEstimate, *, anchor: Decimal, vat_fraction: Decimal, includes_vat: bool,
+) -> Decimal | None:
+    """The price at which expected gross profit, over the estimate's uncertainty, has its maximum; None if none.
+
+    ``anchor`` is the price the estimate's uncertainty is measured from (``estimate.at_price``, the
+    window's typical price, when known): far from it the curve is extrapolated and the interval
+    grows. With ``y = log(net/cost)`` the log of expected profit rises while
+    ``g(y) = value + sd**2 * (y - y0) + e**y / (e**y - 1)`` is positive (``y0``: the anchor's ``y``).
+    ``g`` is convex, so it has at most two roots: the first is the maximum returned (by bisection),
+    the second a minimum beyond which the wide tail makes far-away prices look ever better. Without
+    a root (``g`` never negative) expected profit keeps rising with the price: None, as for
+    inelastic demand. With a zero-width estimate this is :func:`optimal_price` exactly.
+    """
+    if cost <= 0:
+        return None
+    m, sd = estimate.value, estimate.sd
+    if sd <= 0:
+        return optimal_price(cost, m, vat_fraction=vat_fraction, includes_vat=includes_vat)
+    var = sd * sd
+    net_anchor = net_price(anchor, vat_fraction, includes_vat)
+    y0 = math.log(float(net_anchor) / float(cost)) if net_anchor > 0 else 0.0
+
+    def g(y: float) -> float:
+        t = math.exp(y)
+        return m + var * (y - y0) + t / (t - 1)
+
+    # g' = var - t/(t-1)**2 is zero at the t solving var*t**2 - (2*var + 1)*t + var = 0 (the root above 1).
+    t_min = ((2 * var + 1) + math.sqrt(4 * var + 1)) / (2 * var)
+    y_min = math.log(t_min)
+    if g(y_min) >= 0:
+        return None
+    # g runs to +infinity as the net price falls to the cost (y to 0): halve toward 0 until g > 0.
+    low, high = y_min / 2, y_min
+    while g(low) <= 0:
+        low, high = low / 2, low
+    for _ in range(_BISECTIONS):
+        mid = (low + high) / 2
+        if g(mid) > 0:
+            low = mid
+        else:
+            high = mid
+    net = cost * Decimal(repr(math.exp((low + high) / 2)))
     return net * (1 + vat_fraction) if includes_vat else net
 
 
@@ -96,7 +161,9 @@ def exploration_direction(product_id: str, day: date) -> int:
 __all__ = [
     "ProfitChange",
     "daily_profit",
+    "expected_profit_price",
     "exploration_direction",
+    "inelastic_probability",
     "optimal_price",
     "profit_change",
 ]

@@ -11,8 +11,15 @@ from tests.support.demand_support import START, simulate
 
 from pricing_core import Product
 from pricing_core.catalog import PricePoint
-from pricing_core.demand import WEAK_PRIOR
-from pricing_core.demand_history import DemandInputs, demand_estimates, observations_for, price_on
+from pricing_core.demand import WEAK_PRIOR, estimate_elasticity, pool_estimates
+from pricing_core.demand_history import (
+    MIN_CATEGORY_PRODUCTS,
+    DemandInputs,
+    demand_estimates,
+    observations_for,
+    price_on,
+    shrinkage_prior,
+)
 from pricing_core.sales import DailySales
 
 RIYADH = ZoneInfo("Asia/Riyadh")
@@ -86,3 +93,36 @@ def test_no_synced_sales_means_no_estimates_and_a_price_that_never_moved_is_the_
                            today=today, tz=RIYADH)["p"]
     assert est.value == WEAK_PRIOR.value and est.prior_share == 1.0
     assert est.observations == 30  # 30 days in the window, one price
+
+
+def test_a_small_or_mixed_category_takes_the_store_wide_prior_and_a_homogeneous_one_its_own() -> None:
+    rng = np.random.default_rng(5)
+    products, sales, history, observations = [], [], {}, {}
+    groups = {"oud": [-3.0 + 0.05 * (i % 3) for i in range(12)],           # alike: carries signal
+              "mixed": [-0.6 - 3.4 * i / 11 for i in range(12)],           # everything: no signal
+              "tiny": [-1.0, -2.0, -3.5]}                                   # too few to pool on their own
+    for category, elasticities in groups.items():
+        for i, e in enumerate(elasticities):
+            pid = f"{category}{i}"
+            obs = simulate(rng, elasticity=e, units=8.0, days=56, price_sd=0.15, with_reference=False)
+            s, h = _stored(pid, obs)
+            sales += s
+            history[pid] = h
+            products.append(Product(id=pid, name=pid, price=obs[-1].price, cost_price="40", categories=(category,)))
+    today = START + timedelta(days=56)
+    estimates = demand_estimates(products, DemandInputs(sales=sales, history=history, first_sales_day=START),
+                                 today=today, tz=RIYADH)
+    for p in products:
+        observations[p.id] = observations_for(p, [s for s in sales if s.product_id == p.id], history[p.id],
+                                              first_day=START, last_day=today - timedelta(days=1), tz=RIYADH)
+    own = {pid: estimate_elasticity(rows) for pid, rows in observations.items()}
+    store = pool_estimates(own.values())
+    oud = pool_estimates(own[p.id] for p in products if p.categories == ("oud",))
+    mixed = pool_estimates(own[p.id] for p in products if p.categories == ("mixed",))
+    assert len(groups["tiny"]) < MIN_CATEGORY_PRODUCTS <= len(groups["oud"])
+    assert oud.width < store.width <= mixed.width
+    assert shrinkage_prior(oud, store) is oud and shrinkage_prior(mixed, store) is store
+    assert shrinkage_prior(WEAK_PRIOR, store) is store
+    for p in products:
+        prior = oud if p.categories == ("oud",) else store
+        assert estimates[p.id] == estimate_elasticity(observations[p.id], prior=prior), p.id

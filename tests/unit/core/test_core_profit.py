@@ -20,12 +20,13 @@ from pricing_core import (
     price_catalog,
     price_product,
 )
-from pricing_core.demand import exploration_direction
+from pricing_core.demand import WEAK_PRIOR, exploration_direction
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 D = Decimal
+# A fallback width of 1 (default 6) so that the fallback paths below are reached with modest intervals.
 PROFIT = TenantSettings(strategy="profit", automation_mode="full-auto", min_profit_margin=D("10"),
-                        max_change_pct=D("10"))
+                        max_change_pct=D("10"), profit_max_interval_width=D("1"))
 
 
 def product(price: str = "100.00", cost: str | None = "50.00", vat: bool = False, pid: str = "1001") -> Product:
@@ -60,16 +61,19 @@ def test_moves_toward_the_optimum_by_at_most_the_maximum_change():
     # cost 50, e = -3: optimum 75; max change 10% -> 90.
     d = price_product(product(), [offer("noon", "99.00")], PROFIT, now=NOW, demand=known(-3.0))
     assert d.suggested_price == D("90.00") and d.strategy == "profit"
-    explains(d, "elasticity -3.00 (90% interval -3.20..-2.80, 56 days)", "profit-maximizing price is 75.00",
-             "Target 75.00 adjusted to 90.00 by the guards",
+    # The interval's uncertainty (sd 0.12) moves the expected-profit optimum a little below the textbook 75.
+    explains(d, "elasticity -3.00 (90% interval -3.20..-2.80, 56 days)",
+             "profit-maximizing price is 74.95 in expectation over the interval",
+             "(at -3.00 alone: 75.00 = cost 50.00 x e/(1+e))",
+             "Target 74.95 adjusted to 90.00 by the guards",
              "Demand: at 90.00 instead of 100.00, expected gross profit +")
     # 10 units/day at 100 -> 500/day; at 90: 10 * 0.9**-3 * 40 = 548.70/day.
     explains(d, f"{10 * 0.9**-3 * 40 - 500:+.2f} SAR/day")
 
 
 def test_reaches_the_optimum_with_vat_included():
-    # cost 60, e = -4: net optimum 80, with 15% VAT 92.00 (within the 10% window).
-    d = price_product(product(cost="60.00", vat=True), [], PROFIT, now=NOW, demand=known(-4.0))
+    # cost 60, e = -4 known exactly: net optimum 80, with 15% VAT 92.00 (within the 10% window).
+    d = price_product(product(cost="60.00", vat=True), [], PROFIT, now=NOW, demand=known(-4.0, width=0.0))
     assert d.suggested_price == D("92.00")
     explains(d, "profit-maximizing price is 92.00 (cost 60.00 x e/(1+e), VAT 15% included)")
 
@@ -120,11 +124,32 @@ def test_too_uncertain_an_estimate_falls_back_to_the_competitive_strategy():
              "falls back to 'beat_percent'", "beat it by 1%", "Demand: at 95.04 instead of 100.00")
 
 
-def test_an_interval_reaching_minus_one_is_uncertain():
+def test_an_interval_reaching_minus_one_is_priced_in_expectation():
+    # e = -1.3, interval -1.7..-0.9: the textbook price at -1.3 is 216.67, and the chance of inelastic
+    # demand pushes the expected-profit optimum higher still; the maximum change caps today's move.
     d = price_product(product(), [offer("noon", "97.00"), offer("amazon", "97.00")], PROFIT, now=NOW,
                       demand=known(-1.3, width=0.8))
-    assert d.suggested_price == D("97.00") and d.strategy == "profit>match:lowest"
-    explains(d, "may be inelastic (its interval reaches -1)")
+    assert d.suggested_price == D("110.00") and d.strategy == "profit"
+    explains(d, "in expectation over the interval (at -1.30 alone: 216.67 = cost 50.00 x e/(1+e))")
+
+
+def test_with_the_default_width_a_wide_estimate_is_priced_on_not_refused():
+    s = PROFIT.with_changes(profit_max_interval_width=TenantSettings().profit_max_interval_width)
+    assert s.profit_max_interval_width == D("6")
+    offers = [offer("noon", "96.00"), offer("amazon", "96.00")]
+    elastic = price_product(product(price="100.00"), offers, s, now=NOW, demand=known(-4.0, width=2.0))
+    # Textbook at -4: 66.67; expected over -5..-3 a little lower; 10% a run -> 90.00.
+    assert elastic.suggested_price == D("90.00") and elastic.strategy == "profit"
+    explains(elastic, "in expectation over the interval (at -4.00 alone: 66.67")
+    # Mostly inelastic mass: expected profit keeps rising with the price -> the capped step up.
+    unsure = price_product(product(), offers, s, now=NOW, demand=known(-1.5, width=4.0))
+    assert unsure.suggested_price == D("102.00") and unsure.strategy == "profit:step_up"
+    explains(unsure, "may be inelastic (", "chance that e > -1), so expected profit keeps rising with the price",
+             "step up by 2%")
+    # The weak prior alone (no price variation seen yet) is wider than 6: the fallback.
+    assert WEAK_PRIOR.width > 6
+    prior_only = price_product(product(), offers, s, now=NOW, demand=WEAK_PRIOR)
+    assert prior_only.strategy == "profit>match:lowest"
 
 
 def test_no_estimate_and_no_cost_fall_back_with_the_reason():
@@ -181,6 +206,26 @@ def test_exploration_does_not_touch_a_confident_estimate():
     s = PROFIT.with_changes(exploration=True)
     d = price_product(product(), [], s, now=NOW, demand=known(-3.0))
     assert d.strategy == "profit"
+
+
+def test_with_price_tests_on_a_wide_estimate_tests_around_its_optimum_on_alternate_days():
+    # e = -4 known to within 2 (wider than 1): the optimum is priced on, and with tests on the price
+    # alternates around it so the estimate keeps learning once the price has arrived.
+    s = PROFIT.with_changes(exploration=True, exploration_step_pct=D("8"), profit_max_interval_width=D("6"),
+                            max_change_pct=D("50"))
+    seen = set()
+    for days in (0, 1):
+        now = NOW + timedelta(days=days)
+        d = price_product(product(price="70.00", cost="50.00"), [], s, now=now, demand=known(-4.0, width=2.0))
+        up = exploration_direction("1001", now.date()) > 0
+        assert d.strategy == "profit:explore"
+        explains(d, "in expectation over the interval", "Price test: the interval is wider than 1",
+                 f"8% {'above' if up else 'below'} it")
+        seen.add(d.suggested_price)
+    assert len(seen) == 2
+    # A confident estimate (narrower than 1) is priced at its optimum without a test.
+    sure = price_product(product(price="70.00", cost="50.00"), [], s, now=NOW, demand=known(-4.0, width=0.5))
+    assert sure.strategy == "profit"
 
 
 def test_exploration_respects_the_cooldown():
