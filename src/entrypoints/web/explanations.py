@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from entrypoints.web.profit_explain import profit_line
 from entrypoints.web.rollback_explain import rollback_line
 
 _Render = Callable[[re.Match[str]], str]
@@ -139,6 +140,9 @@ def explain_line(line: str, lang: str) -> tuple[str, bool]:
         m = pattern.fullmatch(line)
         if m:
             return _fragments(render(m)), True
+    profit = profit_line(line)  # the profit strategy's steps (estimate, optimum, price test, fallback)
+    if profit is not None:
+        return profit, True
     rollback = rollback_line(line)  # a rollback's restore decision, or why it left a product
     if rollback is not None:
         return rollback, True
