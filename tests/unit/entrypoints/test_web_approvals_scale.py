@@ -141,3 +141,29 @@ def test_catalog_lists_every_product_with_its_market_position_and_filters(crowde
     assert "(3)" in browser.get(base, params={"category": "cat1", "brand": "b7"}).text  # 1, 4 and 7
     exported = browser.get(f"{base}.csv", params={"brand": "b7"}).content.decode("utf-8-sig")
     assert len(exported.strip().splitlines()) == 11  # what is filtered is what is exported
+
+
+def test_a_products_price_history_exports_as_csv_in_the_merchants_language(crowded) -> None:
+    from pricing_core.catalog import PricePoint, Product
+
+    web, store_id, browser = crowded
+    now = web.services.clock.now()
+    with web.uow_factory(store_id) as uow:
+        assert uow.store is not None
+        uow.store.products.upsert_many([Product(id="h1", sku="SKU-H1", name="عود", price="95.00")], seen_at=now)
+        uow.store.price_history.add_many([
+            PricePoint(product_id="h1", price="100.00", changed_at=now - timedelta(days=2), source="optimizer"),
+            PricePoint(product_id="h1", price="95.00", changed_at=now - timedelta(days=1), source="rollback"),
+        ])
+        uow.commit()
+    page = browser.get(f"/dashboard/stores/{store_id}/products/h1").text
+    assert f'href="/dashboard/stores/{store_id}/products/h1/history.csv"' in page
+    browser.get("/lang/ar")
+    answer = browser.get(f"/dashboard/stores/{store_id}/products/h1/history.csv")
+    assert answer.headers["content-type"].startswith("text/csv") and answer.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "الوقت" and [r[4] for r in rows[1:]] == ["95.00", "100.00"]  # newest first
+    assert rows[1][1:4] == ["h1", "SKU-H1", "عود"] and rows[1][5] == "SAR"
+    assert rows[1][0].endswith("+03:00")  # the store's time zone
+    assert [r[6] for r in rows[1:]] == ["أُعيد بالتراجع", "تغيير سعر بواسطة التطبيق"]
+    assert browser.get(f"/dashboard/stores/{store_id}/products/nope/history.csv").status_code == 404

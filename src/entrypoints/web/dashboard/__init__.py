@@ -41,6 +41,8 @@ routes = [
     Route("/dashboard/stores/{store_id}/decisions.csv", decisions.decisions_csv, methods=["GET"]),
     Route("/dashboard/stores/{store_id}/catalog", catalog.catalog, methods=["GET"]),
     Route("/dashboard/stores/{store_id}/catalog.csv", catalog.catalog_csv, methods=["GET"]),
+    Route("/dashboard/stores/{store_id}/products/{product_id}/history.csv", product.price_history_csv,
+          methods=["GET"]),
     Route("/dashboard/stores/{store_id}/products/{product_id}", product.product, methods=["GET"]),
     Route("/dashboard/stores/{store_id}/activity", activity.activity, methods=["GET"]),
     Route("/dashboard/stores/{store_id}/settings", settings.settings_form, methods=["GET"]),

@@ -9,7 +9,9 @@ from starlette.responses import Response
 
 from entrypoints.web.catalog_view import fresh_price
 from entrypoints.web.dashboard.access import not_found, store_page
-from entrypoints.web.i18n import translator
+from entrypoints.web.dashboard.tables import csv_download
+from entrypoints.web.formatting import to_store_time
+from entrypoints.web.i18n import label, translator
 from entrypoints.web.pages import language, render
 from entrypoints.web.product_insights import (
     CHART_DAYS,
@@ -81,3 +83,29 @@ def product(request: Request, store: Store) -> Response:
 
 
 __all__ = ["product"]
+
+
+# Every change a product's history keeps (the page shows the latest 100; the export gives them all).
+_ALL_CHANGES = 100_000
+
+
+@store_page
+def price_history_csv(request: Request, store: Store) -> Response:
+    """One product's price history as CSV, newest first: when (store time), price, currency, source."""
+    product_id = request.path_params["product_id"]
+    lang = language(request)
+    t = translator(lang)
+    with web_state(request).services.uow_factory(store.store_id) as uow:
+        scope = scope_of(uow)
+        snapshot = scope.products.get(product_id)
+        history = scope.price_history.for_product(product_id, limit=_ALL_CHANGES)
+    if snapshot is None and not history:
+        return not_found(request)
+    currency = snapshot.currency if snapshot is not None else ""
+    rows: list[list[object]] = [[t("when"), t("product_id"), "SKU", t("product"), t("price"), t("currency"),
+                                 t("source")]]
+    for point in history:
+        rows.append([to_store_time(point.changed_at).isoformat(),  # type: ignore[union-attr]
+                     product_id, (snapshot.sku or "") if snapshot else "", snapshot.name if snapshot else "",
+                     point.price, currency, label(lang, "source", point.source)])
+    return csv_download(rows, f"price-history-{store.store_id}-{product_id}.csv")

@@ -31,6 +31,7 @@ LABELS: dict[str, dict[str, str]] = {
     "source.optimizer": {"en": "Price change by this app", "ar": "تغيير سعر بواسطة التطبيق"},
     "source.salla": {"en": "Seen in Salla", "ar": "رُصد في سلة"},
     "source.webhook": {"en": "Changed in Salla", "ar": "تغيّر في سلة"},
+    "source.rollback": {"en": "Restored by a rollback", "ar": "أُعيد بالتراجع"},
     # Automation modes
     "mode.manual": {"en": "Manual", "ar": "يدوي"},
     "mode.semi-auto": {"en": "Semi-automatic", "ar": "شبه تلقائي"},
