@@ -23,15 +23,10 @@ from adapters.competitors.extraction.crossed_out import (
 )
 from adapters.competitors.extraction.known_sites import known_site, site_reading
 from adapters.competitors.extraction.meta_tags import meta_reading, meta_tags
+from adapters.competitors.extraction.microdata import has_rdfa, microdata_reading, rdfa_reading
 from adapters.competitors.extraction.readings import CONFIDENCE, UNTRUSTED, PageExtraction, Reading
 from adapters.competitors.extraction.site_selectors import SiteSelectors, selector_readings
-from adapters.competitors.extraction.structured_data import (
-    has_rdfa,
-    json_ld_items,
-    microdata_reading,
-    rdfa_reading,
-    structured_reading,
-)
+from adapters.competitors.extraction.structured_data import json_ld_items, structured_reading
 from adapters.competitors.extraction.visible import scan_document, text_reading
 
 

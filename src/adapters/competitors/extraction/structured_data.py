@@ -1,9 +1,9 @@
-"""schema.org ``Product``/``Offer`` data about the page's main product: JSON-LD, microdata, RDFa.
+"""schema.org ``Product``/``Offer`` data about the page's main product: JSON-LD here, and the
+reading every syntax shares.
 
-JSON-LD is found in the raw page (``json_ld_items``: no DOM needed); microdata is read by extruct
-on the one parsed document (``microdata_reading``), and RDFa by extruct's own parser
-(``rdfa_reading``, only worth its cost when ``has_rdfa``). All three become JSON-LD-like nodes,
-and ``structured_reading`` turns those into one ``Reading``: the main product's offer (the
+JSON-LD is found in the raw page (``json_ld_items``: no DOM needed); microdata and RDFa are read by
+extruct and turned into JSON-LD-like nodes (``microdata.py``), and ``structured_reading`` turns
+those nodes into one ``Reading``: the main product's offer (the
 cheapest in stock when there are several), no price for a price range or several products at
 different prices, and a list/strikethrough ``priceSpecification`` kept as the "was" price. Offers
 of a used, refurbished or damaged item (``itemCondition``) are not the product's price: they are
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html as html_lib
 import json
-import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -22,54 +21,32 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
-import lxml.html
-from extruct.w3cmicrodata import LxmlMicrodataExtractor
 
 from adapters.competitors.extraction.availability import availability_of
 from adapters.competitors.extraction.condition import is_second_hand
 from adapters.competitors.extraction.readings import Reading
 from adapters.competitors.parsing import normalize_currency, parse_amount, parse_price
 
-log = logging.getLogger(__name__)
-
 _PRODUCT_TYPES = frozenset({"Product", "ProductGroup", "IndividualProduct", "ProductModel", "Book", "Vehicle",
                             "SomeProducts", "Car"})
 _OFFER_TYPES = frozenset({"Offer", "AggregateOffer"})
 _LIST_PRICE_TYPES = ("listprice", "strikethroughprice", "msrp", "srp", "invoiceprice", "minimumadvertisedprice")
-_MAX_MICRODATA_PRODUCTS = 8
 
 
-def _has_microdata(raw_html: str) -> bool:
-    return "itemscope" in raw_html and ("schema.org/Product" in raw_html or "schema.org/Offer" in raw_html)
-
-
-def has_rdfa(raw_html: str) -> bool:
-    """True when an RDFa ``typeof`` attribute names a Product or an Offer (checked without a regex)."""
-    start = 0
-    for _ in range(500):
-        at = raw_html.find("typeof=", start)
-        if at == -1:
-            return False
-        value = raw_html[at + 7:at + 80].split(">", 1)[0]
-        if "Product" in value or "Offer" in value:
-            return True
-        start = at + 7
-    return False
-
-
-def _as_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
+    """``value`` as a list: [] for None, a list as is, anything else alone in a list."""
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
 
 
 def _types(node: Mapping[str, Any]) -> set[str]:
-    return {str(t).rsplit("/", 1)[-1].rsplit("#", 1)[-1] for t in _as_list(node.get("@type"))}
+    return {str(t).rsplit("/", 1)[-1].rsplit("#", 1)[-1] for t in as_list(node.get("@type"))}
 
 
 def _first(node: Mapping[str, Any], *keys: str) -> Any:
     for key in keys:
-        for value in _as_list(node.get(key)):
+        for value in as_list(node.get(key)):
             if isinstance(value, Mapping) and "@value" in value:
                 value = value["@value"]
             if value not in (None, ""):
@@ -129,7 +106,7 @@ def _top_nodes(items: Iterable[Any]) -> Iterator[Mapping[str, Any]]:
         elif isinstance(item, Mapping):
             graph = item.get("@graph")
             if graph is not None:
-                yield from _top_nodes(_as_list(graph))
+                yield from _top_nodes(as_list(graph))
             if _types(item):
                 yield item
 
@@ -156,7 +133,7 @@ def _offer_readings(offer: Mapping[str, Any], method: str, inherited: bool | Non
                     currency_hint: str | None, condition: Any = None) -> Iterator[Reading]:
     """The readings of one Offer (of each offer of an AggregateOffer); ``condition``: the product's own."""
     types = _types(offer)
-    nested = [o for o in _as_list(offer.get("offers")) if isinstance(o, Mapping)]
+    nested = [o for o in as_list(offer.get("offers")) if isinstance(o, Mapping)]
     stock = availability_of(offer.get("availability"))
     stock = inherited if stock is None else stock
     currency = normalize_currency(_first(offer, "priceCurrency")) or currency_hint
@@ -173,7 +150,7 @@ def _priced_offer(offer: Mapping[str, Any], types: set[str], method: str, stock:
                   currency: str | None) -> Iterator[Reading]:
     list_price: Decimal | None = None
     raw = _first(offer, "price")
-    for spec in _as_list(offer.get("priceSpecification")):
+    for spec in as_list(offer.get("priceSpecification")):
         if not isinstance(spec, Mapping):
             continue
         kind = str(_first(spec, "priceType") or "").casefold().rsplit("/", 1)[-1]
@@ -210,10 +187,10 @@ def _shipping(offer: Mapping[str, Any], currency: str | None) -> Decimal | None:
     rate in another currency than the price's. A rate of 0 is free delivery.
     """
     rates: set[Decimal] = set()
-    for details in _as_list(offer.get("shippingDetails")):
+    for details in as_list(offer.get("shippingDetails")):
         if not isinstance(details, Mapping):
             continue
-        for rate in _as_list(details.get("shippingRate")):
+        for rate in as_list(details.get("shippingRate")):
             if not isinstance(rate, Mapping):
                 continue
             rate_currency = normalize_currency(_first(rate, "currency"))
@@ -267,7 +244,7 @@ def structured_reading(items: Sequence[Any], method: str, page_urls: Sequence[st
     nodes = list(_top_nodes(items))
     products = _main_products(nodes, page_urls)
     if len(products) > 1:
-        per_product = [_choose([r for o in _as_list(p.get("offers")) if isinstance(o, Mapping)
+        per_product = [_choose([r for o in as_list(p.get("offers")) if isinstance(o, Mapping)
                                 for r in _offer_readings(o, method, None, None, p.get("itemCondition"))], method)
                        for p in products]
         prices = {r.price for r in per_product if r is not None and r.price is not None}
@@ -281,11 +258,11 @@ def structured_reading(items: Sequence[Any], method: str, page_urls: Sequence[st
     if products:
         product = products[0]
         own = product.get("itemCondition")  # a condition stated on the product holds for its offers
-        with_condition = [(o, own) for o in _as_list(product.get("offers")) if isinstance(o, Mapping)]
+        with_condition = [(o, own) for o in as_list(product.get("offers")) if isinstance(o, Mapping)]
         if not with_condition and "ProductGroup" in _types(product):
             with_condition = [(o, v.get("itemCondition") or own)
-                              for v in _as_list(product.get("hasVariant")) if isinstance(v, Mapping)
-                              for o in _as_list(v.get("offers")) if isinstance(o, Mapping)]
+                              for v in as_list(product.get("hasVariant")) if isinstance(v, Mapping)
+                              for o in as_list(v.get("offers")) if isinstance(o, Mapping)]
         return _choose([r for o, condition in with_condition
                         for r in _offer_readings(o, method, None, None, condition)], method)
     # Some shops publish a bare Offer without its Product; it is still the page's offer.
@@ -295,73 +272,4 @@ def structured_reading(items: Sequence[Any], method: str, page_urls: Sequence[st
     return None
 
 
-_SCHEMA_PREFIX = re.compile(r"^https?://schema\.org/")
-
-
-def _microdata_as_jsonld(item: Any) -> Any:
-    """extruct's microdata item (``{"type", "properties"}``) as a JSON-LD-like node."""
-    if isinstance(item, list):
-        return [_microdata_as_jsonld(i) for i in item]
-    if not isinstance(item, Mapping) or "properties" not in item:
-        return item
-    node: dict[str, Any] = {"@type": item.get("type")}
-    for key, value in item["properties"].items():
-        node[key] = _microdata_as_jsonld(value)
-    return node
-
-
-def _rdfa_as_jsonld(nodes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """extruct's RDFa output is flat, with full IRIs; rebuild nested schema.org nodes with short keys."""
-    by_id = {n.get("@id"): n for n in nodes if isinstance(n, Mapping)}
-    referenced = {v.get("@id") for n in by_id.values() for vs in n.values() for v in _as_list(vs)
-                  if isinstance(v, Mapping) and "@id" in v}
-
-    def convert(node: Mapping[str, Any], depth: int = 0) -> dict[str, Any]:
-        out: dict[str, Any] = {"@type": [_SCHEMA_PREFIX.sub("", str(t)) for t in _as_list(node.get("@type"))]}
-        for key, values in node.items():
-            if not _SCHEMA_PREFIX.match(key):
-                continue
-            converted: list[Any] = []
-            for value in _as_list(values):
-                if isinstance(value, Mapping) and value.get("@id") in by_id and depth < 4:
-                    converted.append(convert(by_id[value["@id"]], depth + 1))
-                elif isinstance(value, Mapping):
-                    converted.append(value.get("@value", value.get("@id")))
-                else:
-                    converted.append(value)
-            out[_SCHEMA_PREFIX.sub("", key)] = converted[0] if len(converted) == 1 else converted
-        return out
-
-    return [convert(n) for key, n in by_id.items() if key not in referenced]
-
-
-def microdata_reading(doc: lxml.html.HtmlElement, raw_html: str, url: str) -> Reading | None:
-    """The reading of the page's schema.org microdata, if it has any (a list page gives a note, no price)."""
-    listed = raw_html.count("schema.org/Product")
-    if listed > _MAX_MICRODATA_PRODUCTS:
-        # A list of products (a category or search page): extruct's microdata reader is quadratic
-        # in the items, and no one of them is this page's product anyway.
-        return Reading(None, None, None, "microdata", note=f"{listed} products marked up: a list page")
-    if not _has_microdata(raw_html):
-        return None
-    try:
-        items = [_microdata_as_jsonld(i) for i in LxmlMicrodataExtractor().extract_items(doc, url)]
-        return structured_reading(items, "microdata", [url])
-    except Exception as exc:  # extruct raises assorted errors on broken markup
-        log.info("microdata unreadable on %s: %s", url, exc)
-        return None
-
-
-def rdfa_reading(raw_html: str, url: str) -> Reading | None:
-    """The reading of the page's schema.org RDFa (parsed again by extruct: call it only when ``has_rdfa``)."""
-    import extruct  # RDFa needs extruct's own DOM: only pages with RDFa and no other price pay for it
-
-    try:
-        nodes = extruct.extract(raw_html, base_url=url, syntaxes=["rdfa"], uniform=True, errors="ignore")["rdfa"]
-        return structured_reading(_rdfa_as_jsonld(nodes), "rdfa", [url])
-    except Exception as exc:  # rdflib/pyrdfa raise assorted errors on broken markup
-        log.info("RDFa unreadable on %s: %s", url, exc)
-        return None
-
-
-__all__ = ["find_either", "has_rdfa", "json_ld_items", "microdata_reading", "rdfa_reading", "structured_reading"]
+__all__ = ["as_list", "find_either", "json_ld_items", "structured_reading"]
