@@ -70,10 +70,13 @@ class DispatchBatcher:
                 self.on_send(len(commands))
             try:
                 await self._send(commands)
-            except Exception as exc:
+            except BaseException as exc:  # a cancelled sender (shutdown) must not leave requests waiting
                 for _, future in taken:
                     if not future.done():
-                        future.set_exception(exc)
+                        future.set_exception(exc if isinstance(exc, Exception) else ConnectionAbortedError(
+                            "the queue send was cancelled"))
+                if not isinstance(exc, Exception):
+                    raise
             else:
                 for _, future in taken:
                     if not future.done():

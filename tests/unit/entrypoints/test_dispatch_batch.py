@@ -81,3 +81,28 @@ def test_a_second_event_loop_gets_its_own_batches() -> None:
     asyncio.run(batcher.dispatch(_webhook(1)))
     asyncio.run(batcher.dispatch(_webhook(2)))
     assert [c.delivery_id for c in queue.of(ProcessWebhook)] == ["1", "2"]
+
+
+def test_a_cancelled_send_fails_its_requests_instead_of_leaving_them_waiting() -> None:
+    """At shutdown the sending task may be cancelled mid-send: its requests get an error (a 503), not a hang."""
+
+    class Stuck(RecordingQueue):
+        def dispatch_many(self, commands: Sequence[Command]) -> None:
+            raise AssertionError("not reached: the send is cancelled first")
+
+    batcher = DispatchBatcher(Stuck(), offload=False)
+
+    async def scenario() -> BaseException | None:
+        async def never(commands: Sequence[Command]) -> None:
+            await asyncio.sleep(3600)
+
+        batcher._send = never  # type: ignore[method-assign]
+        request = asyncio.create_task(batcher.dispatch(_webhook(1)))
+        await asyncio.sleep(0.01)
+        loop_batch = next(iter(batcher._batches.values()))
+        assert loop_batch.sender is not None
+        loop_batch.sender.cancel()
+        done = await asyncio.wait_for(asyncio.gather(request, return_exceptions=True), 2)
+        return done[0] if isinstance(done[0], BaseException) else None
+
+    assert isinstance(asyncio.run(scenario()), ConnectionAbortedError)
