@@ -40,39 +40,35 @@ def _services() -> Services:
     return load_runtime("cli").services
 
 
-def _overrides(path: Path) -> dict[str, Any]:
+def _json_file(path: Path, option: str) -> Any:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise CommandError(f"--settings: cannot read {path}: {exc.strerror}") from exc
+        raise CommandError(f"{option}: cannot read {path}: {exc.strerror}") from exc
     except ValueError as exc:
-        raise CommandError(f"--settings: {path} is not JSON: {exc}") from exc
+        raise CommandError(f"{option}: {path} is not JSON: {exc}") from exc
+
+
+def _overrides(path: Path) -> dict[str, Any]:
+    data = _json_file(path, "--settings")
     if not isinstance(data, dict):
         raise CommandError(f"--settings: {path} must hold a JSON object of settings")
     return data
 
 
 def _rules(path: Path) -> list[Any]:
+    """The rules of ``--rules`` (checked against the store's settings by ``backtest``)."""
     from entrypoints.web.rule_views import rule_from_json
     from pricing_core.rules import InvalidRule
 
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CommandError(f"--rules: cannot read {path}: {exc.strerror}") from exc
-    except ValueError as exc:
-        raise CommandError(f"--rules: {path} is not JSON: {exc}") from exc
+    data = _json_file(path, "--rules")
     items = data.get("rules") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise CommandError(f'--rules: {path} must hold {{"rules": [...]}} or a JSON list of rules')
     try:
-        rules = [rule_from_json(item, f"rules[{i}]") for i, item in enumerate(items)]
+        return [rule_from_json(item, f"rules[{i}]") for i, item in enumerate(items)]
     except InvalidRule as exc:
         raise CommandError(f"--rules: {exc}") from exc
-    names = [r.name for r in rules]
-    if len(set(names)) != len(names):
-        raise CommandError("--rules: two rules share a name")
-    return rules
 
 
 def _backtest(args: argparse.Namespace) -> int:
@@ -81,6 +77,7 @@ def _backtest(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from pricing_core.errors import StoreNotFound
+    from pricing_core.rules import InvalidRule
     from pricing_core.usecases.backtest import backtest
 
     overrides = _overrides(args.settings)
@@ -91,6 +88,8 @@ def _backtest(args: argparse.Namespace) -> int:
                           rules=rules)
     except StoreNotFound as exc:
         raise CommandError(str(exc)) from exc
+    except InvalidRule as exc:  # before ValueError: a rule saving would refuse
+        raise CommandError(f"--rules: {exc}") from exc
     except pydantic.ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise CommandError(f"--settings: {problems}") from exc

@@ -21,6 +21,7 @@ from pricing_core.ports import UnitOfWorkFactory, scope_of
 from pricing_core.replay import Totals, merged, replay, totals, with_overrides
 from pricing_core.rules import PricingRule
 from pricing_core.runs import OptimizationRun
+from pricing_core.usecases.pricing_rules import check_rules
 
 _PAGE = 1000
 _ALL_RUNS = 100_000
@@ -86,7 +87,8 @@ def backtest(
     default all) under its settings with ``overrides``, and under ``rules`` in place of the
     store's pricing rules when given. Runs without stored inputs are left out.
 
-    Raises ``StoreNotFound``, and ``ValueError`` / ``pydantic.ValidationError`` for bad overrides.
+    Raises ``StoreNotFound``, ``ValueError`` / ``pydantic.ValidationError`` for bad overrides, and
+    ``InvalidRule`` for rules that saving would refuse.
     """
     store_id = str(store_id)
     if runs is not None and runs < 1:
@@ -98,6 +100,8 @@ def backtest(
         settings = with_overrides(current, overrides)
         if rules is None:
             rules = scope_of(uow).rules.list()
+        else:  # rules to try are checked as saving them would be
+            check_rules(settings, rules)
         chosen: list[OptimizationRun] = [
             r for r in scope_of(uow).runs.recent(limit=_ALL_RUNS)
             if since is None or r.started_at.date() >= since

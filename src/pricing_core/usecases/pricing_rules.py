@@ -13,6 +13,7 @@ from pricing_core.errors import StoreNotFound
 from pricing_core.overrides import ProductOverride
 from pricing_core.ports import UnitOfWorkFactory, scope_of
 from pricing_core.rules import InvalidRule, PricingRule, combine
+from pricing_core.settings import TenantSettings
 
 MAX_RULES = 200
 
@@ -30,8 +31,9 @@ def list_rules(uow_factory: UnitOfWorkFactory, store_id: str) -> list[PricingRul
         return scope_of(uow).rules.list()
 
 
-def replace_rules(uow_factory: UnitOfWorkFactory, store_id: str, rules: Sequence[PricingRule]) -> list[PricingRule]:
-    """Replace the store's rules; ``InvalidRule`` (naming ``rules[i].field``) when one is refused."""
+def check_rules(settings: TenantSettings, rules: Sequence[PricingRule]) -> None:
+    """``InvalidRule`` (naming ``rules[i].field``) when the set is refused: too many rules, a name used
+    twice, or a rule whose settings do not combine with ``settings``."""
     if len(rules) > MAX_RULES:
         raise InvalidRule(f"at most {MAX_RULES} rules", {"rules": f"at most {MAX_RULES} rules"})
     seen: dict[str, int] = {}
@@ -40,16 +42,22 @@ def replace_rules(uow_factory: UnitOfWorkFactory, store_id: str, rules: Sequence
             raise InvalidRule(f"rules[{i}]: the name {rule.name!r} is also rule {seen[rule.name]}'s",
                               {f"rules[{i}].name": "already used"})
         seen[rule.name] = i
+    for i, rule in enumerate(rules):
+        try:
+            combine(settings, rule)
+        except InvalidRule as exc:
+            raise InvalidRule(f"rules[{i}]: {exc}", {f"rules[{i}].settings.{k}": v for k, v in exc.errors.items()}
+                              ) from exc
+
+
+def replace_rules(uow_factory: UnitOfWorkFactory, store_id: str, rules: Sequence[PricingRule]) -> list[PricingRule]:
+    """Replace the store's rules; ``InvalidRule`` (naming ``rules[i].field``) when one is refused (``check_rules``)."""
+    if len(rules) > MAX_RULES:  # before touching storage
+        raise InvalidRule(f"at most {MAX_RULES} rules", {"rules": f"at most {MAX_RULES} rules"})
     _require_store(uow_factory, store_id)
     with uow_factory(store_id) as uow:
         scope = scope_of(uow)
-        settings = scope.settings.get()
-        for i, rule in enumerate(rules):
-            try:
-                combine(settings, rule)
-            except InvalidRule as exc:
-                raise InvalidRule(f"rules[{i}]: {exc}", {f"rules[{i}].settings.{k}": v for k, v in exc.errors.items()}
-                                  ) from exc
+        check_rules(scope.settings.get(), rules)
         scope.rules.replace_all(rules)
         uow.commit()
         return scope.rules.list()
@@ -80,4 +88,4 @@ def delete_override(uow_factory: UnitOfWorkFactory, store_id: str, product_id: s
     return removed
 
 
-__all__ = ["MAX_RULES", "delete_override", "get_override", "list_rules", "replace_rules", "set_override"]
+__all__ = ["MAX_RULES", "check_rules", "delete_override", "get_override", "list_rules", "replace_rules", "set_override"]

@@ -16,7 +16,7 @@ from pricing_core.errors import StoreNotFound
 from pricing_core.overrides import ProductOverride
 from pricing_core.ports import scope_of
 from pricing_core.replay import PricingInput, input_from_json, input_json
-from pricing_core.rules import PricingRule, RuleMatch
+from pricing_core.rules import InvalidRule, PricingRule, RuleMatch
 from pricing_core.runs import RunType
 from pricing_core.settings import AutomationMode, TenantSettings
 from pricing_core.usecases.backtest import backtest
@@ -29,17 +29,23 @@ OFFERS = {"a": [("x", "97")], "b": [("x", "80")], "c": [("x", "100")], "d": [("x
           "e": [("x", "104"), ("y", "103")], "g": [("x", "90"), ("y", "91")]}
 
 
-@pytest.fixture
-def swept():  # type: ignore[no-untyped-def]
+def _store(configure=lambda ports: None):  # type: ignore[no-untyped-def]
+    """A store of CATALOG (``configure`` adds rules or overrides) swept twice, seven hours apart."""
     ports = make_ports()
     add_store(ports, "1", CATALOG, settings=TenantSettings(automation_mode=AutomationMode.SEMI_AUTO,
                                                             cooldown_hours=1))
+    configure(ports)
     ports.competitors.prices = OFFERS
     optimize_store(ports, "1", run_type=RunType.SCHEDULED, run_key="k1")
     ports.clock.advance(hours=7)
     ports.competitors.prices = {**OFFERS, "a": [("x", "95")], "c": [("x", "92"), ("y", "92.5")]}
     optimize_store(ports, "1", run_type=RunType.SCHEDULED, run_key="k2")
     return ports
+
+
+@pytest.fixture
+def swept():  # type: ignore[no-untyped-def]
+    return _store()
 
 
 def _stored(ports, run_id):  # type: ignore[no-untyped-def]
@@ -142,18 +148,13 @@ RULE = PricingRule(name="premium", priority=5, match=RuleMatch(skus=("SKU-a", "S
 @pytest.fixture
 def swept_with_rules():  # type: ignore[no-untyped-def]
     """Two runs of a store that has a pricing rule and product overrides (a fixed minimum, an exclusion)."""
-    ports = make_ports()
-    add_store(ports, "1", CATALOG, settings=TenantSettings(automation_mode=AutomationMode.SEMI_AUTO,
-                                                            cooldown_hours=1))
-    replace_rules(ports.uow_factory, "1", [RULE])
-    set_override(ports.uow_factory, "1", ProductOverride(product_id="b", min_price="95"))
-    set_override(ports.uow_factory, "1", ProductOverride(product_id="c", excluded=True))
-    ports.competitors.prices = OFFERS
-    optimize_store(ports, "1", run_type=RunType.SCHEDULED, run_key="k1")
-    ports.clock.advance(hours=7)
-    ports.competitors.prices = {**OFFERS, "a": [("x", "95")], "c": [("x", "92"), ("y", "92.5")]}
-    optimize_store(ports, "1", run_type=RunType.SCHEDULED, run_key="k2")
-    return ports
+
+    def configure(ports):  # type: ignore[no-untyped-def]
+        replace_rules(ports.uow_factory, "1", [RULE])
+        set_override(ports.uow_factory, "1", ProductOverride(product_id="b", min_price="95"))
+        set_override(ports.uow_factory, "1", ProductOverride(product_id="c", excluded=True))
+
+    return _store(configure)
 
 
 def test_backtest_prices_under_the_stores_rules_and_overrides(swept_with_rules) -> None:  # type: ignore[no-untyped-def]
@@ -171,6 +172,12 @@ def test_backtest_with_other_rules_shows_what_they_would_change(swept_with_rules
     assert other.identical < other.replayed.decisions
     with swept_with_rules.uow_factory("1") as uow:
         assert scope_of(uow).rules.list() == [RULE]  # nothing saved
+    # Rules to try are checked as saving them would be: a name used twice, a rule that cannot apply.
+    with pytest.raises(InvalidRule, match="also rule 0"):
+        backtest(swept_with_rules.uow_factory, "1", {}, rules=[RULE, RULE])
+    impossible = PricingRule(name="x", match=RULE.match, settings={"min_price": "500"})
+    with pytest.raises(InvalidRule, match="rules\\[0\\]"):
+        backtest(swept_with_rules.uow_factory, "1", {"max_price": "200"}, rules=[impossible])
 
 
 def test_backtest_cli_takes_rules_from_a_file(swept_with_rules, monkeypatch, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -197,6 +204,9 @@ def test_backtest_cli_takes_rules_from_a_file(swept_with_rules, monkeypatch, tmp
     rules.write_text(json.dumps([{"name": "x", "settings": {}, "match": {"skus": "SKU-a"}}]))
     assert main(["backtest", "1", "--settings", str(same), "--rules", str(rules)]) == 1
     assert "rules[0].match.skus" in capsys.readouterr().err
+    rules.write_text(json.dumps({"rules": [rule_view(RULE), rule_view(RULE)]}))
+    assert main(["backtest", "1", "--settings", str(same), "--rules", str(rules)]) == 1
+    assert "--rules: rules[1]" in capsys.readouterr().err
     rules.write_text('{"rule": []}')
     assert main(["backtest", "1", "--settings", str(same), "--rules", str(rules)]) == 1
     assert "--rules" in capsys.readouterr().err
