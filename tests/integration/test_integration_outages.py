@@ -229,35 +229,46 @@ def test_postgresql_stopped_mid_batch_heals_by_itself(faults: FaultWorld) -> Non
     world.assert_nothing_dead()
 
 
-@pytest.mark.timeout(150)
+@pytest.mark.timeout(280)
 def test_postgresql_stopped_longer_than_the_retry_window_heals_through_recovery(faults: FaultWorld) -> None:
     """The issue's 75-second outage, scaled down: the workers' retries run out (3 s) during a 12 s
-    outage and their messages are dead-lettered; the recovery loop finishes from the database."""
+    outage and their messages are dead-lettered; the recovery loop finishes from the database.
+
+    Whether a worker is in the middle of a database write when PostgreSQL stops is a matter of
+    timing: now and then every write of the batch falls before the stop or after the restart, no
+    retry runs out, and the batch simply heals. Such an attempt must heal like any other, but it
+    has not shown the recovery path, so the outage is repeated (at most twice) until it does.
+    """
     world = faults
     world.stop_workers()
     for name in ("short-1", "short-2"):
         world.worker(name, DRAMATIQ_RETRY_WINDOW_SECONDS="3", DRAMATIQ_MAX_RETRIES="2")
-    world.fake.reset_counts()
-    since = world.services.clock.now()
-    set_latency(world, 1.0)
     outage = 12.0
+    dead_before = 0
     try:
-        with world.recovery_ticks():
-            world.send(SweepAllStores(batch_key="pg2"))
-            wait_until(lambda: applying(world), timeout=60, interval=0.05, what="decisions applying")
-            world.postgres.halt()
-            time.sleep(outage)
-            world.postgres.resume()
-            set_latency(world, 0.0)
-            healed = world.wait_healed(world.swept(sweep_run_key("pg2")), timeout=100)
-        dead = sum(q["dead"] for q in world.messages().values())
+        for attempt in ("pg2", "pg2-again"):
+            world.fake.reset_counts()
+            since = world.services.clock.now()
+            set_latency(world, 1.0)
+            with world.recovery_ticks():
+                world.send(SweepAllStores(batch_key=attempt))
+                wait_until(lambda: applying(world), timeout=60, interval=0.05, what="decisions applying")
+                world.postgres.halt()
+                time.sleep(outage)
+                world.postgres.resume()
+                set_latency(world, 0.0)
+                healed = world.wait_healed(world.swept(sweep_run_key(attempt)), timeout=100)
+            dead_now = sum(q["dead"] for q in world.messages().values())
+            dead, dead_before = dead_now - dead_before, dead_now
+            actions = world.recovery_actions(since)
+            print(f"\nPostgreSQL stopped {outage:.0f} s, past the 3 s retry window ({dead} message(s) "
+                  f"dead-lettered): healed {healed:.1f} s after it came back; recovery: {dict(actions)}")
+            assert world.assert_written_once_and_above_floor(since) > 0
+            if dead > 0:
+                break
     finally:
         world.stop_workers()      # the next rows get workers with the usual retry window
-    actions = world.recovery_actions(since)
-    print(f"\nPostgreSQL stopped {outage:.0f} s, past the 3 s retry window ({dead} message(s) dead-lettered): "
-          f"healed {healed:.1f} s after it came back; recovery: {dict(actions)}")
     assert dead > 0 and actions["runs_resumed"] > 0    # the retries did run out: the recovery loop healed it
-    assert world.assert_written_once_and_above_floor(since) > 0
 
 
 @pytest.mark.timeout(200)
