@@ -135,7 +135,7 @@ def plan_profit(
     per settings); otherwise the price maximizing expected gross profit over the estimate's
     uncertainty (``demand.expected_profit_price``; with a tight estimate the textbook
     ``cost * e / (1 + e)``), VAT added when prices include it; with exploration on and the interval
-    wider than :data:`TEST_AROUND_OPTIMUM_WIDTH`, a price test alternating around that optimum.
+    wider than :data:`TEST_AROUND_OPTIMUM_WIDTH`, a price test around that optimum, a week on each side.
     ``competitive_target`` is where the competitive strategy would go (None without a usable offer);
     ``now``'s date picks the side of a price test. ``last_change`` (when the price last changed)
     keeps step-ups a day apart: unlike the optimum and the price tests, a step up is relative to
@@ -179,7 +179,7 @@ def plan_profit(
             return ProfitPlan(ProfitMove.EXPLORE, target,
                               f"{reason} Price test: the interval is wider than {TEST_AROUND_OPTIMUM_WIDTH:g}, so "
                               f"today's price is {settings.exploration_step_pct}% {'above' if up else 'below'} it "
-                              f"-> {quantize(target)} (the side alternates daily).")
+                              f"-> {quantize(target)} (the side alternates weekly).")
         return ProfitPlan(ProfitMove.OPTIMUM, optimum, reason)
 
     if settings.exploration:
@@ -196,7 +196,7 @@ def plan_profit(
             side = "above" if up else "below"
             return ProfitPlan(ProfitMove.EXPLORE, target,
                               f"Price test: {doubt}; today's test is {settings.exploration_step_pct}% {side} {what} "
-                              f"-> {quantize(target)} (the side alternates daily, so demand is seen at both).",
+                              f"-> {quantize(target)} (the side alternates weekly, so demand is seen at both).",
                               offer_driven=offer_driven)
     return ProfitPlan(ProfitMove.COMPETITIVE, None, f"Profit strategy: {doubt}; falls back to '{fallback}'.")
 

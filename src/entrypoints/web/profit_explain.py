@@ -16,6 +16,8 @@ _EST = r"(-?\d+\.\d+) \(90% interval (-?\d+\.\d+)\.\.(-?\d+\.\d+), (\d+) days(?:
 _STRATEGIES = {"match": "المطابقة", "beat_percent": "الأقل بنسبة", "beat_amount": "الأقل بمبلغ",
                "above_percent": "الأعلى بنسبة"}
 _SIDE = {"above": "أعلى من", "below": "أقل من"}
+# Old explanations (before the tests held a week on each side) said "daily"; they still read in Arabic.
+_EVERY = {"daily": "يوميًا", "weekly": "أسبوعيًا"}
 
 
 def _estimate(m: re.Match[str], first: int = 1) -> str:
@@ -53,17 +55,17 @@ _CLAUSES: tuple[tuple[re.Pattern[str], _Sub], ...] = tuple((re.compile(p), r) fo
     (r"no demand estimate yet \(no sales history\)", lambda m: "لا يوجد تقدير للطلب بعد (لا سجل مبيعات)"),
     (r"no cost is known, so profit cannot be computed", lambda m: "التكلفة غير معروفة فلا يمكن حساب الربح"),
     (r"Price test: the interval is wider than ([\d.]+), so today's price is (\S+)% (above|below) it -> (\S+) "
-     r"\(the side alternates daily\)\.",
+     r"\(the side alternates (daily|weekly)\)\.",
      lambda m: f"اختبار سعر: المجال أوسع من {m[1]}، فسعر اليوم {_SIDE[m[3]]} ذلك بنسبة {m[2]}% ← {m[4]} "
-               "(يتناوب الاتجاه يوميًا)."),
+               f"(يتناوب الاتجاه {_EVERY[m[5]]})."),
     (r"Price test: (.+); today's test is (\S+)% (above|below) the '(\w+)' target (\S+) -> (\S+) "
-     r"\(the side alternates daily, so demand is seen at both\)\.",
+     r"\(the side alternates (daily|weekly), so demand is seen at both\)\.",
      lambda m: f"اختبار سعر: {m[1]}؛ اختبار اليوم {_SIDE[m[3]]} هدف {_strategy(m[4])} {m[5]} بنسبة {m[2]}% "
-               f"← {m[6]} (يتناوب الاتجاه يوميًا ليُرى الطلب عند الجانبين)."),
+               f"← {m[6]} (يتناوب الاتجاه {_EVERY[m[7]]} ليُرى الطلب عند الجانبين)."),
     (r"Price test: (.+); today's test is (\S+)% (above|below) the typical price (\S+) of the last (\d+) days "
-     r"-> (\S+) \(the side alternates daily, so demand is seen at both\)\.",
+     r"-> (\S+) \(the side alternates (daily|weekly), so demand is seen at both\)\.",
      lambda m: f"اختبار سعر: {m[1]}؛ اختبار اليوم {_SIDE[m[3]]} السعر المعتاد {m[4]} في آخر {m[5]} يومًا "
-               f"بنسبة {m[2]}% ← {m[6]} (يتناوب الاتجاه يوميًا ليُرى الطلب عند الجانبين)."),
+               f"بنسبة {m[2]}% ← {m[6]} (يتناوب الاتجاه {_EVERY[m[7]]} ليُرى الطلب عند الجانبين)."),
     (r"; the price changed less than a day ago \(([^)]+)\), so it holds until a day of sales at it is seen\.",
      lambda m: f"؛ تغيّر السعر قبل أقل من يوم ({m[1]})، فيبقى حتى يُرى يوم كامل من المبيعات عنده."),
     (r": step up by (\S+)% -> (\S+)\.", lambda m: f": رفع بنسبة {m[1]}% ← {m[2]}."),

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pricing_core.demand.estimation import MIN_CATEGORY_SPREAD, MIN_POOLED_PRODUCTS, estimate_elasticity, pool_estimates
 from pricing_core.demand.model import WEAK_PRIOR, Z90, DemandError, ElasticityEstimate, SalesObservation
 from pricing_core.demand.profit import (
+    EXPLORATION_WEEK_DAYS,
     ProfitChange,
     daily_profit,
     expected_profit_price,
@@ -26,6 +27,7 @@ from pricing_core.demand.profit import (
 )
 
 __all__ = [
+    "EXPLORATION_WEEK_DAYS",
     "MIN_CATEGORY_SPREAD",
     "MIN_POOLED_PRODUCTS",
     "WEAK_PRIOR",

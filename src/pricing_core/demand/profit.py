@@ -149,16 +149,29 @@ def profit_change(
     return ProfitChange(per_day=units_today * relative(estimate.value), percent=percent, low=ends[0], high=ends[1])
 
 
+EXPLORATION_WEEK_DAYS = 7
+"""How long a product's price test holds one side before switching to the other.
+
+A week, not a day: the maximum change per run (10% by default) cannot take a price from 8% above
+its optimum to 8% below in one step, so tests that switched daily were cut to about +-5% and carried
+a third of the information their step promised (``bench/market_simulation.py``); a week on each side
+also sees every weekday at both prices, so the weekly pattern of demand does not pose as a price effect.
+"""
+
+
 def exploration_direction(product_id: str, day: date) -> int:
-    """+1 or -1: the side of today's price test for a product, alternating daily.
+    """+1 or -1: the side of a product's price test on ``day``; it switches every week.
 
     Deterministic (a CRC of the product id, not Python's salted ``hash``), so every run of one day
-    gives the same answer, and half of a catalog tests up while the other half tests down.
+    gives the same answer, and half of a catalog tests up while the other half tests down. Weeks
+    start on Sunday (the ordinal of 0001-01-07 is a multiple of seven), the first day of Salla's week.
     """
-    return 1 if (zlib.crc32(product_id.encode()) + day.toordinal()) % 2 == 0 else -1
+    week = day.toordinal() // EXPLORATION_WEEK_DAYS
+    return 1 if (zlib.crc32(product_id.encode()) + week) % 2 == 0 else -1
 
 
 __all__ = [
+    "EXPLORATION_WEEK_DAYS",
     "ProfitChange",
     "daily_profit",
     "expected_profit_price",

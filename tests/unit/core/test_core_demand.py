@@ -292,11 +292,15 @@ def test_profit_change_without_a_placed_curve_is_relative_only():
     assert change.percent == pytest.approx((1.1**-2 * 60 - 50) / 50 * 100)
 
 
-def test_exploration_alternates_daily_and_splits_the_catalog():
-    day = date(2026, 11, 23)
+def test_exploration_holds_a_side_for_a_week_from_sunday_and_splits_the_catalog():
+    sunday = date(2026, 11, 22)
     ids = [str(1_000_000 + i) for i in range(1000)]
-    today = [exploration_direction(i, day) for i in ids]
-    tomorrow = [exploration_direction(i, day + timedelta(days=1)) for i in ids]
-    assert all(a == -b for a, b in zip(today, tomorrow, strict=True))
-    assert 400 <= today.count(1) <= 600
-    assert today == [exploration_direction(i, day) for i in ids]
+    week = [exploration_direction(i, sunday) for i in ids]
+    for offset in range(1, 7):  # Monday to Saturday: the same side
+        assert [exploration_direction(i, sunday + timedelta(days=offset)) for i in ids] == week
+    next_week = [exploration_direction(i, sunday + timedelta(days=7)) for i in ids]
+    assert all(a == -b for a, b in zip(week, next_week, strict=True))
+    before = [exploration_direction(i, sunday - timedelta(days=1)) for i in ids]  # the Saturday before
+    assert all(a == -b for a, b in zip(week, before, strict=True))
+    assert 400 <= week.count(1) <= 600
+    assert week == [exploration_direction(i, sunday) for i in ids]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import attrs
 import pytest
 from pydantic import ValidationError
 
@@ -165,19 +166,20 @@ def test_no_estimate_and_no_offer_holds():
     assert d.action is Action.NO_CHANGE and d.strategy == "hold"
 
 
-def test_exploration_tests_around_the_competitive_target_on_alternate_days():
+def test_exploration_tests_around_the_competitive_target_on_alternate_weeks():
     s = PROFIT.with_changes(exploration=True, exploration_step_pct=D("2"))
-    offers = [offer("noon", "100.00"), offer("amazon", "100.00")]
     uncertain = known(-2.0, width=3.0)
     seen = {}
-    for days in (0, 1):
+    for days in (0, 7):
         now = NOW + timedelta(days=days)
+        offers = [attrs.evolve(o, observed_at=now - timedelta(hours=1))
+                  for o in (offer("noon", "100.00"), offer("amazon", "100.00"))]
         d = price_product(product(price="101.00"), offers, s, now=now, demand=uncertain)
         up = exploration_direction("1001", now.date()) > 0
         assert d.suggested_price == (D("102.00") if up else D("98.04")), d.explanation
         assert d.strategy == "profit:explore"
         explains(d, "Price test:", "too uncertain", f"2% {'above' if up else 'below'} the 'match' target 100.00",
-                 "the side alternates daily")
+                 "the side alternates weekly")
         seen[up] = d.suggested_price
     assert len(seen) == 2
 
@@ -208,13 +210,13 @@ def test_exploration_does_not_touch_a_confident_estimate():
     assert d.strategy == "profit"
 
 
-def test_with_price_tests_on_a_wide_estimate_tests_around_its_optimum_on_alternate_days():
+def test_with_price_tests_on_a_wide_estimate_tests_around_its_optimum_on_alternate_weeks():
     # e = -4 known to within 2 (wider than 1): the optimum is priced on, and with tests on the price
     # alternates around it so the estimate keeps learning once the price has arrived.
     s = PROFIT.with_changes(exploration=True, exploration_step_pct=D("8"), profit_max_interval_width=D("6"),
                             max_change_pct=D("50"))
     seen = set()
-    for days in (0, 1):
+    for days in (0, 7):
         now = NOW + timedelta(days=days)
         d = price_product(product(price="70.00", cost="50.00"), [], s, now=now, demand=known(-4.0, width=2.0))
         up = exploration_direction("1001", now.date()) > 0

@@ -79,3 +79,12 @@ def test_a_step_reads_with_its_numbers() -> None:
 def test_an_unknown_clause_leaves_the_whole_line_in_english() -> None:
     line = "Profit strategy: a step this page does not know; falls back to 'match'."
     assert explain_line(line, "ar") == (line, False)
+
+
+@pytest.mark.parametrize(("every", "arabic"), [("weekly", "أسبوعيًا"), ("daily", "يوميًا")])
+def test_a_price_test_says_how_often_its_side_alternates(every: str, arabic: str) -> None:
+    # Explanations stored before the tests held a week on each side said "daily": they still read.
+    line = (f"Price test: no demand estimate yet (no sales history); today's test is 2% above the 'match' target "
+            f"100.00 -> 102.00 (the side alternates {every}, so demand is seen at both).")
+    text, translated = explain_line(line, "ar")
+    assert translated and f"يتناوب الاتجاه {arabic}" in text, text
