@@ -11,10 +11,11 @@ The store's own price is set by the pricing core itself, once a day from yesterd
 reading (a one-day reaction lag): ``match`` the lowest offer, 10% maximum change, 15% minimum
 margin, .95 endings (scenario ``repricer``); the same with the profit strategy's price tests on
 (scenario ``exploration``: every product has no usable estimate yet, so it tests +/-2% around the
-match target, alternating daily).
+match target, a week on each side).
 
 After 4 and 8 weeks each product's elasticity is estimated twice: from its own history with the
-weak prior, then (``pool_estimates`` per category) with its category's pooled prior. Reported:
+weak prior, then with its category's prior (``category_priors``, as the sweep pools: each
+category's pooled estimate shrunk toward the store's). Reported:
 median absolute and relative error, 90% interval coverage, and the share of products the profit
 strategy would price on. Then the 10,000-product store is timed end to end on one core: estimate
 (both passes), pool, and ``price_catalog`` with the profit strategy.
@@ -47,9 +48,10 @@ from pricing_core import (
     SalesObservation,
     TenantSettings,
     estimate_elasticity,
-    pool_estimates,
     price_catalog,
 )
+from pricing_core.demand import category_priors
+from pricing_core.demand_history import MIN_CATEGORY_PRODUCTS
 
 TARGET_ERROR = 0.25
 TARGET_SECONDS = 30.0
@@ -135,13 +137,15 @@ def estimate_store(histories: Sequence[Sequence[SalesObservation]], truths: Sequ
     own = [estimate_elasticity(h) for h in histories]
     timings["own"] = time.process_time() - began
     began = time.process_time()
-    by_category: dict[int, list[ElasticityEstimate]] = {}
+    by_category: dict[str, list[ElasticityEstimate]] = {}
     for truth, est in zip(truths, own, strict=True):
-        by_category.setdefault(truth.category, []).append(est)
-    priors = {c: pool_estimates(ests) for c, ests in by_category.items()}
+        by_category.setdefault(str(truth.category), []).append(est)
+    # As the sweep pools (``demand_history.demand_estimates``): categories shrunk toward the store.
+    priors, store = category_priors(by_category, min_products=MIN_CATEGORY_PRODUCTS)
     timings["pool"] = time.process_time() - began
     began = time.process_time()
-    pooled = [estimate_elasticity(h, prior=priors[t.category]) for h, t in zip(histories, truths, strict=True)]
+    pooled = [estimate_elasticity(h, prior=priors.get(str(t.category), store))
+              for h, t in zip(histories, truths, strict=True)]
     timings["pooled"] = time.process_time() - began
     return own, pooled, timings
 

@@ -4,10 +4,11 @@ The sweep has, per product, the daily sales read from the store's orders (``Dail
 days that sold something), the price changes it recorded (``PricePoint``) and the current price.
 Elasticity needs one observation per day *including the days that sold nothing*, each at the
 price that held that day; this module rebuilds those days and estimates every product in two
-passes: first on its own data (weak prior), then, per category, with the category's pooled
-estimate as its prior (``pool_estimates``), so a product with little data starts from what
-similar products showed; when a category's products are no more alike than the store's (or too
-few to pool), the store-wide pooled estimate is the prior instead (``shrinkage_prior``).
+passes: first on its own data (weak prior), then with its category's prior, so a product with
+little data starts from what similar products showed. The category priors are pooled on two
+levels (``demand.category_priors``): a category's centre is shrunk toward the store's as far as
+categories are seen not to differ, so a store whose categories mix everything gets the store-wide
+prior for all; a category too small to pool (or a product without one) takes the store's.
 
 What is knowable and what is not:
 - The price of a day is the one in effect at the store's local noon. Before the first recorded
@@ -31,7 +32,7 @@ from decimal import Decimal
 import attrs
 
 from pricing_core.catalog import PricePoint, Product
-from pricing_core.demand import WEAK_PRIOR, ElasticityEstimate, SalesObservation, estimate_elasticity, pool_estimates
+from pricing_core.demand import WEAK_PRIOR, ElasticityEstimate, SalesObservation, category_priors, estimate_elasticity
 from pricing_core.sales import DailySales
 
 DEMAND_WINDOW_DAYS = 90
@@ -132,30 +133,14 @@ def demand_estimates(
     members: dict[str, list[str]] = defaultdict(list)
     for p in products:
         members[category_of(p)].append(p.id)
-    store = pool_estimates(own.values(), made_with=WEAK_PRIOR)
+    priors, store = category_priors({name: [own[pid] for pid in ids] for name, ids in members.items()},
+                                    made_with=WEAK_PRIOR, min_products=MIN_CATEGORY_PRODUCTS)
     estimates: dict[str, ElasticityEstimate] = {}
-    for ids in members.values():
-        # A handful of products cannot show that a category is homogeneous: its spread's estimate
-        # is noise (it can pool to the narrowest allowed prior around a few lucky estimates).
-        category = (pool_estimates((own[pid] for pid in ids), made_with=WEAK_PRIOR)
-                    if len(ids) >= MIN_CATEGORY_PRODUCTS else WEAK_PRIOR)
-        prior = shrinkage_prior(category, store)
+    for name, ids in members.items():
+        prior = priors.get(name, store)
         for pid in ids:
             estimates[pid] = own[pid] if prior is WEAK_PRIOR else estimate_elasticity(observations[pid], prior=prior)
     return estimates
-
-
-def shrinkage_prior(category: ElasticityEstimate, store: ElasticityEstimate) -> ElasticityEstimate:
-    """The prior a category's products are shrunk toward: the category's, unless the store's says more.
-
-    A category that carries signal (its products resemble each other) pools to a narrower prior
-    than the whole store; one that does not (a category that mixes everything, or too few products
-    to pool: ``WEAK_PRIOR``) is no better than the store and noisier, so the store's pooled estimate
-    is the prior then. Both come from :func:`pool_estimates` on the same first-pass estimates.
-    """
-    if category is WEAK_PRIOR or store.width < category.width:
-        return store
-    return category
 
 
 __all__ = [
@@ -166,5 +151,4 @@ __all__ = [
     "demand_estimates",
     "observations_for",
     "price_on",
-    "shrinkage_prior",
 ]

@@ -2,8 +2,9 @@
 
 - ``model``: the values, a day's sales (``SalesObservation``) and an elasticity estimate with its
   90% interval (``ElasticityEstimate``) on a constant-elasticity demand curve, and the weak prior;
-- ``estimation``: the Bayesian Poisson fit of one product's elasticity (``estimate_elasticity``)
-  and a category's pooled prior (``pool_estimates``);
+- ``estimation``: the Bayesian Poisson fit of one product's elasticity (``estimate_elasticity``);
+- ``pooling``: priors from many products: a group's pooled prior (``pool_estimates``) and each
+  category's, shrunk toward the store's (``category_priors``);
 - ``profit``: pricing under an estimate, the profit-maximizing price (at the estimate and in
   expectation over its uncertainty), the expected change in daily profit, the side of a price test.
 
@@ -13,8 +14,9 @@ statistics are ``float``.
 
 from __future__ import annotations
 
-from pricing_core.demand.estimation import MIN_CATEGORY_SPREAD, MIN_POOLED_PRODUCTS, estimate_elasticity, pool_estimates
+from pricing_core.demand.estimation import estimate_elasticity
 from pricing_core.demand.model import WEAK_PRIOR, Z90, DemandError, ElasticityEstimate, SalesObservation
+from pricing_core.demand.pooling import MIN_CATEGORY_SPREAD, MIN_POOLED_PRODUCTS, category_priors, pool_estimates
 from pricing_core.demand.profit import (
     EXPLORATION_WEEK_DAYS,
     ProfitChange,
@@ -36,6 +38,7 @@ __all__ = [
     "ElasticityEstimate",
     "ProfitChange",
     "SalesObservation",
+    "category_priors",
     "daily_profit",
     "estimate_elasticity",
     "expected_profit_price",

@@ -1,4 +1,4 @@
-"""Estimating a product's own-price elasticity from its daily sales, and pooling a category's prior.
+"""Estimating a product's own-price elasticity from its daily sales.
 
 The curve ``units per day = A * price**e * reference**g`` (``demand/model.py``) is fitted as a
 Poisson regression (log link) on one observation per product and day:
@@ -13,7 +13,7 @@ repricer moves its own price *with* the competitors: without it, a competitor's 
 costs us sales) and our matching cut would look like "lower price, fewer sales".
 
 The estimate is Bayesian in the simplest useful way: a normal prior on ``e`` (the category's pooled
-estimate, see :func:`pool_estimates`, or the weak :data:`WEAK_PRIOR`) and the posterior mode with a
+estimate, see ``demand.pooling``, or the weak :data:`WEAK_PRIOR`) and the posterior mode with a
 Laplace (normal) approximation for its 90% interval. When a product has few sales or its price
 barely moved, the data carry little information about ``e`` and the estimate stays close to the
 prior, with the prior's width. The fit is Newton's method (IRLS) over the product's distinct
@@ -40,11 +40,6 @@ from pricing_core.money import MINOR_UNIT, quantize
 # own price follows the competitor's (bench/demand_core.py, 1,000 products, repricer, 8 weeks,
 # category prior: a median error of +0.50 with sd 2, +0.12 with sd 10).
 _NUISANCE_SD = 10.0
-# Products of one category do not share one elasticity exactly; a pooled prior is never narrower
-# than this spread between products (in elasticity units).
-MIN_CATEGORY_SPREAD = 0.25
-# Fewer informative products than this and a category has nothing to pool: the weak prior is used.
-MIN_POOLED_PRODUCTS = 3
 _MAX_ITERATIONS = 50
 _TOLERANCE = 1e-7  # elasticity units: far below anything the price could resolve
 _MAX_ETA = 50.0  # exp(50) units a day: far beyond any shop, keeps a wild Newton step finite
@@ -228,7 +223,7 @@ def estimate_elasticity(
 ) -> ElasticityEstimate:
     """The own-price elasticity of one product from its daily sales, shrunk toward ``prior``.
 
-    ``prior`` is the product's category estimate (:func:`pool_estimates`); without one the weak
+    ``prior`` is the product's category estimate (``demand.pooling``); without one the weak
     :data:`WEAK_PRIOR` is used. With no sales at all, or prices that never moved, the result is the
     prior itself (``prior_share`` 1). Raises :class:`DemandError` for two observations on one day.
     """
@@ -276,48 +271,6 @@ def estimate_elasticity(
     )
 
 
-def pool_estimates(
-    estimates: Iterable[ElasticityEstimate], *, made_with: ElasticityEstimate = WEAK_PRIOR
-) -> ElasticityEstimate:
-    """A category's prior from its products' estimates (random-effects pooling, DerSimonian-Laird).
-
-    Each estimate must have been made with the prior ``made_with`` (by default the weak prior, i.e.
-    ``estimate_elasticity(history)`` without a category prior): that prior is divided out so a
-    product with no data adds nothing. The result is centred on the precision-weighted mean and
-    is as wide as the spread *between* products (never narrower than :data:`MIN_CATEGORY_SPREAD`)
-    plus the mean's own uncertainty: the prior a new product of the category should start from.
-    With fewer than :data:`MIN_POOLED_PRODUCTS` informative products it returns ``made_with``.
-    """
-    prior_precision = made_with.sd**-2 if made_with.width > 0 else math.inf
-    values: list[float] = []
-    weights: list[float] = []
-    days = 0
-    for est in estimates:
-        if est.width <= 0:
-            continue
-        precision = est.sd**-2
-        data_precision = precision - prior_precision
-        if data_precision <= 1e-9 * precision:
-            continue  # the estimate is the prior: no data to pool
-        values.append((est.value * precision - made_with.value * prior_precision) / data_precision)
-        weights.append(data_precision)
-        days += est.observations
-    if len(values) < MIN_POOLED_PRODUCTS:
-        return made_with
-    total = sum(weights)
-    mean = sum(map(mul, weights, values)) / total
-    q = sum(w * (v - mean) ** 2 for w, v in zip(weights, values, strict=True))
-    c = total - sum(w * w for w in weights) / total
-    spread_sq = max((q - (len(values) - 1)) / c if c > 0 else 0.0, MIN_CATEGORY_SPREAD**2)
-    shared = [1.0 / (1.0 / w + spread_sq) for w in weights]
-    pooled = sum(map(mul, shared, values)) / sum(shared)
-    sd = math.sqrt(spread_sq + 1.0 / sum(shared))
-    return ElasticityEstimate(pooled, pooled - Z90 * sd, pooled + Z90 * sd, days)
-
-
 __all__ = [
-    "MIN_CATEGORY_SPREAD",
-    "MIN_POOLED_PRODUCTS",
     "estimate_elasticity",
-    "pool_estimates",
 ]

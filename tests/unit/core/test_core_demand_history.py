@@ -11,14 +11,21 @@ from tests.support.demand_support import START, simulate
 
 from pricing_core import Product
 from pricing_core.catalog import PricePoint
-from pricing_core.demand import WEAK_PRIOR, estimate_elasticity, pool_estimates
+from pricing_core.demand import (
+    MIN_CATEGORY_SPREAD,
+    WEAK_PRIOR,
+    Z90,
+    ElasticityEstimate,
+    category_priors,
+    estimate_elasticity,
+    pool_estimates,
+)
 from pricing_core.demand_history import (
     MIN_CATEGORY_PRODUCTS,
     DemandInputs,
     demand_estimates,
     observations_for,
     price_on,
-    shrinkage_prior,
 )
 from pricing_core.sales import DailySales
 
@@ -95,34 +102,75 @@ def test_no_synced_sales_means_no_estimates_and_a_price_that_never_moved_is_the_
     assert est.observations == 30  # 30 days in the window, one price
 
 
-def test_a_small_or_mixed_category_takes_the_store_wide_prior_and_a_homogeneous_one_its_own() -> None:
-    rng = np.random.default_rng(5)
-    products, sales, history, observations = [], [], {}, {}
-    groups = {"oud": [-3.0 + 0.05 * (i % 3) for i in range(12)],           # alike: carries signal
-              "mixed": [-0.6 - 3.4 * i / 11 for i in range(12)],           # everything: no signal
-              "tiny": [-1.0, -2.0, -3.5]}                                   # too few to pool on their own
+def _stored_store(rng: np.random.Generator, groups: dict[str, list[float]], units: float = 8.0) -> tuple[
+        list[Product], list[DailySales], dict[str, list[PricePoint]]]:
+    products, sales, history = [], [], {}
     for category, elasticities in groups.items():
         for i, e in enumerate(elasticities):
             pid = f"{category}{i}"
-            obs = simulate(rng, elasticity=e, units=8.0, days=56, price_sd=0.15, with_reference=False)
+            obs = simulate(rng, elasticity=e, units=units, days=56, price_sd=0.15, with_reference=False)
             s, h = _stored(pid, obs)
             sales += s
             history[pid] = h
             products.append(Product(id=pid, name=pid, price=obs[-1].price, cost_price="40", categories=(category,)))
+    return products, sales, history
+
+
+def _own_estimates(products: list[Product], sales: list[DailySales],
+                   history: dict[str, list[PricePoint]]) -> dict[str, ElasticityEstimate]:
+    today = START + timedelta(days=56)
+    return {p.id: estimate_elasticity(observations_for(p, [s for s in sales if s.product_id == p.id], history[p.id],
+                                                       first_day=START, last_day=today - timedelta(days=1),
+                                                       tz=RIYADH))
+            for p in products}
+
+
+def test_a_homogeneous_category_gets_its_own_prior_a_small_one_the_store_wide_one() -> None:
+    groups = {"oud": [-3.0 + 0.05 * (i % 3) for i in range(12)],           # alike: carries signal
+              "mixed": [-0.6 - 3.4 * i / 11 for i in range(12)],           # everything: no signal
+              "tiny": [-1.0, -2.0, -3.5]}                                   # too few to pool on their own
+    products, sales, history = _stored_store(np.random.default_rng(5), groups)
     today = START + timedelta(days=56)
     estimates = demand_estimates(products, DemandInputs(sales=sales, history=history, first_sales_day=START),
                                  today=today, tz=RIYADH)
-    for p in products:
-        observations[p.id] = observations_for(p, [s for s in sales if s.product_id == p.id], history[p.id],
-                                              first_day=START, last_day=today - timedelta(days=1), tz=RIYADH)
-    own = {pid: estimate_elasticity(rows) for pid, rows in observations.items()}
-    store = pool_estimates(own.values())
-    oud = pool_estimates(own[p.id] for p in products if p.categories == ("oud",))
-    mixed = pool_estimates(own[p.id] for p in products if p.categories == ("mixed",))
+    own = _own_estimates(products, sales, history)
+    by_category = {c: [own[p.id] for p in products if p.categories == (c,)] for c in groups}
+    priors, store = category_priors(by_category, min_products=MIN_CATEGORY_PRODUCTS)
+    assert store == pool_estimates(own.values())
     assert len(groups["tiny"]) < MIN_CATEGORY_PRODUCTS <= len(groups["oud"])
-    assert oud.width < store.width <= mixed.width
-    assert shrinkage_prior(oud, store) is oud and shrinkage_prior(mixed, store) is store
-    assert shrinkage_prior(WEAK_PRIOR, store) is store
-    for p in products:
-        prior = oud if p.categories == ("oud",) else store
-        assert estimates[p.id] == estimate_elasticity(observations[p.id], prior=prior), p.id
+    assert set(priors) == {"oud", "mixed"}  # "tiny" takes the store's prior
+    assert priors["oud"].width < store.width and abs(priors["oud"].value + 3.0) < 0.3
+    assert priors["mixed"].width > priors["oud"].width
+    tiny = next(p for p in products if p.categories == ("tiny",))
+    rows = observations_for(tiny, [s for s in sales if s.product_id == tiny.id], history[tiny.id], first_day=START,
+                            last_day=today - timedelta(days=1), tz=RIYADH)
+    assert estimates[tiny.id] == estimate_elasticity(rows, prior=store)
+    oud = next(p for p in products if p.categories == ("oud",))
+    rows = observations_for(oud, [s for s in sales if s.product_id == oud.id], history[oud.id], first_day=START,
+                            last_day=today - timedelta(days=1), tz=RIYADH)
+    assert estimates[oud.id] == estimate_elasticity(rows, prior=priors["oud"])
+
+
+def test_categories_that_differ_only_by_noise_are_all_centred_on_the_store() -> None:
+    # Three categories drawn from the same elasticities: their own centres differ by chance, and
+    # picking one would pull its products toward that chance. Shrunk on two levels, they share one centre.
+    same = [-0.8 - 3.0 * i / 14 for i in range(15)]
+    groups = {"a": same, "b": same[::-1], "c": same[5:] + same[:5]}
+    products, sales, history = _stored_store(np.random.default_rng(17), groups, units=3.0)
+    own = _own_estimates(products, sales, history)
+    by_category = {c: [own[p.id] for p in products if p.categories == (c,)] for c in groups}
+    alone = {c: pool_estimates(ests) for c, ests in by_category.items()}
+    priors, store = category_priors(by_category)
+    centres = {round(p.value, 9) for p in priors.values()}
+    assert len(centres) == 1, priors
+    assert max(a.value for a in alone.values()) - min(a.value for a in alone.values()) > 0.05  # they did differ
+    assert abs(next(iter(centres)) - store.value) < 0.2
+    assert all(p.width >= MIN_CATEGORY_SPREAD * 2 * Z90 for p in priors.values())
+
+
+def test_fewer_than_two_poolable_categories_means_the_store_prior_for_all() -> None:
+    groups = {"big": [-2.0 - 0.1 * (i % 4) for i in range(12)], "small": [-1.0, -3.0]}
+    products, sales, history = _stored_store(np.random.default_rng(3), groups)
+    own = _own_estimates(products, sales, history)
+    priors, store = category_priors({c: [own[p.id] for p in products if p.categories == (c,)] for c in groups})
+    assert priors == {} and store == pool_estimates(own.values())

@@ -27,14 +27,15 @@ from pricing_core import (
     price_product,
 )
 from pricing_core.demand import (
-    WEAK_PRIOR,
+    MIN_CATEGORY_SPREAD,
+    Z90,
+    category_priors,
     daily_profit,
     expected_profit_price,
     inelastic_probability,
     optimal_price,
     pool_estimates,
 )
-from pricing_core.demand_history import shrinkage_prior
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 CENT = Decimal("0.01")
@@ -260,19 +261,23 @@ def test_a_tight_estimate_prices_at_the_textbook_optimum_and_a_little_uncertaint
     assert 0 <= inelastic_probability(near) <= 1
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.floats(min_value=-5, max_value=0), st.floats(min_value=0.2, max_value=5)), max_size=8),
-       st.lists(st.tuples(st.floats(min_value=-5, max_value=0), st.floats(min_value=0.2, max_value=5)), max_size=40))
-def test_the_shrinkage_prior_is_the_narrower_of_category_and_store_and_never_the_weak_prior_when_the_store_pools(
-    category_rows, store_rows
-):
-    def pooled(rows: list[tuple[float, float]]) -> ElasticityEstimate:
-        return pool_estimates(ElasticityEstimate(v, v - w / 2, v + w / 2, 10) for v, w in rows)
+_estimates = st.lists(st.tuples(st.floats(min_value=-5, max_value=0), st.floats(min_value=0.2, max_value=5)),
+                      max_size=14)
 
-    category, store = pooled(category_rows), pooled(category_rows + store_rows)
-    prior = shrinkage_prior(category, store)
-    assert prior in (category, store)
-    if category is WEAK_PRIOR:
-        assert prior is store
-    else:
-        assert prior.width <= max(category.width, store.width) and prior.width == min(category.width, store.width)
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.sampled_from(["", "oud", "shoes", "phones", "toys"]), _estimates, max_size=5))
+def test_category_priors_lie_between_the_categories_and_are_never_too_narrow(groups):
+    by_category = {name: [ElasticityEstimate(v, v - w / 2, v + w / 2, 10) for v, w in rows]
+                   for name, rows in groups.items()}
+    priors, store = category_priors(by_category, min_products=3)
+    assert store == pool_estimates(e for group in by_category.values() for e in group)
+    assert "" not in priors and all(len(by_category[name]) >= 3 for name in priors)
+    alone = {name: pool_estimates(by_category[name]) for name in priors}
+    if priors:
+        low, high = min(a.value for a in alone.values()), max(a.value for a in alone.values())
+        for prior in priors.values():
+            # Shrunk from its own centre toward a weighted mean of the categories' centres: never outside them.
+            assert low - 1e-9 <= prior.value <= high + 1e-9
+            assert prior.width >= 2 * Z90 * MIN_CATEGORY_SPREAD - 1e-9
+            assert math.isfinite(prior.low) and math.isfinite(prior.high)
