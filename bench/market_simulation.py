@@ -28,7 +28,8 @@ simulated). The orders the simulator generates are the sales. Reported, from one
 - the time to estimate and price the 500 products once (see ``bench/demand_core.py`` for a
   10,000-product store);
 - for diagnosis: gross profit by true-elasticity band, the profit arm's decision paths over the
-  run, and the estimates' error by sales volume and by band.
+  run, the estimates' error by sales volume and by band, and the error an estimator would reach
+  on the same data if it knew the true distribution of elasticities (what the data can tell).
 
 Run: ``python bench/market_simulation.py [--products N] [--weeks W] [--seed S] [--explore-step PCT]
 [--oracle] [--set FIELD=VALUE]``; exits non-zero when a target is missed.
@@ -37,6 +38,7 @@ Run: ``python bench/market_simulation.py [--products N] [--weeks W] [--seed S] [
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import time
@@ -53,7 +55,8 @@ from adapters.fake_salla.catalog import FakeProduct
 from adapters.fake_salla.market import MarketSimulator
 from adapters.fake_salla.stores import FakeStore
 from pricing_core import ElasticityEstimate, PricePoint, PricingDecision, Product, TenantSettings, price_catalog
-from pricing_core.demand_history import DemandInputs, demand_estimates
+from pricing_core.demand import WEAK_PRIOR, estimate_elasticity
+from pricing_core.demand_history import DemandInputs, demand_estimates, observations_for
 from pricing_core.guards import margin_floor, net_price
 from pricing_core.sales import DailySales
 
@@ -207,7 +210,36 @@ def elasticity_error(arm: Arm, today: date) -> float:
     print(f"  after {days // 7} weeks: error by volume "
           + ", ".join(f"{band} {statistics.median(v):.1%} (n={len(v)})" for band, v in sorted(bands.items()))
           + f"; median interval width {widths[len(widths) // 2]:.2f}")
+    best = known_distribution_error(arm, products, today, truth)
+    print(f"  after {days // 7} weeks: the same data with the simulator's true distribution of elasticities "
+          f"(uniform -4..-0.5) as the prior: median error {best:.1%}")
     return statistics.median(errors.values())
+
+
+def known_distribution_error(arm: Arm, products: Sequence[Product], today: date, truth: dict[int, float]) -> float:
+    """The median relative error of an estimator told what no store knows: how elasticities are spread.
+
+    Each product's own data as the estimator reads them (its fit with the weak prior, the weak
+    prior divided out: a normal likelihood for ``e``) are combined on a grid with the *true*
+    distribution the simulator draws elasticities from (uniform on -4..-0.5); the estimate is the
+    posterior mean. It separates what the data can tell from what the store-wide prior costs.
+    """
+    grid = [-0.5 - 3.5 * (i + 0.5) / 400 for i in range(400)]
+    weak_precision = WEAK_PRIOR.sd**-2
+    by_product: dict[str, list[DailySales]] = defaultdict(list)
+    for row in arm.sales.values():
+        by_product[row.product_id].append(row)
+    errors = []
+    for p in products:
+        rows = observations_for(p, by_product[p.id], arm.history.get(p.id, ()), first_day=START,
+                                last_day=today - timedelta(days=1), tz=RIYADH, references=arm.references.get(p.id))
+        own = estimate_elasticity(rows)
+        precision = max(own.sd**-2 - weak_precision, 1e-9)
+        centre = (own.value * own.sd**-2 - WEAK_PRIOR.value * weak_precision) / precision
+        weights = [math.exp(-0.5 * precision * (e - centre) ** 2) for e in grid]
+        mean = sum(w * e for w, e in zip(weights, grid, strict=True)) / (sum(weights) or 1.0)
+        errors.append(abs(mean - truth[int(p.id)]) / -truth[int(p.id)])
+    return statistics.median(errors)
 
 
 def bucket_of(e: float) -> str:
