@@ -33,7 +33,8 @@ def parse_event_time(value: object) -> datetime | None:
     text = value.strip().split(" (")[0]
     if (m := _APP_EVENT_TIME.fullmatch(text)) is not None:
         try:
-            return datetime(*(int(part) for part in m.groups("0")), tzinfo=SALLA_TZ)
+            year, month, day, hour, minute, second = (int(part) for part in m.groups("0"))
+            return datetime(year, month, day, hour, minute, second, tzinfo=SALLA_TZ)
         except ValueError:
             pass  # a day or hour out of range: the spellings below decide, as before
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
