@@ -140,8 +140,10 @@ async def send_all(
     latencies: list[float] = []
     statuses: dict[str, int] = {}
     loop = asyncio.get_running_loop()
-    began = time.perf_counter()
     t0 = loop.time() + 0.2
+    # Paced, the first delivery is due at t0 (0.2 s after the connections open): the throughput is
+    # counted from there, not from before the lead-in, which would shave ~6% off 1,500/s.
+    began = t0 if rate else loop.time()
     tasks = []
     for i, shard in enumerate(shards):
         start_at = None
@@ -150,7 +152,7 @@ async def send_all(
             start_at = [t0 + (i + n * clients) / rate for n in range(len(shard))]
         tasks.append(client(port, shard, latencies, statuses, start_at))
     await asyncio.gather(*tasks)
-    return latencies, statuses, time.perf_counter() - began
+    return latencies, statuses, loop.time() - began
 
 
 def run_client(coroutine: Coroutine[Any, Any, T], loop: str) -> T:
