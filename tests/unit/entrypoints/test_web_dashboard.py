@@ -550,3 +550,32 @@ def test_rule_preview_prices_the_latest_run_again_with_the_rule_added(two_stores
         assert uow.store is not None and uow.store.rules.list() == []  # nothing saved
     browser.get("/lang/ar")
     assert "معاينة: آخر تشغيل مع إضافة هذه القاعدة" in browser.post(base, data=rule).text
+
+
+def test_a_decisions_note_reads_in_arabic_or_is_marked_as_english(two_stores) -> None:
+    from pricing_core.usecases.store_settings import SUPERSEDED_NOTE
+
+    web, mine, _theirs, browser = two_stores
+    now = web.services.clock.now()
+    offers = [CompetitorOffer(competitor="noon", price=Decimal("95"), observed_at=now - timedelta(hours=1))]
+    decided = [price_product(Product(id=pid, name=pid, price=Decimal("100"), cost_price=Decimal("50")), offers,
+                             TenantSettings(), now=now) for pid in ("replaced", "refused")]
+    notes = {"replaced": SUPERSEDED_NOTE, "refused": "not re-sent: Salla shows 97.00"}
+    statuses = {"replaced": DecisionStatus.SUPERSEDED, "refused": DecisionStatus.FAILED}
+    with web.uow_factory(mine) as uow:
+        assert uow.store is not None
+        uow.store.runs.add(OptimizationRun(id="sweep-n", store_id=mine, run_type=RunType.SCHEDULED,
+                                           status=RunStatus.COMPLETED, started_at=now))
+        uow.store.decisions.add_many([
+            DecisionRecord(id=f"n-{d.product_id}", store_id=mine, run_id="sweep-n", idempotency_key=f"n-{d.product_id}",
+                           decision=d, status=statuses[d.product_id], created_at=now, updated_at=now,
+                           error=notes[d.product_id])
+            for d in decided])
+        uow.commit()
+    english = browser.get(f"/dashboard/stores/{mine}/decisions").text
+    assert "the settings changed" in english and 'lang="en" dir="ltr">not re-sent' not in english
+    browser.get("/lang/ar")
+    arabic = browser.get(f"/dashboard/stores/{mine}/decisions").text
+    assert "تغيّرت الإعدادات" in arabic and SUPERSEDED_NOTE not in arabic
+    # A note the page has no words for (Salla's refusal, the re-check's finding) is marked as English.
+    assert 'lang="en" dir="ltr">not re-sent: Salla shows 97.00</span>' in arabic

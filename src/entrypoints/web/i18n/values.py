@@ -45,6 +45,11 @@ LABELS: dict[str, dict[str, str]] = {
     "status.failed": {"en": "Failed", "ar": "فشل"},
     "status.superseded": {"en": "Replaced by a newer suggestion", "ar": "استُبدل باقتراح أحدث"},
     "status.recorded": {"en": "No change (recorded)", "ar": "بلا تغيير (مسجّل)"},
+    # Why a decision ended as it did (``DecisionRecord.error``, written by the core in English): the
+    # fixed notes. The others (Salla's refusals, the re-check's findings, with their prices) are shown
+    # as written, marked as English on an Arabic page.
+    "note.settings changed": {"en": "the settings changed", "ar": "تغيّرت الإعدادات"},
+    "note.not accepted by Salla": {"en": "not accepted by Salla", "ar": "لم تقبله سلة"},
     # Risk levels
     "risk.low": {"en": "Low", "ar": "منخفضة"},
     "risk.medium": {"en": "Medium", "ar": "متوسطة"},
