@@ -63,8 +63,9 @@ FIELDS: dict[str, tuple[Text, Text]] = {
          "ar": "مقدار الرفع في كل مرة عندما يكون الطلب غير مرن."}),
     "exploration": (
         {"en": "Small price tests", "ar": "اختبارات سعر صغيرة"},
-        {"en": "Try small moves on products whose demand is unknown, inside every guard.",
-         "ar": "جرّب تحركات صغيرة على منتجات طلبها غير معروف، ضمن كل الحدود."}),
+        {"en": "Try small moves on products whose demand is unknown, inside every guard: a week a little above, "
+               "then a week a little below.",
+         "ar": "جرّب تحركات صغيرة على منتجات طلبها غير معروف، ضمن كل الحدود: أسبوعًا أعلى قليلًا ثم أسبوعًا أقل قليلًا."}),
     "exploration_step_pct": (
         {"en": "Test step (%)", "ar": "خطوة الاختبار (%)"},
         {"en": "The size of a price test.", "ar": "حجم اختبار السعر."}),
