@@ -26,12 +26,13 @@ def _by_strptime(text: str) -> datetime | None:
 
 
 @given(st.integers(1, 9999), st.integers(0, 13), st.integers(0, 32), st.integers(0, 25), st.integers(0, 61),
-       st.integers(0, 61), st.booleans(), st.booleans())
+       st.integers(0, 61), st.booleans(), st.booleans(), st.sampled_from([" ", "  ", "\t", " \t "]))
 def test_the_app_event_spelling_reads_as_strptime_read_it(year: int, month: int, day: int, hour: int, minute: int,
-                                                          second: int, with_seconds: bool, padded: bool) -> None:
-    # Out-of-range fields included: both readings must refuse them alike (then the other spellings decide).
+                                                          second: int, with_seconds: bool, padded: bool,
+                                                          gap: str) -> None:
+    # Out-of-range fields included: both readings must refuse them alike.
     width = 2 if padded else 1
-    text = f"{year:04d}-{month:0{width}d}-{day:0{width}d} {hour:0{width}d}:{minute:0{width}d}"
+    text = f"{year:04d}-{month:0{width}d}-{day:0{width}d}{gap}{hour:0{width}d}:{minute:0{width}d}"
     if with_seconds:
         text += f":{second:0{width}d}"
     assert parse_event_time(text) == _by_strptime(text)
