@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from tests.support.web_harness import ADMIN_TOKEN, Harness, make_harness
 
-from pricing_core import CompetitorOffer, ProductOverride, TenantSettings, price_product
+from pricing_core import CompetitorOffer, PricingDecision, ProductOverride, TenantSettings, price_product
 from pricing_core.activity import ActivityType
 from pricing_core.catalog import PricePoint, Product
 from pricing_core.commands import ApplyDecisions, SweepStoreNow
@@ -405,21 +405,29 @@ def test_unpriceable_products_are_listed_with_reason_and_fix(two_stores) -> None
         price_product(Product(id="fine", name="Fine", price=Decimal("100"), cost_price=Decimal("50")), offers,
                       settings, now=now),
     ]
-    with web.uow_factory(mine) as uow:
-        assert uow.store is not None
-        uow.store.runs.add(OptimizationRun(id="sweep-1", store_id=mine, run_type=RunType.SCHEDULED,
-                                           status=RunStatus.COMPLETED, started_at=now))
-        uow.store.decisions.add_many([
-            DecisionRecord(id=f"u-{d.product_id}", store_id=mine, run_id="sweep-1", idempotency_key=f"u-{d.product_id}",
-                           decision=d, status=DecisionStatus.RECORDED, created_at=now, updated_at=now)
-            for d in decided])
-        uow.commit()
+    _store_run(web, mine, "sweep-1", [(d, DecisionStatus.RECORDED, None) for d in decided])
     table = browser.get(f"/dashboard/stores/{mine}/unpriceable").text.split('id="unpriceable"')[1]
     assert f'href="/dashboard/stores/{mine}/products/nocost">No cost</a>' in table
     assert "upload a cost sheet" in table
     assert "products/alone\">Alone</a>" in table and "competitor feed" in table
     assert "products/out\">Excluded</a>" in table and "remove the exclusion" in table
     assert "products/fine" not in table
+
+
+def _store_run(web: Harness, store_id: str, run_id: str,
+               decided: list[tuple[PricingDecision, DecisionStatus, str | None]]) -> None:
+    """A completed scheduled run with these decisions (each with its status and note)."""
+    now = web.services.clock.now()
+    with web.uow_factory(store_id) as uow:
+        assert uow.store is not None
+        uow.store.runs.add(OptimizationRun(id=run_id, store_id=store_id, run_type=RunType.SCHEDULED,
+                                           status=RunStatus.COMPLETED, started_at=now))
+        uow.store.decisions.add_many([
+            DecisionRecord(id=f"{run_id}-{d.product_id}", store_id=store_id, run_id=run_id,
+                           idempotency_key=f"{run_id}-{d.product_id}", decision=d, status=status,
+                           created_at=now, updated_at=now, error=note)
+            for d, status, note in decided])
+        uow.commit()
 
 
 def test_product_page_shows_offers_with_trust_a_price_chart_and_the_demand_curve(two_stores) -> None:
@@ -562,16 +570,7 @@ def test_a_decisions_note_reads_in_arabic_or_is_marked_as_english(two_stores) ->
                              TenantSettings(), now=now) for pid in ("replaced", "refused")]
     notes = {"replaced": SUPERSEDED_NOTE, "refused": "not re-sent: Salla shows 97.00"}
     statuses = {"replaced": DecisionStatus.SUPERSEDED, "refused": DecisionStatus.FAILED}
-    with web.uow_factory(mine) as uow:
-        assert uow.store is not None
-        uow.store.runs.add(OptimizationRun(id="sweep-n", store_id=mine, run_type=RunType.SCHEDULED,
-                                           status=RunStatus.COMPLETED, started_at=now))
-        uow.store.decisions.add_many([
-            DecisionRecord(id=f"n-{d.product_id}", store_id=mine, run_id="sweep-n", idempotency_key=f"n-{d.product_id}",
-                           decision=d, status=statuses[d.product_id], created_at=now, updated_at=now,
-                           error=notes[d.product_id])
-            for d in decided])
-        uow.commit()
+    _store_run(web, mine, "sweep-n", [(d, statuses[d.product_id], notes[d.product_id]) for d in decided])
     english = browser.get(f"/dashboard/stores/{mine}/decisions").text
     assert "the settings changed" in english and 'lang="en" dir="ltr">not re-sent' not in english
     browser.get("/lang/ar")
