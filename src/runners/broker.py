@@ -13,11 +13,12 @@ it sends them (``pricing_core.intents``), so the recovery loop can send again wh
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
@@ -35,9 +36,12 @@ from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 
 from adapters.config import Config
 from pricing_core.commands import Command
+from pricing_core.intents import is_recorded
 from pricing_core.usecases.intent_ledger import IntentLedger
 from runners.commands import QUEUE_DEFAULT, QUEUE_EVENTS, QUEUE_SWEEPS, QUEUE_WEBHOOKS, route_of
-from runners.redis_enqueue import enqueue_pipelined
+
+if TYPE_CHECKING:
+    from runners.redis_enqueue import PipelinedEnqueue
 
 log = logging.getLogger("salla_optimizer.broker")
 
@@ -166,6 +170,13 @@ def build_broker(config: Config, redis_client: Any = None) -> dramatiq.Broker:
     return StubBroker(middleware=middleware)
 
 
+def _pipelined(broker: dramatiq.Broker) -> PipelinedEnqueue:
+    # Imported here: redis-py and hiredis are the ``redis`` extra's; the embedded default has neither.
+    from runners.redis_enqueue import PipelinedEnqueue
+
+    return PipelinedEnqueue(broker)
+
+
 def is_in_process(broker: dramatiq.Broker) -> bool:
     """True for the in-process broker (messages live in this process only)."""
     return isinstance(broker, StubBroker)
@@ -177,6 +188,7 @@ class DramatiqQueue:
     def __init__(self, broker: dramatiq.Broker, ledger: IntentLedger | None = None) -> None:
         self.broker = broker
         self.ledger = ledger
+        self._redis = None if is_in_process(broker) else _pipelined(broker)
 
     def dispatch(self, command: Command) -> None:
         """Send ``command`` to its actor (``runners.commands.ROUTES``); JSON-serializable fields only.
@@ -193,16 +205,25 @@ class DramatiqQueue:
         On a failure some may have been sent (the port's contract: each command is safe twice).
         """
         messages = [self._message(command) for command in commands]
-        if is_in_process(self.broker):
+        if self._redis is None:
             for message in messages:
                 self.broker.enqueue(message)
         else:
-            enqueue_pipelined(self.broker, messages)
+            self._redis.enqueue(messages)
 
-    @property
-    def blocks(self) -> bool:
-        """True when sending waits on the network (Redis), so an event loop should send from a thread."""
-        return not is_in_process(self.broker)
+    async def dispatch_many_async(self, commands: Sequence[Command]) -> None:
+        """``dispatch_many`` awaited from an event loop, which it does not block.
+
+        On Redis over the loop's own connection (``runners.redis_enqueue.PipelinedEnqueue``), or
+        from a thread when a command's intent must be stored first (a database write); in process,
+        inline (the stub broker only appends to a local queue).
+        """
+        if self._redis is None:
+            self.dispatch_many(commands)
+        elif self.ledger is not None and any(map(is_recorded, commands)):
+            await asyncio.to_thread(self.dispatch_many, commands)
+        else:
+            await self._redis.enqueue_async([self._message(command) for command in commands])
 
     def _message(self, command: Command) -> dramatiq.Message[Any]:
         if self.ledger is not None:

@@ -3,11 +3,13 @@
 What a worker receives is the oracle: for the Dramatiq queues a real ``dramatiq.Worker`` consumes
 the messages with actors named from ``runners.commands.ROUTES``, so a message sent through
 ``dispatch_many``'s Redis pipeline (``runners.redis_enqueue``, which uses Dramatiq's wire format)
-must reach its actor exactly like one sent by ``dispatch``.
+must reach its actor exactly like one sent by ``dispatch``. ``dispatch_many_async`` (the web
+process's send, on Redis over ``runners.redis_async``'s own connection) is held to the same.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -16,6 +18,7 @@ from typing import Any
 import attrs
 import dramatiq
 import pytest
+import uvloop
 from dramatiq.brokers.stub import StubBroker
 
 from adapters.config import Config
@@ -88,15 +91,37 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     yield from _dramatiq_harness(build_broker(config, client))
 
 
+Send = Callable[[TaskQueue, list[Command]], None]
+
+
+def _blocking(queue: TaskQueue, commands: list[Command]) -> None:
+    queue.dispatch_many(commands)
+
+
+def _from_a_loop(queue: TaskQueue, commands: list[Command]) -> None:
+    asyncio.run(queue.dispatch_many_async(commands))
+
+
+def _from_uvloop(queue: TaskQueue, commands: list[Command]) -> None:
+    uvloop.run(queue.dispatch_many_async(commands))
+
+
+@pytest.fixture(params=[_blocking, _from_a_loop, _from_uvloop], ids=["blocking", "from-a-loop", "from-uvloop"])
+def send(request: pytest.FixtureRequest) -> Send:
+    """``dispatch_many``, or ``dispatch_many_async`` awaited in asyncio's loop or uvloop's (as ``serve`` runs)."""
+    sender: Send = request.param
+    return sender
+
+
 def test_a_dispatched_command_reaches_its_actor(harness: Harness) -> None:
     harness.queue.dispatch(_webhook(1))
     assert harness.drain() == [("process_webhook", _webhook(1).as_message())]
 
 
-def test_commands_dispatched_together_each_reach_their_actor_once(harness: Harness) -> None:
+def test_commands_dispatched_together_each_reach_their_actor_once(harness: Harness, send: Send) -> None:
     webhooks = [_webhook(n) for n in range(40)]
     apply = ApplyDecisions(store_id="7", decision_ids=("a", "b"))
-    harness.queue.dispatch_many([*webhooks, apply])
+    send(harness.queue, [*webhooks, apply])
     received = harness.drain()
     assert ("apply_decisions", apply.as_message()) in received
     assert [r for r in received if r[0] == "process_webhook"] == [  # drain() sorts by delivery id
@@ -104,12 +129,12 @@ def test_commands_dispatched_together_each_reach_their_actor_once(harness: Harne
     assert len(received) == 41
 
 
-def test_nothing_to_send_sends_nothing(harness: Harness) -> None:
-    harness.queue.dispatch_many([])
+def test_nothing_to_send_sends_nothing(harness: Harness, send: Send) -> None:
+    send(harness.queue, [])
     assert harness.drain() == []
 
 
-def test_redis_that_lost_its_scripts_still_gets_each_message_once(redis_url: str) -> None:
+def test_redis_that_lost_its_scripts_still_gets_each_message_once(redis_url: str, send: Send) -> None:
     """After a Redis restart the broker's Lua script is gone: it is loaded again, nothing is sent twice."""
     import redis
 
@@ -120,7 +145,7 @@ def test_redis_that_lost_its_scripts_still_gets_each_message_once(redis_url: str
     try:
         h.queue.dispatch(_webhook(0))  # the script is loaded now
         client.script_flush()
-        h.queue.dispatch_many([_webhook(n) for n in range(1, 6)])
+        send(h.queue, [_webhook(n) for n in range(1, 6)])
         received = h.drain()
         assert sorted(r[1]["delivery_id"] for r in received) == [f"d-{n}" for n in range(6)]
     finally:
@@ -128,10 +153,42 @@ def test_redis_that_lost_its_scripts_still_gets_each_message_once(redis_url: str
         client.close()
 
 
-def test_a_queue_that_is_down_raises(redis_url: str) -> None:
+def test_a_queue_that_is_down_raises(redis_url: str, send: Send) -> None:
     import redis
 
     broker = build_broker(Config(), redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5))
     commands: list[Command] = [_webhook(1), _webhook(2)]
     with pytest.raises(redis.exceptions.ConnectionError):
-        DramatiqQueue(broker).dispatch_many(commands)
+        send(DramatiqQueue(broker), commands)
+
+
+def test_a_redis_user_with_a_password_and_another_database(redis_url: str, send: Send) -> None:
+    """The URL's user, password and database hold for the web process's own connection too."""
+    import redis
+
+    admin = redis.Redis.from_url(redis_url)
+    user, password = f"queue-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    admin.acl_setuser(user, enabled=True, passwords=[f"+{password}"], keys=["*"], channels=["*"],
+                      commands=["+@all"])
+    port = redis_url.rsplit(":", 1)[1].split("/")[0]
+    client = redis.Redis.from_url(f"redis://{user}:{password}@127.0.0.1:{port}/3")
+    harnesses = _dramatiq_harness(build_broker(Config(dramatiq_namespace=f"test-queue-{uuid.uuid4().hex}"), client))
+    h = next(harnesses)
+    try:
+        send(h.queue, [_webhook(n) for n in range(3)])
+        assert [r[1]["delivery_id"] for r in h.drain()] == ["d-0", "d-1", "d-2"]
+    finally:
+        harnesses.close()
+        client.close()
+        admin.acl_deluser(user)
+        admin.close()
+
+
+def test_a_wrong_password_is_a_connection_error(redis_url: str, send: Send) -> None:
+    import redis
+
+    port = redis_url.rsplit(":", 1)[1].split("/")[0]
+    client = redis.Redis.from_url(f"redis://nobody:wrong@127.0.0.1:{port}/0")
+    with pytest.raises(redis.exceptions.RedisError):  # AuthenticationError from redis-py, a ConnectionError here
+        send(DramatiqQueue(build_broker(Config(), client)), [_webhook(1)])
+    client.close()

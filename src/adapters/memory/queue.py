@@ -32,6 +32,10 @@ class RecordingQueue:
         for command in commands:
             self.dispatch(command)
 
+    async def dispatch_many_async(self, commands: Sequence[Command]) -> None:
+        """``dispatch_many``, awaited (handlers run inline on the loop, as a test wants them)."""
+        self.dispatch_many(commands)
+
     def of(self, kind: type[C]) -> list[C]:
         """Every dispatched command of type ``kind``, in order."""
         with self._lock:

@@ -1,13 +1,10 @@
-"""Send the commands of concurrent requests to the queue together, off the event loop.
+"""Send the commands of concurrent requests to the queue together.
 
-A webhook delivery is acknowledged only once its command is in the queue. Sent one at a time
-from the event loop, each send waits for Redis (about 0.2 ms on loopback) with the loop blocked:
-at a thousand deliveries a second that was most of a web process's time. ``DispatchBatcher``
+A webhook delivery is acknowledged only once its command is in the queue. ``DispatchBatcher``
 collects the commands of every request that reached this point while the previous send was under
-way and sends them in one ``TaskQueue.dispatch_many`` call, from a thread when the queue waits on
-the network, and each request resumes when its batch is in. Under light load a batch is one
-command and costs one thread hop; under heavy load the round trips fall from one per delivery
-to one per batch.
+way and sends them in one ``TaskQueue.dispatch_many_async`` call (which does not block the event
+loop while Redis answers), and each request resumes when its batch is in. Under light load a
+batch is one command; under heavy load the round trips fall from one per delivery to one per batch.
 
 A failed send fails every request of its batch (each answers 503, so Salla delivers again); some
 of the batch may have been queued, which is safe for webhooks: the worker's inbox drops a
@@ -21,7 +18,6 @@ import weakref
 from collections.abc import Callable, Sequence
 
 import attrs
-from starlette.concurrency import run_in_threadpool
 
 from pricing_core.commands import Command
 from pricing_core.ports import TaskQueue
@@ -38,11 +34,10 @@ class _LoopBatch:
 class DispatchBatcher:
     """``await dispatch(command)`` returns once ``command`` is queued, sent together with its neighbours."""
 
-    def __init__(self, queue: TaskQueue, *, offload: bool, max_batch: int = 256,
+    def __init__(self, queue: TaskQueue, *, max_batch: int = 256,
                  on_send: Callable[[int], object] | None = None) -> None:
         self.queue = queue
         self.on_send = on_send  # told each batch's size (the web app's metrics)
-        self.offload = offload  # send from a thread: the queue waits on the network
         self.max_batch = max_batch
         # Per event loop: a test may run the app in several loops over its life.
         self._batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopBatch] = (
@@ -83,10 +78,7 @@ class DispatchBatcher:
                         future.set_result(None)
 
     async def _send(self, commands: Sequence[Command]) -> None:
-        if self.offload:
-            await run_in_threadpool(self.queue.dispatch_many, commands)
-        else:
-            self.queue.dispatch_many(commands)
+        await self.queue.dispatch_many_async(commands)
 
 
 __all__ = ["DispatchBatcher"]

@@ -117,8 +117,7 @@ class WebState:
     echoes: PriceEchoes | None = None
     # Webhook commands go out through this, several deliveries per queue round trip.
     dispatcher: DispatchBatcher = attrs.field(
-        default=attrs.Factory(lambda self: DispatchBatcher(self.queue, offload=queue_blocks(self.queue),
-                                                           on_send=self.metrics.webhook_send_batch.observe),
+        default=attrs.Factory(lambda self: DispatchBatcher(self.queue, on_send=self.metrics.webhook_send_batch.observe),
                               takes_self=True))
     # When each store's last "Run now" was queued by this process: repeated clicks start one run.
     run_requests: dict[str, datetime] = attrs.Factory(dict)
@@ -149,14 +148,6 @@ class ProbedQueue(Protocol):
     def depth(self) -> int: ...
 
 
-@runtime_checkable
-class BlockingQueue(Protocol):
-    """A queue that says whether sending waits on the network (``runners.broker.DramatiqQueue``)."""
-
-    @property
-    def blocks(self) -> bool: ...
-
-
 _Probed = ProbedQueue
 
 
@@ -170,11 +161,6 @@ def queue_depth(queue: TaskQueue) -> int | None:
         return None
 
 
-def queue_blocks(queue: TaskQueue) -> bool:
-    """True when sending to the queue waits on the network (Redis): send from a thread, not the loop."""
-    return isinstance(queue, BlockingQueue) and queue.blocks
-
-
 def queue_ping(queue: TaskQueue) -> bool:
     """True when the queue's broker answers (a queue that cannot tell is taken as up)."""
     return queue.ping() if isinstance(queue, _Probed) else True
@@ -183,12 +169,10 @@ def queue_ping(queue: TaskQueue) -> bool:
 __all__ = [
     "SANDBOX_PREFIX",
     "Background",
-    "BlockingQueue",
     "ProbedQueue",
     "RecentDeliveries",
     "WebServices",
     "WebState",
-    "queue_blocks",
     "queue_depth",
     "queue_ping",
     "web_state",

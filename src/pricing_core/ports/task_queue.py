@@ -27,6 +27,11 @@ class TaskQueue(Protocol):
         """
         ...
 
+    async def dispatch_many_async(self, commands: Sequence[Command]) -> None:
+        """``dispatch_many`` for a caller on an event loop (the web process): the loop is not
+        blocked while the broker answers. Same guarantees as ``dispatch_many``."""
+        ...
+
 
 __all__ = [
     "TaskQueue",

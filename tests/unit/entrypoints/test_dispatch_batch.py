@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Sequence
-
-import pytest
 
 from adapters.memory.queue import RecordingQueue
 from entrypoints.web.dispatch_batch import DispatchBatcher
@@ -18,39 +15,39 @@ def _webhook(n: int) -> ProcessWebhook:
 
 
 class SlowQueue(RecordingQueue):
-    """Records each ``dispatch_many`` call; the first one waits until released (a Redis round trip)."""
+    """Records each ``dispatch_many_async`` call; the first one waits until released (a Redis round trip)."""
 
-    def __init__(self, fail: set[str] | None = None) -> None:
+    def __init__(self, fail: set[str] | None = None, *, hold_first: bool = True) -> None:
         super().__init__()
         self.calls: list[list[str]] = []
-        self.release = threading.Event()
+        self.hold_first = hold_first
+        self.release: asyncio.Event | None = None  # made in the test's loop
         self.fail = fail or set()
 
-    def dispatch_many(self, commands: Sequence[Command]) -> None:
+    async def dispatch_many_async(self, commands: Sequence[Command]) -> None:
         ids = [c.delivery_id for c in commands if isinstance(c, ProcessWebhook)]
         self.calls.append(ids)
-        if len(self.calls) == 1:
-            self.release.wait(5)
+        if len(self.calls) == 1 and self.hold_first:
+            assert self.release is not None
+            await asyncio.wait_for(self.release.wait(), 5)
         if self.fail & set(ids):
             raise ConnectionError("redis went away")
-        super().dispatch_many(commands)
+        self.dispatch_many(commands)
 
 
-@pytest.mark.parametrize("offload", [True, False])
-def test_requests_arriving_during_a_send_go_out_together_in_the_next(offload: bool) -> None:
+def test_requests_arriving_during_a_send_go_out_together_in_the_next() -> None:
     queue = SlowQueue()
-    batcher = DispatchBatcher(queue, offload=offload)
+    batcher = DispatchBatcher(queue)
 
     async def scenario() -> None:
+        queue.release = asyncio.Event()
         first = asyncio.create_task(batcher.dispatch(_webhook(0)))
-        await asyncio.sleep(0.05)  # the first send is under way (or blocking the loop, without offload)
+        await asyncio.sleep(0.05)  # the first send is under way
         rest = [asyncio.create_task(batcher.dispatch(_webhook(n))) for n in range(1, 30)]
         await asyncio.sleep(0.01)
         queue.release.set()
         await asyncio.wait_for(asyncio.gather(first, *rest), 5)
 
-    if not offload:
-        queue.release.set()  # a send on the loop cannot wait for the loop to release it
     asyncio.run(scenario())
     assert queue.calls[0] == ["0"]
     assert [i for call in queue.calls for i in call] == [str(n) for n in range(30)]
@@ -59,9 +56,8 @@ def test_requests_arriving_during_a_send_go_out_together_in_the_next(offload: bo
 
 
 def test_a_failed_send_fails_each_request_of_its_batch_and_the_next_batch_still_goes() -> None:
-    queue = SlowQueue(fail={"1"})
-    queue.release.set()
-    batcher = DispatchBatcher(queue, offload=True, max_batch=5)
+    queue = SlowQueue(fail={"1"}, hold_first=False)
+    batcher = DispatchBatcher(queue, max_batch=5)
 
     async def scenario() -> list[BaseException | None]:
         tasks = [asyncio.create_task(batcher.dispatch(_webhook(n))) for n in range(12)]
@@ -77,7 +73,7 @@ def test_a_failed_send_fails_each_request_of_its_batch_and_the_next_batch_still_
 def test_a_second_event_loop_gets_its_own_batches() -> None:
     """A test client may run the app in a new loop each time: nothing of the first loop is reused."""
     queue = RecordingQueue()
-    batcher = DispatchBatcher(queue, offload=True)
+    batcher = DispatchBatcher(queue)
     asyncio.run(batcher.dispatch(_webhook(1)))
     asyncio.run(batcher.dispatch(_webhook(2)))
     assert [c.delivery_id for c in queue.of(ProcessWebhook)] == ["1", "2"]
@@ -87,16 +83,12 @@ def test_a_cancelled_send_fails_its_requests_instead_of_leaving_them_waiting() -
     """At shutdown the sending task may be cancelled mid-send: its requests get an error (a 503), not a hang."""
 
     class Stuck(RecordingQueue):
-        def dispatch_many(self, commands: Sequence[Command]) -> None:
-            raise AssertionError("not reached: the send is cancelled first")
+        async def dispatch_many_async(self, commands: Sequence[Command]) -> None:
+            await asyncio.sleep(3600)  # a send that never answers
 
-    batcher = DispatchBatcher(Stuck(), offload=False)
+    batcher = DispatchBatcher(Stuck())
 
     async def scenario() -> BaseException | None:
-        async def never(commands: Sequence[Command]) -> None:
-            await asyncio.sleep(3600)
-
-        batcher._send = never  # type: ignore[method-assign]
         request = asyncio.create_task(batcher.dispatch(_webhook(1)))
         await asyncio.sleep(0.01)
         loop_batch = next(iter(batcher._batches.values()))
