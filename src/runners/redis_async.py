@@ -1,10 +1,10 @@
 """One asyncio connection to Redis for a web process's enqueue: a batch of commands, replies in order.
 
 A webhook delivery is acknowledged once its message is in Redis, so each delivery pays one send.
-Measured in one process on this machine (``bench/redis_send.py``, figures in docs/benchmarks.md),
-the CPU of sending one Dramatiq message, beyond building it, was about 380 µs through redis-py's
-blocking client from a thread (the way the web process sent before), about 250 µs through
-``redis.asyncio``, 250–300 µs through valkey-glide and 500 µs through coredis, against about 90 µs
+Measured in one process on this machine (``bench/redis_send.py``, docs/benchmarks.md), the CPU of
+sending one webhook's Dramatiq message, beyond building it, was about 440 µs through redis-py's
+blocking client from a thread (the way the web process sent before), 360 µs through
+``redis.asyncio``, 320 µs through valkey-glide and 500 µs through coredis, against about 140 µs
 here: hiredis packs the commands and parses the replies (both in C), and an ``asyncio.Protocol``
 hands each reply to the command that waits for it (Redis answers in order).
 
