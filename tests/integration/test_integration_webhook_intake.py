@@ -10,6 +10,7 @@ counted from the database the worker wrote: each delivery carries a distinct mar
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -27,7 +28,7 @@ from adapters.storage import build_storage
 from pricing_core.activity import ActivityType
 from pricing_core.ports import scope_of
 from support.runners import ServeProcess, WorkerProcess, wait_until
-from support.servers import free_port
+from support.servers import RedisServer, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.redis, pytest.mark.timeout(240)]
 
@@ -76,6 +77,13 @@ def _processed(var_dir: Path) -> int:
 
 @pytest.fixture
 def scale_out(tmp_path: Path, redis_url: str) -> Iterator[tuple[ServeProcess, Path]]:
+    with _scale_out(tmp_path, redis_url) as started:
+        yield started
+
+
+@contextlib.contextmanager
+def _scale_out(tmp_path: Path, redis_url: str) -> Iterator[tuple[ServeProcess, Path]]:
+    """``serve`` and a ``worker`` on ``redis_url``, sharing SQLite under ``tmp_path/var``."""
     port = free_port()
     env: dict[str, str | None] = {
         "REDIS_URL": redis_url, "DRAMATIQ_NAMESPACE": f"intake-{uuid.uuid4().hex}",
@@ -119,6 +127,42 @@ def test_a_burst_of_deliveries_is_acknowledged_and_processed_exactly_once(
     wait_until(lambda: _processed(var_dir) >= DELIVERIES, timeout=120, what="every delivery processed")
     asyncio.run(asyncio.sleep(2))  # a delivery processed twice would show up now
     assert _processed(var_dir) == DELIVERIES
+
+
+def _settings_deliveries(count: int) -> list[tuple[bytes, dict[str, str]]]:
+    """``count`` deliveries, each a distinct margin for one of the stores (each logs one entry)."""
+    return [
+        _signed("app.settings.updated", MERCHANTS[i % len(MERCHANTS)],
+                {"id": 1, "app_name": "intake",
+                 "settings": {"min_profit_margin": str(Decimal("15.01") + Decimal(i) / 100)}})
+        for i in range(count)
+    ]
+
+
+def test_while_redis_is_down_deliveries_get_503_and_are_taken_once_it_is_back(tmp_path: Path) -> None:
+    """The web process's own Redis connection breaks with Redis; nothing is acknowledged that is not
+    queued, and the next send after the restart (a new connection, the scripts loaded again) works."""
+    redis_server = RedisServer().start()
+    try:
+        with _scale_out(tmp_path, redis_server.url) as (server, var_dir):
+            installs = [_signed("app.installed", m, {"id": 1, "app_name": "intake", "store_type": "demo"})
+                        for m in MERCHANTS]
+            assert asyncio.run(_send_all(server.base, installs)) == Counter({"200 accepted": len(MERCHANTS)})
+            wait_until(lambda: _stores_known(var_dir), timeout=60, what="the installs")
+            deliveries = _settings_deliveries(25)
+            assert asyncio.run(_send_all(server.base, deliveries[:20])) == Counter({"200 accepted": 20})
+            wait_until(lambda: _processed(var_dir) >= 20, timeout=60, what="the first 20 processed")
+
+            redis_server.stop()
+            assert asyncio.run(_send_all(server.base, deliveries[20:])) == Counter({"503 unavailable": 5})
+            redis_server.start()  # empty: no persistence, the dispatch script is gone too
+            # Salla delivers the refused ones again: they were never acknowledged, so not "duplicate".
+            assert asyncio.run(_send_all(server.base, deliveries[20:])) == Counter({"200 accepted": 5})
+            wait_until(lambda: _processed(var_dir) >= 25, timeout=90, what="the 5 processed after the restart")
+            asyncio.run(asyncio.sleep(2))
+            assert _processed(var_dir) == 25
+    finally:
+        redis_server.stop()
 
 
 def _metric(text: str, name: str) -> float:
