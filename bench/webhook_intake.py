@@ -20,6 +20,7 @@ target is missed, a delivery was not acknowledged with 200, or the processed cou
     python bench/webhook_intake.py --topology redis     # web + Redis + a separate worker process
     python bench/webhook_intake.py --topology redis --workers 2 --rate 1500   # two web processes
     python bench/webhook_intake.py --topology redis --workers 2 --rate 1500 --worker-elsewhere
+    python bench/webhook_intake.py --topology redis --workers 2 --rate 1500 --worker-nice 10
 
 ``--topology embedded`` (default) is the one-process embedded default: the worker threads that
 process the deliveries share the web process (and its GIL). ``--topology redis`` is the
@@ -31,7 +32,8 @@ accepted there (each process remembers its own recent ids) and dropped by the wo
 processed count still proves exactly once. ``--worker-elsewhere`` stops the worker once the stores
 are installed and starts it again after the last delivery is acknowledged: the intake then has the
 machine's cores to itself and the load generator, as in a deployment whose workers run elsewhere,
-and the drain still proves that every delivery is processed exactly once.
+and the drain still proves that every delivery is processed exactly once. ``--worker-nice N`` keeps the
+worker consuming on the same cores at a lower CPU priority (``nice``), as a one-host deployment may.
 
 The client is a minimal HTTP/1.1 keep-alive client on asyncio streams (on uvloop when installed,
 ``--client-loop``), so the load generator (which shares the machine) costs as little CPU as possible.
@@ -207,6 +209,22 @@ def count_processed(var_dir: Path, merchants: list[int]) -> int:
     return total
 
 
+def count_stores(var_dir: Path, merchants: list[int]) -> int:
+    """How many of the bench stores the server's database knows (installed by ``app.installed``)."""
+    from adapters.config import Config
+    from adapters.storage import build_storage
+
+    uow_factory, _locks = build_storage(Config(var_dir=var_dir), migrate_schema=False)
+    try:
+        with uow_factory() as uow:
+            known = {s.store_id for s in uow.stores.list_all()}
+    finally:
+        engine = getattr(uow_factory, "engine", None)
+        if engine is not None:
+            engine.dispose()
+    return len(known & {str(m) for m in merchants})
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--deliveries", type=int, default=5000)
@@ -221,6 +239,9 @@ def main() -> int:
     parser.add_argument("--worker-elsewhere", action="store_true",
                         help="redis topology: stop the worker while deliveries arrive and start it again to drain "
                              "them (a deployment's worker does not share the web processes' cores)")
+    parser.add_argument("--worker-nice", type=int, default=0, metavar="N",
+                        help="redis topology: run the worker at this nice value (a lower CPU priority than the "
+                             "web processes', as a same-host deployment could)")
     parser.add_argument("--client-loop", dest="loop", choices=["uvloop", "asyncio"],
                         default="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
                         help="the load generator's event loop (default uvloop when installed)")
@@ -253,6 +274,7 @@ def main() -> int:
         return subprocess.Popen(
             [sys.executable, "-m", "entrypoints.cli", "worker", "--threads", "4"],
             cwd=workdir, env={**env, "LOG_LEVEL": "WARNING"}, stdout=log, stderr=subprocess.STDOUT,
+            preexec_fn=(lambda: os.nice(args.worker_nice)) if args.worker_nice else None,
         )
 
     if args.topology == "redis":
@@ -268,7 +290,14 @@ def main() -> int:
         installs = [envelope("app.installed", m, {"id": 1, "app_name": "bench", "store_type": "demo"})
                     for m in merchants]
         run_client(send_all(port, installs, min(args.clients, len(installs)), None), args.loop)
-        time.sleep(1.0)
+        # Every store must exist before its first settings delivery is processed: one processed
+        # first is ignored as for an unknown store (and counted as lost below).
+        deadline = time.monotonic() + 60
+        while count_stores(workdir / "var", merchants) < len(merchants):
+            if time.monotonic() > deadline:
+                print("MISSED: the stores were not installed within 60 s")
+                return 1
+            time.sleep(0.2)
         if args.worker_elsewhere:
             # The stores are installed; the worker leaves the machine's cores to the intake and
             # comes back to drain the queue once every delivery is acknowledged.
@@ -319,6 +348,8 @@ def main() -> int:
         return 1
     mode = f"paced at {args.rate:g}/s" if args.rate else "closed loop"
     where = "; the worker stopped during the intake, draining after it" if args.worker_elsewhere else ""
+    if args.worker_nice:
+        where += f"; the worker at nice {args.worker_nice}"
     print(f"webhook intake ({args.topology}, {args.workers} web process(es){where}): "
           f"{args.deliveries} signed deliveries, "
           f"{args.clients} concurrent clients, {mode}")
