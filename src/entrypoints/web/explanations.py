@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from entrypoints.web.i18n import label
+from entrypoints.web.note_explain import note_line
 from entrypoints.web.profit_explain import profit_line
 from entrypoints.web.rollback_explain import rollback_line
 
@@ -20,8 +22,11 @@ _Render = Callable[[re.Match[str]], str]
 _ACTIONS = {"auto apply": "يُطبَّق تلقائيًا", "needs approval": "يحتاج موافقتك"}
 _RISK = {"low": "منخفضة", "medium": "متوسطة", "high": "عالية"}
 _MODES = {"manual": "يدوي", "semi-auto": "شبه تلقائي", "full-auto": "تلقائي"}
-# Salla's product statuses (``status`` of the product JSON).
-_SALLA_STATUS = {"sale": "معروض للبيع", "out": "نفد من المخزون", "hidden": "مخفي", "deleted": "محذوف"}
+
+
+def _status(value: str) -> str:
+    """Salla's product status in Arabic (as written when unknown)."""
+    return label("ar", "salla_status", value)
 
 
 def _mode_text(text: str) -> str:
@@ -89,7 +94,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], _Render], ...] = (
     (re.compile(r"Skipped: current price (\S+) is not positive\."),
      lambda m: f"تم التخطي: السعر الحالي {m[1]} ليس موجبًا."),
     (re.compile(r"Skipped: product status is '(.+)'\."),
-     lambda m: f"تم التخطي: حالة المنتج «{_SALLA_STATUS.get(m[1], m[1])}»."),
+     lambda m: f"تم التخطي: حالة المنتج «{_status(m[1])}»."),
     (re.compile(r"Skipped: (.+)\."), lambda m: f"تم التخطي: {m[1]}."),
     (re.compile(r"Advisor (\S+) proposes (\S+)(.*)\."), lambda m: f"المستشار {m[1]} يقترح {m[2]}{m[3]}."),
     (re.compile(r"Advisor (\S+) proposal rejected: (.+)\."), lambda m: f"رُفض اقتراح المستشار {m[1]}: {m[2]}."),
@@ -146,8 +151,20 @@ def explain_line(line: str, lang: str) -> tuple[str, bool]:
     rollback = rollback_line(line)  # a rollback's restore decision, or why it left a product
     if rollback is not None:
         return rollback, True
+    note = note_line(line)  # why the re-check at the moment of writing did not send a decision's price
+    if note is not None:
+        return note, True
     translated = _fragments(line)
     return translated, translated != line
 
 
-__all__ = ["explain_line"]
+def note_text(note: str, lang: str) -> tuple[str, bool]:
+    """``(text, translated)`` for a decision's note (its ``error``): a fixed note's label, or the
+    re-check's sentence read like an explanation step (``note_explain``)."""
+    labelled = label(lang, "note", note)
+    if labelled != note:
+        return labelled, True
+    return explain_line(note, lang)
+
+
+__all__ = ["explain_line", "note_text"]

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from entrypoints.web.explanations import explain_line
+from entrypoints.web.explanations import explain_line, note_text
 from entrypoints.web.formatting import fmt_datetime, fmt_money, fmt_number, fmt_percent
 from entrypoints.web.i18n import LANGUAGES, label, translator
 from entrypoints.web.security import csrf_token, is_operator, merchant_store
@@ -43,6 +43,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "percent": lambda value, signed=False: fmt_percent(value, lang, signed=signed),
         "when": lambda value: fmt_datetime(value, lang),
         "explain": lambda line: explain_line(line, lang),
+        "note_text": lambda note: note_text(note, lang),
         "field_label": lambda name: field_label(name, lang),
         "choice_label": lambda name, value: choice_label(name, value, lang),
         "csrf_token": csrf_token(request),

@@ -561,20 +561,28 @@ def test_rule_preview_prices_the_latest_run_again_with_the_rule_added(two_stores
 
 
 def test_a_decisions_note_reads_in_arabic_or_is_marked_as_english(two_stores) -> None:
+    from pricing_core.recheck import recheck_decision
     from pricing_core.usecases.store_settings import SUPERSEDED_NOTE
 
     web, mine, _theirs, browser = two_stores
     now = web.services.clock.now()
     offers = [CompetitorOffer(competitor="noon", price=Decimal("95"), observed_at=now - timedelta(hours=1))]
     decided = [price_product(Product(id=pid, name=pid, price=Decimal("100"), cost_price=Decimal("50")), offers,
-                             TenantSettings(), now=now) for pid in ("replaced", "refused")]
-    notes = {"replaced": SUPERSEDED_NOTE, "refused": "not re-sent: Salla shows 97.00"}
-    statuses = {"replaced": DecisionStatus.SUPERSEDED, "refused": DecisionStatus.FAILED}
+                             TenantSettings(), now=now) for pid in ("replaced", "refused", "moved")]
+    in_salla_now = Product(id="moved", name="moved", price=Decimal("104"), cost_price=Decimal("50"))
+    moved = recheck_decision(decided[2], in_salla_now, TenantSettings(), last_change=None, now=now,
+                             merchant_approved=False)
+    assert moved is not None
+    notes = {"replaced": SUPERSEDED_NOTE, "refused": "not re-sent: Salla shows 97.00", "moved": moved}
+    statuses = {"replaced": DecisionStatus.SUPERSEDED, "refused": DecisionStatus.FAILED,
+                "moved": DecisionStatus.FAILED}
     _store_run(web, mine, "sweep-n", [(d, statuses[d.product_id], notes[d.product_id]) for d in decided])
     english = browser.get(f"/dashboard/stores/{mine}/decisions").text
     assert "the settings changed" in english and 'lang="en" dir="ltr">not re-sent' not in english
     browser.get("/lang/ar")
     arabic = browser.get(f"/dashboard/stores/{mine}/decisions").text
     assert "تغيّرت الإعدادات" in arabic and SUPERSEDED_NOTE not in arabic
-    # A note the page has no words for (Salla's refusal, the re-check's finding) is marked as English.
+    # The re-check's refusal reads in Arabic with its prices (``note_explain``).
+    assert "لم يُطبَّق: تغيّر السعر في سلة من 100.00 إلى 104.00 بعد هذا القرار" in arabic and moved not in arabic
+    # A note the page has no words for (Salla's own refusal) is marked as English.
     assert 'lang="en" dir="ltr">not re-sent: Salla shows 97.00</span>' in arabic

@@ -50,6 +50,11 @@ LABELS: dict[str, dict[str, str]] = {
     # as written, marked as English on an Arabic page.
     "note.settings changed": {"en": "the settings changed", "ar": "تغيّرت الإعدادات"},
     "note.not accepted by Salla": {"en": "not accepted by Salla", "ar": "لم تقبله سلة"},
+    # Salla's product statuses (``status`` of the product JSON), as the explanations and notes quote them.
+    "salla_status.sale": {"en": "sale", "ar": "معروض للبيع"},
+    "salla_status.out": {"en": "out", "ar": "نفد من المخزون"},
+    "salla_status.hidden": {"en": "hidden", "ar": "مخفي"},
+    "salla_status.deleted": {"en": "deleted", "ar": "محذوف"},
     # Risk levels
     "risk.low": {"en": "Low", "ar": "منخفضة"},
     "risk.medium": {"en": "Medium", "ar": "متوسطة"},
