@@ -11,6 +11,11 @@ class StoreNotFound(PricingCoreError):
     """No such store (or not visible to the caller)."""
 
 
+class StoreNotKnownYet(PricingCoreError):
+    """A delivery that changes a store we do not know yet: deliveries are unordered, so the install
+    that creates it may come later. Nothing was recorded; a later attempt may apply it."""
+
+
 class StoreBusy(PricingCoreError):
     """Another worker holds a lock this operation needs for the store; try again later."""
 

@@ -42,7 +42,15 @@ from pricing_core.commands import (
     WatchCompetitors,
     WatchPriceChanges,
 )
-from pricing_core.errors import RateLimited, SallaError, SallaUnavailable, StoreBusy, StoreNotFound, TokenRevoked
+from pricing_core.errors import (
+    RateLimited,
+    SallaError,
+    SallaUnavailable,
+    StoreBusy,
+    StoreNotFound,
+    StoreNotKnownYet,
+    TokenRevoked,
+)
 from pricing_core.intents import is_recorded
 from pricing_core.runs import RunStatus, RunType
 from pricing_core.usecases.alerts import send_alerts
@@ -183,8 +191,10 @@ def process_webhook(services: Services, command: ProcessWebhook) -> None:
     try:
         outcome = handle_webhook_event(services.uow_factory, services.queue, services.clock, event,
                                        user_info=services.salla_auth.user_info)
-    except SallaError as exc:
-        # An authorization whose tokens Salla could not confirm yet: nothing was recorded.
+    except (SallaError, StoreNotKnownYet) as exc:
+        # An authorization whose tokens Salla could not confirm yet, or a store's settings that came
+        # before its install: nothing was recorded, a later attempt may succeed (past the retry
+        # window the message ends in the dead letters, with this reason).
         raise RetryLater(f"webhook {command.delivery_id}: {exc}") from exc
     log.debug("webhook %s: %r: %s", command.delivery_id, event, outcome.value)  # reprs hide tokens
 

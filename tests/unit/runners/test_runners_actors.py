@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -399,3 +400,28 @@ def test_a_write_salla_did_not_take_is_sent_again_by_the_worker_until_it_lands(e
     assert run.status is RunStatus.COMPLETED and run.writes_pending == 0 and run.products_updated == 1
     assert ports.salla_catalog.applies == {("1", "a"): 1}
     assert not broker.dead_letters
+
+
+def test_settings_that_arrive_before_the_install_are_applied_once_it_is_in(env) -> None:  # type: ignore[no-untyped-def]
+    """Deliveries are unordered: the merchant's settings form may come before the install that creates the
+    store. It is retried (nothing recorded in the inbox), not ignored for good."""
+    from prometheus_client import REGISTRY
+
+    ports, _, broker = env
+    labels = {"queue_name": route_of(ProcessWebhook).queue_name, "actor_name": "process_webhook"}
+    retried_before = REGISTRY.get_sample_value("salla_optimizer_message_retries_total", labels) or 0.0
+    send(broker, ProcessWebhook(event="app.settings.updated", merchant_id="9", delivery_id="settings-9",
+                                data={"id": 1, "settings": {"min_profit_margin": "23"}}))
+    for _ in range(500):  # the first attempt finds no store 9 and is retried
+        if (REGISTRY.get_sample_value("salla_optimizer_message_retries_total", labels) or 0.0) > retried_before:
+            break
+        time.sleep(0.01)
+    else:
+        pytest.fail("the settings delivery for an unknown store was not retried")
+    seed(ports, "9")  # the install is processed meanwhile
+    drain(broker)
+    assert not broker.dead_letters
+    with ports.uow_factory("9") as uow:
+        assert uow.store.settings.get().min_profit_margin == Decimal("23")
+        [entry] = uow.store.activity.list(activity_type=ActivityType.SETTINGS_UPDATED)
+    assert entry.metadata["applied"] is True

@@ -22,7 +22,7 @@ from pricing_core.activity import ActivityType
 from pricing_core.catalog import PricePoint
 from pricing_core.commands import EnsureStoreEvents, ProcessWebhook, RepriceProducts, SweepStoreNow
 from pricing_core.decision import DecisionStatus
-from pricing_core.errors import BadResponse, SallaUnavailable
+from pricing_core.errors import BadResponse, SallaUnavailable, StoreNotKnownYet
 from pricing_core.event_time import parse_event_time
 from pricing_core.events import (
     AppInstalled,
@@ -337,6 +337,16 @@ def test_settings_updated_validates_and_saves(world: World) -> None:
     assert settings.automation_mode is AutomationMode.MANUAL and settings.min_profit_margin == Decimal("20")
     assert activity[0].activity_type is ActivityType.SETTINGS_UPDATED and activity[0].metadata["applied"] is True
     assert handle(world, event) is WebhookOutcome.DUPLICATE
+
+
+def test_settings_before_the_store_exists_are_refused_unrecorded_so_a_retry_applies_them(world: World) -> None:
+    early = settings_form("d-early", {"min_profit_margin": "22"})
+    with pytest.raises(StoreNotKnownYet):
+        handle(world, early)
+    handle(world, world.authorize())
+    assert handle(world, early) is WebhookOutcome.PROCESSED  # not a duplicate: the failed attempt left no trace
+    _, _, settings, _ = snapshot(world.uow_factory)
+    assert settings.min_profit_margin == Decimal("22")
 
 
 def test_invalid_settings_are_logged_not_applied(world: World) -> None:
