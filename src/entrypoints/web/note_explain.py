@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 
 from entrypoints.web.i18n import label
+from entrypoints.web.rollback_explain import guard_breaks
 
 _Render = Callable[[re.Match[str]], str]
 
@@ -21,18 +22,16 @@ _PREFIX = re.compile(r"(not applied|not re-sent): (.+)")
 _PREFIXES = {"not applied": "لم يُطبَّق", "not re-sent": "لم يُرسَل مجددًا"}
 _AGAIN = "; the next sweep prices it again"
 _AGAIN_AR = "؛ سيُسعَّر في الجولة القادمة"
-_ALLOWED = r"(?: \(allowed now: (\S+)\.\.(\S+)\))?"
+_ALLOWED = re.compile(r"(.+) \(allowed now: (\S+)\.\.(\S+)\)")
 
 
 def _status(value: str) -> str:
     return label("ar", "salla_status", value)
 
 
-def _allowed(low: str | None, high: str | None) -> str:
-    return f" (المسموح الآن: {low}..{high})" if low else ""
-
-
-# One reason a decision's price was not written (``recheck_decision``, ``find_overtaken``, ``missing_reason``).
+# One reason a decision's price was not written (``recheck_decision``, ``find_overtaken``, ``missing_reason``);
+# the guard sentences it shares with a rollback's notes (margin floor, bounds, MAP, direction lock)
+# are ``rollback_explain.guard_breaks``'s.
 _REASONS: tuple[tuple[re.Pattern[str], _Render], ...] = (
     (re.compile(r"the product is no longer found in Salla"), lambda m: "المنتج لم يعد موجودًا في سلة"),
     (re.compile(r"the product is now excluded from automatic pricing"),
@@ -49,22 +48,8 @@ _REASONS: tuple[tuple[re.Pattern[str], _Render], ...] = (
                 r"so a decrease from (\S+) to (\S+) cannot be checked against the minimum margin"),
      lambda m: ("حُذفت التكلفة في سلة بعد هذا القرار" if m[1].startswith("the cost") else "تكلفة المنتج غير معروفة")
      + f"، فلا يمكن التحقق من هامش خفض {m[2]} إلى {m[3]}"),
-    (re.compile(r"(\S+) is below the margin floor (\S+) \(cost (\S+), minimum margin (\S+)%"
-                r"(?:, VAT (\S+)% included)?\)"),
-     lambda m: f"{m[1]} أقل من حد الهامش {m[2]} (التكلفة {m[3]}، أدنى هامش {m[4]}%"
-               + (f"، شامل ضريبة {m[5]}%" if m[5] else "") + ")"),
-    (re.compile(r"(\S+) is below the minimum advertised price (\S+)"), lambda m: f"{m[1]} أقل من أدنى سعر معلن {m[2]}"),
-    (re.compile(r"(\S+) is above the maximum price (\S+?)" + _ALLOWED),
-     lambda m: f"{m[1]} أعلى من أعلى سعر {m[2]}{_allowed(m[3], m[4])}"),
-    (re.compile(r"(\S+) is below the minimum price (\S+?)" + _ALLOWED),
-     lambda m: f"{m[1]} أقل من أدنى سعر {m[2]}{_allowed(m[3], m[4])}"),
-    (re.compile(r"the store allows decreases only \(direction lock\), and (\S+) raises (\S+)"),
-     lambda m: f"المتجر يسمح بالخفض فقط (قفل الاتجاه)، و{m[1]} يرفع {m[2]}"),
-    (re.compile(r"the store allows raises only \(direction lock\), and (\S+) lowers (\S+)"),
-     lambda m: f"المتجر يسمح بالرفع فقط (قفل الاتجاه)، و{m[1]} يخفض {m[2]}"),
-    (re.compile(r"the change from (\S+) to (\S+) \((\S+)%\) exceeds the maximum change of (\S+)% per run" + _ALLOWED),
-     lambda m: f"التغيير من {m[1]} إلى {m[2]} ({m[3]}%) يتجاوز أقصى تغيير {m[4]}% في الجولة"
-               f"{_allowed(m[5], m[6])}"),
+    (re.compile(r"the change from (\S+) to (\S+) \((\S+)%\) exceeds the maximum change of (\S+)% per run"),
+     lambda m: f"التغيير من {m[1]} إلى {m[2]} ({m[3]}%) يتجاوز أقصى تغيير {m[4]}% في الجولة"),
 )
 
 
@@ -73,14 +58,16 @@ def note_line(text: str) -> str | None:
     m = _PREFIX.fullmatch(text)
     if m is None:
         return None
-    reason, again = m[2], ""
+    reason, again, allowed = m[2], "", ""
     if reason.endswith(_AGAIN):
         reason, again = reason.removesuffix(_AGAIN), _AGAIN_AR
-    for pattern, render in _REASONS:
-        found = pattern.fullmatch(reason)
-        if found:
-            return f"{_PREFIXES[m[1]]}: {render(found)}{again}"
-    return None
+    bounds = _ALLOWED.fullmatch(reason)
+    if bounds is not None:  # a bounds refusal names the prices allowed now
+        reason, allowed = bounds[1], f" (المسموح الآن: {bounds[2]}..{bounds[3]})"
+    found = next((render(hit) for pattern, render in _REASONS if (hit := pattern.fullmatch(reason))), None)
+    if found is None:
+        found = guard_breaks(reason)
+    return None if found is None else f"{_PREFIXES[m[1]]}: {found}{allowed}{again}"
 
 
 __all__ = ["note_line"]

@@ -33,7 +33,10 @@ _BREAKS: tuple[tuple[re.Pattern[str], _Render], ...] = (
 )
 
 
-def _breaks(text: str) -> str | None:
+def guard_breaks(text: str) -> str | None:
+    """``text``, one or more guard sentences joined by "; " (a price below the margin floor, the
+    minimum advertised price, outside the minimum/maximum, against the direction lock), in Arabic;
+    None when a part is of an unknown shape. The rollback's and the re-check's notes share them."""
     parts = []
     for part in text.split("; "):
         for pattern, render in _BREAKS:
@@ -47,7 +50,7 @@ def _breaks(text: str) -> str | None:
 
 
 def _with_breaks(prefix: str, m: re.Match[str], suffix: str = "") -> str | None:
-    found = _breaks(m[1])
+    found = guard_breaks(m[1])
     return None if found is None else f"{prefix}{found}{suffix}"
 
 
@@ -83,7 +86,7 @@ _LINES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str | None]], ...
      lambda m: f"لم يُستعد بعد: أجابت سلة {m[1]}؛ أعد الإرجاع للمحاولة مجددًا"),
     (re.compile(r"not restored: Salla refused it: (.+)"), lambda m: f"لم يُستعد: رفضته سلة: {m[1]}"),
     (re.compile(r"not restored: (.+)"), lambda m: _prefixed("لم يُستعد: ", m[1])),
-    (re.compile(r"(.+)"), lambda m: _breaks(m[1])),
+    (re.compile(r"(.+)"), lambda m: guard_breaks(m[1])),
 )
 
 
@@ -98,4 +101,4 @@ def rollback_line(line: str) -> str | None:
     return None
 
 
-__all__ = ["rollback_line"]
+__all__ = ["guard_breaks", "rollback_line"]
