@@ -58,13 +58,19 @@ def _against(handler: Handler, scenario: Callable[[RedisAddress], Awaitable[None
     asyncio.run(main())
 
 
-def test_replies_come_back_in_order_with_error_replies_in_their_place() -> None:
+def _answering(data: bytes) -> Handler:
+    """A server that reads the first request, answers ``data`` and keeps the socket open."""
+
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read(1024)
-        writer.write(b"+OK\r\n-NOSCRIPT No matching script\r\n:7\r\n")
+        writer.write(data)
         await writer.drain()
-        await reader.read(1024)
+        await asyncio.sleep(1)
 
+    return handler
+
+
+def test_replies_come_back_in_order_with_error_replies_in_their_place() -> None:
     async def scenario(address: RedisAddress) -> None:
         connection = await AsyncRedisConnection.open(address)
         first, second, third = await connection.execute([("SET", "a", 1), ("EVALSHA", "x", 0), ("INCR", "n")])
@@ -72,7 +78,7 @@ def test_replies_come_back_in_order_with_error_replies_in_their_place() -> None:
         assert isinstance(second, ResponseError) and str(second).startswith("NOSCRIPT")
         connection.close()
 
-    _against(handler, scenario)
+    _against(_answering(b"+OK\r\n-NOSCRIPT No matching script\r\n:7\r\n"), scenario)
 
 
 def test_no_answer_times_out_and_gives_the_connection_up() -> None:
@@ -92,19 +98,13 @@ def test_no_answer_times_out_and_gives_the_connection_up() -> None:
 
 
 def test_a_reply_that_is_not_redis_protocol_is_a_connection_error() -> None:
-    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.read(1024)
-        writer.write(b"HTTP/1.1 400 Bad Request\r\n\r\n")
-        await writer.drain()
-        await asyncio.sleep(1)
-
     async def scenario(address: RedisAddress) -> None:
         connection = await AsyncRedisConnection.open(address)
         with pytest.raises(RedisConnectionError, match="unreadable reply"):
             await connection.execute([("PING",)])
         assert connection.closed
 
-    _against(garbage, scenario)
+    _against(_answering(b"HTTP/1.1 400 Bad Request\r\n\r\n"), scenario)
 
 
 def test_a_dropped_socket_fails_what_waits_at_once() -> None:
@@ -122,17 +122,11 @@ def test_a_dropped_socket_fails_what_waits_at_once() -> None:
 
 
 def test_a_refused_login_is_a_connection_error_naming_why() -> None:
-    async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        assert b"AUTH" in await reader.read(1024)
-        writer.write(b"-WRONGPASS invalid username-password pair\r\n")
-        await writer.drain()
-        await asyncio.sleep(1)
-
     async def scenario(address: RedisAddress) -> None:
         with pytest.raises(RedisConnectionError, match="WRONGPASS"):
             await AsyncRedisConnection.open(RedisAddress(port=address.port, username="u", password="p"))
 
-    _against(refuse, scenario)
+    _against(_answering(b"-WRONGPASS invalid username-password pair\r\n"), scenario)
 
 
 def test_nothing_listening_is_a_connection_error() -> None:
