@@ -29,6 +29,7 @@ try:  # in the ``redis`` extra, like redis itself; without it the web process se
 except ImportError:  # pragma: no cover - every supported install has it
     hiredis = None  # type: ignore[assignment]
 
+import redis.connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -49,25 +50,19 @@ class RedisAddress:
 
 def address_of(client: Any) -> RedisAddress | None:
     """The address of a redis-py ``client``'s connections, or None when this module cannot speak it."""
-    import redis.connection
-
-    if hiredis is None:
-        return None
     pool = client.connection_pool
     kwargs = pool.connection_kwargs
+    # The exact class: a subclass (SSLConnection is one) speaks through another layer.
+    if hiredis is None or pool.connection_class is not redis.connection.Connection:
+        return None
     if kwargs.get("credential_provider") is not None:
         return None
-    common = {
-        "db": int(kwargs.get("db") or 0),
-        "username": kwargs.get("username"),
-        "password": kwargs.get("password"),
-        "connect_timeout": float(kwargs.get("socket_connect_timeout") or 2.0),
-        "timeout": float(kwargs.get("socket_timeout") or 5.0),
-    }
-    # The exact class: a subclass (SSLConnection is one) speaks through another layer.
-    if pool.connection_class is not redis.connection.Connection:
-        return None
-    return RedisAddress(host=kwargs.get("host", "localhost"), port=int(kwargs.get("port", 6379)), **common)
+    return RedisAddress(
+        host=kwargs.get("host", "localhost"), port=int(kwargs.get("port", 6379)), db=int(kwargs.get("db") or 0),
+        username=kwargs.get("username"), password=kwargs.get("password"),
+        connect_timeout=float(kwargs.get("socket_connect_timeout") or 2.0),
+        timeout=float(kwargs.get("socket_timeout") or 5.0),
+    )
 
 
 class _Replies(asyncio.Protocol):
