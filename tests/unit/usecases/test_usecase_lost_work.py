@@ -261,6 +261,9 @@ def test_a_queue_that_is_down_leaves_the_work_for_the_next_pass() -> None:
         def dispatch_many(self, commands: Sequence[Command]) -> None:
             raise ConnectionError("redis is restarting")
 
+        async def dispatch_many_async(self, commands: Sequence[Command]) -> None:
+            raise ConnectionError("redis is restarting")
+
     report = recover_stuck_work(ports, Down(), policy=POLICY)
 
     assert report.work.resent == () and "ConnectionError" in (report.work.error or "")
