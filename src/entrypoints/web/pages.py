@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from entrypoints.web.activity_explain import activity_text
 from entrypoints.web.explanations import explain_line, note_text
 from entrypoints.web.formatting import fmt_datetime, fmt_money, fmt_number, fmt_percent
 from entrypoints.web.i18n import LANGUAGES, label, translator
@@ -44,6 +45,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "when": lambda value: fmt_datetime(value, lang),
         "explain": lambda line: explain_line(line, lang),
         "note_text": lambda note: note_text(note, lang),
+        "activity_text": lambda description: activity_text(description, lang),
         "field_label": lambda name: field_label(name, lang),
         "choice_label": lambda name, value: choice_label(name, value, lang),
         "csrf_token": csrf_token(request),

@@ -586,3 +586,17 @@ def test_a_decisions_note_reads_in_arabic_or_is_marked_as_english(two_stores) ->
     assert "لم يُطبَّق: تغيّر السعر في سلة من 100.00 إلى 104.00 بعد هذا القرار" in arabic and moved not in arabic
     # A note the page has no words for (Salla's own refusal) is marked as English.
     assert 'lang="en" dir="ltr">not re-sent: Salla shows 97.00</span>' in arabic
+
+
+def test_the_activity_log_reads_in_arabic_where_it_knows_the_entry(two_stores) -> None:
+    web, mine, _theirs, browser = two_stores
+    now = web.services.clock.now()
+    with web.uow_factory(mine) as uow:
+        uow.store.activity.log(ActivityType.PRICE_APPLIED, "Applied 3 price change(s) in Salla", at=now)
+        uow.store.activity.log(ActivityType.STORE_EVENTS_SUBSCRIBED,
+                               "Subscribed to store events: product.price.updated", at=now)
+        uow.commit()
+    browser.get("/lang/ar")
+    page = browser.get(f"/dashboard/stores/{mine}/activity").text
+    assert ">تغييرات أسعار طُبّقت في سلة: 3</td>" in page and "Applied 3 price change(s)" not in page
+    assert 'lang="en" dir="auto">Subscribed to store events: product.price.updated</td>' in page

@@ -1,0 +1,64 @@
+"""The activity log's most frequent entries in Arabic: runs, applied and refused writes, reviews, tokens.
+
+The core writes each entry's description as one English sentence of a fixed shape (the use cases
+that call ``activity.log``). As for the explanation steps (``explanations.py``), each shape is
+recognized and rendered in Arabic with the same numbers; an entry of another shape gets None and is
+shown as written, marked English (its type is translated either way).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_Render = Callable[[re.Match[str]], str]
+_BY = {"merchant": "التاجر", "operator": "المشغّل", "cli": "سطر الأوامر", "admin-api": "واجهة الإدارة",
+       "optimizer": "المحسّن"}
+_TRIGGER = {"sweep": "قبل جولة تسعير", "proactive": "قبل انتهاء صلاحيته"}
+
+
+def _by(who: str) -> str:
+    return _BY.get(who, who)
+
+
+def _review(m: re.Match[str]) -> str:
+    """A merchant's (or operator's) approval or rejection of one price change."""
+    change = f"{m[1]}: من {m[4]} إلى {m[5]} {m[6]}"
+    return f"وافق {_by(m[3])} على تغيير سعر {change}" if m[2] == "approved" else f"رفض {_by(m[3])} تغيير سعر {change}"
+
+
+_ENTRIES: tuple[tuple[re.Pattern[str], _Render], ...] = (
+    # "Count: n" rather than "n things": Arabic plurals agree with the number, a label does not need to.
+    (re.compile(r"Optimization completed: (\d+) analyzed, (\d+) updated, (\d+) queued for approval"
+                r"(?:; partially applied: (\d+) price change\(s\) not taken by Salla yet, to be tried again)?"),
+     lambda m: f"اكتمل التسعير: المنتجات المحلَّلة {m[1]}، المحدَّثة {m[2]}، بانتظار الموافقة {m[3]}"
+               + (f"؛ طُبّق جزئيًا: تغييرات لم تقبلها سلة بعد وستُعاد محاولتها {m[4]}" if m[4] else "")),
+    (re.compile(r"Applied (\d+) price change\(s\) in Salla"), lambda m: f"تغييرات أسعار طُبّقت في سلة: {m[1]}"),
+    (re.compile(r"(\d+) price change\(s\) not taken by Salla for now; they will be tried again"),
+     lambda m: f"تغييرات أسعار لم تقبلها سلة حاليًا وستُعاد محاولتها: {m[1]}"),
+    (re.compile(r"Salla refused (\d+) price change\(s\)"), lambda m: f"تغييرات أسعار رفضتها سلة: {m[1]}"),
+    (re.compile(r"Price change for (.+) (approved|rejected) by (\S+): (\S+) -> (\S+) (\S+)"), lambda m: _review(m)),
+    (re.compile(r"System Action: OAuth token refreshed automatically \((\S+)\)"),
+     lambda m: f"إجراء النظام: جُدّد رمز الوصول تلقائيًا ({_TRIGGER.get(m[1], m[1])})"),
+    (re.compile(r"App uninstalled from the store; store deactivated"), lambda m: "أُزيل التطبيق من المتجر؛ أُوقف المتجر"),
+)
+
+
+def activity_line(description: str) -> str | None:
+    """``description`` (an activity entry's) in Arabic, or None when its shape is not known."""
+    for pattern, render in _ENTRIES:
+        m = pattern.fullmatch(description)
+        if m:
+            return render(m)
+    return None
+
+
+def activity_text(description: str, lang: str) -> tuple[str, bool]:
+    """``(text, translated)``: the entry in ``lang``; ``translated`` is False when shown as written."""
+    if lang != "ar":
+        return description, True
+    found = activity_line(description)
+    return (description, False) if found is None else (found, True)
+
+
+__all__ = ["activity_line", "activity_text"]
