@@ -1,4 +1,4 @@
-"""The activity log's most frequent entries in Arabic: runs, applied and refused writes, reviews, tokens.
+"""The activity log's frequent entries in Arabic: runs, writes, reviews, settings, installs, tokens.
 
 The core writes each entry's description as one English sentence of a fixed shape (the use cases
 that call ``activity.log``). As for the explanation steps (``explanations.py``), each shape is
@@ -11,10 +11,30 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from entrypoints.web.settings_text import field_label
+
 _Render = Callable[[re.Match[str]], str]
 _BY = {"merchant": "التاجر", "operator": "المشغّل", "cli": "سطر الأوامر", "admin-api": "واجهة الإدارة",
        "optimizer": "المحسّن"}
+_BY["salla"] = "سلة"
 _TRIGGER = {"sweep": "قبل جولة تسعير", "proactive": "قبل انتهاء صلاحيته"}
+# Where a change came from (``source``): the dashboard's form, Salla's settings form, the OAuth install.
+_SOURCE = {"dashboard": "لوحة التحكم", "app.settings.updated": "نموذج الإعدادات في سلة", "oauth": "تثبيت التطبيق",
+           "app_store": "متجر تطبيقات سلة", "app.store.authorize": "تفويض سلة"}
+
+
+def _source(value: str) -> str:
+    return _SOURCE.get(value, value)
+
+
+def _settings(m: re.Match[str]) -> str:
+    """Which settings changed, by whom; and the pending decisions that change replaced."""
+    fields = "، ".join(field_label(name, "ar") for name in m[3].split(", "))
+    text = f"حدّث {_by(m[1])} الإعدادات ({_source(m[2])}): {fields}"
+    if m[4]:
+        text += f"؛ استُبدلت قرارات معلّقة: {m[4]}، " + ("ويُعاد تسعير منتجاتها بالإعدادات الجديدة" if m[5]
+                                                       else "دون إعادة تسعير: المتجر غير نشط")
+    return text
 
 
 def _by(who: str) -> str:
@@ -40,6 +60,13 @@ _ENTRIES: tuple[tuple[re.Pattern[str], _Render], ...] = (
     (re.compile(r"Price change for (.+) (approved|rejected) by (\S+): (\S+) -> (\S+) (\S+)"), lambda m: _review(m)),
     (re.compile(r"System Action: OAuth token refreshed automatically \((\S+)\)"),
      lambda m: f"إجراء النظام: جُدّد رمز الوصول تلقائيًا ({_TRIGGER.get(m[1], m[1])})"),
+    (re.compile(r"Settings updated by (\S+) \((\S+)\): ([a-z_, ]+?)(?:; (\d+) pending decision\(s\) superseded "
+                r"\(settings changed\), (?:(their products are repriced under the new settings)|not repriced: "
+                r"the store is inactive))?"), _settings),
+    (re.compile(r"Store (.+) (installed|reinstalled) \((\S+)\)"),
+     lambda m: f"{'ثُبّت' if m[2] == 'installed' else 'أُعيد تثبيت'} المتجر {m[1]} ({_source(m[3])})"),
+    (re.compile(r"OAuth tokens authorized \((\S+)\); access token valid until (\S+)"),
+     lambda m: f"فُوّضت رموز الوصول ({_source(m[1])})؛ رمز الوصول صالح حتى {m[2]}"),
     (re.compile(r"App uninstalled from the store; store deactivated"), lambda m: "أُزيل التطبيق من المتجر؛ أُوقف المتجر"),
 )
 
