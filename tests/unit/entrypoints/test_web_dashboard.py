@@ -200,6 +200,24 @@ def test_settings_form_saves_valid_values(two_stores) -> None:
         assert uow.store.activity.list(activity_type=ActivityType.SETTINGS_UPDATED)
 
 
+def test_an_empty_optional_field_of_the_form_is_no_change_and_replaces_no_decision(two_stores) -> None:
+    """The form posts every field; an empty ``reference_competitor`` (a ``Name | None``) is "none", as
+    stored, so saving a non-pricing change leaves the decisions waiting for approval alone."""
+    web, mine, _theirs, browser = two_stores
+    with web.uow_factory(mine) as uow:
+        waiting = {r.id for r in uow.store.decisions.list(status=DecisionStatus.PENDING)}
+    assert waiting
+    token = web.csrf(browser, f"/dashboard/stores/{mine}/settings")
+    page = browser.post(f"/dashboard/stores/{mine}/settings",
+                        data={"csrf_token": token, "update_frequency_hours": "12", "reference_competitor": ""})
+    assert page.status_code == 200 and "Settings saved" in page.text
+    with web.uow_factory(mine) as uow:
+        assert uow.store.settings.get().reference_competitor is None
+        assert {r.id for r in uow.store.decisions.list(status=DecisionStatus.PENDING)} == waiting
+        [entry] = uow.store.activity.list(activity_type=ActivityType.SETTINGS_UPDATED)
+    assert entry.description == "Settings updated by merchant (dashboard): update_frequency_hours"
+
+
 def test_settings_form_handles_competitor_scope_weights_and_shipping(two_stores) -> None:
     web, mine, _theirs, browser = two_stores
     token = web.csrf(browser, f"/dashboard/stores/{mine}/settings")

@@ -38,7 +38,8 @@ def _field_kind(name: str) -> tuple[str, list[str], bool]:
     """(kind, options, optional) of a settings field: ``select``, ``number``, ``text``, ``list`` or ``weights``."""
     annotation = TenantSettings.model_fields[name].annotation
     args = typing.get_args(annotation)
-    optional = isinstance(annotation, types.UnionType) and type(None) in args
+    # ``X | None`` is a types.UnionType, but typing.Union when X is an Annotated alias (a ``Name``).
+    optional = typing.get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in args
     inner = next((a for a in args if a is not type(None)), annotation) if optional else annotation
     if isinstance(inner, type) and issubclass(inner, enum.Enum):
         return "select", [str(m.value) for m in inner], optional
