@@ -27,6 +27,8 @@ from adapters.salla import to_domain_event
 from adapters.storage import build_storage
 from pricing_core.activity import ActivityType
 from pricing_core.commands import ProcessWebhook
+from pricing_core.errors import StoreNotKnownYet
+from pricing_core.events import SettingsUpdated
 from pricing_core.usecases.webhooks import handle_webhook_event
 
 # A store of the harness's fake Salla: an authorization's tokens must be that store's own (its
@@ -215,10 +217,15 @@ def test_no_signed_delivery_is_ever_a_5xx_or_fails_the_worker(
     assert response.status_code in (200, 400, 422), response.text
     hypothesis_event(f"HTTP {response.status_code} {response.json()['message'][:30]}")
     for command in web.queue.of(ProcessWebhook):
-        # what the route accepted, the worker handles on real storage without raising
+        # what the route accepted, the worker handles on real storage without raising, except the
+        # settings of a store not installed yet: those are retried (``process_webhook``: RetryLater)
         event = to_domain_event(command, now=web.services.clock.now())
-        handle_webhook_event(web.uow_factory, web.queue, web.services.clock, event,
-                             user_info=web.services.salla_auth.user_info)
+        try:
+            handle_webhook_event(web.uow_factory, web.queue, web.services.clock, event,
+                                 user_info=web.services.salla_auth.user_info)
+        except StoreNotKnownYet:
+            with web.uow_factory() as uow:
+                assert isinstance(event, SettingsUpdated) and uow.stores.get(event.store_id) is None
 
 
 def authorize_once(web: Harness) -> None:
