@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from statistics import NormalDist
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -215,10 +214,12 @@ def test_data_never_makes_the_interval_wider_than_the_prior(history, centre, wid
 
 
 def _expected_profit(price: float, cost: float, m: float, sd: float, anchor: float) -> float:
-    """Expected profit per unit of demand at the anchor, by brute force over 2,000 normal quantiles."""
-    normal = NormalDist(m, sd)
-    points = [normal.inv_cdf((i + 0.5) / 2000) for i in range(2000)]
-    return sum((price / anchor) ** e for e in points) / len(points) * (price - cost)
+    """Expected profit per unit of demand at the anchor, for an elasticity e ~ N(m, sd²): the normal's
+    moment-generating function gives E[(price/anchor)**e] = exp(m·L + sd²·L²/2), L = log(price/anchor).
+    (A sum over 2,000 normal quantiles, used before, is off by about 1e-6 far from the anchor: more
+    than the tolerance below, so a correct maximum could fail.)"""
+    log_ratio = math.log(price / anchor)
+    return math.exp(m * log_ratio + sd * sd * log_ratio * log_ratio / 2) * (price - cost)
 
 
 @settings(max_examples=150, deadline=None)
