@@ -13,6 +13,8 @@ from adapters.storage import models, rows
 from adapters.storage.session import StorageSession
 from pricing_core.activity import ActivityEntry, ActivityType
 
+_INSERT = models.activity_logs.insert()  # built once; each entry is its parameters
+
 
 class SqlActivity:
     """``ActivityRepository`` of one store, or (``store_id`` None) the system-wide log.
@@ -42,7 +44,7 @@ class SqlActivity:
             "metadata": jsonable(metadata),
             "created_at": at,
         }
-        self._uow.conn.execute(models.activity_logs.insert().values(**row))
+        self._uow.conn.execute(_INSERT, row)
 
     def list(self, *, activity_type: ActivityType | None = None, limit: int = 50) -> builtins.list[ActivityEntry]:
         t = models.activity_logs

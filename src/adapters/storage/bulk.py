@@ -8,6 +8,7 @@ SQLite: one ``executemany`` (one DBAPI call; the embedded database has no round 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal, TypeVar
@@ -46,16 +47,23 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         return 0
     if conn.dialect.name == "postgresql":
         return _insert_unnest(conn, table, rows, conflict)
-    stmt = sqlite.insert(table)
-    if isinstance(conflict, Upsert):
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(conflict.keys), set_={c: stmt.excluded[c] for c in conflict.update}
-        )
-    elif conflict == "nothing":
-        stmt = stmt.on_conflict_do_nothing()
-    result = conn.execute(stmt, [dict(r) for r in rows])
+    result = conn.execute(_sqlite_insert(table, conflict), [dict(r) for r in rows])
     # sqlite3 sums the changes of every execution of an executemany; ignored rows are not changes.
     return int(result.rowcount)
+
+
+@functools.lru_cache(maxsize=256)
+def _sqlite_insert(table: Table, conflict: Conflict) -> Any:
+    """The statement for ``table`` and ``conflict``, built once: statements are immutable, and building
+    an upsert (its ``excluded`` alias of every column) cost more than executing it."""
+    stmt = sqlite.insert(table)
+    if isinstance(conflict, Upsert):
+        return stmt.on_conflict_do_update(
+            index_elements=list(conflict.keys), set_={c: stmt.excluded[c] for c in conflict.update}
+        )
+    if conflict == "nothing":
+        return stmt.on_conflict_do_nothing()
+    return stmt
 
 
 def _insert_unnest(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], conflict: Conflict) -> int:

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, delete, func, select, update
+from sqlalchemy import Select, Table, bindparam, delete, func, select, update
 
 from adapters.storage import models, rows
 from adapters.storage.bulk import Upsert, insert_rows
@@ -25,6 +25,8 @@ from pricing_core.stores import Store
 from pricing_core.tokens import TokenSet
 
 _STORE_UPDATE = tuple(c.name for c in models.stores.c if c.name != "store_id")
+# Built once: every webhook reads its store, and building the query cost more than running it.
+_STORE_BY_ID = select(models.stores).where(models.stores.c.store_id == bindparam("store_id"))
 
 
 class _Unscoped:
@@ -40,10 +42,10 @@ class SqlStores(_Unscoped):
     """``StoreRepository``."""
 
     def get(self, store_id: str) -> Store | None:
-        t = models.stores
-        row = (
-            self._uow.conn.execute(self._visible(select(t), t).where(t.c.store_id == str(store_id))).mappings().first()
-        )
+        bound = self._uow.bound_store
+        if bound is not None and bound != str(store_id):
+            return None  # another store's row is not visible to a store-bound unit of work
+        row = self._uow.conn.execute(_STORE_BY_ID, {"store_id": str(store_id)}).mappings().first()
         return None if row is None else rows.store_from(row)
 
     def upsert(self, store: Store) -> None:

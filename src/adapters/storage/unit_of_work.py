@@ -10,7 +10,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from adapters.storage import cross_store, models, scoped
@@ -40,6 +40,9 @@ from pricing_core.ports import (
     TokenRepository,
     WebhookInbox,
 )
+
+# Built once (checked by every first write of a transaction): building it cost more than running it.
+_STORE_EXISTS = select(models.stores.c.store_id).where(models.stores.c.store_id == bindparam("store_id"))
 
 
 class SqlUnitOfWorkFactory:
@@ -129,7 +132,7 @@ class SqlUnitOfWork:
         conn = self.conn
         if self._store_checked:
             return
-        found = conn.execute(select(models.stores.c.store_id).where(models.stores.c.store_id == store_id)).first()
+        found = conn.execute(_STORE_EXISTS, {"store_id": store_id}).first()
         if found is None:
             raise StoreNotFound(f"store {store_id} does not exist")
         self._store_checked = True
