@@ -20,7 +20,7 @@ target is missed, a delivery was not acknowledged with 200, or the processed cou
     python bench/webhook_intake.py --topology redis     # web + Redis + a separate worker process
     python bench/webhook_intake.py --topology redis --workers 2 --rate 1500   # two web processes
     python bench/webhook_intake.py --topology redis --workers 2 --rate 1500 --worker-elsewhere
-    python bench/webhook_intake.py --topology redis --workers 2 --rate 1500 --worker-nice 10
+    python bench/webhook_intake.py --topology redis --workers 2 --rate 1500 --worker-priority idle
 
 ``--topology embedded`` (default) is the one-process embedded default: the worker threads that
 process the deliveries share the web process (and its GIL). ``--topology redis`` is the
@@ -32,8 +32,9 @@ accepted there (each process remembers its own recent ids) and dropped by the wo
 processed count still proves exactly once. ``--worker-elsewhere`` stops the worker once the stores
 are installed and starts it again after the last delivery is acknowledged: the intake then has the
 machine's cores to itself and the load generator, as in a deployment whose workers run elsewhere,
-and the drain still proves that every delivery is processed exactly once. ``--worker-nice N`` keeps the
-worker consuming on the same cores at a lower CPU priority (``nice``), as a one-host deployment may.
+and the drain still proves that every delivery is processed exactly once. ``--worker-priority low|idle`` keeps
+the worker consuming on the same cores at a lower CPU priority (``worker --cpu-priority``: ``nice 10``
+or ``SCHED_IDLE``), as a one-host deployment should (``compose.yaml`` runs its workers at ``idle``).
 
 The client is a minimal HTTP/1.1 keep-alive client on asyncio streams (on uvloop when installed,
 ``--client-loop``), so the load generator (which shares the machine) costs as little CPU as possible.
@@ -239,9 +240,9 @@ def main() -> int:
     parser.add_argument("--worker-elsewhere", action="store_true",
                         help="redis topology: stop the worker while deliveries arrive and start it again to drain "
                              "them (a deployment's worker does not share the web processes' cores)")
-    parser.add_argument("--worker-nice", type=int, default=0, metavar="N",
-                        help="redis topology: run the worker at this nice value (a lower CPU priority than the "
-                             "web processes', as a same-host deployment could)")
+    parser.add_argument("--worker-priority", choices=["normal", "low", "idle"], default="normal",
+                        help="redis topology: the worker's `--cpu-priority` (low: nice 10; idle: SCHED_IDLE, "
+                             "the cores only when the web processes and the load generator leave them idle)")
     parser.add_argument("--client-loop", dest="loop", choices=["uvloop", "asyncio"],
                         default="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
                         help="the load generator's event loop (default uvloop when installed)")
@@ -272,9 +273,9 @@ def main() -> int:
 
     def start_worker() -> subprocess.Popen[bytes]:
         return subprocess.Popen(
-            [sys.executable, "-m", "entrypoints.cli", "worker", "--threads", "4"],
+            [sys.executable, "-m", "entrypoints.cli", "worker", "--threads", "4",
+             "--cpu-priority", args.worker_priority],
             cwd=workdir, env={**env, "LOG_LEVEL": "WARNING"}, stdout=log, stderr=subprocess.STDOUT,
-            preexec_fn=(lambda: os.nice(args.worker_nice)) if args.worker_nice else None,
         )
 
     if args.topology == "redis":
@@ -348,8 +349,8 @@ def main() -> int:
         return 1
     mode = f"paced at {args.rate:g}/s" if args.rate else "closed loop"
     where = "; the worker stopped during the intake, draining after it" if args.worker_elsewhere else ""
-    if args.worker_nice:
-        where += f"; the worker at nice {args.worker_nice}"
+    if args.worker_priority != "normal":
+        where += f"; the worker at CPU priority {args.worker_priority}"
     print(f"webhook intake ({args.topology}, {args.workers} web process(es){where}): "
           f"{args.deliveries} signed deliveries, "
           f"{args.clients} concurrent clients, {mode}")
@@ -359,7 +360,8 @@ def main() -> int:
     mean = statistics.mean(ms)
     print(f"ack latency ms: p50 {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f}  max {worst:.1f}  mean {mean:.1f}")
     print(f"responses: {statuses}; re-sent duplicates: {dup_statuses}")
-    drained = f"{drained_at:.1f} s after the last acknowledgement" if drained_at is not None else "NOT drained"
+    drained = (f"{drained_at:.1f} s after the last acknowledgement" if drained_at is not None
+               else "NOT drained")
     print(f"processed: {processed} of {args.deliveries} ({drained})")
 
     failures = []

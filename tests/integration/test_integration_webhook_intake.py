@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import os
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -75,15 +76,21 @@ def _processed(var_dir: Path) -> int:
         uow_factory.engine.dispose()
 
 
-@pytest.fixture
-def scale_out(tmp_path: Path, redis_url: str) -> Iterator[tuple[ServeProcess, Path]]:
-    with _scale_out(tmp_path, redis_url) as started:
+@pytest.fixture(params=["normal", "idle"])
+def scale_out(request: pytest.FixtureRequest, tmp_path: Path, redis_url: str) -> Iterator[tuple[ServeProcess, Path]]:
+    """The scale-out shape, its worker at each ``--cpu-priority`` a deployment uses (``idle``: one host)."""
+    with _scale_out(tmp_path, redis_url, worker_priority=request.param) as started:
         yield started
 
 
 @contextlib.contextmanager
-def _scale_out(tmp_path: Path, redis_url: str) -> Iterator[tuple[ServeProcess, Path]]:
-    """``serve`` and a ``worker`` on ``redis_url``, sharing SQLite under ``tmp_path/var``."""
+def _scale_out(tmp_path: Path, redis_url: str, *, worker_priority: str = "normal") -> Iterator[
+        tuple[ServeProcess, Path]]:
+    """``serve`` and a ``worker`` on ``redis_url``, sharing SQLite under ``tmp_path/var``.
+
+    With ``worker_priority="idle"`` every thread of the worker is checked to run under ``SCHED_IDLE``
+    once it serves (the policy is per thread on Linux: one started before it was set would not be).
+    """
     port = free_port()
     env: dict[str, str | None] = {
         "REDIS_URL": redis_url, "DRAMATIQ_NAMESPACE": f"intake-{uuid.uuid4().hex}",
@@ -92,9 +99,13 @@ def _scale_out(tmp_path: Path, redis_url: str) -> Iterator[tuple[ServeProcess, P
         **dict.fromkeys(("DATABASE_URL", "SALLA_CLIENT_ID", "SALLA_CLIENT_SECRET", "SALLA_API_URL")),
     }
     server = ServeProcess(tmp_path, env, port, log_path=tmp_path / "serve.log").start()
-    worker = WorkerProcess({k: v for k, v in server.env.items()}, threads=4,
+    worker = WorkerProcess({k: v for k, v in server.env.items()}, threads=4, cpu_priority=worker_priority,
                            log_path=tmp_path / "worker.log").start()
     try:
+        if worker_priority == "idle":
+            # Its 4 worker threads and the consumers' have started (the main thread is one more).
+            wait_until(lambda: len(_policies(worker.pid)) > 5, timeout=60, what="the worker's threads")
+            assert set(_policies(worker.pid)) == {os.SCHED_IDLE}
         yield server, tmp_path / "var"
     finally:
         server.stop()
@@ -127,6 +138,15 @@ def test_a_burst_of_deliveries_is_acknowledged_and_processed_exactly_once(
     wait_until(lambda: _processed(var_dir) >= DELIVERIES, timeout=120, what="every delivery processed")
     asyncio.run(asyncio.sleep(2))  # a delivery processed twice would show up now
     assert _processed(var_dir) == DELIVERIES
+
+
+def _policies(pid: int) -> list[int]:
+    """The scheduling policy of each of a process's threads (Linux: ``/proc/PID/task``)."""
+    policies = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(ProcessLookupError):  # a thread that just ended
+            policies.append(os.sched_getscheduler(int(tid)))
+    return policies
 
 
 def _settings_deliveries(count: int) -> list[tuple[bytes, dict[str, str]]]:

@@ -124,9 +124,10 @@ class WorkerProcess(ChildProcess):
 
     def __init__(
         self, env: Mapping[str, str], *, threads: int = 8, log_path: Path | None = None,
-        queues: Iterable[str] | None = None, metrics_port: int | None = None,
+        queues: Iterable[str] | None = None, metrics_port: int | None = None, cpu_priority: str = "normal",
     ) -> None:
         self.env = {**os.environ, **env}
+        self.cpu_priority = cpu_priority
         self.threads = threads
         self.queues = list(queues or ())
         self.metrics_port = metrics_port
@@ -139,7 +140,8 @@ class WorkerProcess(ChildProcess):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "entrypoints.cli", "worker", "--threads", str(self.threads),
              *(["--queues", *self.queues] if self.queues else []),
-             *(["--metrics-port", str(self.metrics_port)] if self.metrics_port else [])],
+             *(["--metrics-port", str(self.metrics_port)] if self.metrics_port else []),
+             "--cpu-priority", self.cpu_priority],
             env=self.env, stdout=log, stderr=log, start_new_session=True,
         )
         return self

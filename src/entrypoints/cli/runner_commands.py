@@ -14,6 +14,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from entrypoints.cli import CommandError, load_config, load_runtime
+from runners.cpu_priority import CPU_PRIORITIES, set_cpu_priority
 
 if TYPE_CHECKING:
     from adapters.services import Services
@@ -28,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="only these queues (default: sweeps, events, default)")
     worker.add_argument("--metrics-port", type=int, default=None,
                         help="serve this process's Prometheus metrics on this port")
+    worker.add_argument("--cpu-priority", choices=CPU_PRIORITIES, default="normal",
+                        help="normal (default); low: nice 10; idle: SCHED_IDLE, only cores nothing else wants "
+                             "(a host shared with the web processes: intake first, work after)")
     worker.set_defaults(handler=_worker)
 
     scheduler = subparsers.add_parser("scheduler", help="enqueue the periodic jobs on their cron schedules")
@@ -103,6 +107,9 @@ def _worker(args: argparse.Namespace) -> int:
     _logging(config.log_level)
     import dramatiq
 
+    # Before any thread starts: on Linux the scheduling policy is per thread and inherited.
+    priority = set_cpu_priority(args.cpu_priority)
+
     from runners.recovery import recover_in_background
 
     runtime = load_runtime("worker")  # fails fast on a bad configuration, not on the first message
@@ -123,8 +130,8 @@ def _worker(args: argparse.Namespace) -> int:
     # Dramatiq 2 reads it from its environment only (default: two per thread); set before start().
     worker.queue_prefetch = worker_prefetch(runtime.config, args.threads)
     worker.start()
-    logging.getLogger("salla_optimizer.worker").info("worker %d started with %d threads", os.getpid(),
-                                                     args.threads)
+    logging.getLogger("salla_optimizer.worker").info("worker %d started with %d threads, CPU priority %s",
+                                                     os.getpid(), args.threads, priority)
     # Work a stopped process left in flight (its messages may be gone): see docs/operations.md.
     recover_in_background(runtime.services)
     try:
@@ -138,7 +145,8 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _worker_processes(args: argparse.Namespace) -> int:
     """Run ``--processes`` single-process workers as children and wait for them (signals are forwarded)."""
-    command = [sys.executable, "-m", "entrypoints.cli", "worker", "--processes", "1", "--threads", str(args.threads)]
+    command = [sys.executable, "-m", "entrypoints.cli", "worker", "--processes", "1", "--threads", str(args.threads),
+               "--cpu-priority", args.cpu_priority]
     if args.queues:
         command += ["--queues", *args.queues]
     children = []
