@@ -44,4 +44,4 @@ def _nice_to(target: int) -> int:
     return os.nice(target - current) if current < target else current
 
 
-__all__ = ["CPU_PRIORITIES", "CpuPriority", "set_cpu_priority"]
+__all__ = ["CPU_PRIORITIES", "LOW_NICE", "CpuPriority", "set_cpu_priority"]

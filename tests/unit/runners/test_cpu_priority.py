@@ -8,37 +8,45 @@ import sys
 
 import pytest
 
-from runners.cpu_priority import set_cpu_priority
+from runners.cpu_priority import LOW_NICE, set_cpu_priority
 
 _PROBE = """
-import os, sys
+import os
 from runners.cpu_priority import set_cpu_priority
-os.nice({start})
+before = os.nice({extra})
 applied = set_cpu_priority({priority!r})
-policy = os.sched_getscheduler(0) if hasattr(os, "sched_getscheduler") else -1
-print(applied, os.nice(0), policy == getattr(os, "SCHED_IDLE", -2))
+idle = hasattr(os, "SCHED_IDLE") and os.sched_getscheduler(0) == os.SCHED_IDLE
+print(applied.replace(" ", "-"), before, os.nice(0), idle)
 """
 
 
-def _probe(priority: str, start: int = 0) -> list[str]:
-    # In a child: a lowered priority cannot be raised back without privileges.
-    result = subprocess.run([sys.executable, "-c", _PROBE.format(priority=priority, start=start)],
+def _probe(priority: str, extra: int = 0) -> tuple[str, int, int, bool]:
+    """In a child (a lowered priority cannot be raised back): (applied, nice before, nice after, SCHED_IDLE).
+
+    The child inherits this process's niceness (a CI runner's may not be 0), plus ``extra``.
+    """
+    result = subprocess.run([sys.executable, "-c", _PROBE.format(priority=priority, extra=extra)],
                             capture_output=True, text=True, check=True, env={**os.environ})
-    return result.stdout.split()
+    applied, before, after, idle = result.stdout.split()
+    return applied, int(before), int(after), idle == "True"
 
 
 def test_normal_changes_nothing() -> None:
-    assert _probe("normal") == ["normal", "0", "False"]
+    applied, before, after, idle = _probe("normal")
+    assert (applied, after, idle) == ("normal", before, False)
 
 
 def test_low_is_nice_10_and_never_raises_a_lower_priority() -> None:
-    assert _probe("low") == ["nice", "10", "10", "False"]
-    assert _probe("low", start=15) == ["nice", "15", "15", "False"]
+    applied, before, after, idle = _probe("low")
+    assert after == max(before, LOW_NICE) and applied == f"nice-{after}" and not idle
+    applied, before, after, _ = _probe("low", extra=15)  # already nicer than 10: left as it is
+    assert before > LOW_NICE and after == before and applied == f"nice-{before}"
 
 
 @pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's")
 def test_idle_is_sched_idle() -> None:
-    assert _probe("idle") == ["SCHED_IDLE", "0", "True"]
+    applied, before, after, idle = _probe("idle")
+    assert (applied, after, idle) == ("SCHED_IDLE", before, True)
 
 
 def test_an_unknown_priority_is_refused_by_name() -> None:
