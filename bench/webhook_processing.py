@@ -2,7 +2,7 @@
 
 ``bench/webhook_intake.py`` measures how fast deliveries are acknowledged; this one measures what
 each costs the worker afterwards, in one process and one thread, without the broker: the
-``process_webhook`` actor's function (``runners.actors``) called directly on services built by the
+``process_webhook`` handler (``runners.handlers``) called directly on services built by the
 bootstrap, as the worker builds them. Each delivery is a signed-and-verified ``app.settings.updated``
 with a distinct margin for one of ``--stores`` installed stores (the intake bench's deliveries): the
 webhook inbox, the store and its settings read, the settings written, the pending decisions looked
@@ -44,7 +44,7 @@ from bootstrap import build_services
 from pricing_core.activity import ActivityType
 from pricing_core.commands import ProcessWebhook
 from pricing_core.ports import scope_of
-from runners.actors import process_webhook
+from runners.handlers import process_webhook
 
 # Test support (the throwaway PostgreSQL) lives under tests/support.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "entrypoints.cli.storage_commands",
     "entrypoints.cli.salla_commands",
     "entrypoints.cli.runner_commands",
+    "entrypoints.cli.store_commands",
     "entrypoints.cli.trust_commands",
     "entrypoints.cli.rollback_commands",
     "entrypoints.cli.cost_commands",

@@ -2,7 +2,7 @@
 
 The queue adapter calls ``prepare`` and ``record`` on every dispatch (``runners.broker``), the
 worker calls ``taken`` before it handles a message and ``done`` after it handled it without a
-failure worth retrying (``runners.actors``). Commands that are not recorded
+failure worth retrying (``runners.handlers``). Commands that are not recorded
 (``pricing_core.intents.RECORDED``) pass through without touching storage. What is left queued
 and quiet is sent again by the recovery loop (``usecases.recovery.lost_work``).
 

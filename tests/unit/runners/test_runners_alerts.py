@@ -13,8 +13,8 @@ from pricing_core.activity import ActivityType
 from pricing_core.alert_settings import AlertLanguage, StoreAlertSettings
 from pricing_core.alerts import AlertKind
 from pricing_core.commands import SendAlerts, WatchAllPriceChanges, WatchPriceChanges
-from runners.actors import HANDLERS
 from runners.commands import PERIODIC, route_of
+from runners.handlers import HANDLERS
 
 
 def services(config: Config, **overrides: object):  # type: ignore[no-untyped-def]

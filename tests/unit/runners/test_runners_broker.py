@@ -125,7 +125,7 @@ class UnroutedCommand(Command):
 
 def test_every_command_has_one_actor_and_handler() -> None:
     from pricing_core.commands import ALL_COMMANDS
-    from runners.actors import HANDLERS
+    from runners.handlers import HANDLERS
 
     assert set(ROUTES) == set(ALL_COMMANDS) == set(HANDLERS)
     names = [route.actor_name for route in ROUTES.values()]

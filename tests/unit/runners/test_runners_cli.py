@@ -11,7 +11,7 @@ from tests.support.usecase_support import Ports, add_store, make_ports, product
 from adapters.config import Config
 from adapters.services import Services
 from bootstrap import build_services
-from entrypoints.cli import main, runner_commands
+from entrypoints.cli import main, runner_commands, store_commands
 from pricing_core.errors import SallaUnavailable
 from pricing_core.settings import AutomationMode
 from pricing_core.store_events import STORE_EVENTS
@@ -28,6 +28,7 @@ def ports(monkeypatch: pytest.MonkeyPatch) -> Ports:
                               advisor=None)
 
     monkeypatch.setattr(runner_commands, "_services", services)
+    monkeypatch.setattr(store_commands, "_services", services)
     return p
 
 

@@ -112,7 +112,7 @@ def test_claim_key_is_stable_across_timezones() -> None:
 
 
 def test_retention_from_env() -> None:
-    from runners.actors import retention_policy
+    from runners.handlers import retention_policy
 
     config = Config.from_env({"RETENTION_RUNS_DAYS": "10", "RETENTION_OFFERS_DAYS": "3"})
     policy = retention_policy(attrs_services(config))

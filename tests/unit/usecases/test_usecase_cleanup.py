@@ -97,7 +97,7 @@ def test_the_webhook_window_is_configurable_but_not_below_two_days() -> None:
     from types import SimpleNamespace
 
     from adapters.config import Config, ConfigError
-    from runners.actors import retention_policy
+    from runners.handlers import retention_policy
 
     config = Config.from_env({"RETENTION_WEBHOOKS_DAYS": "3"})
     assert retention_policy(SimpleNamespace(config=config)).webhooks_days == 3  # type: ignore[arg-type]
