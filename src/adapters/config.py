@@ -144,7 +144,7 @@ class Config(BaseSettings):
     # A merchant's own alert targets may point at private or local addresses (self-hosted, tests);
     # off: such targets are refused (adapters/alerts/targets.py).
     alert_allow_private_targets: bool = _env("ALERT_ALLOW_PRIVATE_TARGETS", default=False)
-    # Watching each applied change (pricing_core/change_impact.py): days on each side, the drop that alerts.
+    # Watching each applied change (pricing_core/change_impact/): days on each side, the drop that alerts.
     impact_window_days: int = _env("IMPACT_WINDOW_DAYS", default=7, ge=1, le=90)
     impact_profit_drop_pct: float = _env("IMPACT_PROFIT_DROP_PCT", default=20.0, gt=0, lt=100)
     impact_min_units: int = _env("IMPACT_MIN_UNITS", default=5, ge=1)

@@ -1,24 +1,6 @@
-"""What an applied price change did: units and gross profit per day after it against before it.
+"""Judging applied price changes: a product's days after against before, net of its category's control.
 
-For one applied change of one product (``AppliedChange``), the days before and after the day of the
-change (``ImpactPolicy.window_days`` each; the day of the change itself is mixed and left out) are
-compared, per day: units sold, and gross profit (revenue net of VAT, less units times cost). The
-product's own ratio (after / before) is divided by the same ratio of a **control**: the products of
-the same category whose price did not change in those days, pooled. What remains is the change's
-own effect, net of what moved the whole category (a holiday, a competitor's sale, the season):
-a difference in differences on the ratio. ``assess_changes`` does it for every change of a store.
-
-Sales are known only for the days the orders sync read completely (``SalesCoverage``); a day in
-that span without a ``DailySales`` row sold nothing. Revenue is what customers paid, VAT included
-(``SoldLine``), so the store's VAT rate is taken out before the cost is.
-
-Verdicts: ``profit_fell`` / ``profit_rose`` when the control-adjusted profit per day moved by more
-than ``profit_drop_pct`` down / up, ``steady`` in between; and, when there is nothing to judge yet or
-at all, ``too_early`` (the days after are not over or not read yet), ``no_data`` (the days before
-were not read), ``changed_again`` (another change of the product falls in the days after),
-``too_few_sales`` (fewer than ``min_units_before`` units before), ``no_cost`` (no known cost:
-units only) and ``unprofitable_before`` (no gross profit before, so no ratio). A control that sold
-nothing (or at no profit) after leaves nothing to compare with: ``no_data`` too.
+See ``pricing_core.change_impact`` for the method and the verdicts.
 """
 
 from __future__ import annotations
@@ -27,135 +9,24 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
-from enum import StrEnum
 
 import attrs
 
 from pricing_core.catalog import Product
+from pricing_core.change_impact.model import (
+    PCT,
+    PER_DAY,
+    AppliedChange,
+    ChangeImpact,
+    ControlGroup,
+    ImpactPolicy,
+    ImpactVerdict,
+    SalesCoverage,
+    WindowFigures,
+)
 from pricing_core.demand_history import category_of
 from pricing_core.money import HUNDRED, ZERO, to_decimal
 from pricing_core.sales import DailySales
-
-_PER_DAY = Decimal("0.01")
-_PCT = Decimal("0.1")
-
-
-class ImpactVerdict(StrEnum):
-    """What watching a change concluded (see the module docstring)."""
-
-    PROFIT_FELL = "profit_fell"
-    PROFIT_ROSE = "profit_rose"
-    STEADY = "steady"
-    TOO_EARLY = "too_early"
-    NO_DATA = "no_data"
-    CHANGED_AGAIN = "changed_again"
-    TOO_FEW_SALES = "too_few_sales"
-    NO_COST = "no_cost"
-    UNPROFITABLE_BEFORE = "unprofitable_before"
-
-    @property
-    def is_final(self) -> bool:
-        """False only for ``too_early``: the same change judged later may conclude something else."""
-        return self is not ImpactVerdict.TOO_EARLY
-
-
-def _positive_days(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if not 1 <= value <= 90:
-        raise ValueError(f"{attribute.name} must be between 1 and 90 days, not {value}")
-
-
-def _share(_: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
-    if not ZERO < value < HUNDRED:
-        raise ValueError(f"{attribute.name} must be above 0 and below 100 (percent), not {value}")
-
-
-@attrs.frozen(kw_only=True)
-class ImpactPolicy:
-    """How a change is watched: days on each side, the drop that flags it, the least baseline judged."""
-
-    window_days: int = attrs.field(default=7, validator=_positive_days)
-    profit_drop_pct: Decimal = attrs.field(default=Decimal(20), converter=to_decimal, validator=_share)
-    min_units_before: int = attrs.field(default=5, validator=attrs.validators.ge(1))
-
-
-@attrs.frozen(kw_only=True)
-class AppliedChange:
-    """One price change that landed in Salla: the product, both prices, when, and the cost it was made with.
-
-    ``decision_id`` and ``run_id`` name the decision and run that made it (for the rollback of it).
-    """
-
-    product_id: str = attrs.field(converter=str)
-    old_price: Decimal = attrs.field(converter=to_decimal)
-    new_price: Decimal = attrs.field(converter=to_decimal)
-    changed_at: datetime
-    cost_price: Decimal | None = attrs.field(default=None, converter=attrs.converters.optional(to_decimal))
-    name: str = ""
-    decision_id: str | None = None
-    run_id: str | None = None
-
-    @property
-    def key(self) -> str:
-        """Names the change for good: the product and the instant (a product changes once at a time)."""
-        return f"{self.product_id}@{self.changed_at.isoformat()}"
-
-    @property
-    def change_pct(self) -> Decimal:
-        """The size of the change, percent of the old price (one decimal)."""
-        if self.old_price <= 0:
-            return ZERO
-        return ((self.new_price - self.old_price) / self.old_price * HUNDRED).quantize(_PCT)
-
-
-@attrs.frozen(kw_only=True)
-class SalesCoverage:
-    """The days whose sales are fully read (``first_day`` to ``last_day``, inclusive)."""
-
-    first_day: date
-    last_day: date
-
-    def covers(self, first: date, last: date) -> bool:
-        """True when every day from ``first`` to ``last`` is read."""
-        return self.first_day <= first and last <= self.last_day
-
-
-@attrs.frozen(kw_only=True)
-class WindowFigures:
-    """One window's figures per day: units, and gross profit (None without a known cost)."""
-
-    first_day: date
-    days: int
-    units_total: int
-    units_per_day: Decimal
-    profit_per_day: Decimal | None
-
-
-@attrs.frozen(kw_only=True)
-class ChangeImpact:
-    """What one applied change did: the figures before and after, the control's trend, the verdict.
-
-    ``units_change_pct`` and ``profit_change_pct`` are the change's own effect, percent: the
-    product's after/before ratio over the control's, minus one (None when not computable).
-    ``control_products`` is how many unchanged products of the category formed the control (0:
-    the figures are the product's own, unadjusted). ``reason`` says the verdict in one line.
-    """
-
-    change: AppliedChange
-    verdict: ImpactVerdict
-    window_days: int
-    reason: str
-    before: WindowFigures | None = None
-    after: WindowFigures | None = None
-    control_products: int = 0
-    control_units_ratio: Decimal | None = None
-    control_profit_ratio: Decimal | None = None
-    units_change_pct: Decimal | None = None
-    profit_change_pct: Decimal | None = None
-
-    @property
-    def flagged(self) -> bool:
-        """True when the merchant should hear of it: profit fell beyond the policy's share."""
-        return self.verdict is ImpactVerdict.PROFIT_FELL
 
 
 @attrs.frozen
@@ -191,9 +62,9 @@ def _in(rows: Sequence[DailySales], window: _Window) -> list[DailySales]:
 def _figures(rows: Sequence[DailySales], window: _Window, cost: Decimal | None, vat_divisor: Decimal) -> WindowFigures:
     chosen = _in(rows, window)
     units = sum(r.units for r in chosen)
-    profit = None if cost is None else (_net_profit(chosen, cost, vat_divisor) / window.days).quantize(_PER_DAY)
+    profit = None if cost is None else (_net_profit(chosen, cost, vat_divisor) / window.days).quantize(PER_DAY)
     return WindowFigures(first_day=window.first, days=window.days, units_total=units,
-                         units_per_day=(Decimal(units) / window.days).quantize(_PER_DAY), profit_per_day=profit)
+                         units_per_day=(Decimal(units) / window.days).quantize(PER_DAY), profit_per_day=profit)
 
 
 def _ratio(after: Decimal, before: Decimal) -> Decimal | None:
@@ -205,20 +76,7 @@ def _effect(own: Decimal | None, control: Decimal | None) -> Decimal | None:
     if own is None or (control is not None and control <= 0):
         return None
     adjusted = own / control if control is not None else own
-    return ((adjusted - 1) * HUNDRED).quantize(_PCT)
-
-
-@attrs.frozen(kw_only=True)
-class ControlGroup:
-    """The unchanged products of the change's category: their sales, and the costs of those that have one."""
-
-    sales: Mapping[str, Sequence[DailySales]]
-    costs: Mapping[str, Decimal]
-
-    @property
-    def size(self) -> int:
-        """How many products form the control."""
-        return len(self.sales)
+    return ((adjusted - 1) * HUNDRED).quantize(PCT)
 
 
 def change_impact(
@@ -371,16 +229,4 @@ def assess_changes(
     return results
 
 
-__all__ = [
-    "AppliedChange",
-    "ChangeImpact",
-    "ControlGroup",
-    "ImpactPolicy",
-    "ImpactVerdict",
-    "SalesCoverage",
-    "WindowFigures",
-    "assess_changes",
-    "change_impact",
-    "local_day",
-    "windows_of",
-]
+__all__ = ["assess_changes", "change_impact", "local_day", "windows_of"]
