@@ -22,25 +22,10 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator, mode
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
+from adapters.llm_keys import provider_key_names
+
 SALLA_ACCOUNTS_URL = "https://accounts.salla.sa"
 SALLA_API_URL = "https://api.salla.dev/admin/v2"
-
-# The environment variable holding each LLM provider's key, by the provider prefix of LLM_MODEL
-# ("openai/gpt-4o-mini", "anthropic/claude-..."). A model without a prefix is an OpenAI model,
-# as in crewai and litellm. These are the providers' own conventions; the key read is handed to
-# the LLM client explicitly (``Config.llm_api_key``).
-PROVIDER_KEYS: dict[str, tuple[str, ...]] = {
-    "openai": ("OPENAI_API_KEY",),
-    "anthropic": ("ANTHROPIC_API_KEY",),
-    "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
-    "google": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
-    "azure": ("AZURE_API_KEY",),
-    "groq": ("GROQ_API_KEY",),
-    "mistral": ("MISTRAL_API_KEY",),
-    "deepseek": ("DEEPSEEK_API_KEY",),
-    "openrouter": ("OPENROUTER_API_KEY",),
-    "ollama": (),  # a local server needs no key
-}
 
 # Fields whose values are secrets: never in a repr, masked in ``doctor``.
 SECRET_FIELDS = frozenset({
@@ -53,17 +38,6 @@ URL_FIELDS = frozenset({"database_url", "redis_url"})
 
 class ConfigError(ValueError):
     """The configuration is unusable; the message is one line naming the variable."""
-
-
-def provider_of(model: str) -> str:
-    """The provider prefix of a model name (``"openai"`` when there is none)."""
-    return model.split("/", 1)[0].casefold() if "/" in model else "openai"
-
-
-def provider_key_names(model: str) -> tuple[str, ...]:
-    """The environment variables that may hold the key of ``model``'s provider."""
-    provider = provider_of(model)
-    return PROVIDER_KEYS.get(provider, (f"{provider.upper()}_API_KEY",))
 
 
 def mask_url(value: str | None) -> str | None:
@@ -386,7 +360,6 @@ class _MappingEnvSource(EnvSettingsSource):
 
 
 __all__ = [
-    "PROVIDER_KEYS",
     "SALLA_ACCOUNTS_URL",
     "SALLA_API_URL",
     "SECRET_FIELDS",
@@ -396,6 +369,4 @@ __all__ = [
     "env_name",
     "env_names",
     "mask_url",
-    "provider_key_names",
-    "provider_of",
 ]

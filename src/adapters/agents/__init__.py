@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.agents.crew import CrewAIAdvisor, CrewRunReport
 from adapters.agents.rule_based import RuleBasedAdvisor
-from adapters.config import Config, provider_key_names
+from adapters.config import Config
+from adapters.llm_keys import provider_key_names
 
 if TYPE_CHECKING:
     from pricing_core.ports import PricingAdvisor

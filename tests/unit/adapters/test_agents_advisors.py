@@ -9,7 +9,8 @@ import pytest
 import adapters.agents as agents
 from adapters.agents import CrewAIAdvisor, RuleBasedAdvisor, build_advisor
 from adapters.agents.crew import AnalystReport, parse_report
-from adapters.config import Config, provider_of
+from adapters.config import Config
+from adapters.llm_keys import provider_of
 from pricing_core import CompetitorOffer, Product, TenantSettings
 from pricing_core.ports import StoreContext
 
