@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from entrypoints.web.formatting import fmt_datetime, fmt_money
 from entrypoints.web.settings_text import field_label
 
 _Render = Callable[[re.Match[str]], str]
@@ -42,9 +43,17 @@ def _by(who: str) -> str:
 
 
 def _review(m: re.Match[str]) -> str:
-    """A merchant's (or operator's) approval or rejection of one price change."""
-    change = f"{m[1]}: من {m[4]} إلى {m[5]} {m[6]}"
+    """A merchant's (or operator's) approval or rejection of one price change, its prices as Arabic money."""
+    change = f"{m[1]}: من {fmt_money(m[4], m[6], 'ar')} إلى {fmt_money(m[5], m[6], 'ar')}"
     return f"وافق {_by(m[3])} على تغيير سعر {change}" if m[2] == "approved" else f"رفض {_by(m[3])} تغيير سعر {change}"
+
+
+def _moment(text: str) -> str:
+    """An instant the entry gives in ISO form, in the store's time and Arabic; as written when not ISO."""
+    try:
+        return fmt_datetime(text, "ar")
+    except ValueError:
+        return text
 
 
 _ENTRIES: tuple[tuple[re.Pattern[str], _Render], ...] = (
@@ -66,7 +75,7 @@ _ENTRIES: tuple[tuple[re.Pattern[str], _Render], ...] = (
     (re.compile(r"Store (.+) (installed|reinstalled) \((\S+)\)"),
      lambda m: f"{'ثُبّت' if m[2] == 'installed' else 'أُعيد تثبيت'} المتجر {m[1]} ({_source(m[3])})"),
     (re.compile(r"OAuth tokens authorized \((\S+)\); access token valid until (\S+)"),
-     lambda m: f"فُوّضت رموز الوصول ({_source(m[1])})؛ رمز الوصول صالح حتى {m[2]}"),
+     lambda m: f"فُوّضت رموز الوصول ({_source(m[1])})؛ رمز الوصول صالح حتى {_moment(m[2])}"),
     (re.compile(r"App uninstalled from the store; store deactivated"), lambda m: "أُزيل التطبيق من المتجر؛ أُوقف المتجر"),
 )
 
