@@ -49,6 +49,7 @@ from pricing_core import (
     TenantSettings,
     estimate_elasticity,
     price_catalog,
+    weekday_factors,
 )
 from pricing_core.demand import category_priors
 from pricing_core.demand_history import MIN_CATEGORY_PRODUCTS
@@ -134,7 +135,8 @@ def estimate_store(histories: Sequence[Sequence[SalesObservation]], truths: Sequ
     """Own-data estimates, category priors, estimates with the priors; and the seconds each pass took."""
     timings: dict[str, float] = {}
     began = time.process_time()
-    own = [estimate_elasticity(h) for h in histories]
+    weekdays = weekday_factors(histories)  # the store's weekly pattern (none is simulated here: ~flat)
+    own = [estimate_elasticity(h, weekdays=weekdays) for h in histories]
     timings["own"] = time.process_time() - began
     began = time.process_time()
     by_category: dict[str, list[ElasticityEstimate]] = {}
@@ -144,7 +146,7 @@ def estimate_store(histories: Sequence[Sequence[SalesObservation]], truths: Sequ
     priors, store = category_priors(by_category, min_products=MIN_CATEGORY_PRODUCTS)
     timings["pool"] = time.process_time() - began
     began = time.process_time()
-    pooled = [estimate_elasticity(h, prior=priors.get(str(t.category), store))
+    pooled = [estimate_elasticity(h, prior=priors.get(str(t.category), store), weekdays=weekdays)
               for h, t in zip(histories, truths, strict=True)]
     timings["pooled"] = time.process_time() - began
     return own, pooled, timings

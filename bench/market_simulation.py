@@ -55,7 +55,7 @@ from adapters.fake_salla.catalog import FakeProduct
 from adapters.fake_salla.market import MarketSimulator
 from adapters.fake_salla.stores import FakeStore
 from pricing_core import ElasticityEstimate, PricePoint, PricingDecision, Product, TenantSettings, price_catalog
-from pricing_core.demand import WEAK_PRIOR, estimate_elasticity
+from pricing_core.demand import WEAK_PRIOR, estimate_elasticity, weekday_factors
 from pricing_core.demand_history import DemandInputs, demand_estimates, observations_for
 from pricing_core.guards import margin_floor, net_price
 from pricing_core.sales import DailySales
@@ -230,10 +230,13 @@ def known_distribution_error(arm: Arm, products: Sequence[Product], today: date,
     for row in arm.sales.values():
         by_product[row.product_id].append(row)
     errors = []
+    histories = {p.id: observations_for(p, by_product[p.id], arm.history.get(p.id, ()), first_day=START,
+                                        last_day=today - timedelta(days=1), tz=RIYADH,
+                                        references=arm.references.get(p.id))
+                 for p in products}
+    weekdays = weekday_factors(histories.values())  # as the sweep's estimates take it out
     for p in products:
-        rows = observations_for(p, by_product[p.id], arm.history.get(p.id, ()), first_day=START,
-                                last_day=today - timedelta(days=1), tz=RIYADH, references=arm.references.get(p.id))
-        own = estimate_elasticity(rows)
+        own = estimate_elasticity(histories[p.id], weekdays=weekdays)
         precision = max(own.sd**-2 - weak_precision, 1e-9)
         centre = (own.value * own.sd**-2 - WEAK_PRIOR.value * weak_precision) / precision
         weights = [math.exp(-0.5 * precision * (e - centre) ** 2) for e in grid]

@@ -5,7 +5,7 @@ Imports nothing that does I/O. The public API is importable from here::
     from pricing_core import Product, CompetitorOffer, TenantSettings, price_product, price_catalog
 
 Demand-aware pricing (the ``profit`` strategy) adds ``SalesObservation``, ``ElasticityEstimate``,
-``estimate_elasticity`` and ``pool_estimates``.
+``estimate_elasticity``, ``weekday_factors`` and ``pool_estimates``.
 """
 
 from pricing_core.activity import ActivityEntry, ActivityType
@@ -17,6 +17,7 @@ from pricing_core.demand import (
     SalesObservation,
     estimate_elasticity,
     pool_estimates,
+    weekday_factors,
 )
 from pricing_core.engine import price_catalog, price_product
 from pricing_core.money import MoneyError
@@ -90,4 +91,5 @@ __all__ = [
     "resolve_settings",
     "takes_scheduled_runs",
     "token_health",
+    "weekday_factors",
 ]

@@ -8,7 +8,9 @@ passes: first on its own data (weak prior), then with its category's prior, so a
 little data starts from what similar products showed. The category priors are pooled on two
 levels (``demand.category_priors``): a category's centre is shrunk toward the store's as far as
 categories are seen not to differ, so a store whose categories mix everything gets the store-wide
-prior for all; a category too small to pool (or a product without one) takes the store's.
+prior for all; a category too small to pool (or a product without one) takes the store's. Both
+passes take out the store's weekly pattern of demand (``demand.weekday_factors``), read from all
+its products' days.
 
 What is knowable and what is not:
 - The price of a day is the one in effect at the store's local noon. Before the first recorded
@@ -32,7 +34,14 @@ from decimal import Decimal
 import attrs
 
 from pricing_core.catalog import PricePoint, Product
-from pricing_core.demand import WEAK_PRIOR, ElasticityEstimate, SalesObservation, category_priors, estimate_elasticity
+from pricing_core.demand import (
+    WEAK_PRIOR,
+    ElasticityEstimate,
+    SalesObservation,
+    category_priors,
+    estimate_elasticity,
+    weekday_factors,
+)
 from pricing_core.sales import DailySales
 
 DEMAND_WINDOW_DAYS = 90
@@ -129,7 +138,8 @@ def demand_estimates(
                                references=inputs.references.get(p.id))
         for p in products
     }
-    own = {pid: estimate_elasticity(rows) for pid, rows in observations.items()}
+    weekdays = weekday_factors(observations.values())  # the store's weekly pattern, from all its products
+    own = {pid: estimate_elasticity(rows, weekdays=weekdays) for pid, rows in observations.items()}
     members: dict[str, list[str]] = defaultdict(list)
     for p in products:
         members[category_of(p)].append(p.id)
@@ -139,7 +149,8 @@ def demand_estimates(
     for name, ids in members.items():
         prior = priors.get(name, store)
         for pid in ids:
-            estimates[pid] = own[pid] if prior is WEAK_PRIOR else estimate_elasticity(observations[pid], prior=prior)
+            estimates[pid] = (own[pid] if prior is WEAK_PRIOR
+                              else estimate_elasticity(observations[pid], prior=prior, weekdays=weekdays))
     return estimates
 
 

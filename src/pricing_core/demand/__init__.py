@@ -5,6 +5,7 @@
 - ``estimation``: the Bayesian Poisson fit of one product's elasticity (``estimate_elasticity``);
 - ``pooling``: priors from many products: a group's pooled prior (``pool_estimates``) and each
   category's, shrunk toward the store's (``category_priors``);
+- ``weekly``: the store's weekly pattern of demand (``weekday_factors``), which the fit takes out;
 - ``profit``: pricing under an estimate, the profit-maximizing price (at the estimate and in
   expectation over its uncertainty), the expected change in daily profit, the side of a price test.
 
@@ -27,6 +28,7 @@ from pricing_core.demand.profit import (
     optimal_price,
     profit_change,
 )
+from pricing_core.demand.weekly import weekday_factors
 
 __all__ = [
     "EXPLORATION_WEEK_DAYS",
@@ -47,4 +49,5 @@ __all__ = [
     "optimal_price",
     "pool_estimates",
     "profit_change",
+    "weekday_factors",
 ]

@@ -78,19 +78,19 @@ def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
 class _Design:
     """A product's observations grouped by distinct covariates: the sufficient statistics of the fit."""
 
-    offsets: list[float]            # log(days at this (price, reference))
+    offsets: list[float]            # log(days at this (price, reference)), each day weighted by its weekday
     columns: list[list[float]]      # covariate columns, the intercept excluded
     pairs: list[list[float]]        # products of two columns (i <= j), in _pair_index order
     sums_y: list[float]             # sum of units times each column (intercept first)
     units: list[float]              # units per group
-    units_sq: list[float]           # sum of squared daily units per group (for the dispersion)
-    days: list[float]               # days per group
+    units_sq: list[float]           # sum of squared daily units over the day's weight, per group (dispersion)
+    days: list[float]               # days per group, each weighted by its weekday's factor
     total_units: float
     total_days: int
     mean_log_price: float
 
 
-def _design(observations: Sequence[SalesObservation]) -> _Design:
+def _design(observations: Sequence[SalesObservation], weekdays: Sequence[float] | None) -> _Design:
     prices = [o.price for o in observations]
     refs = [o.reference_price for o in observations]
     # Prices repeat for days on end: one logarithm per distinct amount.
@@ -112,9 +112,11 @@ def _design(observations: Sequence[SalesObservation]) -> _Design:
     for obs, lp, lr in zip(observations, log_prices, filled, strict=True):
         key = (lp - mean_log_price, lr - mean_log_ref if use_reference else 0.0)
         acc = groups.setdefault(key, [0.0, 0.0, 0.0])
-        acc[0] += 1
+        # A day's expected units are the group's rate times its weekday's factor (1 without a pattern).
+        weight = weekdays[obs.day.weekday()] if weekdays is not None else 1.0
+        acc[0] += weight
         acc[1] += obs.units
-        acc[2] += obs.units * obs.units
+        acc[2] += obs.units * obs.units / weight
     keys = list(groups)
     stats = list(groups.values())
     columns = [[k[0] for k in keys]]
@@ -219,19 +221,28 @@ def _checked(observations: Iterable[SalesObservation]) -> list[SalesObservation]
 
 
 def estimate_elasticity(
-    observations: Iterable[SalesObservation], *, prior: ElasticityEstimate | None = None
+    observations: Iterable[SalesObservation],
+    *,
+    prior: ElasticityEstimate | None = None,
+    weekdays: Sequence[float] | None = None,
 ) -> ElasticityEstimate:
     """The own-price elasticity of one product from its daily sales, shrunk toward ``prior``.
 
     ``prior`` is the product's category estimate (``demand.pooling``); without one the weak
-    :data:`WEAK_PRIOR` is used. With no sales at all, or prices that never moved, the result is the
-    prior itself (``prior_share`` 1). Raises :class:`DemandError` for two observations on one day.
+    :data:`WEAK_PRIOR` is used. ``weekdays`` is the store's weekly pattern (``demand.weekly``,
+    seven factors from Monday): each day's expected units are scaled by its weekday's factor, so
+    the pattern is neither noise nor, when a price change falls before the busy days, a bias.
+    With no sales at all, or prices that never moved, the result is the prior itself
+    (``prior_share`` 1). Raises :class:`DemandError` for two observations on one day, or for a
+    pattern that is not seven positive factors.
     """
     rows = _checked(observations)
     base = prior or WEAK_PRIOR
+    if weekdays is not None and (len(weekdays) != 7 or not all(f > 0 and math.isfinite(f) for f in weekdays)):
+        raise DemandError(f"weekdays must be 7 positive factors, Monday first, not {weekdays!r}")
     if not rows:
         return _prior_only(base, 0, None, None)
-    design = _design(rows)
+    design = _design(rows, weekdays)
     at_price = quantize(Decimal(repr(math.exp(design.mean_log_price))))
     at_price = max(at_price, MINOR_UNIT)
     if design.total_units == 0:

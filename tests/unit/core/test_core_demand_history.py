@@ -16,9 +16,11 @@ from pricing_core.demand import (
     WEAK_PRIOR,
     Z90,
     ElasticityEstimate,
+    SalesObservation,
     category_priors,
     estimate_elasticity,
     pool_estimates,
+    weekday_factors,
 )
 from pricing_core.demand_history import (
     MIN_CATEGORY_PRODUCTS,
@@ -116,13 +118,20 @@ def _stored_store(rng: np.random.Generator, groups: dict[str, list[float]], unit
     return products, sales, history
 
 
+def _observations(products: list[Product], sales: list[DailySales],
+                  history: dict[str, list[PricePoint]]) -> dict[str, list[SalesObservation]]:
+    today = START + timedelta(days=56)
+    return {p.id: observations_for(p, [s for s in sales if s.product_id == p.id], history[p.id],
+                                   first_day=START, last_day=today - timedelta(days=1), tz=RIYADH)
+            for p in products}
+
+
 def _own_estimates(products: list[Product], sales: list[DailySales],
                    history: dict[str, list[PricePoint]]) -> dict[str, ElasticityEstimate]:
-    today = START + timedelta(days=56)
-    return {p.id: estimate_elasticity(observations_for(p, [s for s in sales if s.product_id == p.id], history[p.id],
-                                                       first_day=START, last_day=today - timedelta(days=1),
-                                                       tz=RIYADH))
-            for p in products}
+    """Each product's estimate on its own data, the store's weekly pattern taken out (the first pass)."""
+    observations = _observations(products, sales, history)
+    weekdays = weekday_factors(observations.values())
+    return {pid: estimate_elasticity(rows, weekdays=weekdays) for pid, rows in observations.items()}
 
 
 def test_a_homogeneous_category_gets_its_own_prior_a_small_one_the_store_wide_one() -> None:
@@ -141,14 +150,12 @@ def test_a_homogeneous_category_gets_its_own_prior_a_small_one_the_store_wide_on
     assert set(priors) == {"oud", "mixed"}  # "tiny" takes the store's prior
     assert priors["oud"].width < store.width and abs(priors["oud"].value + 3.0) < 0.3
     assert priors["mixed"].width > priors["oud"].width
+    observations = _observations(products, sales, history)
+    weekdays = weekday_factors(observations.values())
     tiny = next(p for p in products if p.categories == ("tiny",))
-    rows = observations_for(tiny, [s for s in sales if s.product_id == tiny.id], history[tiny.id], first_day=START,
-                            last_day=today - timedelta(days=1), tz=RIYADH)
-    assert estimates[tiny.id] == estimate_elasticity(rows, prior=store)
+    assert estimates[tiny.id] == estimate_elasticity(observations[tiny.id], prior=store, weekdays=weekdays)
     oud = next(p for p in products if p.categories == ("oud",))
-    rows = observations_for(oud, [s for s in sales if s.product_id == oud.id], history[oud.id], first_day=START,
-                            last_day=today - timedelta(days=1), tz=RIYADH)
-    assert estimates[oud.id] == estimate_elasticity(rows, prior=priors["oud"])
+    assert estimates[oud.id] == estimate_elasticity(observations[oud.id], prior=priors["oud"], weekdays=weekdays)
 
 
 def test_categories_that_differ_only_by_noise_are_all_centred_on_the_store() -> None:
