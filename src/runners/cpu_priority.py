@@ -23,15 +23,20 @@ def set_cpu_priority(priority: CpuPriority) -> str:
     """Lower the calling process's CPU priority (never raise it); returns what was applied.
 
     On Linux the policy is per thread: call before the worker starts its threads, which inherit it.
-    Where ``SCHED_IDLE`` is missing (not Linux), ``idle`` falls back to the lowest nice value.
+    Where ``SCHED_IDLE`` is missing (not Linux) or refused, ``idle`` falls back to the lowest nice
+    value, with a warning.
     """
     if priority == "normal":
         return "normal"
     if priority == "idle":
         if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-            return "SCHED_IDLE"
-        log.warning("SCHED_IDLE is not available here; running the worker at nice 19 instead")
+            try:
+                os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+                return "SCHED_IDLE"
+            except OSError as exc:  # a sandbox (seccomp) may refuse it: a worker must start anyway
+                log.warning("SCHED_IDLE refused (%s); running the worker at nice 19 instead", exc)
+        else:
+            log.warning("SCHED_IDLE is not available here; running the worker at nice 19 instead")
         return f"nice {_nice_to(19)}"
     if priority == "low":
         return f"nice {_nice_to(LOW_NICE)}"
