@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
+from hypothesis import strategies as st
 
 from pricing_core import SalesObservation
 
@@ -49,4 +50,19 @@ def simulate(
             mean *= rng.gamma(burst, 1.0 / burst)
         out.append(SalesObservation(START + timedelta(days=d), p, int(rng.poisson(mean)),
                                     r if with_reference else None))
+    return out
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[SalesObservation]:
+    """Any history of up to 40 days: prices, units and (on some histories) competitor references."""
+    days = draw(st.integers(1, 40))
+    start = date(2026, 1, 1)
+    with_ref = draw(st.booleans())
+    out = []
+    for d in range(days):
+        price = draw(st.decimals(min_value=Decimal("1"), max_value=Decimal("500"), places=2))
+        ref = draw(st.one_of(st.none(), st.decimals(min_value=Decimal("1"), max_value=Decimal("500"), places=2)))
+        out.append(SalesObservation(start + timedelta(days=d), price, draw(st.integers(0, 60)),
+                                    ref if with_ref else None))
     return out

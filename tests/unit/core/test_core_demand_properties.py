@@ -7,11 +7,12 @@ merchant's min/max prices and the maximum change, whatever the estimate says.
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from tests.support.demand_support import histories
 
 from pricing_core import (
     Action,
@@ -174,20 +175,6 @@ def test_with_a_known_elasticity_and_no_binding_guard_the_price_is_the_textbook_
 
     exact = textbook
     assert profit(exact) >= max(profit(exact * Decimal("0.99")), profit(exact * Decimal("1.01")))
-
-
-@st.composite
-def histories(draw: st.DrawFn) -> list[SalesObservation]:
-    days = draw(st.integers(1, 40))
-    start = date(2026, 1, 1)
-    with_ref = draw(st.booleans())
-    out = []
-    for d in range(days):
-        price = draw(st.decimals(min_value=Decimal("1"), max_value=Decimal("500"), places=2))
-        ref = draw(st.one_of(st.none(), st.decimals(min_value=Decimal("1"), max_value=Decimal("500"), places=2)))
-        out.append(SalesObservation(start + timedelta(days=d), price, draw(st.integers(0, 60)),
-                                    ref if with_ref else None))
-    return out
 
 
 @settings(max_examples=150, deadline=None)

@@ -7,6 +7,7 @@ as an offset (an independent implementation), where the priors are negligible.
 from __future__ import annotations
 
 import math
+import statistics
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ import pytest
 import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.support.demand_support import START, money
+from tests.support.demand_support import START, histories, money
 
 from pricing_core import DemandError, ElasticityEstimate, SalesObservation, estimate_elasticity
 from pricing_core.demand import Z90, weekday_factors
@@ -91,13 +92,8 @@ def test_a_price_change_before_the_busy_days_is_not_mistaken_for_the_price_s_eff
     assert pattern is not None
     with_pattern = [estimate_elasticity(h, prior=FLAT, weekdays=pattern).value for h in histories]
     without = [estimate_elasticity(h, prior=FLAT).value for h in histories]
-    assert statistics_median(with_pattern) == pytest.approx(-2.0, abs=0.25)
-    assert statistics_median(without) > -1.0  # badly biased
-
-
-def statistics_median(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[len(ordered) // 2]
+    assert statistics.median(with_pattern) == pytest.approx(-2.0, abs=0.25)
+    assert statistics.median(without) > -1.0  # badly biased
 
 
 @pytest.mark.parametrize("weekdays", [(1.0,) * 6, (1.0,) * 6 + (0.0,), (1.0,) * 6 + (math.nan,)])
@@ -106,23 +102,14 @@ def test_a_pattern_that_is_not_seven_positive_factors_is_refused(weekdays: tuple
         estimate_elasticity([SalesObservation(START, Decimal("10"), 1)], weekdays=weekdays)
 
 
-@st.composite
-def _histories(draw: st.DrawFn) -> list[SalesObservation]:
-    days = draw(st.integers(1, 40))
-    return [SalesObservation(START + timedelta(days=d),
-                             draw(st.decimals(min_value=Decimal("1"), max_value=Decimal("500"), places=2)),
-                             draw(st.integers(0, 60)))
-            for d in range(days)]
-
-
 @settings(max_examples=150, deadline=None)
-@given(_histories())
+@given(histories())
 def test_a_flat_pattern_changes_nothing(history: list[SalesObservation]) -> None:
     assert estimate_elasticity(history, weekdays=(1.0,) * 7) == estimate_elasticity(history)
 
 
 @settings(max_examples=100, deadline=None)
-@given(_histories(), st.lists(st.floats(min_value=0.3, max_value=3.0), min_size=7, max_size=7))
+@given(histories(), st.lists(st.floats(min_value=0.3, max_value=3.0), min_size=7, max_size=7))
 def test_any_pattern_gives_a_finite_estimate_inside_its_interval(history: list[SalesObservation],
                                                                  pattern: list[float]) -> None:
     est = estimate_elasticity(history, weekdays=pattern)
